@@ -1,0 +1,14 @@
+/**
+ * Chatter: broadcast small, compressed, encrypted messages to a set of nodes, over UDP
+ * multicast inside a network and a logarithmic TCP tree across networks.
+ *
+ * @example
+ * ```ts
+ * import { typeTag } from "@chatter/chatter";
+ * typeTag("hello"); // 0xfb0077f9
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/wire/mod.ts";

@@ -1,0 +1,107 @@
+/**
+ * The one error type every Chatter decoder throws.
+ *
+ * Decoders are attack surface: whatever a peer sends, a decoder either returns a value or
+ * throws a {@linkcode DecodeError}. The `code` is stable (ports and the conformance suite
+ * match on it) and `offset` says where in `layer` the problem was found.
+ *
+ * @module
+ */
+
+/**
+ * Stable machine-readable decode error codes. Each code is tied to the requirement in
+ * `spec/wire.md` that a receiver enforces when it raises it (see {@linkcode DECODE_ERROR_REQUIREMENTS}).
+ */
+export type DecodeErrorCode =
+  | "TRUNCATED"
+  | "VARINT_OVERLONG"
+  | "VARINT_OVERFLOW"
+  | "BAD_START_BYTE"
+  | "FRAME_TOO_LARGE"
+  | "TRAILING_BYTES"
+  | "CHECKSUM_MISMATCH"
+  | "SNAPPY_CORRUPT"
+  | "SIZE_MISMATCH"
+  | "SIZE_LIMIT"
+  | "RATIO_LIMIT"
+  | "TABLE_LIMIT"
+  | "TABLE_NOT_CANONICAL"
+  | "TABLE_REF_OUT_OF_RANGE"
+  | "LIST_LIMIT"
+  | "BAD_NETID"
+  | "UNKNOWN_VERSION"
+  | "UNKNOWN_KEY_ID"
+  | "AUTH_FAILED"
+  | "REPLAY"
+  | "BEHIND_WINDOW"
+  | "RECORD_LIMIT"
+  | "BAD_FLAGS";
+
+/** Where in a frame a {@linkcode DecodeError} was found; `offset` counts bytes from the start of this layer. */
+export type DecodeErrorLayer = "frame" | "plaintext" | "gossip" | "payload";
+
+/** The requirement tag in `spec/wire.md` that each {@linkcode DecodeErrorCode} enforces. */
+export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>> = {
+  TRUNCATED: "R-ERR-002",
+  VARINT_OVERLONG: "R-VARINT-003",
+  VARINT_OVERFLOW: "R-VARINT-004",
+  BAD_START_BYTE: "R-FRAME-002",
+  FRAME_TOO_LARGE: "R-LIMIT-001",
+  TRAILING_BYTES: "R-TRANSPORT-002",
+  CHECKSUM_MISMATCH: "R-ENV-004",
+  SNAPPY_CORRUPT: "R-ENV-006",
+  SIZE_MISMATCH: "R-ENV-005",
+  SIZE_LIMIT: "R-LIMIT-004",
+  RATIO_LIMIT: "R-LIMIT-005",
+  TABLE_LIMIT: "R-LIMIT-002",
+  TABLE_NOT_CANONICAL: "R-TABLE-004",
+  TABLE_REF_OUT_OF_RANGE: "R-TABLE-006",
+  LIST_LIMIT: "R-LIMIT-003",
+  BAD_NETID: "R-NETID-004",
+  UNKNOWN_VERSION: "R-V2-FRAME-002",
+  UNKNOWN_KEY_ID: "R-V2-KEY-002",
+  AUTH_FAILED: "R-V2-AEAD-003",
+  REPLAY: "R-V2-REPLAY-001",
+  BEHIND_WINDOW: "R-V2-REPLAY-002",
+  RECORD_LIMIT: "R-V2-LIMIT-002",
+  BAD_FLAGS: "R-V2-FRAME-004",
+};
+
+/**
+ * A frame, or a part of one, could not be decoded.
+ *
+ * @example
+ * ```ts
+ * import { DecodeError, decodeVarint } from "@chatter/chatter/wire";
+ * try {
+ *   decodeVarint(new Uint8Array([0x80]), 0, 5, 0xffffffff);
+ * } catch (e) {
+ *   if (e instanceof DecodeError) console.log(e.code, e.offset); // "TRUNCATED" 1
+ * }
+ * ```
+ */
+export class DecodeError extends Error {
+  /** Stable machine-readable reason. */
+  readonly code: DecodeErrorCode;
+  /** Byte offset within {@linkcode DecodeError.layer} where the problem was detected. */
+  readonly offset: number;
+  /** Which layer of the frame `offset` refers to. */
+  readonly layer: DecodeErrorLayer;
+  /** The `spec/wire.md` requirement this error enforces. */
+  readonly requirement: string;
+
+  /** Create a decode error; `detail` should name the offending value. */
+  constructor(
+    code: DecodeErrorCode,
+    offset: number,
+    detail: string,
+    layer: DecodeErrorLayer = "frame",
+  ) {
+    super(`${code} at ${layer} offset ${offset}: ${detail}`);
+    this.name = "DecodeError";
+    this.code = code;
+    this.offset = offset;
+    this.layer = layer;
+    this.requirement = DECODE_ERROR_REQUIREMENTS[code];
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Tell a frame's total length from its first bytes, whatever its profile: the first byte
+ * says which profile it is. [R-FRAME-002], [R-TRANSPORT-003]
+ *
+ * @module
+ */
+
+import { type DecodeLimits, DEFAULT_LIMITS, LEGACY_START_BYTE } from "./constants.ts";
+import { DecodeError } from "./decode_error.ts";
+import { legacyFrameLength } from "./legacy_frame.ts";
+
+/**
+ * A function that reads a frame header at `offset` and returns the frame's total length in
+ * bytes, `undefined` when more bytes are needed, or throws {@linkcode DecodeError}.
+ */
+export type FrameLengthFn = (
+  buf: Uint8Array,
+  offset: number,
+  limits: DecodeLimits,
+) => number | undefined;
+
+/**
+ * The total length of the frame at `offset` of any known profile (see
+ * {@linkcode FrameLengthFn}).
+ */
+export function frameLength(
+  buf: Uint8Array,
+  offset: number,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): number | undefined {
+  if (offset >= buf.length) return undefined;
+  const b = buf[offset];
+  if (b === LEGACY_START_BYTE) return legacyFrameLength(buf, offset, limits);
+  throw new DecodeError(
+    "BAD_START_BYTE",
+    offset,
+    `start byte 0x${b.toString(16)} belongs to no known profile`,
+  );
+}

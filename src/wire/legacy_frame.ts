@@ -1,0 +1,418 @@
+/**
+ * Frames of the "legacy" profile, byte-compatible with Elixir Chatter 0.0.15:
+ *
+ * ```
+ * frame     = 0xff, varint(len(ciphertext)), ciphertext            [R-FRAME-001]
+ * plaintext = padding(32), u32be(xxhash32(gossip)), varint(len(gossip)), snappy(gossip)
+ * gossip    = table, current, seen, other, distribution, varint(typeTag), payload
+ * ```
+ *
+ * See `spec/wire.md` for every rule and its tag.
+ *
+ * @module
+ */
+
+import { ByteWriter } from "./byte_writer.ts";
+import {
+  type DecodeLimits,
+  DEFAULT_LIMITS,
+  LEGACY_PADDING_BYTES,
+  LEGACY_START_BYTE,
+  MAX_UINT32,
+  VARINT32_MAX_BYTES,
+} from "./constants.ts";
+import { DecodeError } from "./decode_error.ts";
+import { type Gossip, gossipNetIds, readGossip, writeGossip } from "./gossip.ts";
+import { legacyKeystream } from "./legacy_cipher.ts";
+import { formatIp, isIpv4, type NetId } from "./netid.ts";
+import { NetIdTable } from "./netid_table.ts";
+import { snappyCompress, snappyDeclaredLength, snappyDecompress } from "./snappy.ts";
+import { decodeVarint } from "./varint.ts";
+import { typeTag as tagOf, xxhash32 } from "./xxhash32.ts";
+
+/** Bytes of one legacy NetID table entry: 4 address bytes and a big-endian port. [R-NETID-002] */
+export const LEGACY_NETID_BYTES = 6;
+
+/** What a legacy frame is encoded from. */
+export interface LegacyFrameInput {
+  /** The shared key (normalised to 32 bytes as [R-CRYPT-003] says). */
+  key: Uint8Array;
+  /** The gossip header. */
+  gossip: Gossip;
+  /** The type name; its xxhash32 is the tag. Give this or `typeTag`. */
+  typeName?: string;
+  /** The type tag, when the name is not known. */
+  typeTag?: number;
+  /**
+   * The payload bytes, or a function that encodes the payload given the frame's NetID table
+   * (the seed's `encode_with`).
+   */
+  payload: Uint8Array | ((table: NetIdTable) => Uint8Array);
+  /** NetIDs the payload refers to (the seed's `extract_netids`); they join the table. */
+  extraNetIds?: readonly NetId[];
+  /** The 32 padding bytes; random when omitted. Tests and vectors pass them in. */
+  padding?: Uint8Array;
+}
+
+/** Every layer of an encoded legacy frame, as the golden vectors record them. */
+export interface LegacyFrameLayers {
+  /** The uncompressed gossip: table, gossip fields, type tag, payload. */
+  gossip: Uint8Array;
+  /** xxhash32 (seed 0) of `gossip`. */
+  checksum: number;
+  /** `gossip` as a raw snappy block. */
+  compressed: Uint8Array;
+  /** padding, checksum, size varint, compressed. */
+  plaintext: Uint8Array;
+  /** The whole frame on the wire. */
+  frame: Uint8Array;
+  /** The NetID table the gossip refers to. */
+  table: NetIdTable;
+}
+
+/** A decoded legacy frame. */
+export interface LegacyFrame {
+  /** The gossip header. */
+  gossip: Gossip;
+  /** The payload's type tag. */
+  typeTag: number;
+  /** The payload bytes (a view into the decoded gossip). */
+  payload: Uint8Array;
+  /** The frame's NetID table, for resolving references inside the payload. */
+  table: NetId[];
+}
+
+function randomPadding(): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(LEGACY_PADDING_BYTES));
+}
+
+/** Write the legacy NetID table: varint count, then 6-byte entries. [R-TABLE-002] */
+function writeLegacyTable(w: ByteWriter, table: NetIdTable): void {
+  w.varint(table.size);
+  for (const e of table.entries) {
+    if (e.addr.length !== 4) {
+      throw new TypeError(`the legacy profile carries IPv4 only, got ${e.id.ip}`);
+    }
+    w.bytes(e.addr);
+    w.u16be(e.id.port);
+  }
+}
+
+/**
+ * Encode a legacy frame and return every layer (for vectors and diagnostics).
+ * Throws `TypeError`/`RangeError` naming a bad input; never {@linkcode DecodeError}.
+ *
+ * @example
+ * ```ts
+ * import { encodeLegacyFrameLayers } from "@chatter/chatter/wire";
+ * const key = new TextEncoder().encode("01234567890123456789012345678912");
+ * const layers = encodeLegacyFrameLayers({
+ *   key,
+ *   gossip: { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] },
+ *   typeName: "hello",
+ *   payload: new TextEncoder().encode("world"),
+ * });
+ * console.log(layers.checksum.toString(16));
+ * ```
+ */
+export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLayers {
+  const padding = input.padding ?? randomPadding();
+  if (padding.length !== LEGACY_PADDING_BYTES) {
+    throw new RangeError(`padding must be ${LEGACY_PADDING_BYTES} bytes, got ${padding.length}`);
+  }
+  const tag = input.typeTag ?? (input.typeName !== undefined ? tagOf(input.typeName) : undefined);
+  if (tag === undefined || !Number.isInteger(tag) || tag < 0 || tag > MAX_UINT32) {
+    throw new RangeError(
+      `typeTag must be a 32-bit unsigned integer (or give typeName), got ${tag}`,
+    );
+  }
+  for (const id of [...gossipNetIds(input.gossip), ...(input.extraNetIds ?? [])]) {
+    if (!isIpv4(id.ip)) throw new TypeError(`the legacy profile carries IPv4 only, got ${id.ip}`);
+  }
+  const table = NetIdTable.build([...gossipNetIds(input.gossip), ...(input.extraNetIds ?? [])]);
+  const payload = typeof input.payload === "function" ? input.payload(table) : input.payload;
+  const g = new ByteWriter(64 + table.size * 6 + payload.length);
+  writeLegacyTable(g, table);
+  writeGossip(g, input.gossip, table);
+  g.varint(tag);
+  g.bytes(payload);
+  const gossip = g.finish();
+  const checksum = xxhash32(gossip, 0);
+  const compressed = snappyCompress(gossip);
+  const p = new ByteWriter(LEGACY_PADDING_BYTES + 4 + 5 + compressed.length);
+  p.bytes(padding);
+  p.u32be(checksum);
+  p.varint(gossip.length);
+  p.bytes(compressed);
+  const plaintext = p.finish();
+  const ks = legacyKeystream(input.key, plaintext.length);
+  const f = new ByteWriter(plaintext.length + 6);
+  f.u8(LEGACY_START_BYTE);
+  f.varint(plaintext.length);
+  f.ensure(plaintext.length);
+  const out = f.buf;
+  let o = f.length;
+  for (let i = 0; i < plaintext.length; i++) out[o++] = plaintext[i] ^ ks[i];
+  f.length = o;
+  return { gossip, checksum, compressed, plaintext, frame: f.finish(), table };
+}
+
+/**
+ * Encode a legacy frame.
+ *
+ * @example
+ * ```ts
+ * import { encodeLegacyFrame } from "@chatter/chatter/wire";
+ * const frame = encodeLegacyFrame({
+ *   key: new TextEncoder().encode("01234567890123456789012345678912"),
+ *   gossip: { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] },
+ *   typeName: "hello",
+ *   payload: new TextEncoder().encode("world"),
+ * });
+ * console.log(frame[0]); // 255
+ * ```
+ */
+export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
+  return encodeLegacyFrameLayers(input).frame;
+}
+
+/**
+ * Read the length of the legacy frame that starts at `offset`: returns the total frame size
+ * in bytes (header included), or `undefined` when more bytes are needed to know it. Throws
+ * {@linkcode DecodeError} `BAD_START_BYTE`, `VARINT_*` or `FRAME_TOO_LARGE` as soon as the
+ * header shows them. Used by the streaming reader.
+ */
+export function legacyFrameLength(
+  buf: Uint8Array,
+  offset: number,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): number | undefined {
+  if (offset >= buf.length) return undefined;
+  if (buf[offset] !== LEGACY_START_BYTE) {
+    throw new DecodeError(
+      "BAD_START_BYTE",
+      offset,
+      `start byte 0x${buf[offset].toString(16)}, expected 0xff`,
+    );
+  }
+  let len: number, next: number;
+  try {
+    [len, next] = decodeVarint(buf, offset + 1, VARINT32_MAX_BYTES, MAX_UINT32);
+  } catch (e) {
+    if (e instanceof DecodeError && e.code === "TRUNCATED") return undefined;
+    throw e;
+  }
+  if (len > limits.maxFrameBytes) {
+    throw new DecodeError(
+      "FRAME_TOO_LARGE",
+      offset + 1,
+      `frame length ${len} exceeds the limit ${limits.maxFrameBytes}`,
+    );
+  }
+  return next - offset + len;
+}
+
+function readLegacyTable(buf: Uint8Array, limits: DecodeLimits): [NetId[], number] {
+  const [n, start] = decodeVarint(buf, 0, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+  if (n > limits.maxTableEntries) {
+    throw new DecodeError(
+      "TABLE_LIMIT",
+      0,
+      `NetID table of ${n} entries, limit ${limits.maxTableEntries}`,
+      "gossip",
+    );
+  }
+  if (n * LEGACY_NETID_BYTES > buf.length - start) {
+    throw new DecodeError(
+      "TRUNCATED",
+      buf.length,
+      `NetID table of ${n} entries needs ${n * LEGACY_NETID_BYTES} bytes, ${
+        buf.length - start
+      } left`,
+      "gossip",
+    );
+  }
+  const ids: NetId[] = new Array(n);
+  let o = start;
+  let prevKey = -1;
+  for (let i = 0; i < n; i++) {
+    // Address and port as one 48-bit number: table order is numeric order of it. [R-TABLE-003]
+    const key = ((buf[o] * 256 + buf[o + 1]) * 256 + buf[o + 2]) * 256 * 256 * 256 +
+      buf[o + 3] * 65536 + buf[o + 4] * 256 + buf[o + 5];
+    if (key <= prevKey) {
+      throw new DecodeError(
+        "TABLE_NOT_CANONICAL",
+        o,
+        `NetID table entry ${i} is not greater than entry ${
+          i - 1
+        } (table must be sorted, no repeats)`,
+        "gossip",
+      );
+    }
+    prevKey = key;
+    ids[i] = { ip: formatIp(buf.subarray(o, o + 4)), port: (buf[o + 4] << 8) | buf[o + 5] };
+    o += LEGACY_NETID_BYTES;
+  }
+  return [ids, o];
+}
+
+/**
+ * Decode the uncompressed legacy gossip (table, gossip fields, type tag, payload).
+ * Throws {@linkcode DecodeError} with `layer` "gossip".
+ */
+export function decodeLegacyGossip(
+  gossip: Uint8Array,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): LegacyFrame {
+  const [table, afterTable] = readLegacyTable(gossip, limits);
+  const [g, afterGossip] = readGossip(gossip, afterTable, table, limits, "gossip");
+  const [tag, afterTag] = decodeVarint(
+    gossip,
+    afterGossip,
+    VARINT32_MAX_BYTES,
+    MAX_UINT32,
+    "gossip",
+  );
+  return { gossip: g, typeTag: tag, payload: gossip.subarray(afterTag), table };
+}
+
+/** The decrypted plaintext of a legacy frame, split into its fields. */
+export interface LegacyPlaintext {
+  /** The checksum field. */
+  checksum: number;
+  /** The size field (declared uncompressed gossip length). */
+  size: number;
+  /** The uncompressed gossip. */
+  gossip: Uint8Array;
+}
+
+/**
+ * Check and open a legacy plaintext: checksum field, size field, snappy block; verify the
+ * size against the block and the checksum against the uncompressed gossip.
+ * Throws {@linkcode DecodeError} with `layer` "plaintext".
+ */
+export function openLegacyPlaintext(
+  pt: Uint8Array,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): LegacyPlaintext {
+  const head = LEGACY_PADDING_BYTES + 4;
+  if (pt.length < head) {
+    throw new DecodeError(
+      "TRUNCATED",
+      pt.length,
+      `plaintext of ${pt.length} bytes, padding and checksum need ${head}`,
+      "plaintext",
+    );
+  }
+  const checksum = ((pt[32] << 24) | (pt[33] << 16) | (pt[34] << 8) | pt[35]) >>> 0;
+  const [size, afterSize] = decodeVarint(pt, head, VARINT32_MAX_BYTES, MAX_UINT32, "plaintext");
+  if (size > limits.maxUncompressedBytes) {
+    throw new DecodeError(
+      "SIZE_LIMIT",
+      head,
+      `uncompressed size ${size} exceeds the limit ${limits.maxUncompressedBytes}`,
+      "plaintext",
+    );
+  }
+  const block = pt.subarray(afterSize);
+  if (block.length === 0) {
+    throw new DecodeError(
+      "TRUNCATED",
+      afterSize,
+      "plaintext ends before the snappy block",
+      "plaintext",
+    );
+  }
+  const [declared] = snappyDeclaredLength(block, "plaintext", afterSize);
+  if (declared !== size) {
+    throw new DecodeError(
+      "SIZE_MISMATCH",
+      afterSize,
+      `size field says ${size}, snappy block declares ${declared}`,
+      "plaintext",
+    );
+  }
+  if (size > block.length * limits.maxCompressionRatio) {
+    throw new DecodeError(
+      "RATIO_LIMIT",
+      afterSize,
+      `snappy block of ${block.length} bytes declares ${size}, over ratio ${limits.maxCompressionRatio}`,
+      "plaintext",
+    );
+  }
+  const gossip = snappyDecompress(block, limits.maxUncompressedBytes, "plaintext", afterSize);
+  const actual = xxhash32(gossip, 0);
+  if (actual !== checksum) {
+    throw new DecodeError(
+      "CHECKSUM_MISMATCH",
+      32,
+      `checksum field 0x${checksum.toString(16).padStart(8, "0")}, gossip hashes to 0x${
+        actual.toString(16).padStart(8, "0")
+      }`,
+      "plaintext",
+    );
+  }
+  return { checksum, size, gossip };
+}
+
+/**
+ * Decrypt a whole legacy frame (one datagram, or one frame cut from a TCP stream) and return
+ * the plaintext. Bytes after the frame are an error (`TRAILING_BYTES`). [R-TRANSPORT-002]
+ */
+export function decryptLegacyFrame(
+  frame: Uint8Array,
+  key: Uint8Array,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): Uint8Array {
+  if (frame.length === 0) throw new DecodeError("TRUNCATED", 0, "empty frame");
+  const total = legacyFrameLength(frame, 0, limits);
+  if (total === undefined) {
+    throw new DecodeError("TRUNCATED", frame.length, "frame ends inside its length field");
+  }
+  if (frame.length < total) {
+    throw new DecodeError(
+      "TRUNCATED",
+      frame.length,
+      `frame of ${frame.length} bytes, header announces ${total}`,
+    );
+  }
+  if (frame.length > total) {
+    throw new DecodeError(
+      "TRAILING_BYTES",
+      total,
+      `${frame.length - total} bytes after the ${total}-byte frame`,
+    );
+  }
+  // The header is the start byte and the length varint; legacyFrameLength has checked both.
+  let o = 1;
+  while (frame[o] & 0x80) o++;
+  o++;
+  const ct = frame.subarray(o);
+  const ks = legacyKeystream(key, ct.length);
+  const pt = new Uint8Array(ct.length);
+  for (let i = 0; i < ct.length; i++) pt[i] = ct[i] ^ ks[i];
+  return pt;
+}
+
+/**
+ * Decode a legacy frame: check the header, decrypt, check the envelope and the checksum, and
+ * parse the gossip. Throws {@linkcode DecodeError} and nothing else for any input bytes.
+ *
+ * @example
+ * ```ts
+ * import { decodeLegacyFrame, encodeLegacyFrame } from "@chatter/chatter/wire";
+ * const key = new TextEncoder().encode("01234567890123456789012345678912");
+ * const gossip = { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] };
+ * const frame = encodeLegacyFrame({ key, gossip, typeName: "hello", payload: new Uint8Array([1]) });
+ * decodeLegacyFrame(frame, key).payload; // Uint8Array [1]
+ * ```
+ */
+export function decodeLegacyFrame(
+  frame: Uint8Array,
+  key: Uint8Array,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): LegacyFrame {
+  const pt = decryptLegacyFrame(frame, key, limits);
+  const { gossip } = openLegacyPlaintext(pt, limits);
+  return decodeLegacyGossip(gossip, limits);
+}

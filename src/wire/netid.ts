@@ -1,0 +1,182 @@
+/**
+ * NetIDs (an address and a port) and BroadcastIDs (a NetID and a sequence number).
+ * [R-NETID-001..006]
+ *
+ * Addresses are held as text: dotted quads for IPv4 (`"127.0.0.1"`), RFC 5952 text for IPv6
+ * (`"::1"`). {@linkcode parseIp} turns either into bytes and {@linkcode formatIp} back, so
+ * equal addresses always compare equal as canonical text.
+ *
+ * @module
+ */
+
+/** A node's identity: an IPv4 or IPv6 address and a TCP port. */
+export interface NetId {
+  /** Dotted-quad IPv4 (`"10.0.0.1"`) or IPv6 text (`"fe80::1"`). */
+  ip: string;
+  /** Port, 0 to 65535. */
+  port: number;
+}
+
+/** A NetID and a sequence number: identifies one broadcast of one node. */
+export interface BroadcastId extends NetId {
+  /** Sequence number, 0 to 2^53 - 1. */
+  seqno: number;
+}
+
+function parseIpv4(text: string): Uint8Array | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    out[i] = v;
+  }
+  return out;
+}
+
+function parseIpv6(text: string): Uint8Array | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const groups = (s: string): number[] | undefined => {
+    if (s === "") return [];
+    const out: number[] = [];
+    const parts = s.split(":");
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (i === parts.length - 1 && p.includes(".")) {
+        const v4 = parseIpv4(p);
+        if (!v4) return undefined;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
+        out.push(parseInt(p, 16));
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  let all: number[];
+  if (halves.length === 2) {
+    const fill = 8 - head.length - tail.length;
+    if (fill < 1) return undefined;
+    all = [...head, ...new Array(fill).fill(0), ...tail];
+  } else {
+    all = head;
+  }
+  if (all.length !== 8) return undefined;
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = all[i] >> 8;
+    out[2 * i + 1] = all[i] & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Parse IPv4 dotted-quad or IPv6 text into 4 or 16 address bytes.
+ * Throws a `TypeError` naming the value when it is neither.
+ *
+ * @example
+ * ```ts
+ * import { parseIp } from "@chatter/chatter/wire";
+ * parseIp("127.0.0.1"); // Uint8Array [127, 0, 0, 1]
+ * parseIp("::1").length; // 16
+ * ```
+ */
+export function parseIp(text: string): Uint8Array {
+  const bytes = typeof text === "string"
+    ? (text.includes(":") ? parseIpv6(text) : parseIpv4(text))
+    : undefined;
+  if (!bytes) throw new TypeError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
+  return bytes;
+}
+
+/**
+ * Format 4 or 16 address bytes as canonical text (dotted quad, or RFC 5952 IPv6).
+ *
+ * @example
+ * ```ts
+ * import { formatIp } from "@chatter/chatter/wire";
+ * formatIp(new Uint8Array([10, 0, 0, 1])); // "10.0.0.1"
+ * ```
+ */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.length !== 16) {
+    throw new TypeError(`address must be 4 or 16 bytes, got ${bytes.length}`);
+  }
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push((bytes[2 * i] << 8) | bytes[2 * i + 1]);
+  // RFC 5952: compress the longest run (leftmost on ties) of two or more zero groups.
+  let bestStart = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(":");
+  if (bestStart < 0) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+}
+
+/** True when `ip` is an IPv4 dotted quad (as opposed to IPv6 text). */
+export function isIpv4(ip: string): boolean {
+  return !ip.includes(":");
+}
+
+/**
+ * Check a NetID and return it with its address in canonical text.
+ * Throws a `TypeError` naming the bad address or port.
+ *
+ * @example
+ * ```ts
+ * import { netId } from "@chatter/chatter/wire";
+ * netId("127.0.0.1", 29999); // { ip: "127.0.0.1", port: 29999 }
+ * ```
+ */
+export function netId(ip: string, port: number): NetId {
+  const bytes = parseIp(ip);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+  }
+  return { ip: formatIp(bytes), port };
+}
+
+/** A stable string key for a NetID, for maps and sets: `"ip|port"` with canonical `ip`. */
+export function netIdKey(id: NetId): string {
+  return `${id.ip}|${id.port}`;
+}
+
+/** Text form of a NetID: `1.2.3.4:5` or `[::1]:5`. */
+export function formatNetId(id: NetId): string {
+  return isIpv4(id.ip) ? `${id.ip}:${id.port}` : `[${id.ip}]:${id.port}`;
+}
+
+/**
+ * Parse `host:port` or `[v6]:port` text into a NetID. Throws a `TypeError` naming the text.
+ *
+ * @example
+ * ```ts
+ * import { parseNetId } from "@chatter/chatter/wire";
+ * parseNetId("127.0.0.1:29999"); // { ip: "127.0.0.1", port: 29999 }
+ * ```
+ */
+export function parseNetId(text: string): NetId {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m) throw new TypeError(`not an address:port: ${JSON.stringify(text)}`);
+  return netId(m[1], Number(m[2]));
+}

@@ -68,6 +68,7 @@ export function legacyKeystream(key: Uint8Array, length: number): Uint8Array {
   while (size < length) size *= 2;
   const cipher = createCipheriv("aes-256-ctr", k, LEGACY_IV);
   ks = new Uint8Array(cipher.update(new Uint8Array(size)));
+  cipher.final(); // releases the cipher resource (Deno's resource sanitizer checks this)
   cache.delete(id);
   cache.set(id, ks);
   while (cache.size > LEGACY_KEYSTREAM_CACHE_KEYS) {

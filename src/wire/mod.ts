@@ -21,6 +21,7 @@ export * from "./byte_writer.ts";
 export * from "./netid.ts";
 export * from "./netid_table.ts";
 export * from "./gossip.ts";
+export * from "./message.ts";
 export * from "./xxhash32.ts";
 export * from "./snappy.ts";
 export * from "./legacy_cipher.ts";

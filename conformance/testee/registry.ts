@@ -1,0 +1,10 @@
+/**
+ * Every ops module the Deno testee serves. Areas add one import and one list entry here.
+ *
+ * @module
+ */
+
+import type { OpsModule } from "./ops.ts";
+
+/** The ops modules, in order; a later module's op of the same name wins. */
+export const OPS_MODULES: OpsModule[] = [];

@@ -1,0 +1,147 @@
+/**
+ * The Chatter conformance runner. Offline: drive a testee (any language) over the protocol of
+ * `spec/testee.md` through every golden vector and generated case. Live: check a running
+ * node over real sockets. Writes a text tree, a JSON report, JUnit XML and a coverage table.
+ *
+ * ```
+ * deno task conformance -- --testee "deno task testee"
+ * deno task conformance -- --testee "/usr/bin/python3 conformance/ports/python/testee.py"
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { coverageMarkdown } from "./runner/coverage.ts";
+import { parseExpectedFailures } from "./runner/expected_failures.ts";
+import { runOffline, type RunOutput } from "./runner/offline.ts";
+import { jsonReport, junitReport, summaryLine, textReport } from "./runner/reports.ts";
+import { DEFAULT_TIMEOUT_MS } from "./runner/testee_client.ts";
+
+const HELP = `Chatter conformance runner
+
+Usage:
+  deno task conformance -- --testee "<command>" [options]        offline (testee protocol)
+  deno task conformance -- --live --spawn "<command>" [options]   live, runner starts the node
+  deno task conformance -- --live --target host:port [options]    live, node already running
+
+Options:
+  --testee CMD              shell command that starts a testee (spec/testee.md)
+  --filter PREFIX           run only cases whose id starts with PREFIX (repeatable)
+  --profile NAME            run only cases of this profile, plus profile-neutral ones (repeatable)
+  --expected-failures FILE  lines "case-id  # reason": listed FAIL/ERROR do not fail the run;
+                            a listed case that passes, or an id naming no case, fails it
+  --timeout MS              per-request (offline) or per-step (live) timeout, default ${DEFAULT_TIMEOUT_MS}
+  --report-dir DIR          where report.txt, report.json, junit.xml, coverage.md go
+                            (default: conformance-report)
+  --vectors DIR             golden vectors directory (default: vectors)
+  --spec DIR                spec directory for sections and coverage (default: spec)
+  --verbose                 list passing cases in the text tree too
+  --quiet                   print only the summary line
+  --help                    this text
+
+Exit status: 0 when no case FAILs or ERRORs outside the expected-failures list and the list
+is not stale; 1 otherwise; 2 on bad usage.
+`;
+
+/** Parse the command line, run, write the reports; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        testee: { type: "string" },
+        live: { type: "boolean", default: false },
+        spawn: { type: "string" },
+        target: { type: "string" },
+        filter: { type: "string", multiple: true },
+        profile: { type: "string", multiple: true },
+        "expected-failures": { type: "string" },
+        timeout: { type: "string" },
+        "report-dir": { type: "string", default: "conformance-report" },
+        vectors: { type: "string", default: "vectors" },
+        spec: { type: "string", default: "spec" },
+        verbose: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const o = parsed.values;
+  if (o.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const timeoutMs = o.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(o.timeout);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    console.error(`--timeout must be a positive number of ms, got ${o.timeout}`);
+    return 2;
+  }
+  let expectedFailures;
+  if (o["expected-failures"]) {
+    try {
+      expectedFailures = parseExpectedFailures(await Deno.readTextFile(o["expected-failures"]));
+    } catch (e) {
+      console.error(`--expected-failures ${o["expected-failures"]}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  let out: RunOutput;
+  if (o.live) {
+    if (!o.spawn === !o.target) {
+      console.error("--live needs exactly one of --spawn CMD or --target host:port");
+      return 2;
+    }
+    const { runLive } = await import("./runner/live.ts");
+    out = await runLive({
+      spawn: o.spawn,
+      target: o.target,
+      vectorsDir: o.vectors!,
+      specDir: o.spec!,
+      filters: o.filter,
+      profiles: o.profile,
+      expectedFailures,
+      timeoutMs,
+    });
+  } else {
+    if (!o.testee) {
+      console.error(`--testee CMD (or --live) is required\n\n${HELP}`);
+      return 2;
+    }
+    out = await runOffline({
+      testee: o.testee,
+      vectorsDir: o.vectors!,
+      specDir: o.spec!,
+      filters: o.filter,
+      profiles: o.profile,
+      expectedFailures,
+      timeoutMs,
+    });
+  }
+  const text = textReport(out.info, out.results, out.verdict, o.verbose);
+  console.log(o.quiet ? summaryLine(out.verdict) : text);
+  const dir = o["report-dir"]!;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/report.txt`,
+    textReport(out.info, out.results, out.verdict, true),
+  );
+  await Deno.writeTextFile(
+    `${dir}/report.json`,
+    JSON.stringify(jsonReport(out.info, out.results, out.verdict), null, 1) + "\n",
+  );
+  await Deno.writeTextFile(`${dir}/junit.xml`, junitReport(out.info, out.results));
+  await Deno.writeTextFile(
+    `${dir}/coverage.md`,
+    coverageMarkdown(out.coverage, `Cases of the ${out.info.mode} suite; ${out.info.target}.`),
+  );
+  if (!o.quiet) console.log(`reports: ${dir}/{report.txt,report.json,junit.xml,coverage.md}`);
+  return out.verdict.problems.length ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,127 @@
+/**
+ * Offline mode: drive a testee through every case and grade it.
+ *
+ * @module
+ */
+
+import { coverage, type CoverageRow } from "./coverage.ts";
+import type { ExpectedFailure } from "./expected_failures.ts";
+import { primitiveCases, PROBE_OP, protocolCases, vectorCases } from "./offline_cases.ts";
+import type { RunInfo } from "./reports.ts";
+import { hello, runCase } from "./run_cases.ts";
+import { loadSpec, sectionOf } from "./spec_index.ts";
+import { TesteeClient } from "./testee_client.ts";
+import type { Case, CaseResult } from "./types.ts";
+import { loadVectors } from "./vectors.ts";
+import { decide, type Verdict } from "./verdict.ts";
+
+/** Version of the conformance suite (cases and grading rules); bump when they change. */
+export const SUITE_VERSION = "1.0.0";
+
+/** Options of an offline run. */
+export interface OfflineOptions {
+  /** Shell command that starts the testee. */
+  testee: string;
+  /** Directory of `*.json` vectors. */
+  vectorsDir: string;
+  /** Directory of `*.md` spec files. */
+  specDir: string;
+  /** Run only cases whose id starts with one of these (all when empty). */
+  filters?: string[];
+  /** Run only cases of these profiles (and profile-neutral ones); all when empty. */
+  profiles?: string[];
+  /** Expected failures. */
+  expectedFailures?: ExpectedFailure[];
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+  /** Called after each case (progress). */
+  onResult?: (r: CaseResult) => void;
+}
+
+/** What an offline run produced. */
+export interface RunOutput {
+  /** Header of the reports. */
+  info: RunInfo;
+  /** Per-case results. */
+  results: CaseResult[];
+  /** Counts and problems. */
+  verdict: Verdict;
+  /** Coverage of MUST requirements by the whole suite. */
+  coverage: CoverageRow[];
+}
+
+/** Every offline case of the suite, in run order. */
+export async function offlineCases(vectorsDir: string, specDir: string) {
+  const spec = await loadSpec(specDir);
+  const suite = await loadVectors(vectorsDir);
+  const sec = (reqs: string[], id: string) => sectionOf(reqs, id, spec);
+  const cases: Case[] = [
+    ...protocolCases(sec(["R-TESTEE-001"], "testee protocol")),
+    ...suite.vectors.flatMap((v) => vectorCases(v, sec(v.reqs ?? [], v.id))),
+    ...primitiveCases(sec),
+  ];
+  return { spec, suite, cases };
+}
+
+/** Run the offline suite against `opts.testee`. */
+export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
+  const started = new Date();
+  const t0 = performance.now();
+  const { spec, suite, cases } = await offlineCases(opts.vectorsDir, opts.specDir);
+  const allIds = new Set(cases.map((c) => c.id));
+  const selected = cases.filter((c) =>
+    (!opts.filters?.length || opts.filters.some((f) => c.id.startsWith(f))) &&
+    (!opts.profiles?.length || c.profile === undefined || opts.profiles.includes(c.profile))
+  );
+  const client = new TesteeClient(opts.testee, opts.timeoutMs);
+  const results: CaseResult[] = [];
+  let declared: { profiles: string[]; ops: string[] } | undefined;
+  let implementation: unknown = undefined;
+  try {
+    const h = await hello(client);
+    if (typeof h === "string") {
+      // No handshake: every case is an ERROR, said plainly.
+      for (const c of selected) {
+        results.push({
+          id: c.id,
+          section: c.section,
+          reqs: c.reqs,
+          profile: c.profile,
+          title: c.title,
+          status: "ERROR",
+          durationMs: 0,
+          detail: h,
+          wireLog: [],
+        });
+      }
+    } else {
+      declared = { profiles: h.profiles, ops: [...h.ops, "hello", PROBE_OP] };
+      implementation = h.impl;
+      for (const c of selected) {
+        const r = await runCase(client, c, { ...h, ops: declared.ops });
+        results.push(r);
+        opts.onResult?.(r);
+      }
+      declared.ops = h.ops;
+    }
+  } finally {
+    await client.stop();
+  }
+  const verdict = decide(results, opts.expectedFailures ?? [], allIds);
+  return {
+    info: {
+      implementation,
+      target: opts.testee,
+      mode: "offline",
+      suiteVersion: SUITE_VERSION,
+      vectorsDigest: suite.digest,
+      declared,
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      testeeStarts: client.starts,
+    },
+    results,
+    verdict,
+    coverage: coverage(spec, cases),
+  };
+}

@@ -1,0 +1,403 @@
+/**
+ * The offline cases: the testee protocol itself, every golden vector (decode, encode
+ * byte-exact, encode-then-decode round trip, invalid frames, stateful sequences) and
+ * known-answer cases for the primitives.
+ *
+ * @module
+ */
+
+import { encodeVarint } from "../../src/wire/varint.ts";
+import { xxhash32 } from "../../src/wire/xxhash32.ts";
+import { diff } from "./compare.ts";
+import { hex } from "./hex.ts";
+import { alternativeEncoding } from "./reference.ts";
+import type { Case, CaseContext, Outcome } from "./types.ts";
+import type { Vector } from "./vectors.ts";
+
+/** An op name no testee implements: the probe that unknown ops answer `unsupported`. */
+export const PROBE_OP = "conformance_probe_no_such_op";
+
+/** Fields of a vector's `inputs` that describe content, not the decode context. */
+const CONTENT_FIELDS = new Set([
+  "gossip",
+  "typeName",
+  "typeTag",
+  "payload",
+  "extraNetIds",
+  "padding",
+  "records",
+  "salt",
+  "counter",
+]);
+
+/** The fields a decode request carries besides `frame` (the key, keyring, label, ...). */
+export function decodeContext(v: Vector): Record<string, unknown> {
+  if (v.decode && typeof v.decode === "object") return { ...(v.decode as Record<string, unknown>) };
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v.inputs ?? {})) if (!CONTENT_FIELDS.has(k)) out[k] = val;
+  if (v.key !== undefined && out.key === undefined) out.key = v.key;
+  return out;
+}
+
+/** What decoding a valid vector's frame must yield. */
+export function expectedDecoded(v: Vector): Record<string, unknown> {
+  for (const f of ["decoded", "expected"]) {
+    const d = v[f];
+    if (d && typeof d === "object" && !Array.isArray(d)) return d as Record<string, unknown>;
+  }
+  const i = v.inputs ?? {};
+  const out: Record<string, unknown> = {};
+  if (i.gossip !== undefined) out.gossip = i.gossip;
+  if (i.records !== undefined) out.records = i.records;
+  if (i.typeTag !== undefined) out.typeTag = i.typeTag;
+  else if (typeof i.typeName === "string" && i.records === undefined) {
+    out.typeTag = xxhash32(new TextEncoder().encode(i.typeName), 0);
+  }
+  if (i.payload !== undefined) out.payload = i.payload;
+  return out;
+}
+
+function errorOf(r: Record<string, unknown>): Record<string, unknown> {
+  return { result: r.result, errorClass: r.errorClass, detail: r.detail };
+}
+
+function unsupported(r: Record<string, unknown>): Outcome | undefined {
+  return r.result === "unsupported"
+    ? { status: "UNSUPPORTED", detail: "the testee answered unsupported" }
+    : undefined;
+}
+
+async function decodeValid(ctx: CaseContext, v: Vector, frame: string): Promise<Outcome> {
+  const expected = expectedDecoded(v);
+  const r = await ctx.call({ op: "decode_frame", profile: v.profile, ...decodeContext(v), frame });
+  const u = unsupported(r);
+  if (u) return u;
+  if (r.result !== "ok") {
+    return { status: "FAIL", expected, actual: errorOf(r), detail: "a valid frame was rejected" };
+  }
+  const d = diff(expected, r);
+  return d.length
+    ? { status: "FAIL", expected, actual: r, detail: d.slice(0, 5).join("; ") }
+    : { status: "PASS" };
+}
+
+function encodeRequest(v: Vector): Record<string, unknown> {
+  return { op: "encode_frame", profile: v.profile, ...(v.encode as object ?? v.inputs ?? {}) };
+}
+
+/** The step list of a stateful vector, or undefined when it has none. */
+function stepsOf(v: Vector): Record<string, unknown>[] | undefined {
+  for (const f of ["sequence", "steps", "stream"]) {
+    if (Array.isArray(v[f])) return v[f] as Record<string, unknown>[];
+  }
+  return undefined;
+}
+
+/** Cases for one vector. */
+export function vectorCases(v: Vector, section: string): Case[] {
+  const reqs = v.reqs ?? [];
+  const base = { section, reqs, profile: v.profile };
+  const title = v.name ?? v.comment ?? v.id;
+  const cases: Case[] = [];
+  const steps = stepsOf(v);
+  if (steps) {
+    cases.push({
+      ...base,
+      id: `${v.id}/stream`,
+      ops: ["decode_stream"],
+      title: `${title}: each frame of the sequence gets its verdict`,
+      run: async (ctx) => {
+        const frames = steps.map((s) => s.frame);
+        const expected = steps.map((s) =>
+          s.result === "invalid" || s.result === "error"
+            ? { result: "error", errorClass: s.errorClass }
+            : { result: "ok", ...(s.decoded && typeof s.decoded === "object" ? s.decoded : {}) }
+        );
+        const r = await ctx.call({
+          op: "decode_stream",
+          profile: v.profile,
+          ...decodeContext(v),
+          frames,
+        });
+        const u = unsupported(r);
+        if (u) return u;
+        const actual = r.results;
+        if (r.result !== "ok" || !Array.isArray(actual)) {
+          return { status: "FAIL", expected, actual: r, detail: "no results list" };
+        }
+        if (actual.length !== expected.length) {
+          return { status: "FAIL", expected, actual, detail: "results list has the wrong length" };
+        }
+        let nonstrict = "";
+        const fails: string[] = [];
+        for (const [i, e] of expected.entries()) {
+          const a = actual[i] as Record<string, unknown>;
+          if (e.result === "error") {
+            if (a?.result !== "error") fails.push(`step ${i}: accepted, expected ${e.errorClass}`);
+            else if (e.errorClass !== undefined && a.errorClass !== e.errorClass) {
+              nonstrict += `step ${i}: errorClass ${a.errorClass}, expected ${e.errorClass}; `;
+            }
+          } else {
+            if (a?.result !== "ok") fails.push(`step ${i}: rejected (${a?.errorClass})`);
+            else fails.push(...diff(e, a, `step ${i}`));
+          }
+        }
+        if (fails.length) {
+          return { status: "FAIL", expected, actual, detail: fails.slice(0, 5).join("; ") };
+        }
+        return nonstrict
+          ? { status: "PASS-NONSTRICT", expected, actual, detail: nonstrict.trim() }
+          : { status: "PASS" };
+      },
+    });
+    return cases;
+  }
+  if (typeof v.frame !== "string") return cases;
+  const frame = v.frame;
+  if (v.result === "invalid") {
+    cases.push({
+      ...base,
+      id: `${v.id}/decode`,
+      ops: ["decode_frame"],
+      title: `${title}: rejected`,
+      run: async (ctx) => {
+        const expected = { result: "error", errorClass: v.errorClass };
+        const r = await ctx.call({
+          op: "decode_frame",
+          profile: v.profile,
+          ...decodeContext(v),
+          frame,
+        });
+        const u = unsupported(r);
+        if (u) return u;
+        if (r.result === "ok") {
+          return { status: "FAIL", expected, actual: r, detail: "an invalid frame was accepted" };
+        }
+        if (v.errorClass !== undefined && r.errorClass !== v.errorClass) {
+          return {
+            status: "PASS-NONSTRICT",
+            expected,
+            actual: errorOf(r),
+            detail: `rejected as ${r.errorClass}, the vector says ${v.errorClass}`,
+          };
+        }
+        return { status: "PASS" };
+      },
+    });
+    return cases;
+  }
+  cases.push({
+    ...base,
+    id: `${v.id}/decode`,
+    ops: ["decode_frame"],
+    title: `${title}: decodes to the vector's content`,
+    run: (ctx) => decodeValid(ctx, v, frame),
+  });
+  if (v.inputs) {
+    cases.push({
+      ...base,
+      id: `${v.id}/encode`,
+      ops: ["encode_frame"],
+      title: `${title}: encodes byte-exact`,
+      run: async (ctx) => {
+        const r = await ctx.call(encodeRequest(v));
+        const u = unsupported(r);
+        if (u) return u;
+        const expected = { frame };
+        if (r.result !== "ok" || typeof r.frame !== "string") {
+          return { status: "FAIL", expected, actual: r, detail: "encode_frame gave no frame" };
+        }
+        if (r.frame.toLowerCase() === frame.toLowerCase()) return { status: "PASS" };
+        const key = decodeContext(v).key;
+        const why = alternativeEncoding(
+          v.profile,
+          typeof key === "string" ? key : undefined,
+          frame,
+          r.frame,
+        );
+        return why
+          ? { status: "PASS-NONSTRICT", expected, actual: { frame: r.frame }, detail: why }
+          : {
+            status: "FAIL",
+            expected,
+            actual: { frame: r.frame },
+            detail: `frame differs from byte ${firstDiff(frame, r.frame)}`,
+          };
+      },
+    });
+    cases.push({
+      ...base,
+      id: `${v.id}/roundtrip`,
+      ops: ["encode_frame", "decode_frame"],
+      title: `${title}: the testee decodes its own encoding to the same content`,
+      run: async (ctx) => {
+        const r = await ctx.call(encodeRequest(v));
+        const u = unsupported(r);
+        if (u) return u;
+        if (r.result !== "ok" || typeof r.frame !== "string") {
+          return { status: "FAIL", actual: r, detail: "encode_frame gave no frame" };
+        }
+        return decodeValid(ctx, v, r.frame);
+      },
+    });
+  }
+  return cases;
+}
+
+function firstDiff(a: string, b: string): number {
+  const x = a.toLowerCase(), y = b.toLowerCase();
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return Math.floor(i / 2);
+}
+
+/** The protocol cases: `hello` answers its fields, an unknown op answers `unsupported`. */
+export function protocolCases(section: string): Case[] {
+  return [
+    {
+      id: "testee.hello",
+      section,
+      reqs: ["R-TESTEE-HELLO"],
+      ops: [],
+      title: "hello answers impl, profiles and ops",
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "hello" });
+        const ok = r.result === "ok" && r.impl !== undefined && Array.isArray(r.profiles) &&
+          Array.isArray(r.ops);
+        return ok ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { result: "ok", impl: "...", profiles: [], ops: [] },
+          actual: r,
+          detail: "hello must answer ok with impl, profiles[] and ops[]",
+        };
+      },
+    },
+    {
+      id: "testee.unknown-op",
+      section,
+      reqs: ["R-TESTEE-UNSUPPORTED"],
+      ops: [],
+      title: "an unknown op answers unsupported",
+      run: async (ctx) => {
+        const r = await ctx.call({ op: PROBE_OP, profile: "legacy" });
+        return r.result === "unsupported" ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { result: "unsupported" },
+          actual: r,
+          detail: "unknown ops must answer unsupported",
+        };
+      },
+    },
+  ];
+}
+
+const XXH_KNOWN: [string, string, number][] = [
+  // Known answers from the xxHash reference (seed 0), as `spec/wire.md` lists them.
+  ["empty", "", 0x02cc5d05],
+  ["a", "61", 0x550d7456],
+  ["abc", "616263", 0x32d153ff],
+  ["hello", "68656c6c6f", 0xfb0077f9],
+];
+
+/** Known-answer cases for xxhash32 and varints. `section(reqs, id)` names their section. */
+export function primitiveCases(section: (reqs: string[], id: string) => string): Case[] {
+  const cases: Case[] = [];
+  const longInput = new Uint8Array(101).map((_, i) => (i * 31 + 7) & 0xff);
+  const xxh: [string, string, number, number][] = [
+    ...XXH_KNOWN.map(([n, d, h]) => [n, d, 0, h] as [string, string, number, number]),
+    // Lanes path (>= 16 bytes) and a non-zero seed; the reference implementation is
+    // cross-checked against xxhash-wasm in the codec's own tests.
+    ["101-bytes", hex(longInput), 0, xxhash32(longInput, 0)],
+    ["101-bytes-seed", hex(longInput), 0x9e3779b1, xxhash32(longInput, 0x9e3779b1)],
+  ];
+  for (const [name, data, seed, hash] of xxh) {
+    const reqs = ["R-TAG-001"];
+    const id = `primitive.xxhash32.${name}`;
+    cases.push({
+      id,
+      section: section(reqs, id),
+      reqs,
+      ops: ["xxhash32"],
+      title: `xxhash32 of ${name} (seed ${seed})`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "xxhash32", data, seed });
+        const u = unsupported(r);
+        if (u) return u;
+        return r.result === "ok" && r.hash === hash ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { hash },
+          actual: r,
+          detail: `hash ${r.hash}, expected ${hash}`,
+        };
+      },
+    });
+  }
+  const values = [0, 1, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 32 - 1, 2 ** 53 - 1];
+  for (const value of values) {
+    const data = hex(encodeVarint(value)[0]);
+    const reqs = ["R-VARINT-001"];
+    const idE = `primitive.varint_encode.${value}`;
+    cases.push({
+      id: idE,
+      section: section(reqs, idE),
+      reqs,
+      ops: ["varint_encode"],
+      title: `varint_encode ${value} = ${data}`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "varint_encode", value });
+        const u = unsupported(r);
+        if (u) return u;
+        return r.result === "ok" && typeof r.data === "string" && r.data.toLowerCase() === data
+          ? { status: "PASS" }
+          : {
+            status: "FAIL",
+            expected: { data },
+            actual: r,
+            detail: `data ${r.data}, expected ${data}`,
+          };
+      },
+    });
+    const idD = `primitive.varint_decode.${value}`;
+    cases.push({
+      id: idD,
+      section: section(reqs, idD),
+      reqs,
+      ops: ["varint_decode"],
+      title: `varint_decode ${data} = ${value}`,
+      run: async (ctx) => {
+        // A trailing byte checks that `length` counts only the varint.
+        const r = await ctx.call({ op: "varint_decode", data: data + "7f" });
+        const u = unsupported(r);
+        if (u) return u;
+        const expected = { value, length: data.length / 2 };
+        const d = r.result === "ok" ? diff(expected, r) : ["rejected"];
+        return d.length
+          ? { status: "FAIL", expected, actual: r, detail: d.join("; ") }
+          : { status: "PASS" };
+      },
+    });
+  }
+  for (const [name, data] of [["truncated", "80"], ["truncated-long", "ffff"], ["empty", ""]]) {
+    const reqs = ["R-ERR-002"];
+    const id = `primitive.varint_decode.${name}`;
+    cases.push({
+      id,
+      section: section(reqs, id),
+      reqs,
+      ops: ["varint_decode"],
+      title: `varint_decode of ${data || "nothing"} is an error`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "varint_decode", data });
+        const u = unsupported(r);
+        if (u) return u;
+        return r.result === "error" ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { result: "error" },
+          actual: r,
+          detail: "a truncated varint was accepted",
+        };
+      },
+    });
+  }
+  return cases;
+}

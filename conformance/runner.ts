@@ -33,7 +33,7 @@ Options:
                             a listed case that passes, or an id naming no case, fails it
   --timeout MS              per-request (offline) or per-step (live) timeout, default ${DEFAULT_TIMEOUT_MS}
   --report-dir DIR          where report.txt, report.json, junit.xml, coverage.md go
-                            (default: conformance-report)
+                            (default: reports/conformance)
   --vectors DIR             golden vectors directory (default: vectors)
   --spec DIR                spec directory for sections and coverage (default: spec)
   --verbose                 list passing cases in the text tree too
@@ -59,7 +59,7 @@ export async function main(args: string[]): Promise<number> {
         profile: { type: "string", multiple: true },
         "expected-failures": { type: "string" },
         timeout: { type: "string" },
-        "report-dir": { type: "string", default: "conformance-report" },
+        "report-dir": { type: "string", default: "reports/conformance" },
         vectors: { type: "string", default: "vectors" },
         spec: { type: "string", default: "spec" },
         verbose: { type: "boolean", default: false },

@@ -36,6 +36,19 @@ Options:
                             (default: reports/conformance)
   --vectors DIR             golden vectors directory (default: vectors)
   --spec DIR                spec directory for sections and coverage (default: spec)
+Live mode:
+  --live                    check a running node instead of a testee
+  --spawn CMD               start the node with CMD; the runner sets CHATTER_PROFILE, CHATTER_ADDRESS,
+                            CHATTER_PORT, CHATTER_MULTICAST_GROUP, CHATTER_MULTICAST_PORT,
+                            CHATTER_MULTICAST_INTERFACE, CHATTER_KEY (hex), CHATTER_LABEL
+                            (spec/testee.md); one node run per --profile (default legacy)
+  --target HOST:PORT        a node already running (give its --key, --label, --multicast)
+  --key HEX                 the target node's key bytes (default: 0.0.15's default key)
+  --label TEXT              the target node's cluster label (v2)
+  --multicast GROUP:PORT    the target node's multicast group (default 224.1.1.1:29999)
+  --max-rss-growth-mb N     resident-memory growth that fails a bomb/flood case (default 256)
+
+Output:
   --verbose                 list passing cases in the text tree too
   --quiet                   print only the summary line
   --help                    this text
@@ -55,6 +68,10 @@ export async function main(args: string[]): Promise<number> {
         live: { type: "boolean", default: false },
         spawn: { type: "string" },
         target: { type: "string" },
+        key: { type: "string" },
+        label: { type: "string" },
+        multicast: { type: "string" },
+        "max-rss-growth-mb": { type: "string" },
         filter: { type: "string", multiple: true },
         profile: { type: "string", multiple: true },
         "expected-failures": { type: "string" },
@@ -101,6 +118,12 @@ export async function main(args: string[]): Promise<number> {
     out = await runLive({
       spawn: o.spawn,
       target: o.target,
+      keyHex: o.key,
+      label: o.label,
+      multicast: o.multicast,
+      maxRssGrowthBytes: o["max-rss-growth-mb"]
+        ? Number(o["max-rss-growth-mb"]) * 2 ** 20
+        : undefined,
       vectorsDir: o.vectors!,
       specDir: o.spec!,
       filters: o.filter,

@@ -1,33 +1,742 @@
 /**
- * Live mode: not built yet (needs the node from main).
+ * Live mode: check a running node over real sockets. The runner plays peers: it sends the
+ * node frames over TCP and multicast from its own sockets and watches what the node forwards
+ * to runner-owned listeners. Each case keeps a wire log (hex bytes in and out).
  *
  * @module
  */
 
+import type { NetId } from "../../src/wire/netid.ts";
+import { parseNetId } from "../../src/wire/netid.ts";
+import { coverage } from "./coverage.ts";
 import type { ExpectedFailure } from "./expected_failures.ts";
+import { unhex } from "./hex.ts";
+import { legacyLiveCodec, type LiveCodec, type LiveFrame, tagOf } from "./live_codec.ts";
+import {
+  freeTcpPort,
+  freeUdpPort,
+  MemorySampler,
+  MulticastSender,
+  Peer,
+  Sender,
+  sleep,
+  waitFor,
+  WireLog,
+} from "./live_net.ts";
+import { SUITE_VERSION } from "./offline.ts";
 import type { RunOutput } from "./offline.ts";
+import { loadSpec, sectionOf } from "./spec_index.ts";
+import type { CaseResult, Outcome, Status } from "./types.ts";
+import { loadVectors } from "./vectors.ts";
+import { decide } from "./verdict.ts";
+
+/** The key a node under test uses when neither `--key` nor a spawn sets one (0.0.15's). */
+export const LIVE_DEFAULT_KEY_HEX =
+  "3031323334353637383930313233343536373839303132333435363738393132";
 
 /** Options of a live run. */
 export interface LiveOptions {
-  /** Command that starts the node (the runner sets its env). */
+  /** Command that starts the node (the runner sets its environment, `spec/testee.md`). */
   spawn?: string;
   /** host:port of a running node. */
   target?: string;
-  /** Vectors directory. */
+  /** Key bytes, hex (target mode; spawn mode picks a random key). */
+  keyHex?: string;
+  /** Cluster label (v2). */
+  label?: string;
+  /** Multicast group:port of a target node (default 224.1.1.1:29999). */
+  multicast?: string;
+  /** Vectors directory (for the digest). */
   vectorsDir: string;
   /** Spec directory. */
   specDir: string;
   /** Id prefixes. */
   filters?: string[];
-  /** Profiles. */
+  /** Profiles to check (spawn: one node run per profile; target: the node's one profile). */
   profiles?: string[];
   /** Expected failures. */
   expectedFailures?: ExpectedFailure[];
-  /** Per-step timeout. */
+  /** How long to wait for the node to react, per step. */
   timeoutMs: number;
+  /** Bytes of resident memory growth that fail a bomb/flood case (default 256 MiB). */
+  maxRssGrowthBytes?: number;
+}
+
+/** What a live case sees. */
+interface LiveEnv {
+  node: NetId;
+  codec: LiveCodec;
+  pid?: number;
+  multicast: { group: string; port: number };
+  timeoutMs: number;
+  maxRssGrowthKiB: number;
+  log: WireLog;
+  /** Current BroadcastIDs of the node seen so far (ip:port:seqno), to check they are new. */
+  nodeIds: Set<string>;
+  /** Next sequence number for runner-originated frames. */
+  seq: () => number;
+  /** A runner NetID used as the current (sending) node of runner frames. */
+  origin: Peer<LiveFrame>;
+  /** Peers for distribution lists. */
+  peers: Peer<LiveFrame>[];
+}
+
+interface LiveCase {
+  id: string;
+  reqs: string[];
+  title: string;
+  /** Profiles it applies to (all when undefined). */
+  profiles?: string[];
+  run(env: LiveEnv): Promise<Outcome>;
+}
+
+const te = new TextEncoder();
+
+function uniquePayload(what: string): Uint8Array {
+  const r = crypto.getRandomValues(new Uint8Array(6));
+  return te.encode(`conformance ${what} ${[...r].map((b) => b.toString(16)).join("")}`);
+}
+
+function hexOf(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** The frames peers received that carry `payload` (hex) in one of their messages. */
+function carrying(peers: Peer<LiveFrame>[], payloadHex: string) {
+  return peers.flatMap((p) =>
+    p.received.filter((r) => r.decoded?.messages.some((m) => m.payload === payloadHex))
+      .map((r) => ({ peer: p, frame: r.decoded! }))
+  );
+}
+
+function sameId(a: NetId, b: NetId): boolean {
+  return a.ip === b.ip && a.port === b.port;
+}
+
+/**
+ * Send `frame(s)` to the node and check it forwards the message to `dests` (runner peers):
+ * every destination is reached directly or named in the distribution list of a frame a
+ * runner peer received; each forwarded frame names the node as current with a BroadcastID not
+ * seen before, lists only original destinations, and carries `expectPayload` intact.
+ */
+async function expectForward(
+  env: LiveEnv,
+  dests: Peer<LiveFrame>[],
+  payloadHex: string,
+  expectPayloadHex: string,
+  typeName: string,
+): Promise<Outcome> {
+  const covered = () => {
+    const got = carrying(dests, expectPayloadHex);
+    const names = new Set<string>();
+    for (const g of got) {
+      names.add(g.peer.label);
+      for (const d of g.frame.gossip.distribution) {
+        const p = dests.find((x) => sameId(x.id, d));
+        if (p) names.add(p.label);
+      }
+    }
+    return dests.every((d) => names.has(d.label));
+  };
+  const ok = await waitFor(covered, env.timeoutMs);
+  const got = carrying(dests, expectPayloadHex);
+  const actual = got.map((g) => ({
+    peer: g.peer.label,
+    current: g.frame.gossip.current,
+    distribution: g.frame.gossip.distribution,
+    messages: g.frame.messages,
+  }));
+  const expected = {
+    reached: dests.map((d) => `${d.label}=${d.id.ip}:${d.id.port}`),
+    current: `${env.node.ip}:${env.node.port}`,
+    payload: expectPayloadHex,
+  };
+  if (!ok) {
+    const stale = carrying(dests, payloadHex).length;
+    return {
+      status: "FAIL",
+      expected,
+      actual,
+      detail: stale && payloadHex !== expectPayloadHex
+        ? "the message was forwarded without the handler's replacement"
+        : `not every destination was reached within ${env.timeoutMs} ms`,
+    };
+  }
+  // Give stragglers (duplicates) a moment to arrive before judging "at most once".
+  await sleep(Math.min(200, env.timeoutMs / 4));
+  const problems: string[] = [];
+  const perPeer = new Map<string, number>();
+  for (const g of carrying(dests, expectPayloadHex)) {
+    const cur = g.frame.gossip.current;
+    if (!sameId(cur, env.node)) {
+      problems.push(`${g.peer.label}: current is ${cur.ip}:${cur.port}, not the node`);
+    }
+    const key = `${cur.ip}:${cur.port}:${cur.seqno}`;
+    if (env.nodeIds.has(key) && !env.codec.identity) {
+      problems.push(`${g.peer.label}: BroadcastID ${key} is not new`);
+    }
+    for (const d of g.frame.gossip.distribution) {
+      if (!dests.some((x) => sameId(x.id, d))) {
+        problems.push(`${g.peer.label}: distribution names ${d.ip}:${d.port}, not a destination`);
+      }
+    }
+    const m = g.frame.messages.find((x) => x.payload === expectPayloadHex)!;
+    if (m.typeTag !== tagOf(typeName)) problems.push(`${g.peer.label}: type tag ${m.typeTag}`);
+    perPeer.set(g.peer.label, (perPeer.get(g.peer.label) ?? 0) + 1);
+  }
+  for (const g of carrying(dests, expectPayloadHex)) {
+    const c = g.frame.gossip.current;
+    env.nodeIds.add(`${c.ip}:${c.port}:${c.seqno}`);
+  }
+  const dup = [...perPeer].filter(([, n]) => n > 1);
+  if (dup.length && env.codec.identity) {
+    problems.push(`sent more than once to ${dup.map(([p, n]) => `${p} (${n}x)`).join(", ")}`);
+  }
+  return problems.length
+    ? { status: "FAIL", expected, actual, detail: problems.slice(0, 5).join("; ") }
+    : { status: "PASS", actual };
+}
+
+function frameTo(env: LiveEnv, dests: NetId[], typeName: string, payload: Uint8Array) {
+  return {
+    gossip: {
+      current: { ...env.origin.id, seqno: env.seq() },
+      seen: [],
+      other: [],
+      distribution: dests,
+    },
+    typeName,
+    payload,
+  };
+}
+
+async function sendOne(env: LiveEnv, bytes: Uint8Array[], label = "conn", gapMs = 0) {
+  const s = await Sender.open(env.node, env.log, label);
+  for (const b of bytes) {
+    await s.write(b);
+    if (gapMs) await sleep(gapMs);
+  }
+  return s;
+}
+
+/** A valid frame to `dests` from a fresh connection, forwarded: the node still serves. */
+async function stillServes(env: LiveEnv, what: string): Promise<Outcome> {
+  const p = uniquePayload(what);
+  const s = await sendOne(env, [
+    env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", p)),
+  ], "fresh");
+  try {
+    return await expectForward(env, [env.peers[0]], hexOf(p), hexOf(p), "conformance.echo");
+  } finally {
+    await s.close();
+  }
+}
+
+function badInputCase(
+  name: string,
+  reqs: string[],
+  title: string,
+  build: (env: LiveEnv, payload: Uint8Array) => Uint8Array,
+  mustClose: boolean,
+  profiles?: string[],
+): LiveCase {
+  return {
+    id: `bad.${name}`,
+    reqs,
+    title,
+    profiles,
+    run: async (env) => {
+      const payload = uniquePayload(name);
+      const bytes = build(env, payload);
+      const s = await sendOne(env, [bytes], "bad");
+      const closed = await waitFor(() => s.closedByPeer, env.timeoutMs);
+      await s.close();
+      const forwarded = carrying(env.peers, hexOf(payload)).length > 0;
+      if (forwarded) {
+        return { status: "FAIL", detail: "the bad frame was forwarded", actual: { forwarded } };
+      }
+      const after = await stillServes(env, `after-${name}`);
+      if (after.status !== "PASS") {
+        return { ...after, detail: `after the bad input: ${after.detail}` };
+      }
+      if (!closed) {
+        return {
+          status: mustClose ? "FAIL" : "PASS-NONSTRICT",
+          expected: { connection: "closed by the node" },
+          actual: { connection: "still open" },
+          detail: mustClose
+            ? "the node kept a stream whose framing is lost open"
+            : "dropped, but the node kept the connection open (the spec allows dropping only the frame)",
+        };
+      }
+      return { status: "PASS", actual: { closed, forwarded } };
+    },
+  };
+}
+
+/** The live cases, in run order. */
+export function liveCases(): LiveCase[] {
+  return [
+    {
+      id: "forward.tcp",
+      reqs: ["R-LIVE-FORWARD-001"],
+      title: "a frame whose distribution lists runner peers is forwarded to them over TCP",
+      run: async (env) => {
+        const p = uniquePayload("forward");
+        const dests = env.peers.slice(0, 4);
+        const s = await sendOne(env, [
+          env.codec.encode(frameTo(env, dests.map((d) => d.id), "conformance.echo", p)),
+        ]);
+        try {
+          return await expectForward(env, dests, hexOf(p), hexOf(p), "conformance.echo");
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "forward.replacement",
+      reqs: ["R-LIVE-FORWARD-002"],
+      title: "the handler's replacement payload is what gets forwarded (type conformance.upper)",
+      run: async (env) => {
+        const p = uniquePayload("replace");
+        const upper = te.encode(new TextDecoder().decode(p).toUpperCase());
+        const dests = env.peers.slice(0, 2);
+        const s = await sendOne(env, [
+          env.codec.encode(frameTo(env, dests.map((d) => d.id), "conformance.upper", p)),
+        ]);
+        try {
+          return await expectForward(env, dests, hexOf(p), hexOf(upper), "conformance.upper");
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "stream.coalesced",
+      reqs: ["R-TRANSPORT-003"],
+      title: "two frames in one TCP write are both handled",
+      run: async (env) => {
+        const a = uniquePayload("coalesced-a"), b = uniquePayload("coalesced-b");
+        const fa = env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", a));
+        const fb = env.codec.encode(frameTo(env, [env.peers[1].id], "conformance.echo", b));
+        const s = await sendOne(env, [new Uint8Array([...fa, ...fb])]);
+        try {
+          const ra = await expectForward(
+            env,
+            [env.peers[0]],
+            hexOf(a),
+            hexOf(a),
+            "conformance.echo",
+          );
+          if (ra.status !== "PASS") return { ...ra, detail: `first frame: ${ra.detail}` };
+          const rb = await expectForward(
+            env,
+            [env.peers[1]],
+            hexOf(b),
+            hexOf(b),
+            "conformance.echo",
+          );
+          return rb.status === "PASS" ? rb : { ...rb, detail: `second frame: ${rb.detail}` };
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "stream.split",
+      reqs: ["R-TRANSPORT-003"],
+      title: "one frame written one byte at a time is handled",
+      run: async (env) => {
+        const p = uniquePayload("split");
+        const f = env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", p));
+        const s = await sendOne(env, [...f].map((b) => new Uint8Array([b])), "conn", 1);
+        try {
+          return await expectForward(env, [env.peers[0]], hexOf(p), hexOf(p), "conformance.echo");
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "stream.stalled",
+      reqs: ["R-TRANSPORT-004"],
+      title: "a stalled partial frame on one connection does not stop the node serving others",
+      run: async (env) => {
+        const p = uniquePayload("stalled");
+        const f = env.codec.encode(frameTo(env, [env.peers[1].id], "conformance.echo", p));
+        const stalled = await sendOne(env, [f.subarray(0, Math.floor(f.length / 2))], "stalled");
+        try {
+          const r = await stillServes(env, "beside-stalled");
+          if (r.status !== "PASS") {
+            return { ...r, detail: `beside a stalled connection: ${r.detail}` };
+          }
+          if (carrying(env.peers, hexOf(p)).length) {
+            return { status: "FAIL", detail: "half a frame was forwarded" };
+          }
+          return r;
+        } finally {
+          await stalled.close();
+        }
+      },
+    },
+    badInputCase(
+      "garbage",
+      ["R-FRAME-002", "R-TRANSPORT-004"],
+      "garbage bytes: connection closed, node keeps serving",
+      (_e) => {
+        const g = crypto.getRandomValues(new Uint8Array(64));
+        g[0] = 0x13; // no profile starts with this byte
+        return g;
+      },
+      true,
+    ),
+    badInputCase(
+      "start-byte",
+      ["R-FRAME-002", "R-TRANSPORT-004"],
+      "wrong start byte: connection closed, node keeps serving",
+      (env, p) => {
+        const f = env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", p)).slice();
+        f[0] = 0x00;
+        return f;
+      },
+      true,
+    ),
+    badInputCase(
+      "wrong-key",
+      ["R-CRYPT-004"],
+      "frame under another key: dropped, connection closed",
+      (env, p) => env.codec.wrongKey(frameTo(env, [env.peers[0].id], "conformance.echo", p)),
+      false,
+    ),
+    badInputCase(
+      "tampered",
+      ["R-ENV-004"],
+      "frame with a flipped ciphertext byte: dropped",
+      (env, p) => {
+        const f = env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", p)).slice();
+        f[f.length - 3] ^= 0x40;
+        return f;
+      },
+      false,
+    ),
+    badInputCase(
+      "truncated",
+      ["R-ERR-002"],
+      "a complete frame whose content ends early: dropped",
+      (env, p) => env.codec.truncatedInside(frameTo(env, [env.peers[0].id], "conformance.echo", p)),
+      false,
+    ),
+    {
+      id: "multicast.learning",
+      reqs: ["R-LIVE-MCAST-001"],
+      title: "after the runner multicasts, the node's later frames list the runner among seen IDs",
+      run: async (env) => {
+        const m = env.peers[5];
+        const seqno = env.seq();
+        const ms = new MulticastSender(env.multicast.group, env.multicast.port, env.log);
+        try {
+          const frame = env.codec.encode({
+            gossip: { current: { ...m.id, seqno }, seen: [], other: [], distribution: [] },
+            typeName: "conformance.echo",
+            payload: uniquePayload("mcast"),
+          });
+          // Multicast is lossy: send a few copies.
+          for (let i = 0; i < 3; i++) {
+            await ms.send(frame);
+            await sleep(20);
+          }
+        } finally {
+          ms.close();
+        }
+        await sleep(100);
+        const p = uniquePayload("after-mcast");
+        const s = await sendOne(env, [
+          env.codec.encode(frameTo(env, [env.peers[0].id], "conformance.echo", p)),
+        ]);
+        try {
+          const r = await expectForward(
+            env,
+            [env.peers[0]],
+            hexOf(p),
+            hexOf(p),
+            "conformance.echo",
+          );
+          if (r.status !== "PASS") return r;
+          const f = carrying([env.peers[0]], hexOf(p))[0].frame;
+          const listed = f.gossip.seen.some((x) => sameId(x, m.id));
+          return listed ? { status: "PASS", actual: { seen: f.gossip.seen } } : {
+            status: "FAIL",
+            expected: { seen: [`${m.id.ip}:${m.id.port}`] },
+            actual: { seen: f.gossip.seen },
+            detail: "the node's next frame does not list the multicast sender among its seen IDs",
+          };
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "memory.bomb",
+      reqs: ["R-LIMIT-004", "R-LIMIT-005", "R-ERR-001"],
+      title: "decompression bombs are refused without growing the node's memory",
+      run: async (env) => {
+        const sampler = env.pid !== undefined ? new MemorySampler(env.pid) : undefined;
+        // Near-limit valid frames (1 MiB of zeros compresses about 21x) over fresh connections.
+        const big = new Uint8Array(1_000_000);
+        for (let i = 0; i < 8; i++) {
+          const s = await sendOne(env, [
+            env.codec.encode(frameTo(env, [], "conformance.echo", big)),
+          ], "bomb");
+          await sleep(30);
+          await s.close();
+        }
+        const mem = sampler?.stop();
+        const r = await stillServes(env, "after-bomb");
+        return judgeMemory(env, r, mem);
+      },
+    },
+    {
+      id: "memory.flood",
+      reqs: ["R-LIVE-FLOOD-001"],
+      title: "a flood of frames does not grow the node's memory without bound",
+      run: async (env) => {
+        const sampler = env.pid !== undefined ? new MemorySampler(env.pid) : undefined;
+        const one = env.codec.encode(frameTo(env, [], "conformance.echo", uniquePayload("flood")));
+        const batch = new Uint8Array(one.length * 200);
+        for (let i = 0; i < 200; i++) batch.set(one, i * one.length);
+        const s = await sendOne(env, [], "flood");
+        const end = performance.now() + 2000;
+        let sent = 0;
+        // Bounded in count (20,000 frames) and time (2 s).
+        while (sent < 20_000 && performance.now() < end) {
+          if (!(await s.write(batch))) break;
+          sent += 200;
+        }
+        await s.close();
+        env.log.note(`flood: ${sent} frames sent`);
+        const mem = sampler?.stop();
+        const r = await stillServes(env, "after-flood");
+        return judgeMemory(env, r, mem);
+      },
+    },
+  ];
+}
+
+function judgeMemory(
+  env: LiveEnv,
+  r: Outcome,
+  mem: { beforeKiB?: number; peakKiB: number; afterKiB?: number } | undefined,
+): Outcome {
+  if (r.status !== "PASS") return { ...r, detail: `afterwards: ${r.detail}` };
+  if (!mem || mem.beforeKiB === undefined) {
+    return { status: "PASS", detail: "memory not sampled (not a local process)" };
+  }
+  const growth = mem.peakKiB - mem.beforeKiB;
+  const actual = { ...mem, growthKiB: growth };
+  env.log.note(`memory: ${JSON.stringify(actual)}`);
+  return growth > env.maxRssGrowthKiB
+    ? {
+      status: "FAIL",
+      expected: { growthKiB: `<= ${env.maxRssGrowthKiB}` },
+      actual,
+      detail: `resident memory grew by ${growth} KiB`,
+    }
+    : { status: "PASS", actual };
+}
+
+async function waitListening(node: NetId, ms: number, child?: Deno.ChildProcess): Promise<boolean> {
+  let exited = false;
+  child?.status.then(() => (exited = true));
+  const end = performance.now() + ms;
+  while (performance.now() < end && !exited) {
+    try {
+      const c = await Deno.connect({ hostname: node.ip, port: node.port });
+      c.close();
+      return true;
+    } catch {
+      await sleep(50);
+    }
+  }
+  return false;
 }
 
 /** Run the live suite. */
-export function runLive(_opts: LiveOptions): Promise<RunOutput> {
-  throw new Error("live mode is not implemented yet");
+export async function runLive(opts: LiveOptions): Promise<RunOutput> {
+  const started = new Date();
+  const t0 = performance.now();
+  const spec = await loadSpec(opts.specDir);
+  const suite = await loadVectors(opts.vectorsDir);
+  const profiles = opts.profiles?.length ? opts.profiles : ["legacy"];
+  const all = liveCases();
+  const allIds = new Set<string>();
+  for (const p of ["legacy", "v2"]) for (const c of all) allIds.add(`live.${p}.${c.id}`);
+  const results: CaseResult[] = [];
+  const implementation: string[] = [];
+  for (const profile of profiles) {
+    const selected = all.filter((c) =>
+      (!c.profiles || c.profiles.includes(profile)) &&
+      (!opts.filters?.length || opts.filters.some((f) => `live.${profile}.${c.id}`.startsWith(f)))
+    );
+    if (!selected.length) continue;
+    const keyHex = opts.spawn
+      ? hexOf(crypto.getRandomValues(new Uint8Array(32)))
+      : (opts.keyHex ?? LIVE_DEFAULT_KEY_HEX);
+    const label = opts.label ?? `conformance-${hexOf(crypto.getRandomValues(new Uint8Array(4)))}`;
+    let codec: LiveCodec;
+    if (profile === "legacy") codec = legacyLiveCodec(unhex(keyHex));
+    else {
+      const { liveCodecFor } = await import("./live_profiles.ts");
+      const c = liveCodecFor(profile, unhex(keyHex), label);
+      if (!c) {
+        for (const c2 of selected) results.push(unsupportedResult(profile, c2, spec));
+        continue;
+      }
+      codec = c;
+    }
+    let node: NetId;
+    let child: Deno.ChildProcess | undefined;
+    let multicast: { group: string; port: number };
+    if (opts.spawn) {
+      node = { ip: "127.0.0.1", port: freeTcpPort() };
+      const r = crypto.getRandomValues(new Uint8Array(2));
+      multicast = { group: `239.255.${r[0]}.${1 + (r[1] % 250)}`, port: freeUdpPort() };
+      child = new Deno.Command("sh", {
+        args: ["-c", `exec ${opts.spawn}`],
+        env: {
+          CHATTER_PROFILE: profile,
+          CHATTER_ADDRESS: node.ip,
+          CHATTER_PORT: String(node.port),
+          CHATTER_MULTICAST_GROUP: multicast.group,
+          CHATTER_MULTICAST_PORT: String(multicast.port),
+          CHATTER_MULTICAST_INTERFACE: "127.0.0.1",
+          CHATTER_KEY: keyHex,
+          CHATTER_LABEL: label,
+        },
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      implementation.push(`${opts.spawn} (${profile})`);
+    } else {
+      node = parseNetId(opts.target!);
+      const [g, p] = (opts.multicast ?? "224.1.1.1:29999").split(":");
+      multicast = { group: g, port: Number(p) };
+      implementation.push(`${opts.target} (${profile})`);
+    }
+    const stderr = child ? collect(child.stderr) : Promise.resolve("");
+    const up = await waitListening(node, Math.max(10_000, opts.timeoutMs), child);
+    const setupLog = new WireLog();
+    const peers = Array.from(
+      { length: 6 },
+      (_, i) => Peer.open(`peer${i + 1}`, setupLog, codec.decode),
+    );
+    const origin = Peer.open("origin", setupLog, codec.decode);
+    let seq = Math.floor(Date.now() / 1000) * 1000;
+    try {
+      for (const c of selected) {
+        const id = `live.${profile}.${c.id}`;
+        const log = new WireLog();
+        for (const p of [...peers, origin]) p.setLog(log);
+        const base = {
+          id,
+          section: sectionOf(c.reqs, id, spec),
+          reqs: c.reqs,
+          profile,
+          title: c.title,
+          wireLog: log.entries,
+        };
+        const c0 = performance.now();
+        let o: Outcome;
+        if (!up) {
+          o = {
+            status: "ERROR",
+            detail: `the node does not accept connections at ${node.ip}:${node.port}`,
+          };
+        } else {
+          try {
+            o = await c.run({
+              node,
+              codec,
+              pid: child?.pid,
+              multicast,
+              timeoutMs: opts.timeoutMs,
+              maxRssGrowthKiB: Math.floor((opts.maxRssGrowthBytes ?? 256 * 1024 * 1024) / 1024),
+              log,
+              nodeIds: new Set(),
+              seq: () => ++seq,
+              origin,
+              peers,
+            });
+          } catch (e) {
+            o = { status: "ERROR", detail: `${(e as Error).message}` };
+          }
+        }
+        results.push({ ...base, ...o, durationMs: Math.round(performance.now() - c0) });
+      }
+    } finally {
+      await Promise.all([...peers, origin].map((p) => p.close()));
+      if (child) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        const t = setTimeout(() => {
+          try {
+            child!.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, 2000);
+        await child.status;
+        clearTimeout(t);
+        const err = (await stderr).trim();
+        if (err && !up) results.at(-1)!.detail += `; node stderr: ${err.slice(-500)}`;
+      }
+    }
+  }
+  const verdict = decide(results, opts.expectedFailures ?? [], allIds);
+  return {
+    info: {
+      implementation: implementation.join(", "),
+      target: opts.spawn ?? opts.target ?? "",
+      mode: "live",
+      suiteVersion: SUITE_VERSION,
+      vectorsDigest: suite.digest,
+      startedAt: started.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+    },
+    results,
+    verdict,
+    coverage: coverage(
+      spec,
+      [...allIds].map((id) => ({
+        id,
+        reqs: all.find((c) => id.endsWith(`.${c.id}`))?.reqs ?? [],
+      })),
+    ),
+  };
+}
+
+function unsupportedResult(
+  profile: string,
+  c: LiveCase,
+  spec: Map<string, import("./spec_index.ts").Requirement>,
+): CaseResult {
+  const id = `live.${profile}.${c.id}`;
+  return {
+    id,
+    section: sectionOf(c.reqs, id, spec),
+    reqs: c.reqs,
+    profile,
+    title: c.title,
+    status: "UNSUPPORTED" as Status,
+    durationMs: 0,
+    detail: `the runner has no live codec for profile ${profile}`,
+    wireLog: [],
+  };
+}
+
+async function collect(s: ReadableStream<Uint8Array>): Promise<string> {
+  let out = "";
+  const d = new TextDecoder();
+  for await (const c of s) out = (out + d.decode(c, { stream: true })).slice(-8192);
+  return out;
 }

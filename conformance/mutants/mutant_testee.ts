@@ -87,6 +87,10 @@ function encode(req: Reply, mutant: string): Reply {
     // First-use order instead of sorted order.
     const entries = new Map<string, { id: NetId; addr: Uint8Array }>();
     for (const id of [...gossipNetIds(gossip), ...extraNetIds]) {
+      if (parseIp(id.ip).length !== 4) throw new TypeError(`legacy carries IPv4 only: ${id.ip}`);
+      if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535) {
+        throw new RangeError(`port out of range: ${id.port}`);
+      }
       const k = netIdKey({ ip: formatIp(parseIp(id.ip)), port: id.port });
       if (!entries.has(k)) entries.set(k, { id, addr: parseIp(id.ip) });
     }
@@ -238,7 +242,10 @@ export function handle(req: Reply, mutant: string): Reply {
     return { result: "unsupported" };
   } catch (e) {
     if (e instanceof DecodeError) return { result: "error", errorClass: e.code, detail: e.message };
-    return { result: "error", errorClass: "BAD_REQUEST", detail: String((e as Error).message) };
+    // Hex that is not hex is a bad request; anything else the encoder refuses is bad input.
+    const msg = String((e as Error).message);
+    const cls = /^not hex/.test(msg) ? "BAD_REQUEST" : "BAD_INPUT";
+    return { result: "error", errorClass: cls, detail: msg };
   }
 }
 
@@ -265,14 +272,18 @@ if (import.meta.main) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (!line.trim()) continue;
-      let req: Reply;
+      let req: Reply | undefined;
       try {
         req = JSON.parse(line);
-      } catch {
-        console.error(`bad request line: ${line.slice(0, 100)}`);
-        continue;
-      }
-      const reply = { id: req.id, ...handle(req, mutant) };
+      } catch { /* answered below */ }
+      const reply = req && typeof req === "object" && typeof req.op === "string"
+        ? { id: req.id, ...handle(req, mutant) }
+        : {
+          id: req?.id ?? null,
+          result: "error",
+          errorClass: "BAD_REQUEST",
+          detail: "not a request",
+        };
       // Deno.stdout.write may write part of a buffer: loop until all of it is out.
       let out = enc.encode(JSON.stringify(reply) + "\n");
       while (out.length) out = out.subarray(await Deno.stdout.write(out));

@@ -25,7 +25,7 @@ import {
 } from "./live_net.ts";
 import { SUITE_VERSION } from "./offline.ts";
 import type { RunOutput } from "./offline.ts";
-import { loadSpec, sectionOf } from "./spec_index.ts";
+import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
 import type { CaseResult, Outcome, Status } from "./types.ts";
 import { loadVectors } from "./vectors.ts";
 import { decide } from "./verdict.ts";
@@ -692,6 +692,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
       }
     }
   }
+  results.splice(0, results.length, ...sortBySection(results, spec));
   const verdict = decide(results, opts.expectedFailures ?? [], allIds);
   return {
     info: {

@@ -6,10 +6,18 @@
 
 import { coverage, type CoverageRow } from "./coverage.ts";
 import type { ExpectedFailure } from "./expected_failures.ts";
-import { primitiveCases, PROBE_OP, protocolCases, vectorCases } from "./offline_cases.ts";
+import {
+  primitiveCases,
+  primitiveTableCases,
+  PROBE_OP,
+  profileProtocolCases,
+  protocolCases,
+  vectorCases,
+} from "./offline_cases.ts";
+import { fuzzCases } from "./fuzz_cases.ts";
 import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
-import { loadSpec, sectionOf } from "./spec_index.ts";
+import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
 import { TesteeClient } from "./testee_client.ts";
 import type { Case, CaseResult } from "./types.ts";
 import { loadVectors } from "./vectors.ts";
@@ -56,8 +64,11 @@ export async function offlineCases(vectorsDir: string, specDir: string) {
   const suite = await loadVectors(vectorsDir);
   const sec = (reqs: string[], id: string) => sectionOf(reqs, id, spec);
   const cases: Case[] = [
-    ...protocolCases(sec(["R-TESTEE-001"], "testee protocol")),
+    ...protocolCases(sec(["R-TESTEE-011"], "testee protocol")),
+    ...profileProtocolCases(sec),
     ...suite.vectors.flatMap((v) => vectorCases(v, sec(v.reqs ?? [], v.id))),
+    ...fuzzCases(suite.vectors, sec),
+    ...Object.entries(suite.tables).flatMap(([f, t]) => primitiveTableCases(f, t, sec)),
     ...primitiveCases(sec),
   ];
   return { spec, suite, cases };
@@ -107,6 +118,7 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
   } finally {
     await client.stop();
   }
+  results.splice(0, results.length, ...sortBySection(results, spec));
   const verdict = decide(results, opts.expectedFailures ?? [], allIds);
   return {
     info: {

@@ -6,6 +6,9 @@
  * @module
  */
 
+import { type Gossip, gossipNetIds } from "../../src/wire/gossip.ts";
+import type { NetId } from "../../src/wire/netid.ts";
+import { NetIdTable } from "../../src/wire/netid_table.ts";
 import { encodeVarint } from "../../src/wire/varint.ts";
 import { xxhash32 } from "../../src/wire/xxhash32.ts";
 import { diff } from "./compare.ts";
@@ -36,6 +39,7 @@ export function decodeContext(v: Vector): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v.inputs ?? {})) if (!CONTENT_FIELDS.has(k)) out[k] = val;
   if (v.key !== undefined && out.key === undefined) out.key = v.key;
+  if (v.limits !== undefined && out.limits === undefined) out.limits = v.limits;
   return out;
 }
 
@@ -76,9 +80,26 @@ async function decodeValid(ctx: CaseContext, v: Vector, frame: string): Promise<
     return { status: "FAIL", expected, actual: errorOf(r), detail: "a valid frame was rejected" };
   }
   const d = diff(expected, r);
+  // `table` is optional in replies (spec/testee.md 4.2); when present it must be the table.
+  const table = expectedTable(v);
+  if (table && Array.isArray(r.table)) d.push(...diff(table, r.table, "$.table"));
   return d.length
     ? { status: "FAIL", expected, actual: r, detail: d.slice(0, 5).join("; ") }
     : { status: "PASS" };
+}
+
+/** The NetID table a valid legacy vector's frame carries (sorted, de-duplicated). */
+function expectedTable(v: Vector): NetId[] | undefined {
+  const i = v.inputs;
+  if (v.profile !== "legacy" || !i?.gossip) return undefined;
+  try {
+    return NetIdTable.build([
+      ...gossipNetIds(i.gossip as Gossip),
+      ...((i.extraNetIds ?? []) as NetId[]),
+    ]).ids();
+  } catch {
+    return undefined;
+  }
 }
 
 function encodeRequest(v: Vector): Record<string, unknown> {
@@ -93,9 +114,14 @@ function stepsOf(v: Vector): Record<string, unknown>[] | undefined {
   return undefined;
 }
 
+/** Requirement tags the runner adds to a vector's cases (the testee-side rules they exercise). */
+function extraReqs(v: Vector): string[] {
+  return v.result === "invalid" && v.errorClass === "TRAILING_BYTES" ? ["R-TESTEE-012"] : [];
+}
+
 /** Cases for one vector. */
 export function vectorCases(v: Vector, section: string): Case[] {
-  const reqs = v.reqs ?? [];
+  const reqs = [...(v.reqs ?? []), ...extraReqs(v)];
   const base = { section, reqs, profile: v.profile };
   const title = v.name ?? v.comment ?? v.id;
   const cases: Case[] = [];
@@ -257,7 +283,7 @@ export function protocolCases(section: string): Case[] {
     {
       id: "testee.hello",
       section,
-      reqs: ["R-TESTEE-HELLO"],
+      reqs: ["R-TESTEE-011", "R-TESTEE-006"],
       ops: [],
       title: "hello answers impl, profiles and ops",
       run: async (ctx) => {
@@ -273,9 +299,43 @@ export function protocolCases(section: string): Case[] {
       },
     },
     {
+      id: "testee.pipelined",
+      section,
+      reqs: ["R-TESTEE-003", "R-TESTEE-005"],
+      ops: [],
+      title: "three requests in one write get three replies, in order",
+      run: async (ctx) => {
+        const rs = await ctx.pipeline([{ op: "hello" }, { op: PROBE_OP }, { op: "hello" }]);
+        const got = rs.map((r) => r.result);
+        return got.join() === "ok,unsupported,ok" ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: ["ok", "unsupported", "ok"],
+          actual: got,
+          detail: "replies out of order or wrong",
+        };
+      },
+    },
+    {
+      id: "testee.bad-request-line",
+      section,
+      reqs: ["R-TESTEE-007"],
+      ops: [],
+      title: "a line that is not a JSON object is answered BAD_REQUEST, and the testee goes on",
+      run: async (ctx) => {
+        const [r] = await ctx.raw("this is not json\n", 1);
+        const expected = { result: "error", errorClass: "BAD_REQUEST" };
+        const d = diff(expected, r);
+        if (d.length) return { status: "FAIL", expected, actual: r, detail: d.join("; ") };
+        const h = await ctx.call({ op: "hello" });
+        return h.result === "ok"
+          ? { status: "PASS" }
+          : { status: "FAIL", actual: h, detail: "hello failed after a bad line" };
+      },
+    },
+    {
       id: "testee.unknown-op",
       section,
-      reqs: ["R-TESTEE-UNSUPPORTED"],
+      reqs: ["R-TESTEE-009"],
       ops: [],
       title: "an unknown op answers unsupported",
       run: async (ctx) => {
@@ -312,7 +372,7 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
   ];
   for (const [name, data, seed, hash] of xxh) {
     const reqs = ["R-TAG-001"];
-    const id = `primitive.xxhash32.${name}`;
+    const id = `known.xxhash32.${name}`;
     cases.push({
       id,
       section: section(reqs, id),
@@ -336,7 +396,7 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
   for (const value of values) {
     const data = hex(encodeVarint(value)[0]);
     const reqs = ["R-VARINT-001"];
-    const idE = `primitive.varint_encode.${value}`;
+    const idE = `known.varint_encode.${value}`;
     cases.push({
       id: idE,
       section: section(reqs, idE),
@@ -357,7 +417,7 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
           };
       },
     });
-    const idD = `primitive.varint_decode.${value}`;
+    const idD = `known.varint_decode.${value}`;
     cases.push({
       id: idD,
       section: section(reqs, idD),
@@ -379,7 +439,7 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
   }
   for (const [name, data] of [["truncated", "80"], ["truncated-long", "ffff"], ["empty", ""]]) {
     const reqs = ["R-ERR-002"];
-    const id = `primitive.varint_decode.${name}`;
+    const id = `known.varint_decode.${name}`;
     cases.push({
       id,
       section: section(reqs, id),
@@ -400,4 +460,220 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
     });
   }
   return cases;
+}
+
+interface XxhEntry {
+  data: string;
+  seed?: number;
+  hash: number;
+  reqs?: string[];
+}
+interface VarintEntry {
+  field?: string;
+  value?: number;
+  data: string;
+  errorClass?: string;
+  reqs?: string[];
+}
+
+/**
+ * Cases from a known-answer table (`vectors/primitives.json`): `xxhash32` entries
+ * `{data, seed, hash}`, `varint.valid` entries `{field, value, data}` (encode and decode) and
+ * `varint.invalid` entries `{field, data, errorClass}`. Ids are built from the entries' content.
+ */
+export function primitiveTableCases(
+  file: string,
+  table: unknown,
+  section: (reqs: string[], id: string) => string,
+): Case[] {
+  const t = (table ?? {}) as {
+    xxhash32?: XxhEntry[];
+    varint?: { valid?: VarintEntry[]; invalid?: VarintEntry[] };
+  };
+  const stem = file.replace(/\.json$/, "");
+  const cases: Case[] = [];
+  const used = new Set<string>();
+  const uniq = (id: string) => {
+    let u = id, n = 2;
+    while (used.has(u)) u = `${id}#${n++}`;
+    used.add(u);
+    return u;
+  };
+  const short = (
+    h: string,
+  ) => (h === "" ? "empty" : h.length > 16 ? `${h.slice(0, 16)}-len${h.length / 2}` : h);
+  for (const e of t.xxhash32 ?? []) {
+    const seed = e.seed ?? 0;
+    const reqs = e.reqs ?? ["R-TAG-001"];
+    const id = uniq(`${stem}.xxhash32.${short(e.data)}.seed${seed}`);
+    cases.push({
+      id,
+      section: section(reqs, id),
+      reqs,
+      ops: ["xxhash32"],
+      title: `xxhash32 of ${short(e.data)} seed ${seed}`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "xxhash32", data: e.data, seed });
+        const u = unsupported(r);
+        if (u) return u;
+        return r.result === "ok" && r.hash === e.hash ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { hash: e.hash },
+          actual: r,
+          detail: `hash ${r.hash}, expected ${e.hash}`,
+        };
+      },
+    });
+  }
+  for (const e of t.varint?.valid ?? []) {
+    const reqs = e.reqs ?? ["R-VARINT-001", "R-VARINT-005"];
+    const field = e.field ?? "seqno";
+    const idE = uniq(`${stem}.varint.${field}.${e.value}/encode`);
+    cases.push({
+      id: idE,
+      section: section(reqs, idE),
+      reqs,
+      ops: ["varint_encode"],
+      title: `varint_encode ${e.value} = ${e.data}`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "varint_encode", value: e.value });
+        const u = unsupported(r);
+        if (u) return u;
+        return r.result === "ok" && String(r.data).toLowerCase() === e.data ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { data: e.data },
+          actual: r,
+          detail: `data ${r.data}, expected ${e.data}`,
+        };
+      },
+    });
+    const idD = uniq(`${stem}.varint.${field}.${e.value}/decode`);
+    cases.push({
+      id: idD,
+      section: section(reqs, idD),
+      reqs,
+      ops: ["varint_decode"],
+      title: `varint_decode ${e.data} (${field}) = ${e.value}`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "varint_decode", data: e.data, field });
+        const u = unsupported(r);
+        if (u) return u;
+        const expected = { value: e.value, length: e.data.length / 2 };
+        const d = r.result === "ok" ? diff(expected, r) : ["rejected"];
+        return d.length
+          ? { status: "FAIL", expected, actual: r, detail: d.join("; ") }
+          : { status: "PASS" };
+      },
+    });
+  }
+  for (const e of t.varint?.invalid ?? []) {
+    const reqs = e.reqs ?? ["R-VARINT-005"];
+    const field = e.field ?? "seqno";
+    const id = uniq(`${stem}.varint.${field}.${short(e.data)}/reject`);
+    cases.push({
+      id,
+      section: section(reqs, id),
+      reqs,
+      ops: ["varint_decode"],
+      title: `varint_decode ${short(e.data)} (${field}) is ${e.errorClass}`,
+      run: async (ctx) => {
+        const r = await ctx.call({ op: "varint_decode", data: e.data, field });
+        const u = unsupported(r);
+        if (u) return u;
+        const expected = { result: "error", errorClass: e.errorClass };
+        if (r.result !== "error") {
+          return { status: "FAIL", expected, actual: r, detail: "an invalid varint was accepted" };
+        }
+        return e.errorClass === undefined || r.errorClass === e.errorClass ? { status: "PASS" } : {
+          status: "PASS-NONSTRICT",
+          expected,
+          actual: errorOf(r),
+          detail: `rejected as ${r.errorClass}, the vectors say ${e.errorClass}`,
+        };
+      },
+    });
+  }
+  return cases;
+}
+
+/** Cases that need a profile: request errors the testee protocol defines. */
+export function profileProtocolCases(section: (reqs: string[], id: string) => string): Case[] {
+  const mk = (
+    id: string,
+    reqs: string[],
+    ops: string[],
+    title: string,
+    req: Record<string, unknown>,
+    expected: Record<string, unknown>,
+  ): Case => ({
+    id,
+    section: section(reqs, id),
+    reqs,
+    profile: "legacy",
+    ops,
+    title,
+    run: async (ctx) => {
+      const r = await ctx.call(req);
+      const d = diff(expected, r);
+      return d.length
+        ? { status: "FAIL", expected, actual: r, detail: d.join("; ") }
+        : { status: "PASS" };
+    },
+  });
+  const gossip = (ip: string) => ({
+    current: { ip, port: 1, seqno: 1 },
+    seen: [],
+    other: [],
+    distribution: [],
+  });
+  return [
+    mk(
+      "testee.unknown-profile",
+      ["R-TESTEE-010"],
+      ["decode_frame"],
+      "decode_frame for a profile nobody has answers unsupported",
+      { op: "decode_frame", profile: "conformance-no-such-profile", key: "", frame: "ff00" },
+      { result: "unsupported" },
+    ),
+    mk(
+      "testee.bad-hex",
+      ["R-TESTEE-008"],
+      ["decode_frame"],
+      "a frame that is not hex is BAD_REQUEST",
+      { op: "decode_frame", profile: "legacy", key: "", frame: "zz" },
+      { result: "error", errorClass: "BAD_REQUEST" },
+    ),
+    mk(
+      "legacy.encode.ipv6-refused",
+      ["R-NETID-005", "R-TESTEE-008"],
+      ["encode_frame"],
+      "a legacy encoder refuses an IPv6 NetID with BAD_INPUT",
+      {
+        op: "encode_frame",
+        profile: "legacy",
+        key: "",
+        padding: "00".repeat(32),
+        gossip: gossip("::1"),
+        typeTag: 1,
+        payload: "",
+      },
+      { result: "error", errorClass: "BAD_INPUT" },
+    ),
+    mk(
+      "legacy.encode.port-range",
+      ["R-NETID-001", "R-TESTEE-008"],
+      ["encode_frame"],
+      "a legacy encoder refuses port 65536 with BAD_INPUT",
+      {
+        op: "encode_frame",
+        profile: "legacy",
+        key: "",
+        padding: "00".repeat(32),
+        gossip: { ...gossip("10.0.0.1"), current: { ip: "10.0.0.1", port: 65536, seqno: 1 } },
+        typeTag: 1,
+        payload: "",
+      },
+      { result: "error", errorClass: "BAD_INPUT" },
+    ),
+  ];
 }

@@ -67,6 +67,13 @@ export async function runCase(
   try {
     const o = await c.run({
       call: (req) => client.call(req, log, t0),
+      pipeline: (reqs) => client.pipeline(reqs, log, t0),
+      raw: async (text, n) => {
+        const lines = await client.exchange(text, n, log, t0);
+        const out = [];
+        for (const l of lines) out.push(await client.parse(l, log));
+        return out;
+      },
       note: (text) => log.push({ t: Math.round(performance.now() - t0), dir: "#", data: text }),
       log,
     });

@@ -16,6 +16,8 @@ export interface Requirement {
   section: string;
   /** The defining sentence (trimmed). */
   text: string;
+  /** Position in the spec (for ordering sections). */
+  order: number;
 }
 
 const TAG = /\[(R-[A-Z0-9]+(?:-[A-Z0-9]+)*-\d+)\]/g;
@@ -27,7 +29,7 @@ const TAG = /\[(R-[A-Z0-9]+(?:-[A-Z0-9]+)*-\d+)\]/g;
 export function parseSpec(file: string, text: string): Requirement[] {
   const out: Requirement[] = [];
   let section = file;
-  const seen = new Set<string>();
+  let order = 0;
   // Join wrapped lines into paragraphs / list items so a sentence is one unit.
   const blocks: { section: string; text: string }[] = [];
   let cur = "";
@@ -46,24 +48,37 @@ export function parseSpec(file: string, text: string): Requirement[] {
     cur += " " + line.trim();
   }
   flush();
+  // A tag is defined where a list item or paragraph opens with it ("- [R-X-001] A receiver
+  // MUST ..."); other occurrences are references. Tags never opening a block fall back to
+  // their first occurrence.
+  const defs = new Map<string, Requirement>();
+  const firsts = new Map<string, Requirement>();
   for (const b of blocks) {
-    // Split into sentences-ish units so a tag picks the level of its own sentence.
+    const opening = /^(?:[-*+]|\d+\.)?\s*\[(R-[A-Z0-9-]+)\]/.exec(b.text)?.[1];
+    // Split into sentence-like units so a tag picks the level of its own sentence.
     const units = b.text.split(/(?<=[.;])\s+(?=[A-Z(`*[])/);
-    for (const u of units) {
+    for (const [ui, u] of units.entries()) {
       for (const m of u.matchAll(TAG)) {
         const tag = m[1];
-        if (seen.has(tag)) continue;
-        seen.add(tag);
-        const lv = /\b(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY)\b/.exec(u);
-        out.push({
+        const isDef = tag === opening && ui === 0;
+        if (defs.has(tag) || (!isDef && firsts.has(tag))) continue;
+        // The level of a definition is that of its whole block (the sentence may wrap).
+        const scope = isDef ? b.text : u;
+        const lv = /\b(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY)\b/.exec(scope);
+        const r = {
           tag,
           level: lv ? lv[1].split(" ")[0] : "",
           section: b.section,
-          text: u.length > 300 ? u.slice(0, 297) + "..." : u,
-        });
+          text: scope.length > 300 ? scope.slice(0, 297) + "..." : scope,
+          order: order++,
+        };
+        if (isDef) defs.set(tag, r);
+        else firsts.set(tag, r);
       }
     }
   }
+  for (const [tag, r] of firsts) if (!defs.has(tag)) defs.set(tag, r);
+  out.push(...[...defs.values()].sort((a, b) => a.order - b.order));
   return out;
 }
 
@@ -79,9 +94,9 @@ export async function loadSpec(dir: string): Promise<Map<string, Requirement>> {
   }
   names.sort();
   const map = new Map<string, Requirement>();
-  for (const n of names) {
+  for (const [i, n] of names.entries()) {
     for (const r of parseSpec(n, await Deno.readTextFile(`${dir}/${n}`))) {
-      if (!map.has(r.tag)) map.set(r.tag, r);
+      if (!map.has(r.tag)) map.set(r.tag, { ...r, order: i * 1e6 + r.order });
     }
   }
   return map;
@@ -99,4 +114,24 @@ export function sectionOf(
   }
   const stem = id.split(/[/.:]/)[0];
   return reqs.length ? `${reqs[0].replace(/-\d+$/, "")} (not in spec)` : stem;
+}
+
+/** Rank of each section (its first requirement's position), for ordering reports. */
+export function sectionRanks(spec: Map<string, Requirement>): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of spec.values()) {
+    if (!m.has(r.section) || m.get(r.section)! > r.order) m.set(r.section, r.order);
+  }
+  return m;
+}
+
+/** Sort results (stably) into spec order of their sections; unknown sections go last. */
+export function sortBySection<T extends { section: string }>(
+  items: T[],
+  spec: Map<string, Requirement>,
+): T[] {
+  const rank = sectionRanks(spec);
+  return items.map((x, i) => ({ x, i })).sort((a, b) =>
+    (rank.get(a.x.section) ?? Infinity) - (rank.get(b.x.section) ?? Infinity) || a.i - b.i
+  ).map((e) => e.x);
 }

@@ -59,25 +59,24 @@ export class TesteeClient {
   }
 
   /**
-   * Send `req` (an `id` is added) and return the parsed reply. Writes both lines to `log`.
-   * Throws {@linkcode TesteeError} on crash, timeout, bad JSON or a wrong id, after stopping
-   * the process; the next call starts a fresh one.
+   * Write `text` (one or more request lines) in one write and read `n` reply lines. Throws
+   * {@linkcode TesteeError} on crash or timeout, after stopping the process.
    */
-  async call(
-    req: Record<string, unknown>,
-    log: WireLogEntry[] = [],
-    t0: number = performance.now(),
-  ): Promise<Record<string, unknown>> {
+  async exchange(
+    text: string,
+    n: number,
+    log: WireLogEntry[],
+    t0: number,
+  ): Promise<string[]> {
     if (!this.#child) this.#start();
     const child = this.#child!;
-    const id = this.#nextId++;
-    const line = JSON.stringify({ id, ...req });
-    log.push({ t: Math.round(performance.now() - t0), dir: ">", data: line });
+    const at = () => Math.round(performance.now() - t0);
+    for (const l of text.split("\n")) if (l !== "") log.push({ t: at(), dir: ">", data: l });
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const writer = child.stdin.getWriter();
       try {
-        await writer.write(new TextEncoder().encode(line + "\n"));
+        await writer.write(new TextEncoder().encode(text));
       } finally {
         writer.releaseLock();
       }
@@ -87,39 +86,86 @@ export class TesteeClient {
           this.#timeoutMs,
         );
       });
-      const next = await Promise.race([this.#lines!.next(), timeout]);
-      if (next.done) throw new TesteeError("the testee closed stdout (exited?)");
-      log.push({ t: Math.round(performance.now() - t0), dir: "<", data: next.value });
-      let reply: unknown;
-      try {
-        reply = JSON.parse(next.value);
-      } catch {
-        throw new TesteeError(`reply is not JSON: ${next.value.slice(0, 200)}`);
+      const lines: string[] = [];
+      while (lines.length < n) {
+        const next = await Promise.race([this.#lines!.next(), timeout]);
+        if (next.done) throw new TesteeError("the testee closed stdout (exited?)");
+        log.push({ t: at(), dir: "<", data: next.value });
+        lines.push(next.value);
       }
-      if (typeof reply !== "object" || reply === null || Array.isArray(reply)) {
-        throw new TesteeError(`reply is not a JSON object: ${next.value.slice(0, 200)}`);
-      }
-      const r = reply as Record<string, unknown>;
-      if (r.id !== id) throw new TesteeError(`reply id ${JSON.stringify(r.id)}, expected ${id}`);
-      if (r.result !== "ok" && r.result !== "error" && r.result !== "unsupported") {
-        throw new TesteeError(
-          `reply result ${JSON.stringify(r.result)} is not ok|error|unsupported`,
-        );
-      }
-      return r;
+      return lines;
     } catch (e) {
-      const err = e instanceof TesteeError
+      await this.#fail(log, at());
+      throw e instanceof TesteeError
         ? e
         : new TesteeError(`testee I/O failed: ${(e as Error).message}`);
-      await this.stop();
-      const tail = this.#stderrTail.trim();
-      if (tail) {
-        log.push({ t: Math.round(performance.now() - t0), dir: "#", data: `stderr: ${tail}` });
-      }
-      throw err;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async #fail(log: WireLogEntry[], t: number): Promise<void> {
+    await this.stop();
+    const tail = this.#stderrTail.trim();
+    if (tail) log.push({ t, dir: "#", data: `stderr: ${tail}` });
+  }
+
+  /** Parse a reply line; throws {@linkcode TesteeError} (and stops the process) when it is not one. */
+  async parse(line: string, log: WireLogEntry[] = []): Promise<Record<string, unknown>> {
+    let reply: unknown;
+    try {
+      reply = JSON.parse(line);
+    } catch {
+      await this.#fail(log, 0);
+      throw new TesteeError(`reply is not JSON: ${line.slice(0, 200)}`);
+    }
+    if (typeof reply !== "object" || reply === null || Array.isArray(reply)) {
+      await this.#fail(log, 0);
+      throw new TesteeError(`reply is not a JSON object: ${line.slice(0, 200)}`);
+    }
+    const r = reply as Record<string, unknown>;
+    if (r.result !== "ok" && r.result !== "error" && r.result !== "unsupported") {
+      await this.#fail(log, 0);
+      throw new TesteeError(`reply result ${JSON.stringify(r.result)} is not ok|error|unsupported`);
+    }
+    return r;
+  }
+
+  /**
+   * Send several requests in one write (ids added) and return their replies, checking that
+   * they come back in order. [R-TESTEE-003]
+   */
+  async pipeline(
+    reqs: Record<string, unknown>[],
+    log: WireLogEntry[] = [],
+    t0: number = performance.now(),
+  ): Promise<Record<string, unknown>[]> {
+    const ids = reqs.map(() => this.#nextId++);
+    const text = reqs.map((r, i) => JSON.stringify({ id: ids[i], ...r }) + "\n").join("");
+    const lines = await this.exchange(text, reqs.length, log, t0);
+    const out: Record<string, unknown>[] = [];
+    for (const [i, l] of lines.entries()) {
+      const r = await this.parse(l, log);
+      if (r.id !== ids[i]) {
+        await this.#fail(log, 0);
+        throw new TesteeError(`reply id ${JSON.stringify(r.id)}, expected ${ids[i]}`);
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Send `req` (an `id` is added) and return the parsed reply. Writes both lines to `log`.
+   * Throws {@linkcode TesteeError} on crash, timeout, bad JSON or a wrong id, after stopping
+   * the process; the next call starts a fresh one.
+   */
+  async call(
+    req: Record<string, unknown>,
+    log: WireLogEntry[] = [],
+    t0: number = performance.now(),
+  ): Promise<Record<string, unknown>> {
+    return (await this.pipeline([req], log, t0))[0];
   }
 
   /** Stop the process (if running) and release its pipes. Safe to call twice. */

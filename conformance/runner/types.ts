@@ -33,6 +33,10 @@ export interface Outcome {
 export interface CaseContext {
   /** Send one request to the testee and wait for its reply (throws {@linkcode TesteeError}). */
   call(req: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Send several requests in one write; replies must come back in order. */
+  pipeline(reqs: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
+  /** Write raw text and read `n` reply lines, parsed but with no id check. */
+  raw(text: string, n: number): Promise<Record<string, unknown>[]>;
   /** Add a note to the case's wire log. */
   note(text: string): void;
   /** The log this case has written so far. */

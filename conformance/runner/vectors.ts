@@ -35,6 +35,8 @@ export interface Vector {
 export interface VectorSuite {
   /** Vectors in file order, files in name order. */
   vectors: Vector[];
+  /** Files that hold no case list (e.g. `primitives.json`), parsed, by file name. */
+  tables: Record<string, unknown>;
   /** `{file, cases}` per file read. */
   files: { file: string; cases: number }[];
   /** Lowercase hex sha-256 over each file's name, a NUL, its bytes, a NUL, in name order. */
@@ -73,10 +75,18 @@ export async function loadVectors(dir: string): Promise<VectorSuite> {
   const vectors: Vector[] = [];
   const files: { file: string; cases: number }[] = [];
   const ids = new Set<string>();
+  const tables: Record<string, unknown> = {};
   for (const name of names) {
     const bytes = await Deno.readFile(`${dir}/${name}`);
     parts.push(enc.encode(name), new Uint8Array([0]), bytes, new Uint8Array([0]));
-    const vs = vectorsOf(JSON.parse(new TextDecoder().decode(bytes)), name);
+    const json = JSON.parse(new TextDecoder().decode(bytes));
+    if (!Array.isArray(json) && !Array.isArray(json?.cases) && !Array.isArray(json?.vectors)) {
+      // Not a case list: a table of known answers (primitives.json), read by its own cases.
+      tables[name] = json;
+      files.push({ file: name, cases: 0 });
+      continue;
+    }
+    const vs = vectorsOf(json, name);
     for (const v of vs) {
       if (ids.has(v.id)) throw new TypeError(`${name}: vector id ${v.id} is used twice`);
       ids.add(v.id);
@@ -92,5 +102,5 @@ export async function loadVectors(dir: string): Promise<VectorSuite> {
   }
   const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", all))]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
-  return { vectors, files, digest };
+  return { vectors, tables, files, digest };
 }

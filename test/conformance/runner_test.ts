@@ -65,6 +65,12 @@ Deno.test("spec index: first occurrence defines a tag, its sentence gives the le
     ["R-VARINT-005", "SHOULD", "wire.md 3. Varint"],
     ["R-TABLE-003", "MUST", "wire.md 4. Other"],
   ]);
+  // A list item that opens with a tag defines it, even after an earlier mention.
+  const d = parseSpec(
+    "t.md",
+    "# A\nSee [R-X-001] below.\n# B\n- [R-X-001] Receivers MUST do it.\n",
+  );
+  eq(d.map((r) => [r.tag, r.level, r.section]), [["R-X-001", "MUST", "t.md B"]]);
   const rows = coverage(new Map(spec.map((r) => [r.tag, r])), [{
     id: "c1",
     reqs: ["R-TABLE-003"],
@@ -107,18 +113,18 @@ read line; echo '{"id":999999,"result":"ok"}'
       testee: `sh ${script}`,
       vectorsDir: dir,
       specDir: "spec",
-      filters: ["primitive.xxhash32.empty", "primitive.xxhash32.a", "primitive.varint_decode.1"],
+      filters: ["known.xxhash32.empty", "known.xxhash32.a", "known.varint_decode.1"],
     });
     const by = Object.fromEntries(out.results.map((r) => [r.id, r]));
     // The first case gets "not json": ERROR. After the restart, the testee again answers the
     // hello-shaped first line (the runner does not re-send hello, so this is the second case's
     // reply, with the right id and no hash): FAIL. varint_decode is not declared: UNSUPPORTED.
-    eq(by["primitive.xxhash32.empty"].status, "ERROR");
-    ok(/not JSON/.test(by["primitive.xxhash32.empty"].detail!));
-    eq(by["primitive.xxhash32.a"].status, "FAIL");
-    eq(by["primitive.varint_decode.1"].status, "UNSUPPORTED");
+    eq(by["known.xxhash32.empty"].status, "ERROR");
+    ok(/not JSON/.test(by["known.xxhash32.empty"].detail!));
+    eq(by["known.xxhash32.a"].status, "FAIL");
+    eq(by["known.varint_decode.1"].status, "UNSUPPORTED");
     ok(out.info.testeeStarts! >= 2);
-    ok(by["primitive.xxhash32.empty"].wireLog.some((l) => l.dir === "<" && l.data === "not json"));
+    ok(by["known.xxhash32.empty"].wireLog.some((l) => l.dir === "<" && l.data === "not json"));
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(script);
@@ -151,7 +157,7 @@ Deno.test("runner CLI: writes the three reports and exits by the expected-failur
         "--testee",
         mutant("none"),
         "--filter",
-        "primitive.",
+        "known.",
         "--profile",
         "v2",
       ]),
@@ -160,7 +166,7 @@ Deno.test("runner CLI: writes the three reports and exits by the expected-failur
     const json = JSON.parse(await Deno.readTextFile(`${reports}/report.json`));
     ok(
       json.cases.length > 0 &&
-        json.cases.every((c: { id: string }) => c.id.startsWith("primitive.")),
+        json.cases.every((c: { id: string }) => c.id.startsWith("known.")),
     );
     eq(json.vectorsDigest.length, 64);
     eq(json.mode, "offline");

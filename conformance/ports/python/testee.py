@@ -18,14 +18,16 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 import snappy
 import xxhash
 
-IMPL = {"name": "chatter-python", "version": "0.1.0", "language": "python"}
+IMPL = "chatter-python 0.1.0"
 
-# spec/wire.md section 11: default limits.
-MAX_FRAME_BYTES = 1048576
-MAX_TABLE_ENTRIES = 4096
-MAX_LIST_LENGTH = 4096
-MAX_UNCOMPRESSED_BYTES = 1048576
-MAX_COMPRESSION_RATIO = 32
+# spec/wire.md section 11: default limits; decode_frame's "limits" may override them by name.
+DEFAULT_LIMITS = {
+    "maxFrameBytes": 1048576,
+    "maxTableEntries": 4096,
+    "maxListLength": 4096,
+    "maxUncompressedBytes": 1048576,
+    "maxCompressionRatio": 32,
+}
 
 U32_MAX = 2**32 - 1
 SEQNO_MAX = 2**53 - 1
@@ -46,7 +48,11 @@ class DecodeError(Exception):
 
 
 class InputError(Exception):
-    """An encoder input the spec forbids (not a decode error)."""
+    """An encoder input the spec forbids (not a decode error): BAD_INPUT."""
+
+
+class RequestError(Exception):
+    """A request field missing or of the wrong JSON type, or hex that is not hex: BAD_REQUEST."""
 
 
 # --- varints (section 2) ---------------------------------------------------------------
@@ -93,8 +99,12 @@ def parse_ipv4(text):
 
 
 def netid_bytes(nid):
+    if not isinstance(nid, dict) or not isinstance(nid.get("ip"), str):
+        raise RequestError(f"a NetID must be {{ip: string, port: number}}, got {nid!r}")
     port = nid.get("port")
-    if not isinstance(port, int) or not 0 <= port <= 65535:
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise RequestError(f"port must be a number, got {port!r}")
+    if not 0 <= port <= 65535:
         raise InputError(f"port must be an integer in [0, 65535], got {port!r}")
     return parse_ipv4(nid.get("ip")) + port.to_bytes(2, "big")
 
@@ -130,19 +140,23 @@ def encode_frame(req):
     if len(padding) != PADDING_BYTES:
         raise InputError(f"padding must be {PADDING_BYTES} bytes, got {len(padding)}")
     g = req.get("gossip")
-    if not isinstance(g, dict):
-        raise InputError("gossip must be an object")
+    if not isinstance(g, dict) or not isinstance(g.get("current"), dict):
+        raise RequestError("gossip must be an object with a current BroadcastID")
     current = g.get("current")
     seen = g.get("seen") or []
     other = g.get("other") or []
     dist = g.get("distribution") or []
     extra = req.get("extraNetIds") or []
-    if isinstance(req.get("typeName"), str):
+    # spec/testee.md 4.3: when both are given, the tag is used.
+    tag = req.get("typeTag")
+    if tag is None:
+        if not isinstance(req.get("typeName"), str):
+            raise RequestError("give typeName (string) or typeTag (number)")
         tag = xxh32(req["typeName"].encode("utf-8"))  # [R-TAG-001]
-    else:
-        tag = req.get("typeTag")
-        if not isinstance(tag, int) or not 0 <= tag <= U32_MAX:
-            raise InputError(f"typeTag must be a 32-bit unsigned integer, got {tag!r}")
+    elif not isinstance(tag, int) or isinstance(tag, bool):
+        raise RequestError(f"typeTag must be a number, got {tag!r}")
+    elif not 0 <= tag <= U32_MAX:
+        raise InputError(f"typeTag must be a 32-bit unsigned integer, got {tag}")
     payload = unhex(req.get("payload", ""), "payload")
     # [R-TABLE-001/003]: every NetID used, de-duplicated, sorted by its 6 bytes.
     used = [current] + list(seen) + list(other) + list(dist) + list(extra)
@@ -154,7 +168,9 @@ def encode_frame(req):
 
     def seqno(n):
         s = n.get("seqno")
-        if not isinstance(s, int) or not 0 <= s <= SEQNO_MAX:
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise RequestError(f"seqno must be a number, got {s!r}")
+        if not 0 <= s <= SEQNO_MAX:
             raise InputError(f"seqno must be an integer in [0, 2^53-1], got {s!r}")
         return write_varint(s)
 
@@ -183,14 +199,14 @@ def encode_frame(req):
 # --- decoding (section 13, step by step) ----------------------------------------------
 
 
-def decode_frame(key, f):
+def decode_frame(key, f, limits):
     # Frame.
     if len(f) == 0:
         raise DecodeError("TRUNCATED", 0, "empty frame")  # 1
     if f[0] != 0xFF:
         raise DecodeError("BAD_START_BYTE", 0, f"start byte {f[0]:#04x}")  # 2
     n, off = read_varint(f, 1, 5, U32_MAX)  # 3
-    if n > MAX_FRAME_BYTES:
+    if n > limits["maxFrameBytes"]:
         raise DecodeError("FRAME_TOO_LARGE", 1, f"frame length {n}")  # 4
     if len(f) - off < n:
         raise DecodeError("TRUNCATED", len(f), f"header announces {n} bytes")  # 5
@@ -202,7 +218,7 @@ def decode_frame(key, f):
         raise DecodeError("TRUNCATED", len(p), "plaintext shorter than padding and checksum")  # 8
     checksum = int.from_bytes(p[32:36], "big")  # 9
     size, off = read_varint(p, 36, 5, U32_MAX)  # 10
-    if size > MAX_UNCOMPRESSED_BYTES:
+    if size > limits["maxUncompressedBytes"]:
         raise DecodeError("SIZE_LIMIT", 36, f"size {size}")  # 11
     if off >= len(p):
         raise DecodeError("TRUNCATED", off, "no snappy block")  # 12
@@ -213,7 +229,7 @@ def decode_frame(key, f):
         raise DecodeError("SNAPPY_CORRUPT", off, f"snappy preamble: {e.code}")
     if declared != size:
         raise DecodeError("SIZE_MISMATCH", off, f"size {size}, snappy preamble {declared}")  # 14
-    if size > MAX_COMPRESSION_RATIO * len(block):
+    if size > limits["maxCompressionRatio"] * len(block):
         raise DecodeError("RATIO_LIMIT", off, f"size {size} for a {len(block)}-byte block")  # 15
     try:
         g = snappy.uncompress(block)  # 16: bounded by the checks above
@@ -225,7 +241,7 @@ def decode_frame(key, f):
         raise DecodeError("CHECKSUM_MISMATCH", 32, f"checksum {checksum:08x}, gossip {xxh32(g):08x}")  # 17
     # Gossip.
     t, o = read_varint(g, 0, 5, U32_MAX)  # 18
-    if t > MAX_TABLE_ENTRIES:
+    if t > limits["maxTableEntries"]:
         raise DecodeError("TABLE_LIMIT", 0, f"table of {t} entries")  # 19
     if 6 * t > len(g) - o:
         raise DecodeError("TRUNCATED", len(g), f"table of {t} entries")  # 20
@@ -254,7 +270,7 @@ def decode_frame(key, f):
         nonlocal o
         at = o
         n, o = read_varint(g, o, 5, U32_MAX)
-        if n > MAX_LIST_LENGTH:
+        if n > limits["maxListLength"]:
             raise DecodeError("LIST_LIMIT", at, f"{what} list of {n}")
         if n * min_bytes > len(g) - o:
             raise DecodeError("TRUNCATED", len(g), f"{what} list of {n}")
@@ -282,15 +298,27 @@ def decode_frame(key, f):
 
 
 def unhex(s, what):
-    if not isinstance(s, str):
-        raise InputError(f"{what} must be a hex string, got {s!r}")
-    try:
-        return bytes.fromhex(s)
-    except ValueError:
-        raise InputError(f"{what} is not hex: {s[:40]!r}")
+    if not isinstance(s, str) or len(s) % 2 or any(c not in "0123456789abcdefABCDEF" for c in s):
+        raise RequestError(f"{what} must be a hex string, got {str(s)[:40]!r}")
+    return bytes.fromhex(s)
 
 
-OPS = ["decode_frame", "encode_frame", "xxhash32", "varint_encode", "varint_decode"]
+def limits_of(req):
+    limits = dict(DEFAULT_LIMITS)
+    given = req.get("limits") or {}
+    if not isinstance(given, dict):
+        raise RequestError("limits must be an object")
+    for name, value in given.items():
+        if name not in limits or not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise RequestError(f"limits.{name} must be a known limit with a number, got {value!r}")
+        limits[name] = value
+    return limits
+
+
+# spec/testee.md 4.6: field maximums for varint_decode.
+VARINT_FIELDS = {"u32": (5, U32_MAX), "seqno": (8, SEQNO_MAX)}
+
+OPS = ["hello", "decode_frame", "encode_frame", "xxhash32", "varint_encode", "varint_decode"]
 
 
 def handle(req):
@@ -301,21 +329,33 @@ def handle(req):
         return {"result": "unsupported", "detail": f"profile {req.get('profile')!r}"}
     try:
         if op == "decode_frame":
-            return {"result": "ok", **decode_frame(unhex(req.get("key"), "key"), unhex(req.get("frame"), "frame"))}
+            key = unhex(req.get("key"), "key")
+            frame = unhex(req.get("frame"), "frame")
+            return {"result": "ok", **decode_frame(key, frame, limits_of(req))}
         if op == "encode_frame":
             return {"result": "ok", "frame": encode_frame(req).hex()}
         if op == "xxhash32":
             seed = req.get("seed", 0)
+            if not isinstance(seed, int) or not 0 <= seed <= U32_MAX:
+                raise RequestError(f"seed must be a number in [0, 2^32-1], got {seed!r}")
             return {"result": "ok", "hash": xxh32(unhex(req.get("data"), "data"), seed)}
         if op == "varint_encode":
             return {"result": "ok", "data": write_varint(req.get("value")).hex()}
         if op == "varint_decode":
-            value, length = read_varint(unhex(req.get("data"), "data"), 0, 8, SEQNO_MAX)
+            field = req.get("field", "seqno")
+            if field not in VARINT_FIELDS:
+                raise RequestError(f"field must be u32 or seqno, got {field!r}")
+            max_bytes, max_value = VARINT_FIELDS[field]
+            value, length = read_varint(unhex(req.get("data"), "data"), 0, max_bytes, max_value)
             return {"result": "ok", "value": value, "length": length}
     except DecodeError as e:
         return {"result": "error", "errorClass": e.code, "detail": str(e)}
     except InputError as e:
         return {"result": "error", "errorClass": "BAD_INPUT", "detail": str(e)}
+    except RequestError as e:
+        return {"result": "error", "errorClass": "BAD_REQUEST", "detail": str(e)}
+    except Exception as e:  # a bug here, reported rather than crashing the session
+        return {"result": "error", "errorClass": "INTERNAL", "detail": f"{type(e).__name__}: {e}"}
     return {"result": "unsupported"}
 
 
@@ -326,10 +366,14 @@ def main():
         try:
             req = json.loads(line)
         except ValueError:
+            req = None
+        if not isinstance(req, dict) or not isinstance(req.get("op"), str):
+            # [R-TESTEE-007]
+            rid = req.get("id") if isinstance(req, dict) else None
             print(f"bad request line: {line[:100]!r}", file=sys.stderr)
-            continue
-        reply = handle(req)
-        reply = {"id": req.get("id"), **reply}
+            reply = {"id": rid, "result": "error", "errorClass": "BAD_REQUEST", "detail": "not a request object"}
+        else:
+            reply = {"id": req.get("id"), **handle(req)}
         sys.stdout.write(json.dumps(reply, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 

@@ -1,0 +1,161 @@
+/**
+ * Differential cases: deterministic mutations of every valid vector, decoded by the testee and
+ * by the reference decoder. Every input must be decoded or rejected with one decode error
+ * [R-ERR-001], and with the same code as the reference, since the decoding order is fixed
+ * [R-ERR-003]. Mutations hit the frame (bit flips, truncation, insertion, deletion, trailing
+ * bytes) and, re-sealed with a correct checksum, the uncompressed gossip, so the table, list
+ * and reference checks are reached too.
+ *
+ * @module
+ */
+
+import { ByteWriter } from "../../src/wire/byte_writer.ts";
+import { DecodeError } from "../../src/wire/decode_error.ts";
+import { legacyCrypt } from "../../src/wire/legacy_cipher.ts";
+import { decodeLegacyFrame } from "../../src/wire/legacy_frame.ts";
+import { snappyCompress } from "../../src/wire/snappy.ts";
+import { xxhash32 } from "../../src/wire/xxhash32.ts";
+import { diff } from "./compare.ts";
+import { hex, unhex } from "./hex.ts";
+import type { Case } from "./types.ts";
+import type { Vector } from "./vectors.ts";
+
+/** Mutations per valid vector (half on the frame, half on the gossip). */
+export const MUTATIONS_PER_VECTOR = 16;
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function mutate(b: Uint8Array, r: () => number): Uint8Array {
+  const at = (n: number) => Math.floor(r() * n);
+  const kind = at(5);
+  if (b.length === 0) return new Uint8Array([at(256)]);
+  switch (kind) {
+    case 0: { // flip 1 to 3 bits
+      const o = b.slice();
+      for (let i = 0, n = 1 + at(3); i < n; i++) o[at(o.length)] ^= 1 << at(8);
+      return o;
+    }
+    case 1: // truncate
+      return b.slice(0, at(b.length));
+    case 2: { // insert a byte
+      const i = at(b.length + 1);
+      return new Uint8Array([...b.subarray(0, i), at(256), ...b.subarray(i)]);
+    }
+    case 3: { // delete a byte
+      const i = at(b.length);
+      return new Uint8Array([...b.subarray(0, i), ...b.subarray(i + 1)]);
+    }
+    default: { // overwrite a byte with an extreme value
+      const o = b.slice();
+      o[at(o.length)] = [0x00, 0x7f, 0x80, 0xff][at(4)];
+      return o;
+    }
+  }
+}
+
+function seal(key: Uint8Array, padding: Uint8Array, gossip: Uint8Array): Uint8Array {
+  const p = new ByteWriter(gossip.length + 64);
+  p.bytes(padding);
+  p.u32be(xxhash32(gossip, 0));
+  p.varint(gossip.length);
+  p.bytes(snappyCompress(gossip));
+  const pt = p.finish();
+  const f = new ByteWriter(pt.length + 8);
+  f.u8(0xff);
+  f.varint(pt.length);
+  f.bytes(legacyCrypt(key, pt));
+  return f.finish();
+}
+
+function seedOf(id: string): number {
+  return xxhash32(new TextEncoder().encode(id), 0x5eed);
+}
+
+/** What the reference decoder says about a frame. */
+function reference(frame: Uint8Array, key: Uint8Array): Record<string, unknown> {
+  try {
+    const d = decodeLegacyFrame(frame, key);
+    return { result: "ok", gossip: d.gossip, typeTag: d.typeTag, payload: hex(d.payload) };
+  } catch (e) {
+    if (e instanceof DecodeError) return { result: "error", errorClass: e.code };
+    throw e;
+  }
+}
+
+/** The differential cases for the legacy vectors. */
+export function fuzzCases(
+  vectors: Vector[],
+  section: (reqs: string[], id: string) => string,
+): Case[] {
+  const out: Case[] = [];
+  for (const v of vectors) {
+    const layers = v.layers as Record<string, unknown> | undefined;
+    if (v.profile !== "legacy" || v.result !== "valid" || typeof v.frame !== "string") continue;
+    if (typeof layers?.gossip !== "string" || typeof v.inputs?.key !== "string") continue;
+    const keyHex = v.inputs.key as string;
+    const key = unhex(keyHex);
+    const padding = unhex(String(v.inputs.padding ?? "00".repeat(32)));
+    const r = prng(seedOf(v.id));
+    const frames: Uint8Array[] = [];
+    const frame = unhex(v.frame);
+    const gossip = unhex(layers.gossip);
+    for (let i = 0; i < MUTATIONS_PER_VECTOR / 2; i++) frames.push(mutate(frame, r));
+    for (let i = 0; i < MUTATIONS_PER_VECTOR / 2; i++) {
+      frames.push(seal(key, padding, mutate(gossip, r)));
+    }
+    const reqs = ["R-ERR-001", "R-ERR-003", "R-ORDER-001"];
+    const id = `${v.id}/mutations`;
+    out.push({
+      id,
+      section: section(reqs, id),
+      reqs,
+      profile: "legacy",
+      ops: ["decode_frame"],
+      title: `${MUTATIONS_PER_VECTOR} mutations of ${v.id} decode as the reference decodes them`,
+      run: async (ctx) => {
+        const expected = frames.map((f) => reference(f, key));
+        const replies = await ctx.pipeline(
+          frames.map((f) => ({
+            op: "decode_frame",
+            profile: "legacy",
+            key: keyHex,
+            frame: hex(f),
+          })),
+        );
+        const fails: string[] = [];
+        const soft: string[] = [];
+        for (const [i, e] of expected.entries()) {
+          const a = replies[i];
+          if (a.result === "unsupported") return { status: "UNSUPPORTED", detail: "unsupported" };
+          if (e.result === "ok") {
+            if (a.result !== "ok") {
+              fails.push(`#${i}: rejected (${a.errorClass}), reference accepts`);
+            } else fails.push(...diff({ ...e, result: undefined }, a, `#${i}`));
+          } else if (a.result === "ok") {
+            fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
+          } else if (a.errorClass !== e.errorClass) {
+            soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
+          }
+        }
+        const actual = replies.map((a) => ({ result: a.result, errorClass: a.errorClass }));
+        if (fails.length) {
+          return { status: "FAIL", expected, actual, detail: fails.slice(0, 4).join("; ") };
+        }
+        return soft.length
+          ? { status: "PASS-NONSTRICT", expected, actual, detail: soft.slice(0, 4).join("; ") }
+          : { status: "PASS" };
+      },
+    });
+  }
+  return out;
+}

@@ -201,8 +201,13 @@ function varintEncode(value: number, mutant: string): Uint8Array {
   return new Uint8Array(groups.map((g, i) => (i < groups.length - 1 ? g | 0x80 : g)));
 }
 
-function varintDecode(data: Uint8Array, mutant: string): [number, number] {
-  if (mutant !== "varint-group-order") return decodeVarint(data, 0, 8, MAX_SEQNO);
+function varintDecode(data: Uint8Array, mutant: string, field: unknown): [number, number] {
+  // spec/testee.md 4.6: "u32" is 5 bytes up to 2^32-1; "seqno" (default) 8 bytes up to 2^53-1.
+  if (mutant !== "varint-group-order") {
+    return field === "u32"
+      ? decodeVarint(data, 0, VARINT32_MAX_BYTES, MAX_UINT32)
+      : decodeVarint(data, 0, 8, MAX_SEQNO);
+  }
   let value = 0;
   for (let i = 0; i < 8; i++) {
     if (i >= data.length) throw new DecodeError("TRUNCATED", i, "varint");
@@ -235,7 +240,7 @@ export function handle(req: Reply, mutant: string): Reply {
       case "varint_encode":
         return { result: "ok", data: hex(varintEncode(Number(req.value), mutant)) };
       case "varint_decode": {
-        const [value, length] = varintDecode(unhex(String(req.data)), mutant);
+        const [value, length] = varintDecode(unhex(String(req.data)), mutant, req.field);
         return { result: "ok", value, length };
       }
     }

@@ -12,6 +12,7 @@ stdout, logs on stderr.
 """
 
 import json
+import os
 import sys
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -131,6 +132,124 @@ def xxh32(data, seed=0):
     return xxhash.xxh32_intdigest(data, seed)
 
 
+# --- reference snappy compressor (spec/wire.md Appendix B) --------------------------------
+#
+# python-snappy (libsnappy 1.1.9 on Debian 12) picks different matches on some inputs; its
+# blocks are valid but not byte-identical to the vectors' (PASS-NONSTRICT). With
+# CHATTER_PY_COMPRESSOR=reference this port uses the compressor Appendix B describes instead.
+
+
+def _emit_literal(out, lit):
+    n = len(lit) - 1
+    if n < 60:
+        out.append(n << 2)
+    else:
+        extra = (n.bit_length() + 7) // 8  # the fewest bytes that hold L - 1
+        out.append((59 + extra) << 2)
+        out += n.to_bytes(extra, "little")
+    out += lit
+
+
+def _emit_copy(out, offset, length):
+    while length >= 68:
+        out.append((63 << 2) | 2)
+        out += offset.to_bytes(2, "little")
+        length -= 64
+    if length > 64:
+        out.append((59 << 2) | 2)
+        out += offset.to_bytes(2, "little")
+        length -= 60
+    if length < 12 and offset < 2048:
+        out.append(((offset >> 8) << 5) | ((length - 4) << 2) | 1)
+        out.append(offset & 0xFF)
+    else:
+        out.append(((length - 1) << 2) | 2)
+        out += offset.to_bytes(2, "little")
+
+
+def _compress_fragment(out, src):
+    n = len(src)
+    if n < 15:
+        if n:
+            _emit_literal(out, src)
+        return
+    size = 256
+    while size < n and size < 16384:
+        size *= 2
+    shift = 32 - (size.bit_length() - 1)
+    table = [0] * size
+
+    def load(i):
+        return int.from_bytes(src[i : i + 4], "little")
+
+    def h(i):
+        return ((load(i) * 0x1E35A7BD) & 0xFFFFFFFF) >> shift
+
+    ip_limit = n - 15
+    next_emit = 0
+    ip = 1
+    while True:
+        # Search.
+        skip = SNAPPY_SKIP_START
+        nxt = ip
+        while True:
+            ip = nxt
+            step = skip >> 5
+            nxt = ip + step
+            skip = SNAPPY_SKIP_NEXT(skip, step)
+            if nxt > ip_limit:
+                if next_emit < n:
+                    _emit_literal(out, src[next_emit:])
+                return
+            hv = h(ip)
+            candidate = table[hv]
+            table[hv] = ip
+            if load(ip) == load(candidate):
+                break
+        _emit_literal(out, src[next_emit:ip]) if ip > next_emit else None
+        # Match, and keep matching while the next position matches too.
+        while True:
+            base = ip
+            ip += 4
+            c = candidate + 4
+            while ip < n and src[c] == src[ip]:
+                c += 1
+                ip += 1
+            _emit_copy(out, base - candidate, ip - base)
+            next_emit = ip
+            if ip >= ip_limit:
+                if next_emit < n:
+                    _emit_literal(out, src[next_emit:])
+                return
+            table[h(ip - 1)] = ip - 1
+            hv = h(ip)
+            candidate = table[hv]
+            table[hv] = ip
+            if load(ip) != load(candidate):
+                ip += 1
+                break
+
+
+SNAPPY_SKIP_START = 32
+
+
+def SNAPPY_SKIP_NEXT(skip, step):  # noqa: N802 - "skip incremented after each probe"
+    return skip + 1
+
+
+def reference_compress(data):
+    out = bytearray(write_varint(len(data)))
+    for i in range(0, len(data), 65536):
+        _compress_fragment(out, data[i : i + 65536])
+    return bytes(out)
+
+
+def compress(data):
+    if os.environ.get("CHATTER_PY_COMPRESSOR") == "reference":
+        return reference_compress(data)
+    return snappy.compress(data)
+
+
 # --- encoding --------------------------------------------------------------------------
 
 
@@ -191,7 +310,7 @@ def encode_frame(req):
     gossip = bytes(out)
     # [R-ENV-001..003]: padding, checksum of the uncompressed gossip, size, snappy block.
     plaintext = padding + xxh32(gossip).to_bytes(4, "big") + write_varint(len(gossip))
-    plaintext += snappy.compress(gossip)
+    plaintext += compress(gossip)
     # [R-FRAME-001]
     return b"\xff" + write_varint(len(plaintext)) + crypt(key, plaintext)
 

@@ -83,6 +83,8 @@ interface OutConn {
   closed: boolean;
   lastUsed: number;
   connecting?: AbortController;
+  /** Waiting for a slot under the connection cap. */
+  deferred: boolean;
 }
 
 interface InConn {
@@ -354,8 +356,19 @@ class DenoTransport implements Transport {
     const key = netIdKey(to);
     let c = this.#out.get(key);
     if (!c) {
-      if (this.#out.size >= this.#o.maxConnections) this.#evictOne();
-      c = { key, to, queue: [], queuedBytes: 0, running: false, closed: false, lastUsed: 0 };
+      c = {
+        key,
+        to,
+        queue: [],
+        queuedBytes: 0,
+        running: false,
+        closed: false,
+        lastUsed: 0,
+        deferred: false,
+      };
+      // At the cap, close an idle connection to make room; when all are busy, wait for one
+      // to go idle rather than cut a busy one off mid-send. [R-NODE-TRANSPORT-005]
+      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) c.deferred = true;
       this.#out.set(key, c);
     } else {
       // Keep the map in least-recently-used order for eviction.
@@ -371,23 +384,41 @@ class DenoTransport implements Transport {
     }
     c.queue.push({ frame, onFail });
     c.queuedBytes += frame.length;
-    if (!c.running) {
+    if (!c.running && !c.deferred) {
       c.running = true;
       this.#track(this.#writeLoop(c));
     }
     return true;
   }
 
-  #evictOne(): void {
-    let victim: OutConn | undefined;
+  #active(): number {
+    let n = 0;
+    for (const c of this.#out.values()) if (!c.deferred) n++;
+    return n;
+  }
+
+  #evictIdle(): boolean {
     for (const c of this.#out.values()) {
-      if (!c.running && c.queue.length === 0) {
-        victim = c;
-        break;
+      if (!c.deferred && !c.running && c.queue.length === 0) {
+        this.#closeOut(c);
+        return true;
       }
     }
-    victim ??= this.#out.values().next().value;
-    if (victim) this.#closeOut(victim);
+    return false;
+  }
+
+  /** Start deferred connections while there is room under the cap. */
+  #startDeferred(): void {
+    if (this.#closed) return;
+    for (const c of this.#out.values()) {
+      if (!c.deferred) continue;
+      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) return;
+      c.deferred = false;
+      if (!c.running && c.queue.length > 0) {
+        c.running = true;
+        this.#track(this.#writeLoop(c));
+      }
+    }
   }
 
   #fail(items: Queued[], err: Error): void {
@@ -417,6 +448,7 @@ class DenoTransport implements Transport {
     if (rest.length > 0) {
       this.#fail(rest, new Error(`connection to ${c.to.ip}:${c.to.port} closed`));
     }
+    if (!c.deferred && !this.#closed) queueMicrotask(() => this.#startDeferred());
   }
 
   async #connect(c: OutConn): Promise<Deno.TcpConn> {
@@ -495,6 +527,7 @@ class DenoTransport implements Transport {
     } finally {
       c.running = false;
       c.lastUsed = this.#clock.now();
+      this.#startDeferred();
     }
   }
 

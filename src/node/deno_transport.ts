@@ -58,7 +58,7 @@ export interface DenoTransportOptions {
   maxQueueBytes: number;
   /** Largest datagram sent by multicast. */
   maxDatagramBytes: number;
-  /** Most multicast sends in flight; more are dropped and counted. */
+  /** Most multicast datagrams queued for sending; more are dropped and counted. */
   maxInflightDatagrams: number;
   /** Receiver limits for TCP stream reassembly. */
   limits?: DecodeLimits;
@@ -137,7 +137,8 @@ class DenoTransport implements Transport {
   readonly #out = new Map<string, OutConn>();
   readonly #in = new Set<InConn>();
   readonly #tasks = new Set<Promise<unknown>>();
-  #inflightDatagrams = 0;
+  #udpQueue: Uint8Array[] = [];
+  #udpSending = false;
   #timer: TimerHandle | undefined;
   #closed = false;
 
@@ -239,10 +240,13 @@ class DenoTransport implements Transport {
   }
 
   async #udpLoop(sock: Deno.DatagramConn, loss: number): Promise<void> {
+    // One reused buffer: receive() without one allocates 64 KiB per datagram.
+    const buf = new Uint8Array(65_536);
     for (;;) {
       let data: Uint8Array;
       try {
-        [data] = await sock.receive();
+        const [view] = await sock.receive(buf);
+        data = view.slice();
       } catch {
         return; // closed
       }
@@ -331,24 +335,42 @@ class DenoTransport implements Transport {
   sendMulticast(frame: Uint8Array): boolean {
     const m = this.#o.multicast;
     if (!m || !this.#udpOut || this.#closed) return false;
+    // A bounded queue drained by one sender loop: one datagram op at a time keeps the order
+    // and the memory bounded; a full queue drops (counted). [R-NODE-QUEUE-001]
     if (
-      frame.length > this.maxDatagramBytes ||
-      this.#inflightDatagrams >= this.#o.maxInflightDatagrams
+      frame.length > this.maxDatagramBytes || this.#udpQueue.length >= this.#o.maxInflightDatagrams
     ) {
       this.#stats.multicastDrops++;
       return false;
     }
-    this.#inflightDatagrams++;
-    this.#stats.udp.framesOut++;
-    this.#stats.udp.bytesOut += frame.length;
-    this.#track(
-      this.#udpOut.send(frame, { transport: "udp", hostname: m.group, port: m.port })
-        .catch(() => {
-          this.#stats.multicastDrops++;
-        })
-        .finally(() => this.#inflightDatagrams--),
-    );
+    this.#udpQueue.push(frame);
+    if (!this.#udpSending) {
+      this.#udpSending = true;
+      this.#track(this.#udpSendLoop(this.#udpOut, m));
+    }
     return true;
+  }
+
+  async #udpSendLoop(sock: Deno.DatagramConn, m: MulticastOptions): Promise<void> {
+    const addr: Deno.NetAddr = { transport: "udp", hostname: m.group, port: m.port };
+    try {
+      while (this.#udpQueue.length > 0 && !this.#closed) {
+        // Take the queue as a batch (no O(n) shifts); at most twice the cap is held.
+        const batch = this.#udpQueue.splice(0);
+        for (const frame of batch) {
+          if (this.#closed) return;
+          try {
+            await sock.send(frame, addr);
+            this.#stats.udp.framesOut++;
+            this.#stats.udp.bytesOut += frame.length;
+          } catch {
+            this.#stats.multicastDrops++;
+          }
+        }
+      }
+    } finally {
+      this.#udpSending = false;
+    }
   }
 
   sendTcp(to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean {

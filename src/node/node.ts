@@ -201,7 +201,7 @@ export class ChatterNode {
       maxQueueFrames: o.maxQueueFrames,
       maxQueueBytes: o.maxQueueBytes,
       maxDatagramBytes: o.maxDatagramBytes,
-      maxInflightDatagrams: 1024,
+      maxInflightDatagrams: 8192,
       limits: o.limits,
       clock: o.clock,
       random: o.random,

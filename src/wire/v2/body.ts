@@ -24,7 +24,7 @@ import {
 import { DecodeError } from "../decode_error.ts";
 import { type Gossip, gossipNetIds, readGossip, writeGossip } from "../gossip.ts";
 import type { DecodedRecord, OutgoingRecord } from "../message.ts";
-import { type BroadcastId, formatIp, type NetId, parseIp } from "../netid.ts";
+import { formatIp, type NetId, parseIp } from "../netid.ts";
 import { compareTableEntries, NetIdTable, type NetIdTableEntry } from "../netid_table.ts";
 import { decodeVarint } from "../varint.ts";
 
@@ -60,7 +60,12 @@ function parseCached(ip: string): { ip: string; addr: Uint8Array } {
  */
 export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
   const seen = new Map<string, NetIdTableEntry>();
+  let prevIp = "", prevPort = -1;
   for (const id of ids) {
+    // Batches often repeat one origin: skip a NetID equal to the one before it.
+    if (id.ip === prevIp && id.port === prevPort) continue;
+    prevIp = id.ip;
+    prevPort = id.port;
     const p = parseCached(id.ip);
     if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535) {
       throw new TypeError(`port must be an integer in [0, 65535], got ${id.port}`);
@@ -105,6 +110,7 @@ export function writeV2Body(
   }
   writeGossip(w, gossip, table);
   w.varint(records.length);
+  let prevIp = "", prevPort = -1, prevRef = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (!Number.isInteger(r.typeTag) || r.typeTag < 0 || r.typeTag > MAX_UINT32) {
@@ -118,7 +124,12 @@ export function writeV2Body(
     }
     const payload = typeof r.payload === "function" ? r.payload(table) : r.payload;
     w.varint(r.typeTag);
-    w.varint(table.indexOf(r.origin));
+    if (r.origin.ip !== prevIp || r.origin.port !== prevPort) {
+      prevRef = table.indexOf(r.origin);
+      prevIp = r.origin.ip;
+      prevPort = r.origin.port;
+    }
+    w.varint(prevRef);
     w.varint(s);
     w.varint(payload.length);
     w.bytes(payload);
@@ -235,11 +246,20 @@ export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
     );
   }
   const records: DecodedRecord[] = new Array(m);
+  // One-byte varints are the common case; take them inline and leave the rest (and every
+  // error) to decodeVarint, so that a record costs no tuple allocations.
+  let v: number;
   for (let i = 0; i < m; i++) {
     let tag: number, ref: number, seqno: number, len: number;
-    [tag, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    if ((v = buf[o]) < 0x80) {
+      tag = v;
+      o++;
+    } else [tag, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
     const refAt = o;
-    [ref, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    if ((v = buf[o]) < 0x80) {
+      ref = v;
+      o++;
+    } else [ref, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
     if (ref >= table.length) {
       throw new DecodeError(
         "TABLE_REF_OUT_OF_RANGE",
@@ -248,9 +268,15 @@ export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
         "gossip",
       );
     }
-    [seqno, o] = decodeVarint(buf, o, VARINT53_MAX_BYTES, MAX_SEQNO, "gossip");
+    if ((v = buf[o]) < 0x80) {
+      seqno = v;
+      o++;
+    } else [seqno, o] = decodeVarint(buf, o, VARINT53_MAX_BYTES, MAX_SEQNO, "gossip");
     const lenAt = o;
-    [len, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    if ((v = buf[o]) < 0x80) {
+      len = v;
+      o++;
+    } else [len, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
     if (len > buf.length - o) {
       throw new DecodeError(
         "TRUNCATED",
@@ -260,8 +286,11 @@ export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
       );
     }
     const id = table[ref];
-    const origin: BroadcastId = { ip: id.ip, port: id.port, seqno };
-    records[i] = { typeTag: tag, origin, payload: buf.subarray(o, o + len) };
+    records[i] = {
+      typeTag: tag,
+      origin: { ip: id.ip, port: id.port, seqno },
+      payload: buf.subarray(o, o + len),
+    };
     o += len;
   }
   if (o !== buf.length) {

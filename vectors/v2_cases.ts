@@ -1081,6 +1081,16 @@ const INVALID: CaseDef[] = [
     "gossip",
   ),
   X(
+    "v2.body.table-entry-past-end",
+    "second entry starts past the end",
+    ["R-V2-NETID-001", "R-ERR-002"],
+    "Two entries announced; the first (IPv6, 19 bytes) uses every byte, so the second is missing.",
+    BASE4,
+    { body: () => cat(2, 6, namedBytes("v6", 16), 0, 1) },
+    "TRUNCATED",
+    "gossip",
+  ),
+  X(
     "v2.body.current-ref",
     "current reference out of range",
     ["R-V2-TABLE-002"],

@@ -171,6 +171,14 @@ function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
   let prevFam = 0, prevAt = 0;
   for (let i = 0; i < n; i++) {
     const at = o;
+    if (o >= buf.length) {
+      throw new DecodeError(
+        "TRUNCATED",
+        o,
+        `NetID table entry ${i} starts past the end of the body`,
+        "gossip",
+      );
+    }
     const fam = buf[o];
     const len = fam === V2_FAMILY_IPV4 ? 4 : fam === V2_FAMILY_IPV6 ? 16 : 0;
     if (len === 0) {

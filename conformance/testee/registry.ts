@@ -5,6 +5,7 @@
  */
 
 import type { OpsModule } from "./ops.ts";
+import { v2OpsModule } from "./ops_v2.ts";
 
 /** The ops modules, in order; a later module's op of the same name wins. */
-export const OPS_MODULES: OpsModule[] = [];
+export const OPS_MODULES: OpsModule[] = [v2OpsModule()];

@@ -20,7 +20,7 @@ import {
 import { DecodeError, type DecodeErrorCode } from "../decode_error.ts";
 import type { DecodedFrame } from "../message.ts";
 import { snappyDeclaredLength, snappyDecompress } from "../snappy.ts";
-import { v2LabelBytes, v2Nonce, v2Open } from "./aead.ts";
+import { deriveV2SessionKey, v2LabelBytes, v2Nonce, v2Open } from "./aead.ts";
 import { readV2Body } from "./body.ts";
 import { readV2Header, type V2Header } from "./header.ts";
 import type { V2Keyring } from "./keyring.ts";
@@ -51,7 +51,11 @@ export interface V2DecoderOptions {
   limits?: Partial<V2Limits>;
   /** Replay window width in frames (power of two >= 32; default 1024). Stateful decoder only. */
   replayWindow?: number;
-  /** Session key cache; defaults to a new one of `limits.maxSessionKeys` entries. */
+  /**
+   * Session key cache of {@linkcode decodeV2Frame}; defaults to a new one of
+   * `limits.maxSessionKeys` entries. ({@linkcode V2Decoder} keeps each session's key with its
+   * replay window instead, bounded by `limits.maxSessions`.)
+   */
   sessionKeys?: V2SessionKeys;
 }
 
@@ -66,12 +70,27 @@ function sessionId(keyId: number, salt: Uint8Array): string {
   return s;
 }
 
-/** Hooks the stateful decoder runs around authentication. */
-interface ReplayHooks {
-  /** Before decryption: throw REPLAY / BEHIND_WINDOW for a known session. */
-  precheck(h: V2Header): void;
-  /** After authentication: record the counter. */
-  commit(h: V2Header): void;
+/**
+ * Where session keys (and, for the stateful decoder, replay windows) live: consulted before
+ * decryption, updated only after authentication.
+ */
+interface SessionStore {
+  /**
+   * Before decryption: the cached session key of this frame's session, if any. A stateful
+   * store throws REPLAY / BEHIND_WINDOW here for a known session. [R-V2-REPLAY-003]
+   */
+  lookup(h: V2Header, base: Uint8Array, label: string): Uint8Array | undefined;
+  /** After authentication: remember the key and (stateful) record the counter. */
+  commit(h: V2Header, base: Uint8Array, label: string, key: Uint8Array): void;
+}
+
+/** The stateless store: a bounded session key cache, no replay state. */
+function keyCacheStore(keys: V2SessionKeys): SessionStore {
+  return {
+    lookup: (h, base, label) =>
+      keys.has(h.keyId, h.salt, label) ? keys.get(base, h.keyId, h.salt, label, false) : undefined,
+    commit: (h, base, label, key) => keys.remember(base, h.keyId, h.salt, label, key),
+  };
 }
 
 function decode(
@@ -79,21 +98,20 @@ function decode(
   keyring: V2Keyring,
   label: string,
   limits: V2Limits,
-  keys: V2SessionKeys,
+  store: SessionStore,
   nonceBuf: Uint8Array,
-  hooks: ReplayHooks | undefined,
 ): V2DecodedFrame {
-  // 1-6: start byte, version, header length, flags, exact length, size limits.
+  // Steps 1-10: start byte, version, header length, flags, exact length, size limits.
   const h = readV2Header(frame, limits);
-  // 7: key id, without trial decryption. [R-V2-KEY-002]
+  // 11: key id, without trial decryption. [R-V2-KEY-002]
   const base = keyring.get(h.keyId);
   if (base === undefined) {
     throw new DecodeError("UNKNOWN_KEY_ID", 4, `key id ${h.keyId} is not in the keyring`);
   }
-  // 8: replay pre-check, before spending a decryption on it. [R-V2-REPLAY-003]
-  hooks?.precheck(h);
-  // 9: authenticated decryption with the header as associated data. [R-V2-AEAD-003]
-  const session = keys.get(base, h.keyId, h.salt, label, false);
+  // 12: replay pre-check, before spending a decryption on it; cached session key.
+  const cached = store.lookup(h, base, label);
+  // 13: authenticated decryption with the header as associated data. [R-V2-AEAD-003]
+  const session = cached ?? deriveV2SessionKey(base, h.keyId, h.salt, label);
   const ctEnd = V2_HEADER_BYTES + h.ciphertextLength;
   const pt = v2Open(
     session,
@@ -109,10 +127,9 @@ function decode(
       `authentication failed under key id ${h.keyId} and label ${JSON.stringify(label)}`,
     );
   }
-  // 10: only an authenticated session enters the caches. [R-V2-SESSION-005]
-  keys.remember(base, h.keyId, h.salt, label, session);
-  hooks?.commit(h);
-  // 11: decompression, bounded by the header's uncompressed length. [R-V2-COMP-002]
+  // 14: only an authenticated session enters the caches. [R-V2-SESSION-005], [R-V2-REPLAY-003]
+  store.commit(h, base, label, session);
+  // 15: decompression, bounded by the header's uncompressed length. [R-V2-COMP-002]
   let body: Uint8Array = pt;
   const compressed = (h.flags & V2_FLAG_SNAPPY) !== 0;
   if (compressed) {
@@ -130,7 +147,7 @@ function decode(
     }
     body = snappyDecompress(pt, h.uncompressedLength, "plaintext", 0);
   }
-  // 12: the body.
+  // 16-21: the body.
   const b = readV2Body(body, limits);
   return {
     profile: "v2",
@@ -170,10 +187,16 @@ export function decodeV2Frame(frame: Uint8Array, options: V2DecoderOptions): V2D
     options.keyring,
     options.label,
     limits,
-    keys,
+    keyCacheStore(keys),
     new Uint8Array(V2_NONCE_BYTES),
-    undefined,
   );
+}
+
+/** One tracked session of a {@linkcode V2Decoder}: its replay window and session key. */
+interface Session {
+  window: V2ReplayWindow;
+  base: Uint8Array;
+  key: Uint8Array;
 }
 
 /** Counts a {@linkcode V2Decoder} keeps. */
@@ -191,8 +214,8 @@ export interface V2DecoderStats {
 /**
  * A stateful v2 receiver: decodes frames and rejects replays (`REPLAY`) and frames behind
  * a session's sliding window (`BEHIND_WINDOW`), tracking at most `limits.maxSessions`
- * sessions (least recently used dropped first) and caching at most `limits.maxSessionKeys`
- * derived keys. Every rejection is counted by reason. [R-V2-REPLAY-001..005]
+ * sessions (least recently used dropped first), each with its replay window and its derived
+ * session key (so HKDF runs once per session). Every rejection is counted by reason. [R-V2-REPLAY-001..005]
  *
  * @example
  * ```ts
@@ -214,14 +237,13 @@ export class V2Decoder {
   readonly #keyring: V2Keyring;
   readonly #label: string;
   readonly #limits: V2Limits;
-  readonly #keys: V2SessionKeys;
   readonly #window: number;
-  readonly #sessions = new Map<string, V2ReplayWindow>();
+  readonly #sessions = new Map<string, Session>();
   readonly #nonce = new Uint8Array(V2_NONCE_BYTES);
   readonly #rejected: Partial<Record<DecodeErrorCode, number>> = {};
   #accepted = 0;
   #evicted = 0;
-  readonly #hooks: ReplayHooks;
+  readonly #store: SessionStore;
 
   /** Create a receiver. Throws `RangeError` for a bad label or window. */
   constructor(options: V2DecoderOptions) {
@@ -229,15 +251,17 @@ export class V2Decoder {
     v2LabelBytes(options.label);
     this.#label = options.label;
     this.#limits = resolveLimits(options.limits);
-    this.#keys = options.sessionKeys ?? new V2SessionKeys(this.#limits.maxSessionKeys);
     this.#window = options.replayWindow ?? V2_REPLAY_WINDOW;
     new V2ReplayWindow(this.#window); // validates the width
     const sessions = this.#sessions;
-    this.#hooks = {
-      precheck: (h) => {
-        const w = sessions.get(sessionId(h.keyId, h.salt));
-        if (w === undefined) return;
-        const v = w.check(h.counter);
+    // The id computed in lookup is reused by commit (same frame, no other decode in between).
+    let id = "";
+    this.#store = {
+      lookup: (h, base) => {
+        id = sessionId(h.keyId, h.salt);
+        const s = sessions.get(id);
+        if (s === undefined) return undefined;
+        const v = s.window.check(h.counter);
         if (v === "REPLAY") {
           throw new DecodeError("REPLAY", 21, `counter ${h.counter} was already accepted`);
         }
@@ -245,20 +269,23 @@ export class V2Decoder {
           throw new DecodeError(
             "BEHIND_WINDOW",
             21,
-            `counter ${h.counter} is ${this.#window} or more behind the highest accepted ${w.highest}`,
+            `counter ${h.counter} is ${this.#window} or more behind the highest accepted ${s.window.highest}`,
           );
         }
+        // A key replaced in the keyring since: derive again. [R-V2-SESSION-005]
+        return s.base === base ? s.key : undefined;
       },
-      commit: (h) => {
-        const id = sessionId(h.keyId, h.salt);
-        let w = sessions.get(id);
-        if (w === undefined) {
-          w = new V2ReplayWindow(this.#window);
+      commit: (h, base, _label, key) => {
+        let s = sessions.get(id);
+        if (s === undefined) {
+          s = { window: new V2ReplayWindow(this.#window), base, key };
         } else {
           sessions.delete(id); // re-inserted below: most recently used last
+          s.base = base;
+          s.key = key;
         }
-        sessions.set(id, w);
-        w.accept(h.counter);
+        sessions.set(id, s);
+        s.window.accept(h.counter);
         while (sessions.size > this.#limits.maxSessions) {
           sessions.delete(sessions.keys().next().value!);
           this.#evicted++;
@@ -270,15 +297,7 @@ export class V2Decoder {
   /** Decode one frame (a datagram, or a frame cut from a stream by a `FrameReader`). */
   decode(frame: Uint8Array): V2DecodedFrame {
     try {
-      const f = decode(
-        frame,
-        this.#keyring,
-        this.#label,
-        this.#limits,
-        this.#keys,
-        this.#nonce,
-        this.#hooks,
-      );
+      const f = decode(frame, this.#keyring, this.#label, this.#limits, this.#store, this.#nonce);
       this.#accepted++;
       return f;
     } catch (e) {

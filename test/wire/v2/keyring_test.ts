@@ -5,6 +5,7 @@ import {
   decodeV2Frame,
   encodeV2Frame,
   typeTag,
+  V2Decoder,
   V2Keyring,
   V2SessionKeys,
 } from "../../../src/wire/mod.ts";
@@ -87,4 +88,18 @@ Deno.test("labels: frames never cross clusters that share a key [R-V2-LABEL-002]
     { numRuns: 200 },
   );
   throws(() => encodeV2Frame({ ...base, keyring: ring, label: "é".repeat(128) }), RangeError);
+});
+
+Deno.test("V2Decoder: a key replaced in the keyring is used at once for known sessions [R-V2-SESSION-005]", () => {
+  const ring = V2Keyring.single(k(1), 4);
+  const rx = new V2Decoder({ keyring: ring, label: "x" });
+  strictEqual(code(() => rx.decode(encodeV2Frame({ ...base, keyring: ring, label: "x" }))), "ok");
+  ring.add(4, k(9));
+  const next = { ...base, counter: 2n, keyring: ring, label: "x" };
+  strictEqual(code(() => rx.decode(encodeV2Frame(next))), "ok");
+  const old = V2Keyring.single(k(1), 4);
+  strictEqual(
+    code(() => rx.decode(encodeV2Frame({ ...next, counter: 3n, keyring: old }))),
+    "AUTH_FAILED",
+  );
 });

@@ -51,6 +51,7 @@ import {
   type V2RecordJson,
   type V2StepJson,
 } from "./v2_json.ts";
+import type { VectorSuite } from "./suite.ts";
 
 // ---- helpers ------------------------------------------------------------------------------
 
@@ -1583,8 +1584,8 @@ export function buildV2Vectors(): V2VectorFile {
   };
 }
 
-/** The `vectors/v2.json` suite (the shape `vectors/suite.ts` expects: file and build). */
-export const V2_SUITE: { file: string; build(): unknown } = {
+/** The `vectors/v2.json` suite. */
+export const V2_SUITE: VectorSuite = {
   file: "v2.json",
   build: buildV2Vectors,
 };

@@ -18,22 +18,14 @@ import {
   V2Keyring,
   type V2Limits,
 } from "../src/wire/mod.ts";
+import { hex, unhex as unhexText } from "./json.ts";
 
-/** Bytes as lowercase hex. */
-export function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
-  return s;
-}
+export { hex };
 
-/** Parse hex (either case) into bytes; throws a `TypeError` naming the text otherwise. */
+/** Parse a hex field of any JSON type; throws a `TypeError` naming it unless it is a hex string. */
 export function unhex(s: unknown): Uint8Array {
-  if (typeof s !== "string" || s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new TypeError(`not a hex string: ${JSON.stringify(s)}`);
-  }
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  if (typeof s !== "string") throw new TypeError(`not a hex string: ${JSON.stringify(s)}`);
+  return unhexText(s);
 }
 
 /** One keyring key in JSON. */

@@ -27,6 +27,7 @@ import {
   v2NetIdsFromJson,
 } from "../../vectors/v2_json.ts";
 import type { OpHandler, OpsModule, TesteeReply, TesteeRequest } from "./ops.ts";
+import { BadRequest } from "./server.ts";
 
 function decodeError(e: unknown): TesteeReply {
   if (e instanceof DecodeError) {
@@ -37,7 +38,7 @@ function decodeError(e: unknown): TesteeReply {
 
 /** `encode_frame` for profile v2: the frame and its layers. */
 function encodeFrame(req: TesteeRequest): TesteeReply {
-  const l = encodeV2FrameLayers({
+  const input = fields(() => ({
     keyring: keyringFromJson(req.keyring),
     keyId: req.keyId === undefined || req.keyId === null ? undefined : Number(req.keyId),
     label: typeof req.label === "string" ? req.label : "",
@@ -47,7 +48,8 @@ function encodeFrame(req: TesteeRequest): TesteeReply {
     records: recordsFromJson(req.records),
     extraNetIds: v2NetIdsFromJson(req.extraNetIds),
     compression: compressionFromJson(req.compression),
-  });
+  }));
+  const l = encodeV2FrameLayers(input);
   return {
     result: "ok",
     frame: hex(l.frame),
@@ -59,8 +61,7 @@ function encodeFrame(req: TesteeRequest): TesteeReply {
 
 /** `decode_frame` for profile v2: stateless (no replay window). */
 function decodeFrame(req: TesteeRequest): TesteeReply {
-  const r = receiverFromJson(req.receiver);
-  const frame = unhex(req.frame);
+  const [r, frame] = fields(() => [receiverFromJson(req.receiver), unhex(req.frame)] as const);
   try {
     return { result: "ok", ...decodedToJson(decodeV2Frame(frame, r)) };
   } catch (e) {
@@ -70,16 +71,30 @@ function decodeFrame(req: TesteeRequest): TesteeReply {
 
 /** `decode_stream`: each frame in order through one stateful receiver; a verdict per frame. */
 function decodeStream(req: TesteeRequest): TesteeReply {
-  const rx = new V2Decoder(receiverFromJson(req.receiver));
-  if (!Array.isArray(req.frames)) throw new TypeError("frames must be an array of hex strings");
-  const results = req.frames.map((f) => {
+  const rx = new V2Decoder(fields(() => receiverFromJson(req.receiver)));
+  if (!Array.isArray(req.frames)) throw new BadRequest("frames must be an array of hex strings");
+  const frames = fields(() => (req.frames as unknown[]).map(unhex));
+  const results = frames.map((f) => {
     try {
-      return { result: "ok", ...decodedToJson(rx.decode(unhex(f))) };
+      return { result: "ok", ...decodedToJson(rx.decode(f)) };
     } catch (e) {
       return decodeError(e);
     }
   });
   return { result: "ok", results, stats: rx.stats() };
+}
+
+/**
+ * Run `f`, turning a `TypeError` (a JSON field of the wrong shape) into `BAD_REQUEST`; a
+ * `RangeError` (a well-formed value the codec refuses) stays `BAD_INPUT`. [R-TESTEE-008]
+ */
+function fields<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TypeError) throw new BadRequest(e.message);
+    throw e;
+  }
 }
 
 function dispatch(

@@ -19,6 +19,7 @@ export * from "./options.ts";
 export * from "./message_type.ts";
 export * from "./frame_codec.ts";
 export * from "./legacy_codec.ts";
+export * from "./v2_codec.ts";
 export * from "./transport.ts";
 export * from "./deno_transport.ts";
 export * from "./memory_transport.ts";

@@ -380,7 +380,9 @@ export class ChatterNode {
     } catch (e) {
       if (e instanceof DecodeError) {
         this.#countDecodeError(e);
-        return false;
+        // A replayed or late frame authenticated and its stream framing is intact: drop the
+        // frame, keep the connection. Anything else closes it. [R-NODE-ERR-001]
+        return e.code === "REPLAY" || e.code === "BEHIND_WINDOW";
       }
       throw e;
     }

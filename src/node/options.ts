@@ -13,7 +13,7 @@ import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
 
 /** The profile a node speaks when none is given. */
-export const DEFAULT_PROFILE: Profile = "legacy";
+export const DEFAULT_PROFILE: Profile = "v2";
 
 /** The default TCP port. */
 export const DEFAULT_PORT = 29999;
@@ -92,6 +92,8 @@ export interface NodeOptions {
   dedup?: boolean;
   /** Sequence numbers remembered per origin for de-duplication (default 4096). */
   dedupWindow?: number;
+  /** v2 replay window per sender session, in frames (power of two, default 4096). */
+  replayWindow?: number;
   /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
   messageBuffer?: number;
   /** Peer database maintenance period (default 1 s). */
@@ -163,6 +165,8 @@ export interface ResolvedNodeOptions {
   /** See {@linkcode NodeOptions}. */
   dedupWindow: number;
   /** See {@linkcode NodeOptions}. */
+  replayWindow: number;
+  /** See {@linkcode NodeOptions}. */
   messageBuffer: number;
   /** See {@linkcode NodeOptions}. */
   maintenanceMs: number;
@@ -202,6 +206,12 @@ function int(name: string, v: unknown, def: number, min: number, max: number): n
     throw new NodeOptionError(name, v, `an integer in [${min}, ${max}]`);
   }
   return v;
+}
+
+function pow2(name: string, v: unknown, def: number): number {
+  const x = int(name, v, def, 32, 1 << 20);
+  if ((x & (x - 1)) !== 0) throw new NodeOptionError(name, v, "a power of two in [32, 2^20]");
+  return x;
 }
 
 function ipv4(name: string, v: unknown, def: string): string {
@@ -322,6 +332,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
     dedup: o.dedup ?? true,
     dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
+    replayWindow: pow2("replayWindow", o.replayWindow, 4096),
     messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
     maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
     random: o.random ?? cryptoRandom(),

@@ -53,7 +53,7 @@ Deno.test("[R-CLI-004] send delivers a text message to a running node", async ()
     address: "127.0.0.1",
     port: 0,
     multicast: false,
-    key: "cli test key",
+    key: "cli test key, exactly 32 bytes..",
   });
   const got: string[] = [];
   node.register(textType("chatter.text", (t) => void got.push(t)));
@@ -64,7 +64,7 @@ Deno.test("[R-CLI-004] send delivers a text message to a running node", async ()
       "127.0.0.1",
       "--no-multicast",
       "--key",
-      "cli test key",
+      "cli test key, exactly 32 bytes..",
       "--to",
       `127.0.0.1:${node.id.port}`,
       "hello from the cli",

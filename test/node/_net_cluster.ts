@@ -37,7 +37,6 @@ export async function netCluster(n: number, opts: Partial<NodeOptions> = {}): Pr
         multicastPort: mc.port,
         multicastInterface: "127.0.0.1",
         key,
-        profile: "legacy",
         ...opts,
       });
       const seen = new Map<string, number>();

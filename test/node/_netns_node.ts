@@ -26,7 +26,6 @@ const node = await startNode({
   multicastPort: cfg.mport,
   multicastInterface: cfg.self,
   key: cfg.key,
-  profile: "legacy",
 });
 const got = new Set<string>();
 node.register(jsonType<{ id: string }>("netns.msg", (v) => void got.add(v.id)));

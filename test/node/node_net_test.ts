@@ -203,3 +203,34 @@ Deno.test("[R-NODE-OPT-001] bad options name the option and value; a port in use
     await a.close();
   }
 });
+
+Deno.test("[R-NODE-ERR-002] v2: a replayed frame is counted and dropped, the connection stays open", async () => {
+  const c = await netCluster(2, { profile: "v2", multicast: false });
+  try {
+    const codec = v2Codec({
+      keyring: V2Keyring.single(new TextEncoder().encode(c.key)),
+      label: "",
+    });
+    const current = { ip: "127.0.0.9", port: 9, seqno: 1 };
+    const frame = (id: string, seqno: number) =>
+      codec.encode({ current, seen: [], other: [], distribution: [] }, [{
+        typeTag: typeTag("test.msg"),
+        origin: { ...current, seqno },
+        payload: new TextEncoder().encode(JSON.stringify({ id })),
+      }], { maxFrameBytes: 65536, maxRecords: 8 })[0];
+    const first = frame("replay-1", 1);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: c.ids[1].port });
+    try {
+      await conn.write(first);
+      await conn.write(first); // the same frame again: REPLAY
+      await conn.write(frame("after-replay", 2));
+      await waitFor(() => c.got[1].has("after-replay"), "the frame after the replay");
+      assert.equal(c.got[1].get("replay-1"), 1);
+      assert.equal(c.nodes[1].stats().decodeErrors.REPLAY, 1);
+    } finally {
+      conn.close();
+    }
+  } finally {
+    await c.close();
+  }
+});

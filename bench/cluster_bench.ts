@@ -10,7 +10,7 @@
  *      [--messages N] [--seconds S]
  */
 import { parseArgs } from "node:util";
-import { bytesType, type ChatterNode, DEFAULT_PROFILE, startNode } from "../mod.ts";
+import { bytesType, type ChatterNode, DEFAULT_PROFILE, type NetId, startNode } from "../mod.ts";
 import type { Profile } from "../src/wire/message.ts";
 
 const { values: v } = parseArgs({
@@ -21,6 +21,7 @@ const { values: v } = parseArgs({
     seconds: { type: "string" },
     nodes: { type: "string" },
     window: { type: "string" },
+    workers: { type: "boolean" },
   },
 });
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
@@ -159,10 +160,91 @@ async function latency(): Promise<
   }
 }
 
+/**
+ * Throughput with each node in its own Worker (thread), as separate processes would run:
+ * workers count what they receive; the main thread hands out sends under a window.
+ */
+async function throughputWorkers(): Promise<
+  { perSec: number; delivered: number; seconds: number }
+> {
+  const r = crypto.getRandomValues(new Uint8Array(4));
+  const key = crypto.randomUUID().slice(0, 32);
+  const workers: Worker[] = [];
+  const got = new Array(N).fill(0);
+  const ready: Promise<NetId>[] = [];
+  for (let i = 0; i < N; i++) {
+    const w = new Worker(new URL("./_cluster_worker.ts", import.meta.url), { type: "module" });
+    workers.push(w);
+    ready.push(
+      new Promise((resolve) => {
+        w.onmessage = (e) => {
+          if (e.data.ready) resolve(e.data.ready);
+          if (e.data.got !== undefined) got[i] = e.data.got;
+        };
+      }),
+    );
+    w.postMessage({
+      cmd: "start",
+      group: `239.${r[0]}.${r[1]}.9`,
+      mport: 20000 + ((r[2] << 8 | r[3]) % 40000),
+      key,
+      profile,
+    });
+  }
+  const ids = await Promise.all(ready);
+  for (const w of workers) w.postMessage({ cmd: "peers", ids });
+  // Learning rounds.
+  for (let k = 0; k < 5; k++) {
+    for (const w of workers) w.postMessage({ cmd: "send", count: 1 });
+    await sleep(100);
+  }
+  const base = 5 * N;
+  await sleep(200);
+  const WINDOW = Number(v.window ?? (profile === "legacy" ? 128 : 1024));
+  const CHUNK = 64;
+  let sent = 0;
+  const t0 = performance.now();
+  let lastMove = t0, lastMin = 0, lastDoneAt = t0;
+  for (;;) {
+    const min = Math.min(...got) - base;
+    if (min !== lastMin) {
+      lastMin = min;
+      lastMove = lastDoneAt = performance.now();
+    }
+    if (min >= TOTAL || performance.now() - lastMove > 1000) break;
+    while (sent < TOTAL && sent - min < WINDOW) {
+      workers[(sent / CHUNK) % N | 0].postMessage({ cmd: "send", count: CHUNK });
+      sent += CHUNK;
+    }
+    await sleep(1);
+  }
+  const seconds = (lastDoneAt - t0) / 1000;
+  const done = Math.min(...got) - base;
+  await Promise.all(workers.map((w) =>
+    new Promise<void>((resolve) => {
+      w.onmessage = (e) => {
+        if (e.data.closed) resolve();
+      };
+      w.postMessage({ cmd: "close" });
+    })
+  ));
+  for (const w of workers) w.terminate();
+  return { perSec: done / seconds, delivered: done, seconds };
+}
+
 const cores = navigator.hardwareConcurrency;
 console.log(
   `cluster bench: ${N} nodes on loopback, ${PAYLOAD}-byte messages, profile ${profile}, ${cores} cores, Deno ${Deno.version.deno}`,
 );
+if (v.workers) {
+  const w = await throughputWorkers();
+  console.log(
+    `throughput (one Worker per node): ${
+      Math.round(w.perSec).toLocaleString("en")
+    } messages/s delivered to every node ` +
+      `(${w.delivered.toLocaleString("en")} messages in ${w.seconds.toFixed(2)} s)`,
+  );
+}
 const t = await throughput();
 console.log(
   `throughput: ${Math.round(t.perSec).toLocaleString("en")} messages/s delivered to every node ` +

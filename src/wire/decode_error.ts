@@ -35,7 +35,8 @@ export type DecodeErrorCode =
   | "REPLAY"
   | "BEHIND_WINDOW"
   | "RECORD_LIMIT"
-  | "BAD_FLAGS";
+  | "BAD_FLAGS"
+  | "BAD_HEADER_LENGTH";
 
 /** Where in a frame a {@linkcode DecodeError} was found; `offset` counts bytes from the start of this layer. */
 export type DecodeErrorLayer = "frame" | "plaintext" | "gossip" | "payload";
@@ -65,6 +66,7 @@ export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>
   BEHIND_WINDOW: "R-V2-REPLAY-002",
   RECORD_LIMIT: "R-V2-LIMIT-002",
   BAD_FLAGS: "R-V2-FRAME-004",
+  BAD_HEADER_LENGTH: "R-V2-FRAME-003",
 };
 
 /**

@@ -36,6 +36,7 @@ Options:
                             (default: reports/conformance)
   --vectors DIR             golden vectors directory (default: vectors)
   --spec DIR                spec directory for sections and coverage (default: spec)
+
 Live mode:
   --live                    check a running node instead of a testee
   --spawn CMD               start the node with CMD; the runner sets CHATTER_PROFILE, CHATTER_ADDRESS,
@@ -59,6 +60,8 @@ is not stale; 1 otherwise; 2 on bad usage.
 
 /** Parse the command line, run, write the reports; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
+  // `deno task conformance -- --testee ...` passes the `--` through; it separates nothing here.
+  if (args[0] === "--") args = args.slice(1);
   let parsed;
   try {
     parsed = parseArgs({

@@ -13,7 +13,7 @@ import { encodeVarint } from "../../src/wire/varint.ts";
 import { xxhash32 } from "../../src/wire/xxhash32.ts";
 import { diff } from "./compare.ts";
 import { hex } from "./hex.ts";
-import { alternativeEncoding } from "./reference.ts";
+import { alternativeEncoding, alternativeV2Encoding } from "./reference.ts";
 import type { Case, CaseContext, Outcome } from "./types.ts";
 import type { Vector } from "./vectors.ts";
 
@@ -36,6 +36,8 @@ const CONTENT_FIELDS = new Set([
 /** The fields a decode request carries besides `frame` (the key, keyring, label, ...). */
 export function decodeContext(v: Vector): Record<string, unknown> {
   if (v.decode && typeof v.decode === "object") return { ...(v.decode as Record<string, unknown>) };
+  // v2 (spec/testee.md 7.2): the receiver's keyring, label and limits travel as `receiver`.
+  if (v.inputs?.receiver !== undefined) return { receiver: v.inputs.receiver };
   const out: Record<string, unknown> = {};
   for (const [k, val] of Object.entries(v.inputs ?? {})) if (!CONTENT_FIELDS.has(k)) out[k] = val;
   if (v.key !== undefined && out.key === undefined) out.key = v.key;
@@ -103,7 +105,12 @@ function expectedTable(v: Vector): NetId[] | undefined {
 }
 
 function encodeRequest(v: Vector): Record<string, unknown> {
-  return { op: "encode_frame", profile: v.profile, ...(v.encode as object ?? v.inputs ?? {}) };
+  // The encoder gets the inputs minus the receiver (spec/testee.md 7.4).
+  const { receiver: _receiver, ...inputs } = (v.encode ?? v.inputs ?? {}) as Record<
+    string,
+    unknown
+  >;
+  return { op: "encode_frame", profile: v.profile, ...inputs };
 }
 
 /** The step list of a stateful vector, or undefined when it has none. */
@@ -235,7 +242,7 @@ export function vectorCases(v: Vector, section: string): Case[] {
         }
         if (r.frame.toLowerCase() === frame.toLowerCase()) return { status: "PASS" };
         const key = decodeContext(v).key;
-        const why = alternativeEncoding(
+        const why = v.profile === "v2" ? alternativeV2Encoding(v, r.frame) : alternativeEncoding(
           v.profile,
           typeof key === "string" ? key : undefined,
           frame,

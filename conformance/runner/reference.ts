@@ -8,7 +8,32 @@
  */
 
 import { decryptLegacyFrame, openLegacyPlaintext } from "../../src/wire/legacy_frame.ts";
+import { decodeV2Frame } from "../../src/wire/v2/decoder.ts";
+import { decodedToJson, receiverFromJson } from "../../vectors/v2_json.ts";
+import { diff } from "./compare.ts";
 import { unhex } from "./hex.ts";
+import type { Vector } from "./vectors.ts";
+
+/**
+ * Why a v2 frame that differs from the vector is still an acceptable encoding: the reference
+ * decoder, as the vector's receiver, decodes it to the vector's content (gossip, records,
+ * table, key id, salt, counter). Only the compression choice may differ: a different snappy
+ * block, or sending uncompressed where another compressor did not shrink the body.
+ */
+export function alternativeV2Encoding(v: Vector, actualHex: string): string | undefined {
+  const receiver = v.inputs?.receiver;
+  const decoded = v.decoded as Record<string, unknown> | undefined;
+  if (v.profile !== "v2" || !receiver || !decoded) return undefined;
+  try {
+    const got = decodedToJson(decodeV2Frame(unhex(actualHex), receiverFromJson(receiver)));
+    const d = diff({ ...decoded, compressed: undefined }, got);
+    return d.length ? undefined : "frame differs from the vector only in its compression " +
+      `(compressed: ${got.compressed}, vector: ${decoded.compressed}); the reference decoder ` +
+      "reads the same gossip, records, table, key id, salt and counter";
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Why `actual` is an acceptable alternative encoding of `expected` (returns the reason), or

@@ -37,6 +37,8 @@ import { snappyCompress, snappyDecompress } from "../../src/wire/snappy.ts";
 import { decodeVarint, encodeVarint } from "../../src/wire/varint.ts";
 import { typeTag as tagOf, xxhash32 } from "../../src/wire/xxhash32.ts";
 import { hex, unhex } from "../runner/hex.ts";
+import type { TesteeRequest } from "../testee/ops.ts";
+import { v2OpsModule } from "../testee/ops_v2.ts";
 
 /** The mutants, each one bug, with what it breaks. */
 export const MUTANTS: Readonly<Record<string, string>> = {
@@ -50,7 +52,12 @@ export const MUTANTS: Readonly<Record<string, string>> = {
   "no-size-check": "the size field is not compared with the snappy block (like 0.0.15)",
   "crash-on-short":
     "the process exits on a frame shorter than 8 bytes (runner must grade ERROR and go on)",
+  "replay-accepted":
+    "v2 decode_stream decodes every frame as the first of its session (no replay window)",
 };
+
+/** The reference v2 ops (the mutants change legacy behaviour, and v2 replay handling). */
+const V2 = v2OpsModule().ops;
 
 type Reply = Record<string, unknown>;
 
@@ -218,16 +225,36 @@ function varintDecode(data: Uint8Array, mutant: string, field: unknown): [number
 }
 
 /** Handle one request as the given mutant. */
-export function handle(req: Reply, mutant: string): Reply {
+export async function handle(req: Reply, mutant: string): Promise<Reply> {
   const profile = req.profile;
+  if (profile === "v2" && typeof req.op === "string" && V2[req.op]) {
+    const r = req as TesteeRequest;
+    if (mutant === "replay-accepted" && req.op === "decode_stream") {
+      // Each frame through the stateless decoder: replays and old counters pass.
+      const results = [];
+      for (const frame of (req.frames ?? []) as string[]) {
+        results.push(await V2.decode_frame({ ...r, op: "decode_frame", frame }));
+      }
+      return { result: "ok", results };
+    }
+    return await V2[req.op](r);
+  }
   try {
     switch (req.op) {
       case "hello":
         return {
           result: "ok",
           impl: { name: "chatter-mutant", mutant },
-          profiles: ["legacy"],
-          ops: ["decode_frame", "encode_frame", "xxhash32", "varint_encode", "varint_decode"],
+          profiles: ["legacy", "v2"],
+          ops: [
+            "hello",
+            "decode_frame",
+            "encode_frame",
+            "decode_stream",
+            "xxhash32",
+            "varint_encode",
+            "varint_decode",
+          ],
         };
       case "decode_frame":
         if (profile !== "legacy") break;
@@ -282,7 +309,7 @@ if (import.meta.main) {
         req = JSON.parse(line);
       } catch { /* answered below */ }
       const reply = req && typeof req === "object" && typeof req.op === "string"
-        ? { id: req.id, ...handle(req, mutant) }
+        ? { id: req.id, ...(await handle(req, mutant)) }
         : {
           id: req?.id ?? null,
           result: "error",

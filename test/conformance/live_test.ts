@@ -1,0 +1,44 @@
+/**
+ * Live mode: the Deno node passes every live case in both profiles, and a node that swallows
+ * everything fails them. Real sockets on loopback, a spawned node per profile.
+ */
+
+import { deepStrictEqual as eq, ok } from "node:assert/strict";
+import { runLive } from "../../conformance/runner/live.ts";
+
+const deno = `'${Deno.execPath()}'`;
+
+Deno.test("live: the Deno node passes every case, legacy and v2", async () => {
+  const out = await runLive({
+    spawn: `${deno} run -A --unstable-net conformance/live_node.ts`,
+    vectorsDir: "vectors",
+    specDir: "spec",
+    profiles: ["legacy", "v2"],
+    timeoutMs: 3000,
+  });
+  eq(
+    out.results.filter((r) => r.status !== "PASS").map((r) => `${r.id} ${r.status}: ${r.detail}`),
+    [],
+  );
+  ok(out.results.length >= 30, `${out.results.length} cases`);
+  for (const r of out.results) ok(r.wireLog.some((l) => l.dir === ">"), `${r.id} has a wire log`);
+  const bomb = out.results.find((r) => r.id === "live.v2.memory.bomb")!;
+  ok(typeof (bomb.actual as { peakKiB?: number })?.peakKiB === "number", "memory was sampled");
+});
+
+Deno.test("live: a node that swallows everything fails forwarding and bad-input cases", async () => {
+  const out = await runLive({
+    spawn: `${deno} run -A conformance/mutants/black_hole_node.ts`,
+    vectorsDir: "vectors",
+    specDir: "spec",
+    profiles: ["legacy"],
+    filters: ["live.legacy.forward.tcp", "live.legacy.bad.garbage", "live.legacy.stream.split"],
+    timeoutMs: 300,
+  });
+  eq(out.results.map((r) => [r.id, r.status]).sort(), [
+    ["live.legacy.bad.garbage", "FAIL"],
+    ["live.legacy.forward.tcp", "FAIL"],
+    ["live.legacy.stream.split", "FAIL"],
+  ]);
+  ok(out.verdict.problems.length === 3);
+});

@@ -23,10 +23,9 @@ import {
   waitFor,
   WireLog,
 } from "./live_net.ts";
-import { SUITE_VERSION } from "./offline.ts";
 import type { RunOutput } from "./offline.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
-import type { CaseResult, Outcome, Status } from "./types.ts";
+import { type CaseResult, type Outcome, type Status, SUITE_VERSION } from "./types.ts";
 import { loadVectors } from "./vectors.ts";
 import { decide } from "./verdict.ts";
 
@@ -274,12 +273,24 @@ function badInputCase(
   };
 }
 
+/** Every live case id (per profile it applies to) with its requirement tags. */
+export function liveCaseIndex(): { id: string; reqs: string[] }[] {
+  return liveCases().flatMap((c) =>
+    (c.profiles ?? ["legacy", "v2"]).map((p) => ({ id: `live.${p}.${c.id}`, reqs: c.reqs }))
+  );
+}
+
+async function offlineCaseIndex(opts: LiveOptions): Promise<{ id: string; reqs: string[] }[]> {
+  const { offlineCases } = await import("./offline.ts");
+  return (await offlineCases(opts.vectorsDir, opts.specDir)).cases;
+}
+
 /** The live cases, in run order. */
 export function liveCases(): LiveCase[] {
   return [
     {
       id: "forward.tcp",
-      reqs: ["R-NODE-FORWARD-001", "R-NODE-PLAN-004"],
+      reqs: ["R-NODE-FORWARD-001", "R-NODE-PLAN-004", "R-LIVE-001"],
       title: "a frame whose distribution lists runner peers is forwarded to them over TCP",
       run: async (env) => {
         const p = uniquePayload("forward");
@@ -296,7 +307,7 @@ export function liveCases(): LiveCase[] {
     },
     {
       id: "forward.replacement",
-      reqs: ["R-NODE-DISPATCH-001"],
+      reqs: ["R-NODE-DISPATCH-001", "R-LIVE-002"],
       title: "the handler's replacement payload is what gets forwarded (type conformance.upper)",
       run: async (env) => {
         const p = uniquePayload("replace");
@@ -692,7 +703,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
   const profiles = opts.profiles?.length ? opts.profiles : ["legacy"];
   const all = liveCases();
   const allIds = new Set<string>();
-  for (const p of ["legacy", "v2"]) for (const c of all) allIds.add(`live.${p}.${c.id}`);
+  for (const c of liveCaseIndex()) allIds.add(c.id);
   const results: CaseResult[] = [];
   const implementation: string[] = [];
   for (const profile of profiles) {

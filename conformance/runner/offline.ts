@@ -19,12 +19,12 @@ import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
 import { TesteeClient } from "./testee_client.ts";
-import type { Case, CaseResult } from "./types.ts";
+import { type Case, type CaseResult, SUITE_VERSION } from "./types.ts";
+import { liveCaseIndex } from "./live.ts";
 import { loadVectors } from "./vectors.ts";
 import { decide, type Verdict } from "./verdict.ts";
 
-/** Version of the conformance suite (cases and grading rules); bump when they change. */
-export const SUITE_VERSION = "1.0.0";
+export { SUITE_VERSION };
 
 /** Options of an offline run. */
 export interface OfflineOptions {
@@ -134,6 +134,7 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
     },
     results,
     verdict,
-    coverage: coverage(spec, cases),
+    // Coverage counts the whole suite, offline and live.
+    coverage: coverage(spec, [...cases, ...liveCaseIndex()]),
   };
 }

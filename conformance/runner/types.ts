@@ -4,6 +4,9 @@
  * @module
  */
 
+/** Version of the conformance suite (cases and grading rules); bump when they change. */
+export const SUITE_VERSION = "1.0.0";
+
 /** The grade of one case. */
 export type Status = "PASS" | "PASS-NONSTRICT" | "FAIL" | "ERROR" | "UNSUPPORTED";
 

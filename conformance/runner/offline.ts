@@ -12,9 +12,10 @@ import {
   PROBE_OP,
   profileProtocolCases,
   protocolCases,
+  statelessV2Case,
   vectorCases,
 } from "./offline_cases.ts";
-import { fuzzCases } from "./fuzz_cases.ts";
+import { fuzzCases, fuzzV2Cases } from "./fuzz_cases.ts";
 import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
@@ -66,11 +67,16 @@ export async function offlineCases(vectorsDir: string, specDir: string) {
   const cases: Case[] = [
     ...protocolCases(sec(["R-TESTEE-011"], "testee protocol")),
     ...profileProtocolCases(sec),
+    ...statelessV2Case(suite.vectors, sec),
     ...suite.vectors.flatMap((v) => vectorCases(v, sec(v.reqs ?? [], v.id))),
     ...fuzzCases(suite.vectors, sec),
+    ...fuzzV2Cases(suite.vectors, sec),
     ...Object.entries(suite.tables).flatMap(([f, t]) => primitiveTableCases(f, t, sec)),
     ...primitiveCases(sec),
   ];
+  // Closing stdin ends the session: that case runs last.
+  const eof = cases.findIndex((c) => c.id === "testee.exit-on-eof");
+  if (eof >= 0) cases.push(...cases.splice(eof, 1));
   return { spec, suite, cases };
 }
 

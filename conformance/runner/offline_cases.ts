@@ -123,7 +123,10 @@ function stepsOf(v: Vector): Record<string, unknown>[] | undefined {
 
 /** Requirement tags the runner adds to a vector's cases (the testee-side rules they exercise). */
 function extraReqs(v: Vector): string[] {
-  return v.result === "invalid" && v.errorClass === "TRAILING_BYTES" ? ["R-TESTEE-012"] : [];
+  if (Array.isArray(v.sequence)) return ["R-TESTEE-015"];
+  if (v.result === "invalid" && v.errorClass === "TRAILING_BYTES") return ["R-TESTEE-012"];
+  if (v.profile === "v2" && v.result === "valid") return ["R-TESTEE-013"];
+  return [];
 }
 
 /** Cases for one vector. */
@@ -308,7 +311,7 @@ export function protocolCases(section: string): Case[] {
     {
       id: "testee.pipelined",
       section,
-      reqs: ["R-TESTEE-003", "R-TESTEE-005"],
+      reqs: ["R-TESTEE-003", "R-TESTEE-005", "R-TESTEE-002"],
       ops: [],
       title: "three requests in one write get three replies, in order",
       run: async (ctx) => {
@@ -337,6 +340,22 @@ export function protocolCases(section: string): Case[] {
         return h.result === "ok"
           ? { status: "PASS" }
           : { status: "FAIL", actual: h, detail: "hello failed after a bad line" };
+      },
+    },
+    {
+      id: "testee.exit-on-eof",
+      section,
+      reqs: ["R-TESTEE-004"],
+      ops: [],
+      title: "the testee exits with status 0 when its standard input ends",
+      run: async (ctx) => {
+        const code = await ctx.eof();
+        return code === 0 ? { status: "PASS" } : {
+          status: "FAIL",
+          expected: { exitCode: 0 },
+          actual: { exitCode: code ?? "did not exit in time" },
+          detail: "stdin closed, but the testee did not exit with status 0",
+        };
       },
     },
     {
@@ -601,6 +620,43 @@ export function primitiveTableCases(
     });
   }
   return cases;
+}
+
+/** v2 `decode_frame` keeps no replay state: the same frame decodes twice. [R-TESTEE-014] */
+export function statelessV2Case(
+  vectors: Vector[],
+  section: (reqs: string[], id: string) => string,
+): Case[] {
+  const v = vectors.find((x) =>
+    x.profile === "v2" && x.result === "valid" && typeof x.frame === "string" && x.inputs?.receiver
+  );
+  if (!v) return [];
+  const reqs = ["R-TESTEE-014"];
+  const id = "testee.v2-decode-stateless";
+  return [{
+    id,
+    section: section(reqs, id),
+    reqs,
+    profile: "v2",
+    ops: ["decode_frame"],
+    title: `decode_frame v2 of ${v.id} twice: both ok (no replay state between requests)`,
+    run: async (ctx) => {
+      const req = {
+        op: "decode_frame",
+        profile: "v2",
+        receiver: v.inputs!.receiver,
+        frame: v.frame,
+      };
+      const rs = await ctx.pipeline([req, req]);
+      const got = rs.map((r) => r.result === "ok" ? "ok" : `${r.result} ${r.errorClass ?? ""}`);
+      return got.every((g) => g === "ok") ? { status: "PASS" } : {
+        status: "FAIL",
+        expected: ["ok", "ok"],
+        actual: got,
+        detail: "a second decode_frame of the same frame was refused (replay state kept?)",
+      };
+    },
+  }];
 }
 
 /** Cases that need a profile: request errors the testee protocol defines. */

@@ -68,6 +68,7 @@ export async function runCase(
     const o = await c.run({
       call: (req) => client.call(req, log, t0),
       pipeline: (reqs) => client.pipeline(reqs, log, t0),
+      eof: () => client.eof(),
       raw: async (text, n) => {
         const lines = await client.exchange(text, n, log, t0);
         const out = [];

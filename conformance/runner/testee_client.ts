@@ -168,10 +168,26 @@ export class TesteeClient {
     return (await this.pipeline([req], log, t0))[0];
   }
 
+  /**
+   * Close stdin, as a runner does at the end, and wait for the exit; returns the exit code,
+   * or undefined when it had to be killed. The next call starts a fresh process.
+   */
+  async eof(): Promise<number | undefined> {
+    if (!this.#child) this.#start();
+    const child = this.#child!;
+    const status = await this.#stop(this.#timeoutMs);
+    void child;
+    return status;
+  }
+
   /** Stop the process (if running) and release its pipes. Safe to call twice. */
   async stop(): Promise<void> {
+    await this.#stop(500);
+  }
+
+  async #stop(graceMs: number): Promise<number | undefined> {
     const child = this.#child;
-    if (!child) return;
+    if (!child) return undefined;
     this.#child = undefined;
     try {
       await child.stdin.close();
@@ -180,7 +196,7 @@ export class TesteeClient {
     const exited = await Promise.race([
       child.status.then(() => true),
       new Promise<boolean>((res) => {
-        const t = setTimeout(() => res(false), 500);
+        const t = setTimeout(() => res(false), graceMs);
         child.status.finally(() => clearTimeout(t));
       }),
     ]);
@@ -195,6 +211,8 @@ export class TesteeClient {
     } catch { /* stream already closed */ }
     this.#lines = undefined;
     await this.#stderrDone;
+    const st = await child.status;
+    return exited ? st.code : undefined;
   }
 }
 

@@ -40,6 +40,8 @@ export interface CaseContext {
   pipeline(reqs: Record<string, unknown>[]): Promise<Record<string, unknown>[]>;
   /** Write raw text and read `n` reply lines, parsed but with no id check. */
   raw(text: string, n: number): Promise<Record<string, unknown>[]>;
+  /** Close the testee's stdin and wait for it to exit; its exit code (undefined: killed). */
+  eof(): Promise<number | undefined>;
   /** Add a note to the case's wire log. */
   note(text: string): void;
   /** The log this case has written so far. */

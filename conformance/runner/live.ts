@@ -16,6 +16,7 @@ import {
   freeTcpPort,
   freeUdpPort,
   MemorySampler,
+  MulticastListener,
   MulticastSender,
   Peer,
   Sender,
@@ -78,6 +79,8 @@ interface LiveEnv {
   origin: Peer<LiveFrame>;
   /** Peers for distribution lists. */
   peers: Peer<LiveFrame>[];
+  /** The runner's membership of the node's multicast group (undefined if joining failed). */
+  mcast?: MulticastListener<LiveFrame>;
 }
 
 interface LiveCase {
@@ -124,6 +127,7 @@ async function expectForward(
   payloadHex: string,
   expectPayloadHex: string,
   typeName: string,
+  alsoAllowed: NetId[] = [],
 ): Promise<Outcome> {
   const covered = () => {
     const got = carrying(dests, expectPayloadHex);
@@ -175,7 +179,7 @@ async function expectForward(
       problems.push(`${g.peer.label}: BroadcastID ${key} is not new`);
     }
     for (const d of g.frame.gossip.distribution) {
-      if (!dests.some((x) => sameId(x.id, d))) {
+      if (!dests.some((x) => sameId(x.id, d)) && !alsoAllowed.some((x) => sameId(x, d))) {
         problems.push(`${g.peer.label}: distribution names ${d.ip}:${d.port}, not a destination`);
       }
     }
@@ -321,6 +325,90 @@ export function liveCases(): LiveCase[] {
         } finally {
           await s.close();
         }
+      },
+    },
+    {
+      id: "forward.multicast-first",
+      reqs: ["R-NODE-PLAN-002"],
+      title: "a forward goes out by multicast first, with an empty distribution list",
+      run: async (env) => {
+        if (!env.mcast) return { status: "ERROR", detail: "the runner could not join the group" };
+        const p = uniquePayload("mcast-first");
+        const s = await sendOne(env, [
+          env.codec.encode(frameTo(env, [env.peers[0].id, env.peers[1].id], "conformance.echo", p)),
+        ]);
+        try {
+          const m = env.mcast;
+          const seen = () =>
+            m.received.filter((r) => r.decoded?.messages.some((x) => x.payload === hexOf(p)));
+          if (!(await waitFor(() => seen().length > 0, env.timeoutMs))) {
+            return { status: "FAIL", detail: "no multicast frame carried the message" };
+          }
+          const f = seen()[0].decoded!;
+          const problems = [];
+          if (!sameId(f.gossip.current, env.node)) problems.push("current is not the node");
+          if (f.gossip.distribution.length) {
+            problems.push("the multicast frame has a distribution list");
+          }
+          return problems.length
+            ? { status: "FAIL", actual: f.gossip, detail: problems.join("; ") }
+            : { status: "PASS", actual: { gossip: f.gossip } };
+        } finally {
+          await s.close();
+        }
+      },
+    },
+    {
+      id: "forward.nothing-left",
+      reqs: ["R-NODE-PLAN-001"],
+      title: "a distribution list naming only the node itself makes it send nothing",
+      run: async (env) => {
+        const p = uniquePayload("nothing-left");
+        const s = await sendOne(env, [
+          env.codec.encode(frameTo(env, [env.node, env.node], "conformance.echo", p)),
+        ]);
+        await sleep(Math.min(500, env.timeoutMs));
+        await s.close();
+        const tcp = carrying(env.peers, hexOf(p)).length;
+        const mc =
+          env.mcast?.received.filter((r) => r.decoded?.messages.some((x) => x.payload === hexOf(p)))
+            .length ?? 0;
+        if (tcp || mc) {
+          return {
+            status: "FAIL",
+            actual: { tcpFrames: tcp, multicastFrames: mc },
+            detail: "the node sent something",
+          };
+        }
+        const after = await stillServes(env, "after-nothing-left");
+        return after.status === "PASS"
+          ? { status: "PASS", actual: { tcpFrames: 0, multicastFrames: 0 } }
+          : after;
+      },
+    },
+    {
+      id: "forward.relay-takeover",
+      reqs: ["R-NODE-RELAY-001"],
+      title: "with an unreachable node in the list, the others are still reached (take-over)",
+      run: async (env) => {
+        const dead = { ip: "127.0.0.1", port: freeTcpPort() };
+        const dests = env.peers.slice(0, 4);
+        for (let trial = 0; trial < 3; trial++) {
+          const p = uniquePayload(`takeover-${trial}`);
+          const list = [dead, ...dests.map((d) => d.id)];
+          const s = await sendOne(env, [
+            env.codec.encode(frameTo(env, list, "conformance.echo", p)),
+          ]);
+          try {
+            const r = await expectForward(env, dests, hexOf(p), hexOf(p), "conformance.echo", [
+              dead,
+            ]);
+            if (r.status !== "PASS") return { ...r, detail: `trial ${trial}: ${r.detail}` };
+          } finally {
+            await s.close();
+          }
+        }
+        return { status: "PASS" };
       },
     },
     {
@@ -765,12 +853,19 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
       (_, i) => Peer.open(`peer${i + 1}`, setupLog, codec.decode),
     );
     const origin = Peer.open("origin", setupLog, codec.decode);
+    let mcast: MulticastListener<LiveFrame> | undefined;
+    try {
+      mcast = await MulticastListener.open(multicast.group, multicast.port, setupLog, codec.decode);
+    } catch (e) {
+      setupLog.note(`could not join ${multicast.group}:${multicast.port}: ${(e as Error).message}`);
+    }
     let seq = Math.floor(Date.now() / 1000) * 1000;
     try {
       for (const c of selected) {
         const id = `live.${profile}.${c.id}`;
         const log = new WireLog();
         for (const p of [...peers, origin]) p.setLog(log);
+        mcast?.setLog(log);
         const base = {
           id,
           section: sectionOf(c.reqs, id, spec),
@@ -800,6 +895,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
               seq: () => ++seq,
               origin,
               peers,
+              mcast,
             });
           } catch (e) {
             o = { status: "ERROR", detail: `${(e as Error).message}` };
@@ -809,6 +905,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
       }
     } finally {
       await Promise.all([...peers, origin].map((p) => p.close()));
+      await mcast?.close();
       if (child) {
         try {
           child.kill("SIGTERM");
@@ -839,13 +936,8 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
     },
     results,
     verdict,
-    coverage: coverage(
-      spec,
-      [...allIds].map((id) => ({
-        id,
-        reqs: all.find((c) => id.endsWith(`.${c.id}`))?.reqs ?? [],
-      })),
-    ),
+    // Coverage counts the whole suite, offline and live.
+    coverage: coverage(spec, [...(await offlineCaseIndex(opts)), ...liveCaseIndex()]),
   };
 }
 

@@ -300,3 +300,61 @@ export function freeUdpPort(): number {
   s.close();
   return p;
 }
+
+/** A UDP socket that joins the node's multicast group on loopback and records what arrives. */
+export class MulticastListener<D> {
+  readonly received: Received<D>[] = [];
+  readonly #sock: Deno.DatagramConn;
+  readonly #task: Promise<void>;
+  #log: WireLog;
+
+  private constructor(sock: Deno.DatagramConn, log: WireLog, decode: (f: Uint8Array) => D) {
+    this.#sock = sock;
+    this.#log = log;
+    this.#task = this.#loop(decode);
+  }
+
+  async #loop(decode: (f: Uint8Array) => D): Promise<void> {
+    try {
+      for (;;) {
+        const [b] = await this.#sock.receive();
+        this.#log.bytes("<", "mcast-in", b);
+        try {
+          this.received.push({ peer: "multicast", frame: b, decoded: decode(b) });
+        } catch (e) {
+          this.received.push({ peer: "multicast", frame: b, error: (e as Error).message });
+        }
+      }
+    } catch { /* closed */ }
+  }
+
+  /** Join `group` on 127.0.0.1 at `port` (address reuse, so the node can bind it too). */
+  static async open<D>(
+    group: string,
+    port: number,
+    log: WireLog,
+    decode: (f: Uint8Array) => D,
+  ): Promise<MulticastListener<D>> {
+    const sock = Deno.listenDatagram({
+      hostname: "0.0.0.0",
+      port,
+      transport: "udp",
+      reuseAddress: true,
+    });
+    await sock.joinMulticastV4(group, "127.0.0.1");
+    return new MulticastListener(sock, log, decode);
+  }
+
+  /** Send later records to another log. */
+  setLog(log: WireLog): void {
+    this.#log = log;
+  }
+
+  /** Leave and close. */
+  async close(): Promise<void> {
+    try {
+      this.#sock.close();
+    } catch { /* closed */ }
+    await this.#task;
+  }
+}

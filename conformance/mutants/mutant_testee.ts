@@ -52,6 +52,7 @@ export const MUTANTS: Readonly<Record<string, string>> = {
   "no-size-check": "the size field is not compared with the snappy block (like 0.0.15)",
   "crash-on-short":
     "the process exits on a frame shorter than 8 bytes (runner must grade ERROR and go on)",
+  "internal-errors": "decode errors are answered INTERNAL instead of their decode error code",
   "replay-accepted":
     "v2 decode_stream decodes every frame as the first of its session (no replay window)",
 };
@@ -273,7 +274,10 @@ export async function handle(req: Reply, mutant: string): Promise<Reply> {
     }
     return { result: "unsupported" };
   } catch (e) {
-    if (e instanceof DecodeError) return { result: "error", errorClass: e.code, detail: e.message };
+    if (e instanceof DecodeError) {
+      const cls = mutant === "internal-errors" ? "INTERNAL" : e.code;
+      return { result: "error", errorClass: cls, detail: e.message };
+    }
     // Hex that is not hex is a bad request; anything else the encoder refuses is bad input.
     const msg = String((e as Error).message);
     const cls = /^not hex/.test(msg) ? "BAD_REQUEST" : "BAD_INPUT";

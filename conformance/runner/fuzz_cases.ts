@@ -18,6 +18,7 @@ import { xxhash32 } from "../../src/wire/xxhash32.ts";
 import { decodeV2Frame } from "../../src/wire/v2/decoder.ts";
 import { decodedToJson, receiverFromJson } from "../../vectors/v2_json.ts";
 import { diff } from "./compare.ts";
+import { notDecodeError } from "./offline_cases.ts";
 import { hex, unhex } from "./hex.ts";
 import type { Case } from "./types.ts";
 import type { Vector } from "./vectors.ts";
@@ -145,6 +146,8 @@ export function fuzzCases(
             } else fails.push(...diff({ ...e, result: undefined }, a, `#${i}`));
           } else if (a.result === "ok") {
             fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
+          } else if (notDecodeError(a)) {
+            fails.push(`#${i}: ${notDecodeError(a)}`);
           } else if (a.errorClass !== e.errorClass) {
             soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
           }
@@ -215,6 +218,8 @@ export function fuzzV2Cases(
             } else fails.push(...diff({ ...e, result: undefined }, a, `#${i}`));
           } else if (a.result === "ok") {
             fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
+          } else if (notDecodeError(a)) {
+            fails.push(`#${i}: ${notDecodeError(a)}`);
           } else if (a.errorClass !== e.errorClass) {
             soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
           }

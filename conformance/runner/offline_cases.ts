@@ -63,6 +63,26 @@ export function expectedDecoded(v: Vector): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Error classes that are not decode errors (spec/testee.md [R-TESTEE-008]): a decoder that
+ * answers one of these for an input frame has not rejected it with a decode error
+ * ([R-ERR-001]); the runner grades that FAIL, not PASS-NONSTRICT.
+ */
+export const NOT_DECODE_ERRORS: ReadonlySet<string> = new Set([
+  "BAD_REQUEST",
+  "BAD_INPUT",
+  "INTERNAL",
+]);
+
+/** Why an error reply is not a decode error, or undefined when it is one. */
+export function notDecodeError(r: Record<string, unknown>): string | undefined {
+  const c = r.errorClass;
+  if (typeof c !== "string" || c === "") return "the error reply has no errorClass";
+  return NOT_DECODE_ERRORS.has(c)
+    ? `rejected with ${c}, which is not a decode error code`
+    : undefined;
+}
+
 function errorOf(r: Record<string, unknown>): Record<string, unknown> {
   return { result: r.result, errorClass: r.errorClass, detail: r.detail };
 }
@@ -170,6 +190,7 @@ export function vectorCases(v: Vector, section: string): Case[] {
           const a = actual[i] as Record<string, unknown>;
           if (e.result === "error") {
             if (a?.result !== "error") fails.push(`step ${i}: accepted, expected ${e.errorClass}`);
+            else if (notDecodeError(a)) fails.push(`step ${i}: ${notDecodeError(a)}`);
             else if (e.errorClass !== undefined && a.errorClass !== e.errorClass) {
               nonstrict += `step ${i}: errorClass ${a.errorClass}, expected ${e.errorClass}; `;
             }
@@ -209,6 +230,8 @@ export function vectorCases(v: Vector, section: string): Case[] {
         if (r.result === "ok") {
           return { status: "FAIL", expected, actual: r, detail: "an invalid frame was accepted" };
         }
+        const nd = notDecodeError(r);
+        if (nd) return { status: "FAIL", expected, actual: errorOf(r), detail: nd };
         if (v.errorClass !== undefined && r.errorClass !== v.errorClass) {
           return {
             status: "PASS-NONSTRICT",
@@ -476,11 +499,12 @@ export function primitiveCases(section: (reqs: string[], id: string) => string):
         const r = await ctx.call({ op: "varint_decode", data });
         const u = unsupported(r);
         if (u) return u;
-        return r.result === "error" ? { status: "PASS" } : {
+        if (r.result === "error" && !notDecodeError(r)) return { status: "PASS" };
+        return {
           status: "FAIL",
-          expected: { result: "error" },
+          expected: { result: "error", errorClass: "TRUNCATED" },
           actual: r,
-          detail: "a truncated varint was accepted",
+          detail: r.result === "error" ? notDecodeError(r) : "a truncated varint was accepted",
         };
       },
     });
@@ -610,6 +634,8 @@ export function primitiveTableCases(
         if (r.result !== "error") {
           return { status: "FAIL", expected, actual: r, detail: "an invalid varint was accepted" };
         }
+        const nd = notDecodeError(r);
+        if (nd) return { status: "FAIL", expected, actual: errorOf(r), detail: nd };
         return e.errorClass === undefined || r.errorClass === e.errorClass ? { status: "PASS" } : {
           status: "PASS-NONSTRICT",
           expected,

@@ -44,6 +44,22 @@ const EXPECT: Record<string, { notPass: string[]; status?: string }> = {
   "no-ref-check": { notPass: ["fx.invalid.table-ref/decode"] },
   "no-size-check": { notPass: ["fx.invalid.size-mismatch/decode"] },
   "crash-on-short": { notPass: ["fx.invalid.short/decode"], status: "ERROR" },
+  // An INTERNAL reply is not a decode error: every rejection case fails.
+  "internal-errors": {
+    notPass: [
+      "fx.invalid.truncated/decode",
+      "fx.invalid.short/decode",
+      "fx.invalid.start-byte/decode",
+      "fx.invalid.trailing/decode",
+      "fx.invalid.checksum/decode",
+      "fx.invalid.size-mismatch/decode",
+      "fx.invalid.table-ref/decode",
+      "fx.invalid.table-unsorted/decode",
+      "known.varint_decode.truncated",
+      "known.varint_decode.truncated-long",
+      "known.varint_decode.empty",
+    ],
+  },
 };
 
 let vectorsDir: string | undefined;

@@ -437,16 +437,23 @@ def limits_of(req):
 # spec/testee.md 4.6: field maximums for varint_decode.
 VARINT_FIELDS = {"u32": (5, U32_MAX), "seqno": (8, SEQNO_MAX)}
 
-OPS = ["hello", "decode_frame", "encode_frame", "xxhash32", "varint_encode", "varint_decode"]
+OPS = ["hello", "decode_frame", "encode_frame", "decode_stream", "xxhash32", "varint_encode", "varint_decode"]
 
 
 def handle(req):
     op = req.get("op")
     if op == "hello":
-        return {"result": "ok", "impl": IMPL, "profiles": ["legacy"], "ops": OPS}
-    if op in ("decode_frame", "encode_frame") and req.get("profile") != "legacy":
-        return {"result": "unsupported", "detail": f"profile {req.get('profile')!r}"}
+        return {"result": "ok", "impl": IMPL, "profiles": ["legacy", "v2"], "ops": OPS}
+    profile = req.get("profile")
+    if op in ("decode_frame", "encode_frame", "decode_stream") and profile not in ("legacy", "v2"):
+        return {"result": "unsupported", "detail": f"profile {profile!r}"}
+    if op == "decode_stream" and profile != "v2":
+        return {"result": "unsupported", "detail": "decode_stream is v2 only"}
     try:
+        if profile == "v2" and op in ("decode_frame", "encode_frame", "decode_stream"):
+            import v2  # the v2 profile, conformance/ports/python/v2.py
+
+            return {"result": "ok", **getattr(v2, op)(req)}
         if op == "decode_frame":
             key = unhex(req.get("key"), "key")
             frame = unhex(req.get("frame"), "frame")
@@ -498,4 +505,7 @@ def main():
 
 
 if __name__ == "__main__":
+    # v2.py imports this module as "testee": make that name this very module, so that both
+    # share one DecodeError class.
+    sys.modules.setdefault("testee", sys.modules[__name__])
     main()

@@ -16,6 +16,7 @@ import {
   vectorCases,
 } from "./offline_cases.ts";
 import { fuzzCases, fuzzV2Cases } from "./fuzz_cases.ts";
+import { generatedV2Cases } from "./generated_v2.ts";
 import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
@@ -71,6 +72,7 @@ export async function offlineCases(vectorsDir: string, specDir: string) {
     ...suite.vectors.flatMap((v) => vectorCases(v, sec(v.reqs ?? [], v.id))),
     ...fuzzCases(suite.vectors, sec),
     ...fuzzV2Cases(suite.vectors, sec),
+    ...generatedV2Cases(sec),
     ...Object.entries(suite.tables).flatMap(([f, t]) => primitiveTableCases(f, t, sec)),
     ...primitiveCases(sec),
   ];

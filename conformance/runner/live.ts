@@ -479,6 +479,30 @@ export function liveCases(): LiveCase[] {
         }
       },
     },
+    {
+      id: "stream.early-reject",
+      reqs: ["R-TRANSPORT-004", "R-V2-TRANSPORT-002", "R-LIMIT-001"],
+      title: "a bad header is refused as soon as its bytes arrive, without waiting for a body",
+      run: async (env) => {
+        // legacy: a length of 2^31 (over maxFrameBytes); v2: version 3. Nothing follows.
+        const head = env.codec.profile === "v2"
+          ? new Uint8Array([0xc7, 0x03])
+          : new Uint8Array([0xff, 0x80, 0x80, 0x80, 0x80, 0x08]);
+        const s = await sendOne(env, [head], "early");
+        const closed = await waitFor(() => s.closedByPeer, env.timeoutMs);
+        await s.close();
+        if (!closed) {
+          return {
+            status: "FAIL",
+            expected: { connection: "closed after the header bytes" },
+            actual: { connection: "still open" },
+            detail: "the node waited for more bytes after a header it must refuse",
+          };
+        }
+        const after = await stillServes(env, "after-early-reject");
+        return after.status === "PASS" ? { status: "PASS", actual: { closed } } : after;
+      },
+    },
     badInputCase(
       "garbage",
       ["R-NODE-ERR-001", "R-FRAME-002", "R-TRANSPORT-004"],
@@ -680,6 +704,48 @@ export function liveCases(): LiveCase[] {
             detail:
               "confirmed multicast listeners should get exactly one TCP copy (the random keep)",
           };
+      },
+    },
+    {
+      id: "session.nonces",
+      reqs: ["R-V2-SESSION-003", "R-V2-AEAD-002"],
+      profiles: ["v2"],
+      title: "every v2 frame the node sent in this run has its own (salt, counter)",
+      run: (env) => {
+        const frames = [...env.peers.flatMap((p) => p.received), ...(env.mcast?.received ?? [])]
+          // The node's own frames only (the runner hears its own multicast too).
+          .filter((r) => r.decoded && sameId(r.decoded.gossip.current, env.node))
+          .map((r) => r.frame).filter((f) => f.length >= 37 && f[0] === 0xc7);
+        // One sealed frame may go to several peers (identical bytes); two different frames under
+        // one (salt, counter) would be a nonce reuse.
+        const seen = new Map<string, Set<string>>();
+        for (const f of frames) {
+          const k = `${hexOf(f.subarray(5, 21))}/${hexOf(f.subarray(21, 29))}`;
+          if (!seen.has(k)) seen.set(k, new Set());
+          seen.get(k)!.add(hexOf(f));
+        }
+        env.log.note(`checked ${frames.length} node frames in ${seen.size} (salt, counter) pairs`);
+        const dup = [...seen].filter(([, bodies]) => bodies.size > 1).map(([k, b]) => [k, b.size]);
+        if (frames.length < 10) {
+          return Promise.resolve(
+            { status: "ERROR", detail: `only ${frames.length} node frames seen` } as Outcome,
+          );
+        }
+        return Promise.resolve(
+          dup.length
+            ? {
+              status: "FAIL",
+              actual: { repeated: dup.slice(0, 5) },
+              detail: `${dup.length} (salt, counter) pairs carry different frames: nonce reuse`,
+            } as Outcome
+            : {
+              status: "PASS",
+              actual: {
+                framesChecked: frames.length,
+                sessions: new Set([...seen.keys()].map((k) => k.split("/")[0])).size,
+              },
+            } as Outcome,
+        );
       },
     },
     {

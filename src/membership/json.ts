@@ -1,0 +1,150 @@
+/**
+ * JSON forms of the membership values, as the conformance testee and the vectors use them
+ * (`spec/membership.md` §6). Members are written as `"ip:port"` (`"[v6]:port"`).
+ *
+ * @module
+ */
+
+import { formatNetId, parseNetId } from "../wire/netid.ts";
+import { Item } from "./item.ts";
+import { LocalClock } from "./local_clock.ts";
+import { Message } from "./message.ts";
+import { TimedItem } from "./timed_item.ts";
+import type { MembershipView } from "./view.ts";
+
+/** JSON form of a {@linkcode LocalClock}. */
+export interface LocalClockJson {
+  /** `"ip:port"`. */
+  member: string;
+  /** 0 to 2^32 - 1. */
+  time: number;
+}
+
+/** JSON form of an {@linkcode Item}. */
+export interface ItemJson {
+  /** `"ip:port"`. */
+  member: string;
+  /** `"add"` or `"rmv"`. */
+  op: string;
+  /** First key. */
+  start: number;
+  /** Last key (inclusive). */
+  end: number;
+  /** Priority. */
+  priority: number;
+}
+
+/** JSON form of a {@linkcode TimedItem}. */
+export interface TimedItemJson {
+  /** The claim. */
+  item: ItemJson;
+  /** The clock it was written at; its member must be the item's. */
+  clock: LocalClockJson;
+}
+
+/** JSON form of a {@linkcode Message}. */
+export interface MessageJson {
+  /** World clock entries (more may be implied by the items' clocks). */
+  clock: LocalClockJson[];
+  /** Timed items. */
+  items: TimedItemJson[];
+}
+
+/** JSON form of a view segment. */
+export interface SegmentJson {
+  /** First key. */
+  start: number;
+  /** Last key (inclusive). */
+  end: number;
+  /** Servers, in view order. */
+  servers: { member: string; priority: number }[];
+}
+
+function member(text: unknown, what: string) {
+  if (typeof text !== "string") {
+    throw new TypeError(`${what} must be "ip:port" text, got ${JSON.stringify(text)}`);
+  }
+  return parseNetId(text);
+}
+
+function clockFromJson(j: LocalClockJson, what: string): LocalClock {
+  if (j === null || typeof j !== "object") {
+    throw new TypeError(`${what} must be {member, time}, got ${JSON.stringify(j)}`);
+  }
+  return new LocalClock(member(j.member, `${what} member`), j.time);
+}
+
+/**
+ * Read a message from its JSON form, checking everything the constructors check. Throws a
+ * `TypeError`/`RangeError` naming the bad value.
+ *
+ * @example
+ * ```ts
+ * import { messageFromJson } from "@chatter/chatter/membership";
+ * const m = messageFromJson({ clock: [{ member: "10.0.0.1:4000", time: 2 }], items: [] });
+ * m.clock.size; // 1
+ * ```
+ */
+export function messageFromJson(j: MessageJson): Message {
+  if (j === null || typeof j !== "object" || !Array.isArray(j.clock) || !Array.isArray(j.items)) {
+    throw new TypeError(`a message must be {clock: [...], items: [...]}, got ${JSON.stringify(j)}`);
+  }
+  const clocks = j.clock.map((c, i) => clockFromJson(c, `clock[${i}]`));
+  const items = j.items.map((t, i) => {
+    if (t === null || typeof t !== "object" || t.item === null || typeof t.item !== "object") {
+      throw new TypeError(`items[${i}] must be {item, clock}, got ${JSON.stringify(t)}`);
+    }
+    const it = new Item({
+      member: member(t.item.member, `items[${i}].item.member`),
+      op: t.item.op as "add" | "rmv",
+      start: t.item.start,
+      end: t.item.end,
+      priority: t.item.priority,
+    });
+    return new TimedItem(it, clockFromJson(t.clock, `items[${i}].clock`));
+  });
+  return Message.from(items, clocks);
+}
+
+/**
+ * The canonical JSON form of a message: every world clock entry in member order, items in slot
+ * order. Equal states give equal JSON.
+ *
+ * @example
+ * ```ts
+ * import { Message, messageToJson } from "@chatter/chatter/membership";
+ * messageToJson(Message.EMPTY); // { clock: [], items: [] }
+ * ```
+ */
+export function messageToJson(m: Message): MessageJson {
+  return {
+    clock: m.clock.clocks.map((c) => ({ member: formatNetId(c.member), time: c.time })),
+    items: m.items.map((t) => ({
+      item: {
+        member: formatNetId(t.item.member),
+        op: t.item.op,
+        start: t.item.start,
+        end: t.item.end,
+        priority: t.item.priority,
+      },
+      clock: { member: formatNetId(t.clock.member), time: t.clock.time },
+    })),
+  };
+}
+
+/**
+ * The JSON form of a view: its segments in key order.
+ *
+ * @example
+ * ```ts
+ * import { Message, MembershipView, viewToJson } from "@chatter/chatter/membership";
+ * viewToJson(MembershipView.of(Message.EMPTY)); // []
+ * ```
+ */
+export function viewToJson(v: MembershipView): SegmentJson[] {
+  return v.segments.map((s) => ({
+    start: s.start,
+    end: s.end,
+    servers: s.servers.map((x) => ({ member: formatNetId(x.member), priority: x.priority })),
+  }));
+}

@@ -12,3 +12,4 @@
  */
 
 export * from "./src/wire/mod.ts";
+export * from "./src/membership/mod.ts";

@@ -5,6 +5,7 @@
  */
 
 import type { OpsModule } from "./ops.ts";
+import { MEMBERSHIP_OPS } from "./ops_membership.ts";
 
 /** The ops modules, in order; a later module's op of the same name wins. */
-export const OPS_MODULES: OpsModule[] = [];
+export const OPS_MODULES: OpsModule[] = [MEMBERSHIP_OPS];

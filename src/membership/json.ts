@@ -1,11 +1,12 @@
 /**
  * JSON forms of the membership values, as the conformance testee and the vectors use them
- * (`spec/membership.md` §6). Members are written as `"ip:port"` (`"[v6]:port"`).
+ * (`spec/membership.md` §6). Members are NetIDs as everywhere in the JSON of the vectors and
+ * the testee: `{"ip": "10.0.0.1", "port": 4000}`.
  *
  * @module
  */
 
-import { formatNetId, parseNetId } from "../wire/netid.ts";
+import { type NetId, netId } from "../wire/netid.ts";
 import { Item } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
 import { Message } from "./message.ts";
@@ -14,16 +15,16 @@ import type { MembershipView } from "./view.ts";
 
 /** JSON form of a {@linkcode LocalClock}. */
 export interface LocalClockJson {
-  /** `"ip:port"`. */
-  member: string;
+  /** The member NetID. */
+  member: NetId;
   /** 0 to 2^32 - 1. */
   time: number;
 }
 
 /** JSON form of an {@linkcode Item}. */
 export interface ItemJson {
-  /** `"ip:port"`. */
-  member: string;
+  /** The member NetID. */
+  member: NetId;
   /** `"add"` or `"rmv"`. */
   op: string;
   /** First key. */
@@ -57,14 +58,26 @@ export interface SegmentJson {
   /** Last key (inclusive). */
   end: number;
   /** Servers, in view order. */
-  servers: { member: string; priority: number }[];
+  servers: { member: NetId; priority: number }[];
 }
 
-function member(text: unknown, what: string) {
-  if (typeof text !== "string") {
-    throw new TypeError(`${what} must be "ip:port" text, got ${JSON.stringify(text)}`);
+function member(v: unknown, what: string): NetId {
+  const o = v as Record<string, unknown>;
+  if (
+    o === null || typeof o !== "object" || typeof o.ip !== "string" || typeof o.port !== "number"
+  ) {
+    throw new TypeError(`${what} must be a NetID {ip, port}, got ${JSON.stringify(v)}`);
   }
-  return parseNetId(text);
+  try {
+    return netId(o.ip, o.port);
+  } catch (e) {
+    throw new TypeError(`${what}: ${(e as Error).message}`);
+  }
+}
+
+/** A NetID as JSON: a fresh `{ip, port}` object. */
+function netIdJson(id: NetId): NetId {
+  return { ip: id.ip, port: id.port };
 }
 
 function clockFromJson(j: LocalClockJson, what: string): LocalClock {
@@ -81,7 +94,7 @@ function clockFromJson(j: LocalClockJson, what: string): LocalClock {
  * @example
  * ```ts
  * import { messageFromJson } from "@chatter/chatter/membership";
- * const m = messageFromJson({ clock: [{ member: "10.0.0.1:4000", time: 2 }], items: [] });
+ * const m = messageFromJson({ clock: [{ member: { ip: "10.0.0.1", port: 4000 }, time: 2 }], items: [] });
  * m.clock.size; // 1
  * ```
  */
@@ -118,16 +131,16 @@ export function messageFromJson(j: MessageJson): Message {
  */
 export function messageToJson(m: Message): MessageJson {
   return {
-    clock: m.clock.clocks.map((c) => ({ member: formatNetId(c.member), time: c.time })),
+    clock: m.clock.clocks.map((c) => ({ member: netIdJson(c.member), time: c.time })),
     items: m.items.map((t) => ({
       item: {
-        member: formatNetId(t.item.member),
+        member: netIdJson(t.item.member),
         op: t.item.op,
         start: t.item.start,
         end: t.item.end,
         priority: t.item.priority,
       },
-      clock: { member: formatNetId(t.clock.member), time: t.clock.time },
+      clock: { member: netIdJson(t.clock.member), time: t.clock.time },
     })),
   };
 }
@@ -145,6 +158,6 @@ export function viewToJson(v: MembershipView): SegmentJson[] {
   return v.segments.map((s) => ({
     start: s.start,
     end: s.end,
-    servers: s.servers.map((x) => ({ member: formatNetId(x.member), priority: x.priority })),
+    servers: s.servers.map((x) => ({ member: netIdJson(x.member), priority: x.priority })),
   }));
 }

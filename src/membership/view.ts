@@ -1,6 +1,6 @@
 /**
  * The derived view: for every key of the 32-bit space, the members serving it, ordered by
- * priority. A function of the merged state alone. [R-MEM-010..012]
+ * priority. A function of the merged state alone. [R-MEM-011..013]
  *
  * @module
  */
@@ -110,7 +110,7 @@ function memberRuns(items: readonly TimedItem[], from: number, to: number, out: 
   }
 }
 
-/** Servers in view order: priority descending, then member in NetID table order. [R-MEM-011] */
+/** Servers in view order: priority descending, then member in NetID table order. [R-MEM-012] */
 function compareServers(a: Run, b: Run): number {
   return b.server.priority - a.server.priority || compareKeys(a.key, b.key);
 }
@@ -136,7 +136,7 @@ export class MembershipView {
     Object.freeze(this);
   }
 
-  /** Derive the view of `state` (cached per state object). [R-MEM-010] */
+  /** Derive the view of `state` (cached per state object). [R-MEM-013] */
   static of(state: Message): MembershipView {
     let v = cache.get(state);
     if (v === undefined) {

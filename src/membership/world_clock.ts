@@ -87,7 +87,7 @@ export class WorldClock {
 
   /**
    * Member-wise maximum of two world clocks: never moves a member's clock backwards.
-   * [R-MEM-008]
+   * [R-MEM-009]
    */
   merge(other: WorldClock): WorldClock {
     if (other === this || other.clocks.length === 0) return this;

@@ -41,7 +41,7 @@ export function mergeLaws(merge: MergeFn): Record<string, fc.IProperty<any>> {
     associative: fc.property(message, message, message, (a, b, c) => {
       same(json(merge(merge(a, b), c)), json(merge(a, merge(b, c))), "(A + B) + C != A + (B + C)");
     }),
-    // [R-MEM-008] No member's world clock and no slot's write moves backwards, nothing is lost.
+    // [R-MEM-009] No member's world clock and no slot's write moves backwards, nothing is lost.
     monotone: fc.property(message, message, (a, b) => {
       const m = merge(a, b);
       for (const input of [a, b]) {
@@ -60,7 +60,7 @@ export function mergeLaws(merge: MergeFn): Record<string, fc.IProperty<any>> {
             throw new Error(`slot [${t.item.start}, ${t.item.end}] lost or older after merge`);
           }
         }
-        // Every item is covered by the merged world clock of its member. [R-MEM-007]
+        // Every item is covered by the merged world clock of its member. [R-MEM-008]
         for (const t of m.items) {
           if ((m.clock.get(t.item.member) ?? -1) < t.clock.time) {
             throw new Error(`item at ${t.clock.time} ahead of its member's world clock`);
@@ -68,7 +68,7 @@ export function mergeLaws(merge: MergeFn): Record<string, fc.IProperty<any>> {
         }
       }
     }),
-    // [R-MEM-010] The view is a function of the merged state: any merge order, equal views;
+    // [R-MEM-013] The view is a function of the merged state: any merge order, equal views;
     // equal states built independently, equal views.
     viewOfState: fc.property(message, message, message, (a, b, c) => {
       const x = merge(merge(a, b), c);

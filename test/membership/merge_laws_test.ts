@@ -1,4 +1,4 @@
-// [R-MEM-008] [R-MEM-009] [R-MEM-010]: the merge laws, 10,000 runs each with shrinking; and
+// [R-MEM-009] [R-MEM-013]: the merge laws, 10,000 runs each with shrinking; and
 // proof that the suite can fail: deliberately broken merges are rejected.
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// [R-MEM-001..007]: construction checks name the bad value; values are immutable; clocks,
+// [R-MEM-001..010]: construction checks name the bad value; values are immutable; clocks,
 // world clocks and write() behave as the spec says.
 import assert from "node:assert/strict";
 import {
@@ -65,7 +65,7 @@ Deno.test("values are immutable", () => {
   assert.ok(Object.isFrozen(t.item.member));
 });
 
-Deno.test("[R-MEM-005] Message.from keeps one write per slot (the later) and lifts the world clock", () => {
+Deno.test("[R-MEM-005] Message.from keeps one write per slot (the later) and lifts the world clock [R-MEM-008]", () => {
   const m = Message.from(
     [
       new TimedItem(item({ op: "add" }), new LocalClock(A, 3)),
@@ -92,7 +92,7 @@ Deno.test("[R-MEM-007] WorldClock keeps the latest clock per member and reports 
   assert.equal(w.with(new LocalClock(A, 1)).get(A), 5);
 });
 
-Deno.test("write() stamps the member's next clock, so a change wins over the member's past", () => {
+Deno.test("[R-MEM-010] write() stamps the member's next clock, so a change wins over the member's past", () => {
   let s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
   assert.equal(s.clock.get(A), 1);
   s = s.write(A, [{ op: "rmv", start: 0, end: 9, priority: 1 }]);
@@ -116,22 +116,28 @@ Deno.test("JSON form: round trip, and invalid JSON rejected naming the value", (
   const s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]).write(B, []);
   assert.equal(messageFromJson(messageToJson(s)).equals(s), true);
   const j = messageToJson(s);
-  j.items[0].clock.member = "10.0.0.2:4000";
+  j.items[0].clock.member = { ip: "10.0.0.2", port: 4000 };
   assert.throws(() => messageFromJson(j), /clock member 10.0.0.2:4000 differs/);
+  const m = { ip: "10.0.0.1", port: 1 };
   assert.throws(
     () =>
       messageFromJson({
         clock: [],
         items: [{
-          item: { member: "10.0.0.1:1", op: "add", start: 3, end: 2, priority: 0 },
-          clock: { member: "10.0.0.1:1", time: 0 },
+          item: { member: m, op: "add", start: 3, end: 2, priority: 0 },
+          clock: { member: m, time: 0 },
         }],
       }),
     /start 3 > end 2/,
   );
   assert.throws(
-    () => messageFromJson({ clock: [{ member: "nope", time: 1 }], items: [] }),
-    /"nope"/,
+    () =>
+      messageFromJson({ clock: [{ member: "nope" as unknown as typeof m, time: 1 }], items: [] }),
+    /clock\[0\] member must be a NetID \{ip, port\}, got "nope"/,
+  );
+  assert.throws(
+    () => messageFromJson({ clock: [{ member: { ip: "1.2.3", port: 1 }, time: 1 }], items: [] }),
+    /clock\[0\] member: not an IPv4 or IPv6 address: "1.2.3"/,
   );
 });
 

@@ -1,4 +1,4 @@
-// [R-MEM-020..028]: the membership payload codec: round trip through a real legacy frame,
+// [R-MEM-020..029]: the membership payload codec: round trip through a real legacy frame,
 // canonical bytes, every invalid case rejected with its DecodeError code, and fuzzing that
 // shows nothing but DecodeError escapes the decoder.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// [R-MEM-010] [R-MEM-011] [R-MEM-012]: the derived view against a per-key reference model
+// [R-MEM-011] [R-MEM-012] [R-MEM-013]: the derived view against a per-key reference model
 // written straight from the spec's words, plus worked examples.
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -56,7 +56,7 @@ Deno.test("view lookup equals the per-key reference at every segment edge and ra
   );
 });
 
-Deno.test("view segments are sorted, disjoint, non-empty and maximal (neighbours differ) [R-MEM-012]", () => {
+Deno.test("view segments are sorted, disjoint, non-empty and maximal (neighbours differ) [R-MEM-013]", () => {
   fc.assert(
     fc.property(message, (m) => {
       const s = MembershipView.of(m).segments;
@@ -115,7 +115,7 @@ Deno.test("worked example: join, overlap, partial leave, re-join, tie on priorit
   );
 });
 
-Deno.test("equal clocks on overlapping slots of one member: rmv wins, then higher priority [R-MEM-010]", () => {
+Deno.test("equal clocks on overlapping slots of one member: rmv wins, then higher priority [R-MEM-011]", () => {
   const c = new LocalClock(A, 5);
   const t = (op: "add" | "rmv", start: number, end: number, priority: number) =>
     new TimedItem(new Item({ member: A, op, start, end, priority }), c);

@@ -1,0 +1,85 @@
+// [R-MEM-020..029] [R-MEM-009] [R-MEM-011..013]: vectors/membership.json is in sync with its
+// declared inputs, every case passes through the testee ops as a port would run it, and a few
+// cases are checked against bytes and results worked out by hand from the spec.
+import assert from "node:assert/strict";
+import { MEMBERSHIP_OPS } from "../../conformance/testee/ops_membership.ts";
+import { renderMembershipVectors } from "../../vectors/membership_generate.ts";
+
+const FILE = new URL("../../vectors/membership.json", import.meta.url);
+const text = await Deno.readTextFile(FILE);
+const cases = JSON.parse(text).cases as Record<string, any>[];
+const byId = new Map(cases.map((c) => [c.id, c]));
+
+Deno.test("vectors/membership.json is what the suite generates from its declared inputs", () => {
+  assert.equal(renderMembershipVectors(), text, "run vectors/membership_generate.ts");
+});
+
+Deno.test("every membership vector passes through the testee ops", async () => {
+  const op = (name: string, req: Record<string, unknown>) =>
+    MEMBERSHIP_OPS.ops[name]({ id: 1, op: name, ...req });
+  let n = 0;
+  for (const c of cases) {
+    if (c.op === "membership_decode" && c.result === "valid") {
+      const enc = await op("membership_encode", c.inputs);
+      assert.equal(enc.result, "ok", c.id);
+      assert.equal(enc.payload, c.payload, c.id);
+      assert.deepEqual(enc.table, c.table, c.id);
+      const dec = await op("membership_decode", { payload: c.payload, table: c.table });
+      assert.deepEqual(dec, { result: "ok", message: c.decoded }, c.id);
+      // The decoded message encodes to the same bytes (canonical, [R-MEM-025]).
+      const again = await op("membership_encode", { message: c.decoded, table: c.table });
+      assert.equal(again.payload, c.payload, c.id);
+    } else if (c.op === "membership_decode") {
+      const r = await op("membership_decode", { payload: c.payload, table: c.table });
+      assert.equal(r.result, "error", c.id);
+      assert.equal(r.errorClass, c.errorClass, c.id);
+    } else if (c.result === "valid") {
+      const r = await op("membership_merge", { messages: c.messages });
+      assert.deepEqual(r, { result: "ok", message: c.merged, view: c.view }, c.id);
+      const rev = await op("membership_merge", { messages: [...c.messages].reverse() });
+      assert.deepEqual(rev, r, `${c.id} reversed`);
+    } else {
+      const r = await op("membership_merge", { messages: c.messages });
+      assert.equal(r.result, "error", c.id);
+      assert.equal(r.errorClass, "INVALID_INPUT", c.id);
+    }
+    n++;
+  }
+  assert.equal(n, 39);
+});
+
+Deno.test("hand-checked vectors: the §5.1 example bytes, tie-breaks, the view", () => {
+  assert.equal(byId.get("membership/payload/empty")!.payload, "00");
+  assert.equal(byId.get("membership/payload/one-item")!.payload, "010001010063000501");
+  // table: 9.9.9.9:1, 10.0.0.1:4000, 10.0.0.2:4000, 127.0.0.1:29999, fe80::1:4000
+  assert.equal(
+    byId.get("membership/payload/shared-table")!.payload,
+    "03" + "01" + "04" + "01" + "00" + "63" + "00" + "05" + "01" + // 10.0.0.1: [0,99] add 5 @1
+      "02" + "09" + "01" + "07" + "07" + "01" + "00" + "09" + // 10.0.0.2: [7,7] rmv @9
+      "04" + "02" + "01" + "0a" + "14" + "00" + "01" + "02", // fe80::1: [10,20] add 1 @2
+  );
+  const items = (id: string) =>
+    byId.get(id)!.merged.items.map((t: any) => [t.item.op, t.item.priority, t.clock.time]);
+  assert.deepEqual(items("membership/merge/later-wins"), [["rmv", 0, 2]]);
+  assert.deepEqual(items("membership/merge/tie-rmv-wins"), [["rmv", 0, 3]]);
+  assert.deepEqual(items("membership/merge/tie-priority"), [["add", 9, 3]]);
+  const view = byId.get("membership/merge/view-overlap")!.view.map((s: any) => [
+    s.start,
+    s.end,
+    s.servers.map((x: any) => `${x.member.ip}/${x.priority}`).join(" "),
+  ]);
+  assert.deepEqual(view, [
+    [0, 499, "10.0.0.1/1 fe80::1/0"],
+    [500, 599, "10.0.0.2/9 10.0.0.1/1 fe80::1/0"],
+    [600, 649, "10.0.0.2/9 fe80::1/0"],
+    [650, 650, "10.0.0.1/9 10.0.0.2/9 fe80::1/0"],
+    [651, 699, "10.0.0.2/9 fe80::1/0"],
+    [700, 999, "10.0.0.2/9 10.0.0.1/1 fe80::1/0"],
+    [1000, 1999, "10.0.0.2/9 fe80::1/0"],
+    [2000, 4294967295, "fe80::1/0"],
+  ]);
+  assert.deepEqual(
+    byId.get("membership/merge/view-adjacent-equal")!.view.map((s: any) => [s.start, s.end]),
+    [[0, 19]],
+  );
+});

@@ -5,7 +5,7 @@
  */
 
 import type { NetId } from "../wire/netid.ts";
-import { canonicalMember, checkU32, memberKey, memberText } from "./member.ts";
+import { checkU32, isU32, memberInfo, memberText } from "./member.ts";
 
 /** What an item says about its range: the member serves it (`add`) or stops serving it (`rmv`). */
 export type Op = "add" | "rmv";
@@ -55,23 +55,28 @@ export class Item implements ItemFields {
     if (fields === null || typeof fields !== "object") {
       throw new TypeError(`Item fields must be an object, got ${JSON.stringify(fields)}`);
     }
-    this.member = canonicalMember(fields.member, "Item member");
-    const who = memberText(this.member);
-    if (fields.op !== "add" && fields.op !== "rmv") {
+    const m = memberInfo(fields.member, "Item member");
+    this.member = m.id;
+    this.memberKey = m.key;
+    const { op, start, end, priority } = fields;
+    // Messages are built only on failure: decoders construct many items.
+    if (op !== "add" && op !== "rmv") {
       throw new TypeError(
-        `Item op of ${who} must be "add" or "rmv", got ${JSON.stringify(fields.op)}`,
+        `Item op of ${memberText(this.member)} must be "add" or "rmv", got ${JSON.stringify(op)}`,
       );
     }
-    this.op = fields.op;
-    this.start = checkU32(fields.start, `Item start of ${who}`);
-    this.end = checkU32(fields.end, `Item end of ${who}`);
-    if (this.start > this.end) {
+    if (!isU32(start)) checkU32(start, `Item start of ${memberText(this.member)}`);
+    if (!isU32(end)) checkU32(end, `Item end of ${memberText(this.member)}`);
+    if (start > end) {
       throw new RangeError(
-        `Item range of ${who} is out of order: start ${this.start} > end ${this.end}`,
+        `Item range of ${memberText(this.member)} is out of order: start ${start} > end ${end}`,
       );
     }
-    this.priority = checkU32(fields.priority, `Item priority of ${who}`);
-    this.memberKey = memberKey(this.member);
+    if (!isU32(priority)) checkU32(priority, `Item priority of ${memberText(this.member)}`);
+    this.op = op;
+    this.start = start;
+    this.end = end;
+    this.priority = priority;
     Object.freeze(this);
   }
 }

@@ -7,7 +7,7 @@
 
 import { MAX_UINT32 } from "../wire/constants.ts";
 import type { NetId } from "../wire/netid.ts";
-import { canonicalMember, checkU32, memberKey, memberText } from "./member.ts";
+import { checkU32, isU32, memberInfo, memberText } from "./member.ts";
 
 /**
  * A member's logical clock: the member writes every change at a clock later than all its
@@ -33,9 +33,13 @@ export class LocalClock {
    * member or a time outside 32 bits.
    */
   constructor(member: NetId, time = 0) {
-    this.member = canonicalMember(member, "LocalClock member");
-    this.time = checkU32(time, `LocalClock time of ${memberText(this.member)}`);
-    this.memberKey = memberKey(this.member);
+    const m = memberInfo(member, "LocalClock member");
+    this.member = m.id;
+    this.memberKey = m.key;
+    if (!isU32(time)) {
+      checkU32(time, `LocalClock time of ${memberText(this.member)}`);
+    }
+    this.time = time;
     Object.freeze(this);
   }
 

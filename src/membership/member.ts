@@ -8,6 +8,11 @@
 import { MAX_UINT32 } from "../wire/constants.ts";
 import { formatNetId, type NetId, netId, parseIp } from "../wire/netid.ts";
 
+/** True when `value` is an integer in [0, 2^32 - 1]. */
+export function isU32(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_UINT32;
+}
+
 /**
  * Check that `value` is an integer in [0, 2^32 - 1] and return it; otherwise throw a
  * `RangeError` naming `what` and the value. [R-MEM-001]
@@ -23,19 +28,42 @@ export function checkU32(value: unknown, what: string): number {
   return value;
 }
 
+/** A canonical member and its sort key. */
+export interface MemberInfo {
+  /** The member in canonical form, frozen. */
+  id: NetId;
+  /** Its sort key ({@linkcode memberKey}). */
+  key: string;
+}
+
+// Canonical member objects are frozen, so they can be recognised and reused without parsing
+// their address again: values built from a decoded table share one object per member.
+const known = new WeakMap<NetId, MemberInfo>();
+
 /**
- * Check a member NetID and return it in canonical form, frozen. Throws a `TypeError` naming
- * `what` and the bad value.
+ * Check a member NetID and return it in canonical form, frozen, with its sort key. Throws a
+ * `TypeError` naming `what` and the bad value.
  */
-export function canonicalMember(member: NetId, what: string): NetId {
+export function memberInfo(member: NetId, what: string): MemberInfo {
   if (member === null || typeof member !== "object") {
     throw new TypeError(`${what} must be a NetID {ip, port}, got ${JSON.stringify(member)}`);
   }
+  const hit = known.get(member);
+  if (hit !== undefined) return hit;
+  let id: NetId;
   try {
-    return Object.freeze(netId(member.ip, member.port));
+    id = Object.freeze(netId(member.ip, member.port));
   } catch (e) {
     throw new TypeError(`${what}: ${(e as Error).message}`);
   }
+  const info = Object.freeze({ id, key: memberKey(id) });
+  known.set(id, info);
+  return info;
+}
+
+/** {@linkcode memberInfo} without the key. */
+export function canonicalMember(member: NetId, what: string): NetId {
+  return memberInfo(member, what).id;
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));

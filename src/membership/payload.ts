@@ -159,10 +159,11 @@ export function decodeMembership(
       );
     }
     prevRef = ref;
-    const member = table[ref];
-    const who = formatNetId(member);
+    const who = formatNetId(table[ref]);
     const worldTime = u32();
-    const clock = new LocalClock(member, worldTime);
+    const clock = new LocalClock(table[ref], worldTime);
+    // The canonical, frozen member: items built from it skip parsing the address again.
+    const member = clock.member;
     // Table order is member order only if the caller's table is a canonical one.
     if (m > 0 && clock.memberKey <= clocks[m - 1].memberKey) {
       throw new DecodeError(

@@ -24,3 +24,4 @@ export * from "./message.ts";
 export * from "./view.ts";
 export * from "./payload.ts";
 export * from "./json.ts";
+export * from "./group.ts";

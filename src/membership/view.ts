@@ -146,6 +146,29 @@ export class MembershipView {
     return v;
   }
 
+  /** True when both views have the same segments with the same servers. */
+  equals(other: MembershipView): boolean {
+    if (this === other) return true;
+    const a = this.segments, b = other.segments;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i], y = b[i];
+      if (x.start !== y.start || x.end !== y.end || x.servers.length !== y.servers.length) {
+        return false;
+      }
+      for (let j = 0; j < x.servers.length; j++) {
+        const u = x.servers[j], v = y.servers[j];
+        if (
+          u.priority !== v.priority || u.member.ip !== v.member.ip ||
+          u.member.port !== v.member.port
+        ) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /**
    * The members serving `key`, priority descending, ties in NetID table order. Throws a
    * `RangeError` when `key` is not a 32-bit unsigned integer.

@@ -25,3 +25,12 @@ export * from "./view.ts";
 export * from "./payload.ts";
 export * from "./json.ts";
 export * from "./group.ts";
+// Wire types and constants this API uses, so that this entry point documents itself.
+export type { NetId } from "../wire/netid.ts";
+export { NetIdTable, type NetIdTableEntry } from "../wire/netid_table.ts";
+export {
+  DEFAULT_MEMBERSHIP_LIMITS,
+  MEMBERSHIP_TYPE_NAME,
+  MEMBERSHIP_TYPE_TAG,
+  type MembershipLimits,
+} from "../wire/constants.ts";

@@ -20,6 +20,7 @@ import {
   MAX_UINT32,
   MEMBERSHIP_OP_ADD,
   MEMBERSHIP_OP_RMV,
+  MEMBERSHIP_TYPE_NAME,
   type MembershipLimits,
   VARINT32_MAX_BYTES,
 } from "../wire/constants.ts";
@@ -279,3 +280,32 @@ export function decodeMembership(
   }
   return Message.trusted(WorldClock.sorted(clocks), items);
 }
+
+/** The membership payload as a message type: the shape a node registers (the seed's callbacks). */
+export interface MembershipCodec {
+  /** {@linkcode MEMBERSHIP_TYPE_NAME}. */
+  readonly typeName: string;
+  /** {@linkcode encodeMembership}. */
+  encode(value: Message, table: NetIdTable): Uint8Array;
+  /** {@linkcode decodeMembership} with the default limits. */
+  decode(bytes: Uint8Array, table: readonly NetId[]): Message;
+  /** {@linkcode membershipNetIds}. */
+  extractNetIds(value: Message): NetId[];
+}
+
+/**
+ * The membership payload's callbacks (`extract_netids`, `encode_with`, `decode_with`) under its
+ * type name, ready to register with a node together with a handler.
+ *
+ * @example
+ * ```ts
+ * import { MEMBERSHIP_CODEC, Message } from "@chatter/chatter/membership";
+ * MEMBERSHIP_CODEC.extractNetIds(Message.EMPTY); // []
+ * ```
+ */
+export const MEMBERSHIP_CODEC: MembershipCodec = Object.freeze({
+  typeName: MEMBERSHIP_TYPE_NAME,
+  encode: encodeMembership,
+  decode: (bytes: Uint8Array, table: readonly NetId[]) => decodeMembership(bytes, table),
+  extractNetIds: membershipNetIds,
+});

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import {
   decodeMembership,
   encodeMembership,
+  MEMBERSHIP_CODEC,
   membershipNetIds,
   Message,
   messageToJson,
@@ -172,4 +173,26 @@ Deno.test("fuzz: random and mutated payloads decode to a valid Message or throw 
     }),
     { numRuns: 10_000 },
   );
+});
+
+Deno.test("MEMBERSHIP_CODEC carries the payload through a frame as a node's message type would", () => {
+  const A = { ip: "10.0.0.1", port: 4000 };
+  const state = Message.EMPTY.write(A, [{ op: "add", start: 1, end: 2, priority: 3 }]);
+  const key = new TextEncoder().encode("k");
+  const frame = encodeLegacyFrame({
+    key,
+    gossip: {
+      current: { ip: "127.0.0.1", port: 1, seqno: 1 },
+      seen: [],
+      other: [],
+      distribution: [],
+    },
+    typeName: MEMBERSHIP_CODEC.typeName,
+    payload: (table) => MEMBERSHIP_CODEC.encode(state, table),
+    extraNetIds: MEMBERSHIP_CODEC.extractNetIds(state),
+  });
+  const f = decodeLegacyFrame(frame, key);
+  assert.equal(f.typeTag, MEMBERSHIP_TYPE_TAG);
+  assert.equal(MEMBERSHIP_CODEC.decode(f.payload, f.table).equals(state), true);
+  assert.throws(() => MEMBERSHIP_CODEC.decode(f.payload.subarray(1), f.table), DecodeError);
 });

@@ -188,6 +188,20 @@ export class MembershipView {
 }
 
 const EMPTY_SERVERS: readonly Server[] = Object.freeze([]);
+
+/**
+ * Where `r` is (or goes) in `active`, sorted by view order. Runs of one member never overlap,
+ * so (priority, member) identifies a run among the active ones.
+ */
+function position(active: Run[], r: Run): number {
+  let lo = 0, hi = active.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareServers(active[mid], r) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 const cache = new WeakMap<Message, MembershipView>();
 
 function deriveSegments(state: Message): Segment[] {
@@ -200,23 +214,32 @@ function deriveSegments(state: Message): Segment[] {
     i = j;
   }
   // Sweep over run boundaries; between two consecutive boundaries the server set is constant.
-  const events: { at: number; run: Run; add: boolean }[] = [];
-  for (const r of runs) {
-    events.push({ at: r.start, run: r, add: true }, { at: r.end + 1, run: r, add: false });
-  }
-  events.sort((x, y) => x.at - y.at);
-  const active = new Set<Run>();
+  // Starts and ends sorted separately (two number sorts, no event objects); the active runs
+  // are kept in view order, so each segment's list is a copy, not a sort.
+  const starts = runs.slice().sort((x, y) => x.start - y.start);
+  const ends = runs.slice().sort((x, y) => x.end - y.end);
+  const active: Run[] = [];
   const out: Segment[] = [];
-  for (let e = 0; e < events.length;) {
-    const at = events[e].at;
-    while (e < events.length && events[e].at === at) {
-      const ev = events[e++];
-      if (ev.add) active.add(ev.run);
-      else active.delete(ev.run);
+  let si = 0, ei = 0;
+  while (si < starts.length || ei < ends.length) {
+    const nextStart = si < starts.length ? starts[si].start : Infinity;
+    const nextEnd = ei < ends.length ? ends[ei].end + 1 : Infinity;
+    const at = Math.min(nextStart, nextEnd);
+    while (ei < ends.length && ends[ei].end + 1 === at) {
+      active.splice(position(active, ends[ei++]), 1);
     }
-    if (active.size === 0 || e === events.length) continue;
-    const servers = [...active].sort(compareServers).map((r) => r.server);
-    out.push(Object.freeze({ start: at, end: events[e].at - 1, servers: Object.freeze(servers) }));
+    while (si < starts.length && starts[si].start === at) {
+      const r = starts[si++];
+      active.splice(position(active, r), 0, r);
+    }
+    if (active.length === 0) continue;
+    const next = Math.min(
+      si < starts.length ? starts[si].start : Infinity,
+      ei < ends.length ? ends[ei].end + 1 : Infinity,
+    );
+    const servers: Server[] = new Array(active.length);
+    for (let k = 0; k < active.length; k++) servers[k] = active[k].server;
+    out.push(Object.freeze({ start: at, end: next - 1, servers: Object.freeze(servers) }));
   }
   return out;
 }

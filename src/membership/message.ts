@@ -11,7 +11,10 @@ import { LocalClock } from "./local_clock.ts";
 import type { ItemFields } from "./item.ts";
 import { compareKeys, memberKey } from "./member.ts";
 import { compareSlots, compareWrites, TimedItem } from "./timed_item.ts";
-import { WorldClock } from "./world_clock.ts";
+import { sortedWorldClock, WorldClock } from "./world_clock.ts";
+
+// Set by the class's static block: the one way around the private constructor.
+let make: (clock: WorldClock, items: TimedItem[]) => Message;
 
 /**
  * Group-membership state: the timed items, one per slot (member, start, end), sorted by slot
@@ -65,13 +68,9 @@ export class Message {
     return new Message(WorldClock.from([...clocks, ...out.map((t) => t.clock)]), out);
   }
 
-  /**
-   * Wrap parts that already satisfy the invariants: items sorted by slot with no repeated slot,
-   * every item's member in `clock` at a time at least the item's. Decoders that have checked
-   * the bytes use this; no checks are made.
-   */
-  static trusted(clock: WorldClock, items: TimedItem[]): Message {
-    return items.length === 0 && clock.size === 0 ? Message.EMPTY : new Message(clock, items);
+  static {
+    make = (clock, items) =>
+      items.length === 0 && clock.size === 0 ? Message.EMPTY : new Message(clock, items);
   }
 
   /** Merge with `other`; see {@linkcode merge}. */
@@ -108,7 +107,7 @@ export class Message {
       const k = known.get(t.item.member);
       return k === undefined || t.clock.time > k;
     });
-    return Message.trusted(WorldClock.sorted(known.behind(this.clock)), items);
+    return trustedMessage(sortedWorldClock(known.behind(this.clock)), items);
   }
 
   /**
@@ -123,6 +122,16 @@ export class Message {
     for (const f of items) timed.push(new TimedItem({ ...f, member: clock.member }, clock));
     return merge(this, Message.from(timed, [clock]));
   }
+}
+
+/**
+ * Wrap parts that already satisfy the invariants: items sorted by slot with no repeated slot,
+ * every item's member in `clock` at a time at least the item's. No checks are made, so this is
+ * internal to the membership module (the merge and the decoder, which have checked), and not
+ * exported from its entry point.
+ */
+export function trustedMessage(clock: WorldClock, items: TimedItem[]): Message {
+  return make(clock, items);
 }
 
 /**
@@ -166,5 +175,5 @@ export function merge(a: Message, b: Message): Message {
   while (i < A.length) out[n++] = A[i++];
   while (j < B.length) out[n++] = B[j++];
   out.length = n;
-  return Message.trusted(clock, out);
+  return trustedMessage(clock, out);
 }

@@ -19,8 +19,8 @@
 export * from "./local_clock.ts";
 export * from "./item.ts";
 export * from "./timed_item.ts";
-export * from "./world_clock.ts";
-export * from "./message.ts";
+export { WorldClock } from "./world_clock.ts";
+export { merge, Message } from "./message.ts";
 export * from "./view.ts";
 export * from "./payload.ts";
 export * from "./json.ts";

@@ -30,9 +30,9 @@ import type { NetIdTable } from "../wire/netid_table.ts";
 import { decodeVarint } from "../wire/varint.ts";
 import { Item } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
-import { Message } from "./message.ts";
+import { type Message, trustedMessage } from "./message.ts";
 import { TimedItem } from "./timed_item.ts";
-import { WorldClock } from "./world_clock.ts";
+import { sortedWorldClock } from "./world_clock.ts";
 
 /** Smallest encoding of a member entry (ref, world time, item count). */
 const MIN_MEMBER_BYTES = 3;
@@ -278,7 +278,7 @@ export function decodeMembership(
       "payload",
     );
   }
-  return Message.trusted(WorldClock.sorted(clocks), items);
+  return trustedMessage(sortedWorldClock(clocks), items);
 }
 
 /** The membership payload as a message type: the shape a node registers (the seed's callbacks). */

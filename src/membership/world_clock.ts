@@ -9,6 +9,17 @@ import type { NetId } from "../wire/netid.ts";
 import { LocalClock } from "./local_clock.ts";
 import { compareKeys, memberKey } from "./member.ts";
 
+// Set by the class's static block: the one way around the private constructor.
+let make: (clocks: LocalClock[]) => WorldClock;
+
+/**
+ * Wrap clocks already sorted by member (NetID table order) with no repeats. No checks are made:
+ * internal to the membership module, not exported from its entry point.
+ */
+export function sortedWorldClock(clocks: LocalClock[]): WorldClock {
+  return make(clocks);
+}
+
 /**
  * The latest clock per member, in NetID table order of the members, one entry per member.
  * Immutable: {@linkcode WorldClock.merge} and {@linkcode WorldClock.with} return new clocks.
@@ -46,14 +57,13 @@ export class WorldClock {
       const old = byMember.get(c.memberKey);
       if (old === undefined || c.time > old.time) byMember.set(c.memberKey, c);
     }
-    return WorldClock.sorted(
+    return make(
       [...byMember.values()].sort((x, y) => compareKeys(x.memberKey, y.memberKey)),
     );
   }
 
-  /** Wrap clocks already sorted by member with no repeats (no checks; internal). */
-  static sorted(clocks: LocalClock[]): WorldClock {
-    return clocks.length === 0 ? WorldClock.EMPTY : new WorldClock(clocks);
+  static {
+    make = (clocks) => clocks.length === 0 ? WorldClock.EMPTY : new WorldClock(clocks);
   }
 
   /** Number of members. */
@@ -82,7 +92,7 @@ export class WorldClock {
 
   /** This clock with `clock` taken into account (kept only if later than what is known). */
   with(clock: LocalClock): WorldClock {
-    return this.merge(WorldClock.sorted([clock]));
+    return this.merge(make([clock]));
   }
 
   /**

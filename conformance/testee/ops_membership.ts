@@ -1,7 +1,9 @@
 /**
- * Testee ops for the group-membership payload (`spec/membership.md` §6):
- * `membership_encode`, `membership_decode`, `membership_merge`. Messages, NetIDs and views
- * travel in the JSON forms of `src/membership/json.ts`; bytes as lowercase hex.
+ * Testee ops for the group-membership payload (`spec/membership.md` §6, `spec/testee.md`
+ * §7): `membership_encode`, `membership_decode`, `membership_merge`. Messages, NetIDs and
+ * views travel in the JSON forms of `src/membership/json.ts`; bytes as lowercase hex. Errors
+ * are thrown and turned into replies by the server: decode errors keep their code, wrong JSON
+ * types are `BAD_REQUEST`, values the model rejects `BAD_INPUT`.
  *
  * @module
  */
@@ -18,69 +20,66 @@ import {
   messageToJson,
   viewToJson,
 } from "../../src/membership/mod.ts";
-import {
-  DecodeError,
-  MEMBERSHIP_TYPE_TAG,
-  type NetId,
-  netId,
-  NetIdTable,
-} from "../../src/wire/mod.ts";
+import { MEMBERSHIP_TYPE_TAG, type NetId, netId, NetIdTable } from "../../src/wire/mod.ts";
 import type { OpsModule, TesteeReply, TesteeRequest } from "./ops.ts";
+import { BadRequest } from "./server.ts";
+import { hex, unhex as parseHex } from "../../vectors/json.ts";
 
-/** The errorClass of a reply to a request whose fields are invalid (not a decode error). */
-export const INVALID_INPUT = "INVALID_INPUT";
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
-  return s;
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function unhex(s: unknown, what: string): Uint8Array {
-  if (typeof s !== "string" || s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new TypeError(`${what} must be hex, got ${JSON.stringify(s)}`);
+/** A NetID's JSON shape: `{ip: string, port: number}` (its values are checked later). */
+function checkNetIdShape(v: unknown, what: string): void {
+  if (!isObject(v) || typeof v.ip !== "string" || typeof v.port !== "number") {
+    throw new BadRequest(`${what} must be {ip: string, port: number}, got ${JSON.stringify(v)}`);
   }
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+}
+
+function checkClockShape(v: unknown, what: string): void {
+  if (!isObject(v) || typeof v.time !== "number") {
+    throw new BadRequest(`${what} must be {member, time: number}, got ${JSON.stringify(v)}`);
+  }
+  checkNetIdShape(v.member, `${what}.member`);
+}
+
+/**
+ * Check a message's JSON types (`BAD_REQUEST` when wrong); its values (ranges, ops, clock
+ * members) are then checked by the model, which throws `TypeError`/`RangeError` (`BAD_INPUT`).
+ */
+function messageField(v: unknown, what: string): Message {
+  if (!isObject(v) || !Array.isArray(v.clock) || !Array.isArray(v.items)) {
+    throw new BadRequest(`${what} must be {clock: [...], items: [...]}, got ${JSON.stringify(v)}`);
+  }
+  v.clock.forEach((c, i) => checkClockShape(c, `${what}.clock[${i}]`));
+  v.items.forEach((t, i) => {
+    const w = `${what}.items[${i}]`;
+    if (!isObject(t) || !isObject(t.item)) {
+      throw new BadRequest(`${w} must be {item, clock}, got ${JSON.stringify(t)}`);
+    }
+    const it = t.item;
+    checkNetIdShape(it.member, `${w}.item.member`);
+    if (typeof it.op !== "string") throw new BadRequest(`${w}.item.op must be a string`);
+    for (const f of ["start", "end", "priority"]) {
+      if (typeof it[f] !== "number") throw new BadRequest(`${w}.item.${f} must be a number`);
+    }
+    checkClockShape(t.clock, `${w}.clock`);
+  });
+  return messageFromJson(v as unknown as MessageJson);
 }
 
 function netIds(v: unknown, what: string): NetId[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) {
-    throw new TypeError(`${what} must be a list of NetIDs, got ${JSON.stringify(v)}`);
-  }
+  if (!Array.isArray(v)) throw new BadRequest(`${what} must be a list of NetIDs`);
   return v.map((x, i) => {
-    const o = x as Record<string, unknown>;
-    if (
-      o === null || typeof o !== "object" || typeof o.ip !== "string" || typeof o.port !== "number"
-    ) {
-      throw new TypeError(`${what}[${i}] must be {ip, port}, got ${JSON.stringify(x)}`);
-    }
-    return netId(o.ip, o.port);
+    checkNetIdShape(x, `${what}[${i}]`);
+    return netId((x as NetId).ip, (x as NetId).port);
   });
-}
-
-/** Run `f`; bad request fields become an INVALID_INPUT error reply, decode errors their code. */
-function guarded(f: (req: TesteeRequest) => TesteeReply): (req: TesteeRequest) => TesteeReply {
-  return (req) => {
-    try {
-      return f(req);
-    } catch (e) {
-      if (e instanceof DecodeError) {
-        return { result: "error", errorClass: e.code, detail: e.message, offset: e.offset };
-      }
-      if (e instanceof TypeError || e instanceof RangeError) {
-        return { result: "error", errorClass: INVALID_INPUT, detail: e.message };
-      }
-      throw e;
-    }
-  };
 }
 
 /** `membership_encode {message, table?}` → `{payload, table, typeTag}`. */
 export function membershipEncode(req: TesteeRequest): TesteeReply {
-  const message = messageFromJson(req.message as MessageJson);
+  const message = messageField(req.message, "message");
   const table = NetIdTable.build([...netIds(req.table, "table"), ...membershipNetIds(message)]);
   return {
     result: "ok",
@@ -92,7 +91,13 @@ export function membershipEncode(req: TesteeRequest): TesteeReply {
 
 /** `membership_decode {payload, table}` → `{message}` or a decode error's code. */
 export function membershipDecode(req: TesteeRequest): TesteeReply {
-  const payload = unhex(req.payload, "payload");
+  if (typeof req.payload !== "string") throw new BadRequest("payload must be a hex string");
+  let payload: Uint8Array;
+  try {
+    payload = parseHex(req.payload);
+  } catch (e) {
+    throw new BadRequest(`payload: ${(e as Error).message}`);
+  }
   const table = netIds(req.table, "table");
   return { result: "ok", message: messageToJson(decodeMembership(payload, table)) };
 }
@@ -100,9 +105,12 @@ export function membershipDecode(req: TesteeRequest): TesteeReply {
 /** `membership_merge {messages}` → `{message, view}`: the left-to-right merge and its view. */
 export function membershipMerge(req: TesteeRequest): TesteeReply {
   if (!Array.isArray(req.messages)) {
-    throw new TypeError(`messages must be a list of messages, got ${JSON.stringify(req.messages)}`);
+    throw new BadRequest(
+      `messages must be a list of messages, got ${JSON.stringify(req.messages)}`,
+    );
   }
-  const merged = (req.messages as MessageJson[]).map(messageFromJson).reduce(merge, Message.EMPTY);
+  const merged = req.messages.map((m, i) => messageField(m, `messages[${i}]`))
+    .reduce(merge, Message.EMPTY);
   return {
     result: "ok",
     message: messageToJson(merged),
@@ -114,8 +122,8 @@ export function membershipMerge(req: TesteeRequest): TesteeReply {
 export const MEMBERSHIP_OPS: OpsModule = {
   profiles: [],
   ops: {
-    membership_encode: guarded(membershipEncode),
-    membership_decode: guarded(membershipDecode),
-    membership_merge: guarded(membershipMerge),
+    membership_encode: membershipEncode,
+    membership_decode: membershipDecode,
+    membership_merge: membershipMerge,
   },
 };

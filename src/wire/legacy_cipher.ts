@@ -44,6 +44,17 @@ export function legacyKey(key: Uint8Array): Uint8Array {
 
 const cache = new Map<string, Uint8Array>();
 
+// The last key asked for (a private copy) and its keystream: nodes use one key, so most calls
+// are answered by a 32-byte compare instead of a string key and a map lookup.
+let lastKey: Uint8Array | undefined;
+let lastStream: Uint8Array | undefined;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function cacheKey(key: Uint8Array): string {
   let s = "";
   for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]);
@@ -55,6 +66,14 @@ function cacheKey(key: Uint8Array): string {
  * Returned buffers are shared; callers must not write to them.
  */
 export function legacyKeystream(key: Uint8Array, length: number): Uint8Array {
+  if (lastStream && lastStream.length >= length && sameBytes(lastKey!, key)) return lastStream;
+  const ks = keystreamFromCache(key, length);
+  lastKey = key.slice();
+  lastStream = ks;
+  return ks;
+}
+
+function keystreamFromCache(key: Uint8Array, length: number): Uint8Array {
   const k = legacyKey(key);
   const id = cacheKey(k);
   let ks = cache.get(id);

@@ -18,16 +18,17 @@ import {
   DEFAULT_LIMITS,
   LEGACY_PADDING_BYTES,
   LEGACY_START_BYTE,
+  MAX_SEQNO,
   MAX_UINT32,
   VARINT32_MAX_BYTES,
 } from "./constants.ts";
 import { DecodeError } from "./decode_error.ts";
-import { type Gossip, gossipNetIds, readGossip, writeGossip } from "./gossip.ts";
+import { type Gossip, readGossip } from "./gossip.ts";
 import { legacyKeystream } from "./legacy_cipher.ts";
-import { formatIp, isIpv4, type NetId } from "./netid.ts";
+import { formatIp, type NetId, parseIp } from "./netid.ts";
 import { NetIdTable } from "./netid_table.ts";
 import { snappyCompress, snappyDeclaredLength, snappyDecompress } from "./snappy.ts";
-import { decodeVarint } from "./varint.ts";
+import { decodeVarint, encodeVarint, varintLength } from "./varint.ts";
 import { typeTag as tagOf, xxhash32 } from "./xxhash32.ts";
 
 /** Bytes of one legacy NetID table entry: 4 address bytes and a big-endian port. [R-NETID-002] */
@@ -86,16 +87,165 @@ function randomPadding(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(LEGACY_PADDING_BYTES));
 }
 
-/** Write the legacy NetID table: varint count, then 6-byte entries. [R-TABLE-002] */
-function writeLegacyTable(w: ByteWriter, table: NetIdTable): void {
-  w.varint(table.size);
-  for (const e of table.entries) {
-    if (e.addr.length !== 4) {
-      throw new TypeError(`the legacy profile carries IPv4 only, got ${e.id.ip}`);
+/**
+ * A dotted-quad IPv4 address as a 32-bit number, or -1 when `ip` is not one. Accepts exactly
+ * what {@linkcode parseIp} accepts for IPv4 (no leading zeros, four parts of 0..255), without
+ * regular expressions or allocations: the encoder's hot path.
+ */
+function ipv4Value(ip: string): number {
+  if (typeof ip !== "string") return -1;
+  const n = ip.length;
+  let value = 0, part = 0, digits = 0, parts = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? ip.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || part > 255 || ++parts > 4) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      continue;
     }
-    w.bytes(e.addr);
-    w.u16be(e.id.port);
+    if (c < 48 || c > 57 || (digits === 1 && part === 0) || ++digits > 3) return -1;
+    part = part * 10 + (c - 48);
   }
+  return parts === 4 ? value : -1;
+}
+
+/**
+ * A NetID as one 48-bit number (address, then port): the numeric order of these keys is the
+ * legacy table order. [R-TABLE-003] Throws a `TypeError` naming a non-IPv4 address or a bad
+ * port. [R-NETID-005]
+ */
+function legacyKeyOf(id: NetId): number {
+  const a = ipv4Value(id.ip);
+  if (a < 0) {
+    if (typeof id.ip === "string" && id.ip.includes(":")) parseIp(id.ip); // names a bad IPv6 text
+    throw new TypeError(`the legacy profile carries IPv4 only, got ${JSON.stringify(id.ip)}`);
+  }
+  const port = id.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+  }
+  return a * 65536 + port;
+}
+
+function checkSeqno(seqno: number, what: string): void {
+  if (!Number.isInteger(seqno) || seqno < 0 || seqno > MAX_SEQNO) {
+    throw new RangeError(`${what} seqno must be an integer in [0, 2^53-1], got ${seqno}`);
+  }
+}
+
+function tableFromKeys(keys: Float64Array): NetIdTable {
+  const entries = Array.from(keys, (k) => {
+    const a = Math.floor(k / 65536);
+    const addr = new Uint8Array([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
+    return { id: { ip: formatIp(addr), port: k % 65536 }, addr };
+  });
+  return NetIdTable.fromSorted(entries);
+}
+
+interface EncodedGossip {
+  gossip: Uint8Array;
+  table: NetIdTable | undefined;
+  padding: Uint8Array;
+}
+
+/**
+ * Build the uncompressed gossip: table, gossip fields, type tag, payload.
+ * [R-TABLE-001..005] [R-GOSSIP-001..005] [R-TAG-001..002]
+ */
+function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossip {
+  const padding = input.padding ?? randomPadding();
+  if (padding.length !== LEGACY_PADDING_BYTES) {
+    throw new RangeError(`padding must be ${LEGACY_PADDING_BYTES} bytes, got ${padding.length}`);
+  }
+  const tag = input.typeTag ?? (input.typeName !== undefined ? tagOf(input.typeName) : undefined);
+  if (tag === undefined || !Number.isInteger(tag) || tag < 0 || tag > MAX_UINT32) {
+    throw new RangeError(
+      `typeTag must be a 32-bit unsigned integer (or give typeName), got ${tag}`,
+    );
+  }
+  const g = input.gossip;
+  checkSeqno(g.current.seqno, "current");
+  const cur = legacyKeyOf(g.current);
+  const seen = new Array<number>(g.seen.length);
+  for (let i = 0; i < seen.length; i++) {
+    checkSeqno(g.seen[i].seqno, "seen");
+    seen[i] = legacyKeyOf(g.seen[i]);
+  }
+  const other = g.other.map(legacyKeyOf);
+  const dist = g.distribution.map(legacyKeyOf);
+  const extra = input.extraNetIds ? input.extraNetIds.map(legacyKeyOf) : [];
+  const index = new Map<number, number>();
+  for (const list of [[cur], seen, other, dist, extra]) {
+    for (const k of list) index.set(k, 0);
+  }
+  const keys = Float64Array.from(index.keys()).sort();
+  for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
+  const table = wantTable || typeof input.payload === "function" ? tableFromKeys(keys) : undefined;
+  const payload = typeof input.payload === "function" ? input.payload(table!) : input.payload;
+
+  const w = new ByteWriter(
+    16 + keys.length * 8 + (seen.length + other.length + dist.length) * 4 + payload.length,
+  );
+  w.varint(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const a = Math.floor(k / 65536);
+    w.u32be(a);
+    w.u16be(k % 65536);
+  }
+  w.varint(index.get(cur)!);
+  w.varint(g.current.seqno);
+  w.varint(seen.length);
+  for (let i = 0; i < seen.length; i++) {
+    w.varint(index.get(seen[i])!);
+    w.varint(g.seen[i].seqno);
+  }
+  w.varint(other.length);
+  for (const k of other) w.varint(index.get(k)!);
+  w.varint(dist.length);
+  for (const k of dist) w.varint(index.get(k)!);
+  w.varint(tag);
+  w.bytes(payload);
+  return { gossip: w.finish(), table, padding };
+}
+
+function u32be(out: Uint8Array, o: number, v: number): void {
+  out[o] = v >>> 24;
+  out[o + 1] = (v >>> 16) & 0xff;
+  out[o + 2] = (v >>> 8) & 0xff;
+  out[o + 3] = v & 0xff;
+}
+
+/**
+ * Envelope and encrypt: the plaintext is padding, checksum, size, snappy block [R-ENV-001..003],
+ * XORed with the key's keystream [R-CRYPT-001..003] straight into the frame after the header
+ * [R-FRAME-001]. Returns the frame and, when asked, the plaintext.
+ */
+function sealFrame(
+  key: Uint8Array,
+  padding: Uint8Array,
+  checksum: number,
+  gossipLength: number,
+  compressed: Uint8Array,
+  wantPlaintext: boolean,
+): { frame: Uint8Array; plaintext?: Uint8Array } {
+  const sizeLen = varintLength(gossipLength);
+  const ptLen = LEGACY_PADDING_BYTES + 4 + sizeLen + compressed.length;
+  const head = 1 + varintLength(ptLen);
+  const frame = new Uint8Array(head + ptLen);
+  frame[0] = LEGACY_START_BYTE;
+  encodeVarint(ptLen, frame, 1);
+  // Lay the plaintext out in place, keep a copy if asked, then XOR the keystream over it.
+  frame.set(padding, head);
+  u32be(frame, head + LEGACY_PADDING_BYTES, checksum);
+  encodeVarint(gossipLength, frame, head + LEGACY_PADDING_BYTES + 4);
+  frame.set(compressed, head + LEGACY_PADDING_BYTES + 4 + sizeLen);
+  const plaintext = wantPlaintext ? frame.slice(head) : undefined;
+  const ks = legacyKeystream(key, ptLen);
+  for (let i = 0, o = head; i < ptLen; i++, o++) frame[o] ^= ks[i];
+  return { frame, plaintext };
 }
 
 /**
@@ -116,45 +266,18 @@ function writeLegacyTable(w: ByteWriter, table: NetIdTable): void {
  * ```
  */
 export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLayers {
-  const padding = input.padding ?? randomPadding();
-  if (padding.length !== LEGACY_PADDING_BYTES) {
-    throw new RangeError(`padding must be ${LEGACY_PADDING_BYTES} bytes, got ${padding.length}`);
-  }
-  const tag = input.typeTag ?? (input.typeName !== undefined ? tagOf(input.typeName) : undefined);
-  if (tag === undefined || !Number.isInteger(tag) || tag < 0 || tag > MAX_UINT32) {
-    throw new RangeError(
-      `typeTag must be a 32-bit unsigned integer (or give typeName), got ${tag}`,
-    );
-  }
-  for (const id of [...gossipNetIds(input.gossip), ...(input.extraNetIds ?? [])]) {
-    if (!isIpv4(id.ip)) throw new TypeError(`the legacy profile carries IPv4 only, got ${id.ip}`);
-  }
-  const table = NetIdTable.build([...gossipNetIds(input.gossip), ...(input.extraNetIds ?? [])]);
-  const payload = typeof input.payload === "function" ? input.payload(table) : input.payload;
-  const g = new ByteWriter(64 + table.size * 6 + payload.length);
-  writeLegacyTable(g, table);
-  writeGossip(g, input.gossip, table);
-  g.varint(tag);
-  g.bytes(payload);
-  const gossip = g.finish();
+  const { gossip, table, padding } = encodeGossip(input, true);
   const checksum = xxhash32(gossip, 0);
   const compressed = snappyCompress(gossip);
-  const p = new ByteWriter(LEGACY_PADDING_BYTES + 4 + 5 + compressed.length);
-  p.bytes(padding);
-  p.u32be(checksum);
-  p.varint(gossip.length);
-  p.bytes(compressed);
-  const plaintext = p.finish();
-  const ks = legacyKeystream(input.key, plaintext.length);
-  const f = new ByteWriter(plaintext.length + 6);
-  f.u8(LEGACY_START_BYTE);
-  f.varint(plaintext.length);
-  f.ensure(plaintext.length);
-  const out = f.buf;
-  let o = f.length;
-  for (let i = 0; i < plaintext.length; i++) out[o++] = plaintext[i] ^ ks[i];
-  f.length = o;
-  return { gossip, checksum, compressed, plaintext, frame: f.finish(), table };
+  const { frame, plaintext } = sealFrame(
+    input.key,
+    padding,
+    checksum,
+    gossip.length,
+    compressed,
+    true,
+  );
+  return { gossip, checksum, compressed, plaintext: plaintext!, frame, table: table! };
 }
 
 /**
@@ -173,7 +296,16 @@ export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLay
  * ```
  */
 export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
-  return encodeLegacyFrameLayers(input).frame;
+  const { gossip, padding } = encodeGossip(input, false);
+  return sealFrame(
+    input.key,
+    padding,
+    xxhash32(gossip, 0),
+    gossip.length,
+    snappyCompress(gossip),
+    false,
+  )
+    .frame;
 }
 
 /**

@@ -74,6 +74,8 @@ export function xxhash32(data: Uint8Array, seed = 0): number {
 }
 
 const utf8 = new TextEncoder();
+const TAG_CACHE_SIZE = 1024;
+const tagCache = new Map<string, number>();
 
 /**
  * The type tag of a message type: xxHash32 (seed 0) of the UTF-8 type name. [R-TAG-001]
@@ -85,5 +87,12 @@ const utf8 = new TextEncoder();
  * ```
  */
 export function typeTag(typeName: string): number {
-  return xxhash32(utf8.encode(typeName), 0);
+  let tag = tagCache.get(typeName);
+  if (tag === undefined) {
+    tag = xxhash32(utf8.encode(typeName), 0);
+    // Bounded: a node has a handful of message types; names from elsewhere cannot grow it.
+    if (tagCache.size >= TAG_CACHE_SIZE) tagCache.clear();
+    tagCache.set(typeName, tag);
+  }
+  return tag;
 }

@@ -12,6 +12,7 @@ import {
   messageToJson,
 } from "../../src/membership/mod.ts";
 import {
+  DECODE_ERROR_REQUIREMENTS,
   DecodeError,
   decodeLegacyFrame,
   encodeLegacyFrame,
@@ -195,4 +196,19 @@ Deno.test("MEMBERSHIP_CODEC carries the payload through a frame as a node's mess
   assert.equal(f.typeTag, MEMBERSHIP_TYPE_TAG);
   assert.equal(MEMBERSHIP_CODEC.decode(f.payload, f.table).equals(state), true);
   assert.throws(() => MEMBERSHIP_CODEC.decode(f.payload.subarray(1), f.table), DecodeError);
+});
+
+Deno.test("every MEMBERSHIP_* decode error code is defined and tabled in spec/membership.md", async () => {
+  const spec = await Deno.readTextFile(new URL("../../spec/membership.md", import.meta.url));
+  const codes = Object.entries(DECODE_ERROR_REQUIREMENTS).filter(([, r]) => r.startsWith("R-MEM-"));
+  assert.equal(codes.length, 6);
+  for (const [code, req] of codes) {
+    assert.ok(code.startsWith("MEMBERSHIP_"), code);
+    assert.ok(spec.includes(`[${req}]`), `${req} (${code}) not defined`);
+    assert.match(
+      spec,
+      new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${req}\\s*\\|`),
+      `${code} not tabled`,
+    );
+  }
 });

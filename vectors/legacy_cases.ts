@@ -370,7 +370,7 @@ const VALID: LegacyCaseDef[] = [
   valid(
     "legacy.netid.port-extremes",
     "ports 0 and 65535",
-    ["R-NETID-002", "R-TABLE-003"],
+    ["R-NETID-001", "R-NETID-002", "R-TABLE-003"],
     "Port 0 and port 65535 on the same address; 65535 is ffff.",
     {
       key: EXAMPLE_KEY,
@@ -465,7 +465,7 @@ const VALID: LegacyCaseDef[] = [
   valid(
     "legacy.tag.tag-without-name",
     "type tag given as a number",
-    ["R-TAG-001"],
+    ["R-TAG-003", "R-TAG-001"],
     "Only the tag (7) is known; typeName is null.",
     { key: EXAMPLE_KEY, gossip: EXAMPLE.gossip, typeTag: 7, payload: utf8("tag") },
   ),
@@ -648,7 +648,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.limit.frame-too-large",
     "length over maxFrameBytes",
-    ["R-LIMIT-001", "R-LIMIT-006"],
+    ["R-ERR-003", "R-LIMIT-001", "R-LIMIT-006"],
     "The header announces 1048577 bytes (limit 1048576); only 71 follow. The limit is checked first.",
     "FRAME_TOO_LARGE",
     "frame",
@@ -720,7 +720,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.crypt.wrong-key",
     "encrypted under another key",
-    ["R-CRYPT-004", "R-ORDER-001"],
+    ["R-ERR-003", "R-CRYPT-004", "R-ORDER-001"],
     "The worked example's plaintext encrypted under 'another key, not the right one' and decoded with the example key: the garbage fails the first envelope check it meets.",
     "SIZE_MISMATCH",
     "plaintext",
@@ -925,7 +925,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.snappy.ratio-at-limit-but-short",
     "size exactly ratio × block length",
-    ["R-LIMIT-005", "R-ENV-007"],
+    ["R-ERR-003", "R-LIMIT-005", "R-ENV-007"],
     "Block of 10 bytes, size and preamble 320 = 32 × 10: passes the ratio check, then the block produces only 129 of 320 bytes.",
     "SNAPPY_CORRUPT",
     "plaintext",
@@ -1089,7 +1089,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.limit.table-count",
     "table count over maxTableEntries",
-    ["R-LIMIT-002"],
+    ["R-ERR-003", "R-LIMIT-002"],
     "Table count 4097 (limit 4096) in front of the six real entries; the limit is checked before the bytes left.",
     "TABLE_LIMIT",
     "gossip",
@@ -1224,7 +1224,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.gossip.current-ref-overflow",
     "current reference over 2^32 - 1",
-    ["R-VARINT-004"],
+    ["R-ERR-003", "R-VARINT-004"],
     "Current reference 2^32: overflow is reported before the range check.",
     "VARINT_OVERFLOW",
     "gossip",
@@ -1275,7 +1275,7 @@ const INVALID: LegacyCaseDef[] = [
   invalid(
     "legacy.limit.seen-count",
     "seen count over maxListLength",
-    ["R-LIMIT-003", "R-GOSSIP-006"],
+    ["R-ERR-003", "R-LIMIT-003", "R-GOSSIP-006"],
     "Seen count 4097; the limit is checked before the bytes left.",
     "LIST_LIMIT",
     "gossip",

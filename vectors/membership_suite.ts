@@ -406,7 +406,7 @@ export function buildMembershipVectors(): unknown {
     cases.push({
       id: `membership/invalid/${c.id}`,
       name: c.name,
-      reqs: c.reqs,
+      reqs: [...c.reqs, "R-MEM-030"],
       profile: "membership",
       op: "membership_decode",
       result: "invalid",

@@ -29,7 +29,7 @@ Deno.test("join, leave, lookup and change events", () => {
   assert.equal(a.state.clock.get(A), 4);
 });
 
-Deno.test("a member's items are accepted only from frames that member originated", () => {
+Deno.test("[R-MEM-050] a member's items are accepted only from frames that member originated", () => {
   const a = new Group(A), b = new Group(B), c = new Group(C);
   const snapA = a.join(0, 99, 5);
   // C forwards a forged message claiming A left, under its own origin: ignored.
@@ -46,7 +46,7 @@ Deno.test("a member's items are accepted only from frames that member originated
   void c;
 });
 
-Deno.test("digests: a member resends when a peer's digest lags its own clock; lag is reported", () => {
+Deno.test("[R-MEM-051] [R-MEM-052] [R-MEM-053] digests: a member resends when a peer's digest lags its own clock; lag is reported", () => {
   const a = new Group(A), b = new Group(B), c = new Group(C);
   a.join(0, 9, 1);
   // A digest leaves out its sender's own entry and merges nothing.
@@ -118,7 +118,7 @@ function simulate(n: number, loss: number, seed: number, maxRounds = 200): numbe
   return agree() ? maxRounds : -1;
 }
 
-Deno.test("groups converge on one state and view under 30% loss (seeded)", () => {
+Deno.test("[R-MEM-053] groups converge on one state and view under 30% loss (seeded)", () => {
   for (const seed of [1, 2, 3]) {
     const rounds = simulate(8, 0.3, seed);
     assert.ok(rounds >= 0, `seed ${seed}: no agreement after 200 rounds`);

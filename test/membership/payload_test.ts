@@ -121,7 +121,7 @@ function rejects(
   return err;
 }
 
-Deno.test("[R-MEM-022..027] each invalid payload is rejected with its code, naming the value", () => {
+Deno.test("[R-MEM-022..027] [R-MEM-030] each invalid payload is rejected with its code, naming the value", () => {
   // valid: member 0 at world time 2, one item [0, 99] add prio 5 at time 1
   assert.equal(decodeMembership(unhex("010002010063000501"), T).items.length, 1);
   assert.match(rejects("010002010063020501", "MEMBERSHIP_BAD_OP").message, /op byte 2/);
@@ -147,7 +147,7 @@ Deno.test("[R-MEM-022..027] each invalid payload is rejected with its code, nami
   rejects("0200000001000000", "TABLE_NOT_CANONICAL", [T[1], T[0]]);
 });
 
-Deno.test("fuzz: random and mutated payloads decode to a valid Message or throw DecodeError only (10,000 runs)", () => {
+Deno.test("[R-MEM-029] fuzz: random and mutated payloads decode to a valid Message or throw DecodeError only (10,000 runs)", () => {
   const valid = fc.tuple(message, fc.subarray(OTHERS)).map(([m, others]) => {
     const table = NetIdTable.build([...others, ...membershipNetIds(m)]);
     return { bytes: encodeMembership(m, table), table: table.ids() };

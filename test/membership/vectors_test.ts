@@ -16,7 +16,7 @@ Deno.test("vectors/membership.json is what the suite generates from its declared
   assert.equal(renderSuite(MEMBERSHIP_SUITE), text, "run deno task vectors");
 });
 
-Deno.test("every membership vector passes through the testee ops", async () => {
+Deno.test("[R-MEM-041] [R-MEM-042] [R-MEM-043] every membership vector passes through the testee ops", async () => {
   const op = async (name: string, req: Record<string, unknown>) => {
     try {
       return await MEMBERSHIP_OPS.ops[name]({ id: 1, op: name, ...req });
@@ -89,4 +89,49 @@ Deno.test("hand-checked vectors: the §5.1 example bytes, tie-breaks, the view",
     byId.get("membership/merge/view-adjacent-equal")!.view.map((s: any) => [s.start, s.end]),
     [[0, 19]],
   );
+});
+
+Deno.test("[R-MEM-040] testee errors: wrong JSON types are BAD_REQUEST, invalid values BAD_INPUT", async () => {
+  const run = async (name: string, req: Record<string, unknown>) => {
+    try {
+      return await MEMBERSHIP_OPS.ops[name]({ id: 1, op: name, ...req });
+    } catch (e) {
+      return errorReply(e);
+    }
+  };
+  const m = { ip: "10.0.0.1", port: 1 };
+  const item = (f: Record<string, unknown>) => ({
+    clock: [],
+    items: [{
+      item: { member: m, op: "add", start: 0, end: 1, priority: 0, ...f },
+      clock: { member: m, time: 1 },
+    }],
+  });
+  const cls = async (name: string, req: Record<string, unknown>) =>
+    (await run(name, req)).errorClass;
+  assert.equal(await cls("membership_merge", { messages: "x" }), "BAD_REQUEST");
+  assert.equal(await cls("membership_merge", { messages: [item({ start: "0" })] }), "BAD_REQUEST");
+  assert.equal(
+    await cls("membership_merge", { messages: [{ clock: [], items: [{ item: {} }] }] }),
+    "BAD_REQUEST",
+  );
+  assert.equal(
+    await cls("membership_encode", { message: { clock: [{ member: "a:1", time: 1 }], items: [] } }),
+    "BAD_REQUEST",
+  );
+  assert.equal(await cls("membership_decode", { payload: "zz", table: [] }), "BAD_REQUEST");
+  assert.equal(
+    await cls("membership_decode", { payload: "00", table: [{ ip: 1 }] }),
+    "BAD_REQUEST",
+  );
+  assert.equal(
+    await cls("membership_merge", { messages: [item({ start: 2 ** 32, end: 2 ** 32 })] }),
+    "BAD_INPUT",
+  );
+  assert.equal(await cls("membership_merge", { messages: [item({ op: "del" })] }), "BAD_INPUT");
+  assert.equal(
+    await cls("membership_merge", { messages: [item({ member: { ip: "300.0.0.1", port: 1 } })] }),
+    "BAD_INPUT",
+  );
+  assert.equal((await run("membership_merge", { messages: [] })).result, "ok");
 });

@@ -25,6 +25,7 @@ export * from "./view.ts";
 export * from "./payload.ts";
 export * from "./json.ts";
 export * from "./group.ts";
+export * from "./group_node.ts";
 // Wire types and constants this API uses, so that this entry point documents itself.
 export type { NetId } from "../wire/netid.ts";
 export { NetIdTable, type NetIdTableEntry } from "../wire/netid_table.ts";

@@ -1,6 +1,6 @@
 /**
  * Testee ops for the group-membership payload (`spec/membership.md` §6, `spec/testee.md`
- * §7): `membership_encode`, `membership_decode`, `membership_merge`. Messages, NetIDs and
+ * §8): `membership_encode`, `membership_decode`, `membership_merge`. Messages, NetIDs and
  * views travel in the JSON forms of `src/membership/json.ts`; bytes as lowercase hex. Errors
  * are thrown and turned into replies by the server: decode errors keep their code, wrong JSON
  * types are `BAD_REQUEST`, values the model rejects `BAD_INPUT`.

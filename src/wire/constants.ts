@@ -60,6 +60,63 @@ export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxCompressionRatio: 32,
 });
 
+/** First byte of every frame of the v2 family (v2 and later versions). [R-V2-FRAME-001] */
+export const V2_START_BYTE = 0xc7;
+
+/** The version byte of a v2 frame. [R-V2-FRAME-002] */
+export const V2_VERSION = 2;
+
+/** Length in bytes of the v2 frame header (the header-length field must say so). [R-V2-FRAME-003] */
+export const V2_HEADER_BYTES = 37;
+
+/** Flag bit: the body is a raw snappy block. Every other flag bit must be zero. [R-V2-FRAME-004] */
+export const V2_FLAG_SNAPPY = 0x01;
+
+/** Length in bytes of a v2 session salt. [R-V2-SESSION-001] */
+export const V2_SALT_BYTES = 16;
+
+/** Length in bytes of the AES-256-GCM authentication tag. [R-V2-AEAD-001] */
+export const V2_TAG_BYTES = 16;
+
+/** Length in bytes of the AES-256-GCM nonce: 4 zero bytes, then the 64-bit counter. [R-V2-AEAD-002] */
+export const V2_NONCE_BYTES = 12;
+
+/** Largest frame counter a sender may use (2^64 - 1); it never wraps. [R-V2-SESSION-004] */
+export const V2_MAX_COUNTER: bigint = 0xffff_ffff_ffff_ffffn;
+
+/** The HKDF info prefix (ASCII) of a v2 session key. [R-V2-SESSION-002] */
+export const V2_HKDF_INFO_PREFIX: Uint8Array = new TextEncoder().encode("chatter v2 session key");
+
+/** Longest cluster label, in UTF-8 bytes. [R-V2-LABEL-001] */
+export const V2_MAX_LABEL_BYTES = 255;
+
+/** Width of the sliding replay window, in frames. [R-V2-REPLAY-002] */
+export const V2_REPLAY_WINDOW = 1024;
+
+/** Default largest datagram a sender multicasts. [R-V2-LIMIT-003] */
+export const V2_MAX_DATAGRAM_BYTES = 1400;
+
+/** Limits a v2 receiver enforces in addition to {@linkcode DecodeLimits}. [R-V2-LIMIT-*] */
+export interface V2Limits extends DecodeLimits {
+  /** Most records in one frame. */
+  maxRecords: number;
+  /** Largest frame a sender multicasts as one UDP datagram. */
+  maxDatagramBytes: number;
+  /** Most sessions whose replay state a receiver tracks at once. */
+  maxSessions: number;
+  /** Most derived session keys a receiver caches at once. */
+  maxSessionKeys: number;
+}
+
+/** Default v2 limits. [R-V2-LIMIT-001] */
+export const DEFAULT_V2_LIMITS: Readonly<V2Limits> = Object.freeze({
+  ...DEFAULT_LIMITS,
+  maxRecords: 4096,
+  maxDatagramBytes: V2_MAX_DATAGRAM_BYTES,
+  maxSessions: 4096,
+  maxSessionKeys: 1024,
+});
+
 /** Type name of the group-membership payload; its xxhash32 is the type tag. [R-MEM-020] */
 export const MEMBERSHIP_TYPE_NAME = "chatter.membership.v1";
 

@@ -1,13 +1,20 @@
 /**
  * Tell a frame's total length from its first bytes, whatever its profile: the first byte
- * says which profile it is. [R-FRAME-002], [R-TRANSPORT-003]
+ * says which profile it is (0xff legacy, 0xc7 v2). [R-FRAME-002], [R-TRANSPORT-003],
+ * [R-V2-FRAME-001]
  *
  * @module
  */
 
-import { type DecodeLimits, DEFAULT_LIMITS, LEGACY_START_BYTE } from "./constants.ts";
+import {
+  type DecodeLimits,
+  DEFAULT_LIMITS,
+  LEGACY_START_BYTE,
+  V2_START_BYTE,
+} from "./constants.ts";
 import { DecodeError } from "./decode_error.ts";
 import { legacyFrameLength } from "./legacy_frame.ts";
+import { v2FrameLength } from "./v2/header.ts";
 
 /**
  * A function that reads a frame header at `offset` and returns the frame's total length in
@@ -31,6 +38,7 @@ export function frameLength(
   if (offset >= buf.length) return undefined;
   const b = buf[offset];
   if (b === LEGACY_START_BYTE) return legacyFrameLength(buf, offset, limits);
+  if (b === V2_START_BYTE) return v2FrameLength(buf, offset, limits); // [R-V2-TRANSPORT-002]
   throw new DecodeError(
     "BAD_START_BYTE",
     offset,

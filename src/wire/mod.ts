@@ -28,3 +28,4 @@ export * from "./legacy_cipher.ts";
 export * from "./legacy_frame.ts";
 export * from "./frame_length.ts";
 export * from "./frame_reader.ts";
+export * from "./v2/mod.ts";

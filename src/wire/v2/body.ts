@@ -1,0 +1,313 @@
+/**
+ * The v2 body (the plaintext before compression): the NetID table with address families, the
+ * gossip header, and one or more message records. [R-V2-BODY-001], [R-V2-NETID-001],
+ * [R-V2-TABLE-001..002], [R-V2-RECORD-001..004]
+ *
+ * ```
+ * body   = varint(n), entry * n, gossip, varint(m), record * m
+ * entry  = family (4 | 6), address (4 | 16 bytes), port u16be
+ * gossip = as legacy: current (ref, seqno), seen, other, distribution
+ * record = varint(typeTag), varint(origin ref), varint(origin seqno), varint(len), payload(len)
+ * ```
+ *
+ * @module
+ */
+
+import type { ByteWriter } from "../byte_writer.ts";
+import {
+  MAX_SEQNO,
+  MAX_UINT32,
+  type V2Limits,
+  VARINT32_MAX_BYTES,
+  VARINT53_MAX_BYTES,
+} from "../constants.ts";
+import { DecodeError } from "../decode_error.ts";
+import { type Gossip, gossipNetIds, readGossip, writeGossip } from "../gossip.ts";
+import type { DecodedRecord, OutgoingRecord } from "../message.ts";
+import { formatIp, type NetId, parseIp } from "../netid.ts";
+import { compareTableEntries, NetIdTable, type NetIdTableEntry } from "../netid_table.ts";
+import { decodeVarint } from "../varint.ts";
+
+/** Address family byte of an IPv4 table entry. [R-V2-NETID-001] */
+export const V2_FAMILY_IPV4 = 4;
+/** Address family byte of an IPv6 table entry. [R-V2-NETID-001] */
+export const V2_FAMILY_IPV6 = 6;
+
+/** Smallest encoded table entry (IPv4): family, 4 address bytes, port. */
+const MIN_ENTRY_BYTES = 7;
+/** Smallest encoded record: four one-byte varints and an empty payload. */
+const MIN_RECORD_BYTES = 4;
+
+// Parsing address text is the encoder's most expensive step for small frames; the same few
+// addresses recur in every frame, so remember their bytes (bounded).
+const PARSE_CACHE_MAX = 1024;
+const parsed = new Map<string, { ip: string; addr: Uint8Array }>();
+
+function parseCached(ip: string): { ip: string; addr: Uint8Array } {
+  let p = parsed.get(ip);
+  if (p === undefined) {
+    const addr = parseIp(ip);
+    p = { ip: formatIp(addr), addr };
+    if (parsed.size >= PARSE_CACHE_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(ip, p);
+  }
+  return p;
+}
+
+/**
+ * Build the NetID table of a v2 frame from every NetID it mentions (repeats allowed).
+ * Throws a `TypeError` naming a bad address or port.
+ */
+export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
+  const seen = new Map<string, NetIdTableEntry>();
+  let prevIp = "", prevPort = -1;
+  for (const id of ids) {
+    // Batches often repeat one origin: skip a NetID equal to the one before it.
+    if (id.ip === prevIp && id.port === prevPort) continue;
+    prevIp = id.ip;
+    prevPort = id.port;
+    const p = parseCached(id.ip);
+    if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535) {
+      throw new TypeError(`port must be an integer in [0, 65535], got ${id.port}`);
+    }
+    const key = `${p.ip}|${id.port}`;
+    if (!seen.has(key)) seen.set(key, { id: { ip: p.ip, port: id.port }, addr: p.addr });
+  }
+  return NetIdTable.fromSorted([...seen.values()].sort(compareTableEntries));
+}
+
+/** Every NetID a frame's table must hold: gossip, record origins, extra NetIDs. */
+export function v2FrameNetIds(
+  gossip: Gossip,
+  records: readonly OutgoingRecord[],
+  extra: readonly NetId[] = [],
+): NetId[] {
+  const ids = gossipNetIds(gossip);
+  for (const r of records) {
+    ids.push(r.origin);
+    if (r.extraNetIds) { for (const x of r.extraNetIds) ids.push(x); }
+  }
+  for (const x of extra) ids.push(x);
+  return ids;
+}
+
+/**
+ * Write a v2 body. Throws `TypeError`/`RangeError` naming a bad input (no records, a tag that
+ * is not 32-bit, a NetID missing from the table).
+ */
+export function writeV2Body(
+  w: ByteWriter,
+  table: NetIdTable,
+  gossip: Gossip,
+  records: readonly OutgoingRecord[],
+): void {
+  if (records.length === 0) throw new RangeError("a v2 frame carries at least one record");
+  w.varint(table.size);
+  for (const e of table.entries) {
+    w.u8(e.addr.length === 4 ? V2_FAMILY_IPV4 : V2_FAMILY_IPV6);
+    w.bytes(e.addr);
+    w.u16be(e.id.port);
+  }
+  writeGossip(w, gossip, table);
+  w.varint(records.length);
+  let prevIp = "", prevPort = -1, prevRef = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!Number.isInteger(r.typeTag) || r.typeTag < 0 || r.typeTag > MAX_UINT32) {
+      throw new RangeError(
+        `record ${i}: typeTag must be a 32-bit unsigned integer, got ${r.typeTag}`,
+      );
+    }
+    const s = r.origin.seqno;
+    if (!Number.isInteger(s) || s < 0 || s > MAX_SEQNO) {
+      throw new RangeError(`record ${i}: origin seqno must be an integer in [0, 2^53-1], got ${s}`);
+    }
+    const payload = typeof r.payload === "function" ? r.payload(table) : r.payload;
+    w.varint(r.typeTag);
+    if (r.origin.ip !== prevIp || r.origin.port !== prevPort) {
+      prevRef = table.indexOf(r.origin);
+      prevIp = r.origin.ip;
+      prevPort = r.origin.port;
+    }
+    w.varint(prevRef);
+    w.varint(s);
+    w.varint(payload.length);
+    w.bytes(payload);
+  }
+}
+
+/** A parsed v2 body. */
+export interface V2Body {
+  /** The NetID table, in table order. */
+  table: NetId[];
+  /** The gossip header. */
+  gossip: Gossip;
+  /** The records; payloads are views into the body. */
+  records: DecodedRecord[];
+}
+
+function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
+  const [n, start] = decodeVarint(buf, 0, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+  if (n > limits.maxTableEntries) {
+    throw new DecodeError(
+      "TABLE_LIMIT",
+      0,
+      `NetID table of ${n} entries, limit ${limits.maxTableEntries}`,
+      "gossip",
+    );
+  }
+  if (n * MIN_ENTRY_BYTES > buf.length - start) {
+    throw new DecodeError(
+      "TRUNCATED",
+      buf.length,
+      `NetID table of ${n} entries needs at least ${n * MIN_ENTRY_BYTES} bytes, ${
+        buf.length - start
+      } left`,
+      "gossip",
+    );
+  }
+  const ids: NetId[] = new Array(n);
+  let o = start;
+  let prevFam = 0, prevAt = 0;
+  for (let i = 0; i < n; i++) {
+    const at = o;
+    if (o >= buf.length) {
+      throw new DecodeError(
+        "TRUNCATED",
+        o,
+        `NetID table entry ${i} starts past the end of the body`,
+        "gossip",
+      );
+    }
+    const fam = buf[o];
+    const len = fam === V2_FAMILY_IPV4 ? 4 : fam === V2_FAMILY_IPV6 ? 16 : 0;
+    if (len === 0) {
+      throw new DecodeError(
+        "BAD_NETID",
+        at,
+        `NetID table entry ${i} has address family ${fam}, expected 4 or 6`,
+        "gossip",
+      );
+    }
+    if (o + 1 + len + 2 > buf.length) {
+      throw new DecodeError(
+        "TRUNCATED",
+        buf.length,
+        `NetID table entry ${i} needs ${1 + len + 2} bytes, ${buf.length - o} left`,
+        "gossip",
+      );
+    }
+    // Strictly increasing: family, then address bytes, then port (address and port are
+    // adjacent big-endian bytes, so one byte-wise comparison covers both). [R-V2-TABLE-001]
+    if (i > 0) {
+      let cmp = fam - prevFam;
+      for (let k = 1; cmp === 0 && k <= len + 2; k++) cmp = buf[at + k] - buf[prevAt + k];
+      if (cmp <= 0) {
+        throw new DecodeError(
+          "TABLE_NOT_CANONICAL",
+          at,
+          `NetID table entry ${i} is not greater than entry ${
+            i - 1
+          } (table must be sorted, no repeats)`,
+          "gossip",
+        );
+      }
+    }
+    prevFam = fam;
+    prevAt = at;
+    o += 1;
+    ids[i] = {
+      ip: formatIp(buf.subarray(o, o + len)),
+      port: (buf[o + len] << 8) | buf[o + len + 1],
+    };
+    o += len + 2;
+  }
+  return [ids, o];
+}
+
+/**
+ * Parse a v2 body (after decryption and decompression). Throws {@linkcode DecodeError} with
+ * `layer` "gossip".
+ */
+export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
+  const [table, afterTable] = readTable(buf, limits);
+  let o: number;
+  let gossip: Gossip;
+  [gossip, o] = readGossip(buf, afterTable, table, limits, "gossip");
+  const countAt = o;
+  let m: number;
+  [m, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+  if (m < 1 || m > limits.maxRecords) {
+    throw new DecodeError(
+      "RECORD_LIMIT",
+      countAt,
+      `record count ${m}, must be 1 to ${limits.maxRecords}`,
+      "gossip",
+    );
+  }
+  if (m * MIN_RECORD_BYTES > buf.length - o) {
+    throw new DecodeError(
+      "TRUNCATED",
+      buf.length,
+      `${m} records need at least ${m * MIN_RECORD_BYTES} bytes, ${buf.length - o} left`,
+      "gossip",
+    );
+  }
+  const records: DecodedRecord[] = new Array(m);
+  // One-byte varints are the common case; take them inline and leave the rest (and every
+  // error) to decodeVarint, so that a record costs no tuple allocations.
+  let v: number;
+  for (let i = 0; i < m; i++) {
+    let tag: number, ref: number, seqno: number, len: number;
+    if ((v = buf[o]) < 0x80) {
+      tag = v;
+      o++;
+    } else [tag, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    const refAt = o;
+    if ((v = buf[o]) < 0x80) {
+      ref = v;
+      o++;
+    } else [ref, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    if (ref >= table.length) {
+      throw new DecodeError(
+        "TABLE_REF_OUT_OF_RANGE",
+        refAt,
+        `record ${i}: origin reference ${ref} but the table has ${table.length} entries`,
+        "gossip",
+      );
+    }
+    if ((v = buf[o]) < 0x80) {
+      seqno = v;
+      o++;
+    } else [seqno, o] = decodeVarint(buf, o, VARINT53_MAX_BYTES, MAX_SEQNO, "gossip");
+    const lenAt = o;
+    if ((v = buf[o]) < 0x80) {
+      len = v;
+      o++;
+    } else [len, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
+    if (len > buf.length - o) {
+      throw new DecodeError(
+        "TRUNCATED",
+        lenAt,
+        `record ${i}: payload length ${len} but ${buf.length - o} bytes left in the body`,
+        "gossip",
+      );
+    }
+    const id = table[ref];
+    records[i] = {
+      typeTag: tag,
+      origin: { ip: id.ip, port: id.port, seqno },
+      payload: buf.subarray(o, o + len),
+    };
+    o += len;
+  }
+  if (o !== buf.length) {
+    throw new DecodeError(
+      "TRAILING_BYTES",
+      o,
+      `${buf.length - o} bytes after the last record`,
+      "gossip",
+    );
+  }
+  return { table, gossip, records };
+}

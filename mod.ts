@@ -12,4 +12,5 @@
  */
 
 export * from "./src/wire/mod.ts";
+export * from "./src/node/mod.ts";
 export * from "./src/membership/mod.ts";

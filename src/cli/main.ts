@@ -1,0 +1,427 @@
+/**
+ * The `chatter` command line: `node`, `send`, `peers`, `keygen`, `cluster`. Run with
+ * `deno task node <command>` or `deno run --allow-net --allow-sys --allow-env --unstable-net
+ * src/cli/main.ts <command>`; `--help` on every command.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  type ChatterNode,
+  DEFAULT_KEY,
+  DEFAULT_MULTICAST_GROUP,
+  DEFAULT_MULTICAST_PORT,
+  DEFAULT_MULTICAST_TTL,
+  DEFAULT_PORT,
+  DEFAULT_PROFILE,
+  formatNetId,
+  jsonType,
+  type NodeOptions,
+  parseNetId,
+  startNode,
+  textType,
+} from "../../mod.ts";
+import type { Profile } from "../wire/message.ts";
+import { formatClusterResult, runCluster } from "./cluster.ts";
+
+/** Type names the CLI uses for text and JSON messages. */
+export const TEXT_TYPE = "chatter.text";
+/** See {@linkcode TEXT_TYPE}. */
+export const JSON_TYPE = "chatter.json";
+
+const NODE_OPTS = {
+  address: { type: "string" },
+  port: { type: "string" },
+  "multicast-group": { type: "string" },
+  "multicast-port": { type: "string" },
+  ttl: { type: "string" },
+  interface: { type: "string" },
+  "no-multicast": { type: "boolean" },
+  key: { type: "string" },
+  label: { type: "string" },
+  profile: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const NODE_HELP =
+  `  --address A          address to listen on and be known by (default: first non-loopback IPv4)
+  --port P             TCP port (default ${DEFAULT_PORT}; 0 = any free port)
+  --multicast-group G  multicast group (default ${DEFAULT_MULTICAST_GROUP})
+  --multicast-port P   multicast port (default ${DEFAULT_MULTICAST_PORT})
+  --ttl T              multicast TTL (default ${DEFAULT_MULTICAST_TTL})
+  --interface A        interface address multicast uses (default: --address)
+  --no-multicast       TCP only
+  --key K              shared key (default: $CHATTER_KEY, else the well-known 0.0.15 default: set your own)
+  --label L            cluster label (v2)
+  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})`;
+
+const USAGE =
+  `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
+
+usage: chatter <command> [options]      (deno task node <command> ...)
+
+commands:
+  cluster   run N nodes on loopback, broadcast random values, check they all agree (start here)
+  node      run a node and print the messages it receives
+  send      broadcast a text or JSON message
+  peers     listen for a while and list the peers heard
+  keygen    print a new random key
+
+'chatter <command> --help' for a command's options.`;
+
+function num(
+  name: string,
+  v: string | undefined,
+  def: number,
+  min: number,
+  max: number,
+  int = true,
+): number {
+  if (v === undefined) return def;
+  const x = Number(v);
+  if (
+    v.trim() === "" || !Number.isFinite(x) || (int && !Number.isInteger(x)) || x < min || x > max
+  ) {
+    throw new UsageError(
+      `--${name}: expected ${int ? "an integer" : "a number"} in [${min}, ${max}], got ${
+        JSON.stringify(v)
+      }`,
+    );
+  }
+  return x;
+}
+
+class UsageError extends Error {}
+
+type NodeFlags = {
+  [K in keyof typeof NODE_OPTS]?: (typeof NODE_OPTS)[K]["type"] extends "string" ? string
+    : boolean;
+};
+
+function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOptions {
+  let key = v.key ?? Deno.env.get("CHATTER_KEY");
+  if (key === undefined) {
+    console.error("chatter: warning: no --key or CHATTER_KEY; using the well-known default key");
+    key = DEFAULT_KEY;
+  }
+  const o: NodeOptions = {
+    ...defaults,
+    key,
+    multicast: !v["no-multicast"],
+  };
+  if (v.address !== undefined) o.address = v.address;
+  if (v.port !== undefined) o.port = num("port", v.port, DEFAULT_PORT, 0, 65535);
+  if (v["multicast-group"] !== undefined) o.multicastGroup = v["multicast-group"];
+  if (v["multicast-port"] !== undefined) {
+    o.multicastPort = num("multicast-port", v["multicast-port"], 0, 1, 65535);
+  }
+  if (v.ttl !== undefined) o.multicastTtl = num("ttl", v.ttl, 0, 0, 255);
+  if (v.interface !== undefined) o.multicastInterface = v.interface;
+  if (v.label !== undefined) o.label = v.label;
+  if (v.profile !== undefined) o.profile = v.profile as Profile;
+  return o;
+}
+
+function registerCliTypes(node: ChatterNode, print?: (line: string) => void, json = false): void {
+  const show =
+    (type: string) =>
+    (value: unknown, meta: Parameters<NonNullable<ReturnType<typeof textType>["handler"]>>[1]) => {
+      if (!print) return;
+      if (json) {
+        print(JSON.stringify({
+          type,
+          value,
+          origin: `${formatNetId(meta.origin)}#${meta.origin.seqno}`,
+          sender: formatNetId(meta.sender),
+          transport: meta.transport,
+        }));
+      } else {
+        print(
+          `${formatNetId(meta.origin)} (${meta.transport} via ${formatNetId(meta.sender)}): ${
+            typeof value === "string" ? value : JSON.stringify(value)
+          }`,
+        );
+      }
+    };
+  node.register(textType(TEXT_TYPE, show(TEXT_TYPE)));
+  node.register(jsonType(JSON_TYPE, show(JSON_TYPE)));
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      Deno.removeSignalListener("SIGINT", done);
+      try {
+        Deno.removeSignalListener("SIGTERM", done);
+      } catch { /* not supported */ }
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", done);
+    try {
+      Deno.addSignalListener("SIGTERM", done);
+    } catch { /* not supported on this OS */ }
+  });
+}
+
+async function cmdNode(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: { ...NODE_OPTS, json: { type: "boolean" } },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(
+      `usage: chatter node [options]\n\nRun a node; print every message it receives (until Ctrl-C).\n\n${NODE_HELP}
+  --json               print one JSON object per message`,
+    );
+    return 0;
+  }
+  const node = await startNode(nodeOptions(v));
+  registerCliTypes(node, (l) => console.log(l), v.json);
+  console.error(`chatter: node ${formatNetId(node.id)} (${node.profile}) running; Ctrl-C to stop`);
+  await waitForSignal();
+  await node.close();
+  return 0;
+}
+
+async function cmdSend(args: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args,
+    options: {
+      ...NODE_OPTS,
+      to: { type: "string", multiple: true },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      discover: { type: "string" },
+      linger: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (v.help) {
+    console.log(`usage: chatter send [options] (--to HOST:PORT ... | --all) MESSAGE
+
+Start a short-lived node, broadcast MESSAGE (text, or JSON with --json) and exit.
+
+  --to HOST:PORT       a destination (repeat for more)
+  --all                send to every peer heard during --discover
+  --discover MS        with --all: listen this long for peers first (default 2000)
+  --linger MS          wait this long for the frames to leave (default 500)
+  --json               MESSAGE is JSON
+${NODE_HELP}`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("send: give exactly one MESSAGE (quote it)");
+  if (!v.to?.length && !v.all) throw new UsageError("send: give --to HOST:PORT or --all");
+  const dests = (v.to ?? []).map((t) => {
+    try {
+      return parseNetId(t);
+    } catch (e) {
+      throw new UsageError(`--to: ${(e as Error).message}`);
+    }
+  });
+  let value: unknown = positionals[0];
+  if (v.json) {
+    try {
+      value = JSON.parse(positionals[0]);
+    } catch (e) {
+      throw new UsageError(`--json: MESSAGE is not JSON: ${(e as Error).message}`);
+    }
+  }
+  const node = await startNode(nodeOptions(v, { port: 0 }));
+  try {
+    registerCliTypes(node);
+    if (v.all) {
+      await new Promise((r) => setTimeout(r, num("discover", v.discover, 2000, 0, 600_000)));
+      dests.push(...node.peers());
+      if (dests.length === 0) {
+        console.error("chatter: no peers heard; nothing sent");
+        return 1;
+      }
+    }
+    const id = node.broadcast(dests, v.json ? JSON_TYPE : TEXT_TYPE, value);
+    await new Promise((r) => setTimeout(r, num("linger", v.linger, 500, 0, 600_000)));
+    const s = node.stats();
+    console.log(
+      `sent ${
+        formatNetId(id)
+      }#${id.seqno} to ${dests.length} destination(s): ${s.tcp.framesOut} TCP, ${s.udp.framesOut} multicast frame(s)`,
+    );
+    return s.connectFailures > 0 && s.tcp.framesOut === 0 && s.udp.framesOut === 0 ? 1 : 0;
+  } finally {
+    await node.close();
+  }
+}
+
+async function cmdPeers(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: { ...NODE_OPTS, wait: { type: "string" } },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(`usage: chatter peers [options]
+
+Start a node, listen for --wait milliseconds, print the peers heard (one HOST:PORT a line).
+
+  --wait MS            how long to listen (default 3000)
+${NODE_HELP}`);
+    return 0;
+  }
+  const node = await startNode(nodeOptions(v, { port: 0 }));
+  try {
+    registerCliTypes(node);
+    await new Promise((r) => setTimeout(r, num("wait", v.wait, 3000, 0, 600_000)));
+    for (const p of node.peers()) {
+      console.log(`${formatNetId(p)}${node.hearsUs(p) ? "  (hears our multicast)" : ""}`);
+    }
+    return 0;
+  } finally {
+    await node.close();
+  }
+}
+
+function cmdKeygen(args: string[]): number {
+  const { values: v } = parseArgs({
+    args,
+    options: { help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(`usage: chatter keygen
+
+Print a new random 32-character key (24 random bytes, base64url). Use it as --key or CHATTER_KEY.`);
+    return 0;
+  }
+  const b = crypto.getRandomValues(new Uint8Array(24));
+  console.log(btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_"));
+  return 0;
+}
+
+async function cmdCluster(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      nodes: { type: "string", short: "n" },
+      "send-for": { type: "string" },
+      "wait-for": { type: "string" },
+      rate: { type: "string" },
+      seed: { type: "string" },
+      subnets: { type: "string" },
+      loss: { type: "string" },
+      kill: { type: "string" },
+      profile: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(`usage: chatter cluster [options]
+
+Start N nodes on loopback (multicast on lo). Each broadcasts random values to all nodes for
+--send-for seconds at --rate, then they wait --wait-for seconds (exchanging digests to repair
+losses); each prints the count and checksum of what it received. Exit 0 when the surviving
+nodes agree, 1 when they do not.
+
+  -n, --nodes N        number of nodes (default 8)
+  --send-for S         seconds of sending (default 3)
+  --wait-for S         seconds of waiting after sending (default 2)
+  --rate R             messages per second per node (default 100)
+  --seed X             seed for values, trees and kills (default: random; printed)
+  --subnets K          split the nodes into K multicast groups that do not hear each other (default 1)
+  --loss P             drop this fraction of received multicast datagrams (default 0)
+  --kill R             kill R nodes half way through sending (default 0)
+  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
+  --json               print the result as JSON
+  -q, --quiet          no live progress`);
+    return 0;
+  }
+  const nodes = num("nodes", v.nodes, 8, 2, 256);
+  const opts = {
+    nodes,
+    sendFor: num("send-for", v["send-for"], 3, 0, 3600, false),
+    waitFor: num("wait-for", v["wait-for"], 2, 0, 3600, false),
+    rate: num("rate", v.rate, 100, 1, 1_000_000, false),
+    seed: num("seed", v.seed, Math.floor(Math.random() * 2 ** 31), 0, 2 ** 53),
+    subnets: num("subnets", v.subnets, 1, 1, nodes),
+    loss: num("loss", v.loss, 0, 0, 0.99, false),
+    kill: num("kill", v.kill, 0, 0, nodes - 1),
+    profile: (v.profile ?? DEFAULT_PROFILE) as Profile,
+    progress: v.quiet || v.json ? undefined : (l: string) => console.error(l),
+  };
+  if (opts.profile !== "v2" && opts.profile !== "legacy") {
+    throw new UsageError(`--profile: expected v2 or legacy, got ${JSON.stringify(v.profile)}`);
+  }
+  if (!v.quiet && !v.json) {
+    console.error(
+      `cluster: ${nodes} nodes on 127.0.0.1, ${opts.subnets} subnet(s), ${opts.rate} msg/s each for ${opts.sendFor}s, wait ${opts.waitFor}s, loss ${opts.loss}, kill ${opts.kill}, seed ${opts.seed}, profile ${opts.profile}`,
+    );
+  }
+  const r = await runCluster(opts);
+  if (v.json) {
+    console.log(JSON.stringify({
+      agree: r.agree,
+      broadcasts: r.broadcasts,
+      tcpFramesPerBroadcast: r.tcpFramesPerBroadcast,
+      repairs: r.repairs,
+      seed: opts.seed,
+      nodes: r.nodes.map((x) => ({
+        id: formatNetId(x.id),
+        subnet: x.subnet,
+        killed: x.killed,
+        count: x.count,
+        checksum: x.checksum,
+        tcpOut: x.stats.tcp.framesOut,
+        udpOut: x.stats.udp.framesOut,
+        duplicates: x.stats.duplicates,
+      })),
+    }));
+  } else {
+    console.log(formatClusterResult(r));
+  }
+  return r.agree ? 0 : 1;
+}
+
+/** Run the CLI with `args`; resolves to the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const [cmd, ...rest] = args;
+  try {
+    switch (cmd) {
+      case "node":
+        return await cmdNode(rest);
+      case "send":
+        return await cmdSend(rest);
+      case "peers":
+        return await cmdPeers(rest);
+      case "keygen":
+        return cmdKeygen(rest);
+      case "cluster":
+        return await cmdCluster(rest);
+      case undefined:
+      case "help":
+      case "-h":
+      case "--help":
+        console.log(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        console.error(`chatter: unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`chatter ${cmd}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (e instanceof TypeError && e.name === "NodeOptionError") {
+      console.error(`chatter ${cmd}: ${e.message}`);
+      return 2;
+    }
+    console.error(`chatter ${cmd}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,581 @@
+/**
+ * The real transport on Deno: a TCP listener, a pool of reused outgoing TCP connections
+ * (idle timeout, cap, bounded queues), and UDP multicast (receive on `0.0.0.0:PORT` with
+ * `reuseAddress` and a group membership on the interface address; send from a socket bound to
+ * the interface address). Needs `--unstable-net` for multicast. [R-NODE-TRANSPORT-001..006]
+ *
+ * @module
+ */
+
+import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import { DecodeError } from "../wire/decode_error.ts";
+import { FrameReader } from "../wire/frame_reader.ts";
+import { type NetId, netIdKey } from "../wire/netid.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { cryptoRandom, type RandomSource } from "./random.ts";
+import {
+  emptyTransportStats,
+  type SendFailure,
+  type Transport,
+  type TransportFactory,
+  type TransportHandlers,
+  type TransportStats,
+} from "./transport.ts";
+
+/** Multicast settings of a {@linkcode DenoTransportOptions}. */
+export interface MulticastOptions {
+  /** IPv4 multicast group, e.g. `224.1.1.1`. */
+  group: string;
+  /** UDP port of the group. */
+  port: number;
+  /** Time-to-live of sent datagrams. */
+  ttl: number;
+  /** Address of the interface that sends and joins (e.g. `127.0.0.1` for loopback). */
+  interfaceAddress: string;
+  /** Fraction of received datagrams to drop on purpose (to exercise loss). */
+  loss?: number;
+}
+
+/** Options of {@linkcode denoTransport}. */
+export interface DenoTransportOptions {
+  /** Address the TCP listener binds and that peers reach us on. */
+  address: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Multicast settings, or `false` for TCP only. */
+  multicast: MulticastOptions | false;
+  /** Most open outgoing connections; the least recently used is closed to make room. */
+  maxConnections: number;
+  /** Most open incoming connections; more are refused. */
+  maxIncomingConnections: number;
+  /** Connections unused for this long are closed. */
+  idleTimeoutMs: number;
+  /** Connect attempts slower than this fail. */
+  connectTimeoutMs: number;
+  /** Most frames queued for one peer; more are dropped and counted. */
+  maxQueueFrames: number;
+  /** Most bytes queued for one peer; more are dropped and counted. */
+  maxQueueBytes: number;
+  /** Largest datagram sent by multicast. */
+  maxDatagramBytes: number;
+  /** Most multicast datagrams queued for sending; more are dropped and counted. */
+  maxInflightDatagrams: number;
+  /** Receiver limits for TCP stream reassembly. */
+  limits?: DecodeLimits;
+  /** Clock for idle timeouts. */
+  clock?: Clock;
+  /** Randomness for the loss knob. */
+  random?: RandomSource;
+}
+
+interface Queued {
+  frame: Uint8Array;
+  onFail?: SendFailure;
+}
+
+interface OutConn {
+  key: string;
+  to: NetId;
+  conn?: Deno.TcpConn;
+  queue: Queued[];
+  queuedBytes: number;
+  running: boolean;
+  closed: boolean;
+  lastUsed: number;
+  connecting?: AbortController;
+  /** Waiting for a slot under the connection cap. */
+  deferred: boolean;
+}
+
+interface InConn {
+  conn: Deno.TcpConn;
+  lastUsed: number;
+}
+
+/** Largest write the pool hands the socket at once (frames are coalesced up to this). */
+const WRITE_CHUNK = 256 * 1024;
+
+/** Thrown by {@linkcode denoTransport} when the TCP address is taken. */
+export class AddressInUseError extends Error {
+  /** Create the error for `address:port`. */
+  constructor(address: string, port: number) {
+    super(
+      `option port: ${address}:${port} is already in use (another node or program listens there)`,
+    );
+    this.name = "AddressInUseError";
+  }
+}
+
+/**
+ * A factory for the real Deno transport.
+ *
+ * @example
+ * ```ts ignore
+ * import { denoTransport } from "@chatter/chatter";
+ * const factory = denoTransport({ address: "127.0.0.1", port: 0, multicast: false,
+ *   maxConnections: 64, maxIncomingConnections: 256, idleTimeoutMs: 30_000, connectTimeoutMs: 2000,
+ *   maxQueueFrames: 1024, maxQueueBytes: 8 << 20, maxDatagramBytes: 1400, maxInflightDatagrams: 256 });
+ * const t = await factory({ frame: () => true, streamError: () => {} });
+ * await t.close();
+ * ```
+ */
+export function denoTransport(opts: DenoTransportOptions): TransportFactory {
+  return (handlers) => DenoTransport.start(opts, handlers);
+}
+
+class DenoTransport implements Transport {
+  readonly local: NetId;
+  readonly maxDatagramBytes: number;
+  readonly #o: DenoTransportOptions;
+  readonly #h: TransportHandlers;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #listener: Deno.TcpListener;
+  #udpIn?: Deno.DatagramConn;
+  #udpOut?: Deno.DatagramConn;
+  readonly #stats: TransportStats = emptyTransportStats();
+  readonly #out = new Map<string, OutConn>();
+  readonly #in = new Set<InConn>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  #udpQueue: Uint8Array[] = [];
+  #udpSending = false;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+
+  private constructor(
+    o: DenoTransportOptions,
+    h: TransportHandlers,
+    listener: Deno.TcpListener,
+  ) {
+    this.#o = o;
+    this.#h = h;
+    this.#clock = o.clock ?? systemClock;
+    this.#random = o.random ?? cryptoRandom();
+    this.#listener = listener;
+    const addr = listener.addr as Deno.NetAddr;
+    this.local = { ip: o.address, port: addr.port };
+    this.maxDatagramBytes = o.maxDatagramBytes;
+  }
+
+  static async start(o: DenoTransportOptions, h: TransportHandlers): Promise<DenoTransport> {
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({ hostname: o.address, port: o.port, transport: "tcp" });
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) throw new AddressInUseError(o.address, o.port);
+      if (e instanceof Deno.errors.AddrNotAvailable) {
+        throw new Error(`option address: ${o.address} is not an address of this machine`);
+      }
+      throw e;
+    }
+    const t = new DenoTransport(o, h, listener);
+    try {
+      if (o.multicast) await t.#startMulticast(o.multicast);
+    } catch (e) {
+      await t.close();
+      throw e;
+    }
+    t.#track(t.#acceptLoop());
+    t.#armTimer();
+    return t;
+  }
+
+  async #startMulticast(m: MulticastOptions): Promise<void> {
+    try {
+      this.#udpIn = Deno.listenDatagram({
+        transport: "udp",
+        hostname: "0.0.0.0",
+        port: m.port,
+        reuseAddress: true,
+      });
+      await this.#udpIn.joinMulticastV4(m.group, m.interfaceAddress);
+      this.#udpOut = Deno.listenDatagram({
+        transport: "udp",
+        hostname: m.interfaceAddress,
+        port: 0,
+      });
+      // Joining on the sending socket gives the handle that sets its TTL and loopback.
+      const membership = await this.#udpOut.joinMulticastV4(m.group, m.interfaceAddress);
+      await membership.setTTL(m.ttl);
+      await membership.setLoopback(true);
+    } catch (e) {
+      throw new Error(
+        `multicast ${m.group}:${m.port} on interface ${m.interfaceAddress} failed: ${
+          (e as Error).message
+        } (is --unstable-net given, and is the interface address local?)`,
+      );
+    }
+    this.#track(this.#udpLoop(this.#udpIn, m.loss ?? 0));
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#tasks.add(p);
+    p.finally(() => this.#tasks.delete(p));
+  }
+
+  #armTimer(): void {
+    const every = Math.max(10, Math.floor(this.#o.idleTimeoutMs / 2));
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#closed) return;
+      this.#sweepIdle();
+      this.#armTimer();
+    }, every);
+  }
+
+  #sweepIdle(): void {
+    const cutoff = this.#clock.now() - this.#o.idleTimeoutMs;
+    for (const c of this.#out.values()) {
+      if (!c.running && c.queue.length === 0 && c.lastUsed < cutoff) {
+        this.#stats.idleClosed++;
+        this.#closeOut(c);
+      }
+    }
+    for (const c of this.#in) {
+      if (c.lastUsed < cutoff) {
+        this.#stats.idleClosed++;
+        this.#closeIn(c);
+      }
+    }
+  }
+
+  async #udpLoop(sock: Deno.DatagramConn, loss: number): Promise<void> {
+    // One reused buffer: receive() without one allocates 64 KiB per datagram.
+    const buf = new Uint8Array(65_536);
+    for (;;) {
+      let data: Uint8Array;
+      try {
+        const [view] = await sock.receive(buf);
+        data = view.slice();
+      } catch {
+        return; // closed
+      }
+      if (this.#closed) return;
+      if (loss > 0 && this.#random.next() < loss) {
+        this.#stats.multicastDrops++;
+        continue;
+      }
+      this.#stats.udp.framesIn++;
+      this.#stats.udp.bytesIn += data.length;
+      try {
+        this.#h.frame(data, "udp");
+      } catch (e) {
+        console.error("chatter: multicast handler failed:", e);
+      }
+    }
+  }
+
+  async #acceptLoop(): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      if (this.#closed) {
+        conn.close();
+        return;
+      }
+      if (this.#in.size >= this.#o.maxIncomingConnections) {
+        this.#stats.connectionsRefused++;
+        conn.close();
+        continue;
+      }
+      const c: InConn = { conn, lastUsed: this.#clock.now() };
+      this.#in.add(c);
+      this.#stats.incomingOpen = this.#in.size;
+      this.#track(this.#readLoop(c));
+    }
+  }
+
+  async #readLoop(c: InConn): Promise<void> {
+    const reader = new FrameReader({ limits: this.#o.limits ?? DEFAULT_LIMITS });
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        let n: number | null;
+        try {
+          n = await c.conn.read(buf);
+        } catch {
+          return;
+        }
+        if (n === null || this.#closed) return;
+        c.lastUsed = this.#clock.now();
+        this.#stats.tcp.bytesIn += n;
+        let frames: Uint8Array[];
+        try {
+          frames = reader.push(buf.subarray(0, n));
+        } catch (e) {
+          if (e instanceof DecodeError) {
+            this.#stats.streamErrors++;
+            this.#h.streamError(e);
+            return;
+          }
+          throw e;
+        }
+        for (const f of frames) {
+          this.#stats.tcp.framesIn++;
+          if (!this.#h.frame(f, "tcp")) return;
+        }
+      }
+    } finally {
+      this.#closeIn(c);
+    }
+  }
+
+  #closeIn(c: InConn): void {
+    if (!this.#in.delete(c)) return;
+    this.#stats.incomingOpen = this.#in.size;
+    try {
+      c.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  sendMulticast(frame: Uint8Array): boolean {
+    const m = this.#o.multicast;
+    if (!m || !this.#udpOut || this.#closed) return false;
+    // A bounded queue drained by one sender loop: one datagram op at a time keeps the order
+    // and the memory bounded; a full queue drops (counted). [R-NODE-QUEUE-001]
+    if (
+      frame.length > this.maxDatagramBytes || this.#udpQueue.length >= this.#o.maxInflightDatagrams
+    ) {
+      this.#stats.multicastDrops++;
+      return false;
+    }
+    this.#udpQueue.push(frame);
+    if (!this.#udpSending) {
+      this.#udpSending = true;
+      this.#track(this.#udpSendLoop(this.#udpOut, m));
+    }
+    return true;
+  }
+
+  async #udpSendLoop(sock: Deno.DatagramConn, m: MulticastOptions): Promise<void> {
+    const addr: Deno.NetAddr = { transport: "udp", hostname: m.group, port: m.port };
+    try {
+      while (this.#udpQueue.length > 0 && !this.#closed) {
+        // Take the queue as a batch (no O(n) shifts); at most twice the cap is held.
+        const batch = this.#udpQueue.splice(0);
+        for (const frame of batch) {
+          if (this.#closed) return;
+          try {
+            await sock.send(frame, addr);
+            this.#stats.udp.framesOut++;
+            this.#stats.udp.bytesOut += frame.length;
+          } catch {
+            this.#stats.multicastDrops++;
+          }
+        }
+      }
+    } finally {
+      this.#udpSending = false;
+    }
+  }
+
+  sendTcp(to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean {
+    if (this.#closed) return false;
+    const key = netIdKey(to);
+    let c = this.#out.get(key);
+    if (!c) {
+      c = {
+        key,
+        to,
+        queue: [],
+        queuedBytes: 0,
+        running: false,
+        closed: false,
+        lastUsed: 0,
+        deferred: false,
+      };
+      // At the cap, close an idle connection to make room; when all are busy, wait for one
+      // to go idle rather than cut a busy one off mid-send. [R-NODE-TRANSPORT-005]
+      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) c.deferred = true;
+      this.#out.set(key, c);
+    } else {
+      // Keep the map in least-recently-used order for eviction.
+      this.#out.delete(key);
+      this.#out.set(key, c);
+    }
+    if (
+      c.queue.length >= this.#o.maxQueueFrames ||
+      c.queuedBytes + frame.length > this.#o.maxQueueBytes
+    ) {
+      this.#stats.queueDrops++;
+      return false;
+    }
+    c.queue.push({ frame, onFail });
+    c.queuedBytes += frame.length;
+    if (!c.running && !c.deferred) {
+      c.running = true;
+      this.#track(this.#writeLoop(c));
+    }
+    return true;
+  }
+
+  #active(): number {
+    let n = 0;
+    for (const c of this.#out.values()) if (!c.deferred) n++;
+    return n;
+  }
+
+  #evictIdle(): boolean {
+    for (const c of this.#out.values()) {
+      if (!c.deferred && !c.running && c.queue.length === 0) {
+        this.#closeOut(c);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Start deferred connections while there is room under the cap. */
+  #startDeferred(): void {
+    if (this.#closed) return;
+    for (const c of this.#out.values()) {
+      if (!c.deferred) continue;
+      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) return;
+      c.deferred = false;
+      if (!c.running && c.queue.length > 0) {
+        c.running = true;
+        this.#track(this.#writeLoop(c));
+      }
+    }
+  }
+
+  #fail(items: Queued[], err: Error): void {
+    for (const q of items) {
+      this.#stats.sendFailures++;
+      if (q.onFail) {
+        try {
+          q.onFail(err);
+        } catch (e) {
+          console.error("chatter: send-failure handler failed:", e);
+        }
+      }
+    }
+  }
+
+  #closeOut(c: OutConn): void {
+    if (c.closed) return;
+    c.closed = true;
+    if (this.#out.get(c.key) === c) this.#out.delete(c.key);
+    this.#stats.outgoingOpen = [...this.#out.values()].filter((x) => x.conn).length;
+    c.connecting?.abort();
+    try {
+      c.conn?.close();
+    } catch { /* already closed */ }
+    const rest = c.queue.splice(0);
+    c.queuedBytes = 0;
+    if (rest.length > 0) {
+      this.#fail(rest, new Error(`connection to ${c.to.ip}:${c.to.port} closed`));
+    }
+    if (!c.deferred && !this.#closed) queueMicrotask(() => this.#startDeferred());
+  }
+
+  async #connect(c: OutConn): Promise<Deno.TcpConn> {
+    const ac = new AbortController();
+    c.connecting = ac;
+    const timer = this.#clock.setTimeout(() => ac.abort(), this.#o.connectTimeoutMs);
+    try {
+      const conn = await Deno.connect({ hostname: c.to.ip, port: c.to.port, signal: ac.signal });
+      try {
+        conn.setNoDelay(true);
+      } catch { /* not fatal */ }
+      return conn;
+    } finally {
+      c.connecting = undefined;
+      this.#clock.clearTimeout(timer);
+    }
+  }
+
+  async #writeLoop(c: OutConn): Promise<void> {
+    try {
+      if (!c.conn) {
+        try {
+          const conn = await this.#connect(c);
+          if (c.closed || this.#closed) {
+            conn.close();
+            return;
+          }
+          c.conn = conn;
+          this.#stats.outgoingOpen++;
+        } catch (e) {
+          this.#stats.connectFailures++;
+          c.closed = true;
+          if (this.#out.get(c.key) === c) this.#out.delete(c.key);
+          const rest = c.queue.splice(0);
+          c.queuedBytes = 0;
+          this.#fail(
+            rest,
+            new Error(`cannot connect to ${c.to.ip}:${c.to.port}: ${(e as Error).message}`),
+          );
+          return;
+        }
+      }
+      while (c.queue.length > 0 && !c.closed) {
+        let n = 0, bytes = 0;
+        while (n < c.queue.length && (n === 0 || bytes + c.queue[n].frame.length <= WRITE_CHUNK)) {
+          bytes += c.queue[n].frame.length;
+          n++;
+        }
+        const batch = c.queue.splice(0, n);
+        c.queuedBytes -= bytes;
+        let buf: Uint8Array;
+        if (n === 1) buf = batch[0].frame;
+        else {
+          buf = new Uint8Array(bytes);
+          let o = 0;
+          for (const q of batch) {
+            buf.set(q.frame, o);
+            o += q.frame.length;
+          }
+        }
+        try {
+          let off = 0;
+          while (off < buf.length) off += await c.conn!.write(buf.subarray(off));
+        } catch (e) {
+          this.#fail(
+            batch,
+            new Error(`write to ${c.to.ip}:${c.to.port} failed: ${(e as Error).message}`),
+          );
+          this.#closeOut(c);
+          return;
+        }
+        this.#stats.tcp.framesOut += n;
+        this.#stats.tcp.bytesOut += bytes;
+        c.lastUsed = this.#clock.now();
+      }
+    } finally {
+      c.running = false;
+      c.lastUsed = this.#clock.now();
+      this.#startDeferred();
+    }
+  }
+
+  stats(): TransportStats {
+    return structuredClone(this.#stats);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+    for (const c of [...this.#in]) this.#closeIn(c);
+    for (const c of [...this.#out.values()]) this.#closeOut(c);
+    try {
+      this.#udpIn?.close();
+    } catch { /* closed */ }
+    // Let in-flight datagram sends finish before closing their socket.
+    while (this.#tasks.size > 0) {
+      const pending = [...this.#tasks];
+      await Promise.allSettled(pending);
+    }
+    try {
+      this.#udpOut?.close();
+    } catch { /* closed */ }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The seam between the node and a wire profile. The node hands a codec one gossip header and
+ * the records to send; the codec returns the frames (a batching profile packs many records
+ * into one frame, the legacy profile writes one frame per record). Decoding returns the
+ * profile-neutral {@linkcode DecodedFrame}. A codec may keep state (replay windows).
+ *
+ * @module
+ */
+
+import type { Gossip } from "../wire/gossip.ts";
+import type { DecodedFrame, OutgoingRecord, Profile } from "../wire/message.ts";
+
+/** The transport a frame came in on or goes out by. */
+export type TransportKind = "tcp" | "udp";
+
+/** Options of one {@linkcode FrameCodec.encode} call. */
+export interface EncodeOptions {
+  /**
+   * Frames should not exceed this many bytes: a batching codec splits the records over
+   * several frames. A single record larger than this still gets a frame of its own; the
+   * caller checks the size (multicast drops it, TCP sends it).
+   */
+  maxFrameBytes: number;
+  /** Most records in one frame. */
+  maxRecords: number;
+}
+
+/** A wire profile as the node uses it. */
+export interface FrameCodec {
+  /** The profile. */
+  readonly profile: Profile;
+  /** True when the profile carries each record's origin identity through forwards. */
+  readonly carriesOrigin: boolean;
+  /**
+   * Encode `records` under `gossip`. Throws `TypeError`/`RangeError` for inputs the profile
+   * cannot carry (e.g. IPv6 in legacy).
+   */
+  encode(gossip: Gossip, records: readonly OutgoingRecord[], opts: EncodeOptions): Uint8Array[];
+  /** Decode one whole frame. Throws only `DecodeError`. */
+  decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
+}
+
+/**
+ * Split `records` into chunks and encode each with `encodeOne`, halving a chunk whose frame
+ * comes out larger than `maxFrameBytes` (down to single records). For batching codecs.
+ */
+export function encodeSplit(
+  records: readonly OutgoingRecord[],
+  opts: EncodeOptions,
+  encodeOne: (chunk: readonly OutgoingRecord[]) => Uint8Array,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const go = (chunk: readonly OutgoingRecord[]) => {
+    if (chunk.length > opts.maxRecords) {
+      for (let i = 0; i < chunk.length; i += opts.maxRecords) {
+        go(chunk.slice(i, i + opts.maxRecords));
+      }
+      return;
+    }
+    const frame = encodeOne(chunk);
+    if (frame.length <= opts.maxFrameBytes || chunk.length === 1) {
+      out.push(frame);
+      return;
+    }
+    const half = Math.ceil(chunk.length / 2);
+    go(chunk.slice(0, half));
+    go(chunk.slice(half));
+  };
+  if (records.length > 0) go(records);
+  return out;
+}

@@ -1,0 +1,234 @@
+/**
+ * An in-memory twin of the real transport (after memberlist's `MockNetwork`), for
+ * deterministic multi-node tests: frames are queued and delivered in order when the test calls
+ * {@linkcode MemoryNetwork.settle}; multicast reaches every endpoint of the sender's domain;
+ * loss is drawn from a seeded source; endpoints can be killed or paused (a slow peer).
+ *
+ * @module
+ */
+
+import { type NetId, netIdKey } from "../wire/netid.ts";
+import type { TransportKind } from "./frame_codec.ts";
+import { type RandomSource, seededRandom } from "./random.ts";
+import {
+  emptyTransportStats,
+  type SendFailure,
+  type Transport,
+  type TransportFactory,
+  type TransportHandlers,
+  type TransportStats,
+} from "./transport.ts";
+
+/** Options of a {@linkcode MemoryNetwork}. */
+export interface MemoryNetworkOptions {
+  /** Randomness for multicast loss. */
+  random?: RandomSource;
+  /** Fraction of multicast deliveries lost. */
+  multicastLoss?: number;
+  /** Most frames in flight to one endpoint over TCP; more are dropped and counted. */
+  maxQueueFrames?: number;
+  /** Largest multicast datagram. */
+  maxDatagramBytes?: number;
+}
+
+/** Where an in-memory endpoint sits. */
+export interface MemoryEndpointOptions {
+  /** Its NetID. */
+  id: NetId;
+  /** Its multicast domain: endpoints of one domain hear each other's multicast. */
+  domain: string;
+}
+
+interface Endpoint {
+  id: NetId;
+  domain: string;
+  handlers: TransportHandlers;
+  stats: TransportStats;
+  alive: boolean;
+  paused: boolean;
+  held: Delivery[];
+  inflight: number;
+}
+
+interface Delivery {
+  kind: TransportKind;
+  from: Endpoint;
+  to: Endpoint;
+  frame: Uint8Array;
+  onFail?: SendFailure;
+}
+
+type Event = { deliver: Delivery } | { fail: SendFailure; err: Error };
+
+/**
+ * A deterministic network of in-memory transports.
+ *
+ * @example
+ * ```ts
+ * import { MemoryNetwork } from "@chatter/chatter";
+ * const net = new MemoryNetwork();
+ * const got: Uint8Array[] = [];
+ * const a = await net.transport({ id: { ip: "10.0.0.1", port: 1 }, domain: "A" })({ frame: () => true, streamError: () => {} });
+ * await net.transport({ id: { ip: "10.0.0.2", port: 1 }, domain: "A" })({ frame: (f) => (got.push(f), true), streamError: () => {} });
+ * a.sendMulticast(new Uint8Array([1]));
+ * await net.settle();
+ * got.length; // 1
+ * ```
+ */
+export class MemoryNetwork {
+  readonly #opts: Required<Omit<MemoryNetworkOptions, "random">>;
+  readonly #random: RandomSource;
+  readonly #endpoints = new Map<string, Endpoint>();
+  #events: Event[] = [];
+
+  /** Create an empty network. */
+  constructor(opts: MemoryNetworkOptions = {}) {
+    this.#random = opts.random ?? seededRandom(1);
+    this.#opts = {
+      multicastLoss: opts.multicastLoss ?? 0,
+      maxQueueFrames: opts.maxQueueFrames ?? 1024,
+      maxDatagramBytes: opts.maxDatagramBytes ?? 1400,
+    };
+  }
+
+  /** A transport factory for an endpoint at `opts.id` in `opts.domain`. */
+  transport(opts: MemoryEndpointOptions): TransportFactory {
+    return (handlers) => Promise.resolve(this.#attach(opts, handlers));
+  }
+
+  /** Stop an endpoint: frames to it fail, it sends nothing. */
+  kill(id: NetId): void {
+    const e = this.#endpoints.get(netIdKey(id));
+    if (e) e.alive = false;
+  }
+
+  /** Hold (true) or release (false) every frame for an endpoint: a peer that stops reading. */
+  pause(id: NetId, paused: boolean): void {
+    const e = this.#endpoints.get(netIdKey(id));
+    if (!e) return;
+    e.paused = paused;
+    if (!paused) {
+      for (const d of e.held.splice(0)) this.#events.push({ deliver: d });
+    }
+  }
+
+  /** Frames queued or held, not yet delivered. */
+  get pending(): number {
+    let held = 0;
+    for (const e of this.#endpoints.values()) held += e.held.length;
+    return this.#events.length + held;
+  }
+
+  /**
+   * Deliver queued frames (and the frames they cause) in order until nothing moves, letting
+   * the nodes' microtasks run between steps. Returns the number of events processed.
+   */
+  async settle(maxEvents = 1_000_000): Promise<number> {
+    let n = 0;
+    for (;;) {
+      await new Promise<void>((r) => setTimeout(r, 0));
+      if (this.#events.length === 0) return n;
+      const batch = this.#events;
+      this.#events = [];
+      for (const ev of batch) {
+        if (++n > maxEvents) throw new Error(`network did not settle within ${maxEvents} events`);
+        if ("fail" in ev) {
+          ev.fail(ev.err);
+          continue;
+        }
+        this.#deliver(ev.deliver);
+      }
+    }
+  }
+
+  #deliver(d: Delivery): void {
+    const to = d.to;
+    if (d.kind === "tcp") to.inflight--;
+    if (!to.alive) {
+      if (d.kind === "tcp") {
+        d.from.stats.sendFailures++;
+        if (d.onFail) d.onFail(new Error(`${to.id.ip}:${to.id.port} is down`));
+      }
+      return;
+    }
+    if (to.paused && d.kind === "tcp") {
+      to.inflight++;
+      to.held.push(d);
+      return;
+    }
+    const t = d.kind === "tcp" ? to.stats.tcp : to.stats.udp;
+    t.framesIn++;
+    t.bytesIn += d.frame.length;
+    to.handlers.frame(d.frame, d.kind);
+  }
+
+  #attach(opts: MemoryEndpointOptions, handlers: TransportHandlers): Transport {
+    const key = netIdKey(opts.id);
+    if (this.#endpoints.get(key)?.alive) {
+      throw new Error(`option port: ${opts.id.ip}:${opts.id.port} is already in use`);
+    }
+    const ep: Endpoint = {
+      id: opts.id,
+      domain: opts.domain,
+      handlers,
+      stats: emptyTransportStats(),
+      alive: true,
+      paused: false,
+      held: [],
+      inflight: 0,
+    };
+    this.#endpoints.set(key, ep);
+    return {
+      local: opts.id,
+      maxDatagramBytes: this.#opts.maxDatagramBytes,
+      sendMulticast: (frame: Uint8Array): boolean => {
+        if (!ep.alive) return false;
+        if (frame.length > this.#opts.maxDatagramBytes) {
+          ep.stats.multicastDrops++;
+          return false;
+        }
+        ep.stats.udp.framesOut++;
+        ep.stats.udp.bytesOut += frame.length;
+        for (const other of this.#endpoints.values()) {
+          if (other === ep || other.domain !== ep.domain) continue;
+          if (this.#opts.multicastLoss > 0 && this.#random.next() < this.#opts.multicastLoss) {
+            other.stats.multicastDrops++;
+            continue;
+          }
+          this.#events.push({ deliver: { kind: "udp", from: ep, to: other, frame } });
+        }
+        return true;
+      },
+      sendTcp: (to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean => {
+        if (!ep.alive) return false;
+        const dest = this.#endpoints.get(netIdKey(to));
+        if (!dest) {
+          ep.stats.connectFailures++;
+          ep.stats.sendFailures++;
+          if (onFail) {
+            this.#events.push({
+              fail: onFail,
+              err: new Error(`cannot connect to ${to.ip}:${to.port}`),
+            });
+          }
+          return true;
+        }
+        if (dest.inflight >= this.#opts.maxQueueFrames) {
+          ep.stats.queueDrops++;
+          return false;
+        }
+        dest.inflight++;
+        ep.stats.tcp.framesOut++;
+        ep.stats.tcp.bytesOut += frame.length;
+        this.#events.push({ deliver: { kind: "tcp", from: ep, to: dest, frame, onFail } });
+        return true;
+      },
+      stats: () => structuredClone(ep.stats),
+      close: (): Promise<void> => {
+        ep.alive = false;
+        if (this.#endpoints.get(key) === ep) this.#endpoints.delete(key);
+        return Promise.resolve();
+      },
+    };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Message types: how a payload is encoded, decoded and handled (the seed's
+ * `extract_netids`, `encode_with`, `decode_with` and `dispatch` callbacks). The type name's
+ * xxhash32 is the tag frames carry.
+ *
+ * @module
+ */
+
+import type { BroadcastId, NetId } from "../wire/netid.ts";
+import type { NetIdTable } from "../wire/netid_table.ts";
+import type { TransportKind } from "./frame_codec.ts";
+
+/** How a message reached this node: by TCP, by multicast, or handed to `broadcast` here. */
+export type Arrival = TransportKind | "local";
+
+/** Metadata given to handlers with each message. */
+export interface MessageMeta {
+  /** The message's type name. */
+  typeName: string;
+  /** The message's identity: its origin node and origin sequence number. */
+  origin: BroadcastId;
+  /** The node whose frame delivered it (the origin or a relay). */
+  sender: NetId;
+  /** How it arrived. */
+  transport: Arrival;
+}
+
+/**
+ * A registered message type.
+ *
+ * @typeParam T the decoded value.
+ */
+export interface MessageType<T> {
+  /** The type name; its xxhash32 is the wire tag. */
+  typeName: string;
+  /**
+   * Encode a value. `table` holds every NetID of the frame, including those
+   * {@linkcode MessageType.extractNetIds} returned, so NetIDs can be written as positions.
+   */
+  encode(value: T, table: NetIdTable): Uint8Array;
+  /** Decode payload bytes; `table` is the frame's NetID table. Throw on bad bytes. */
+  decode(bytes: Uint8Array, table: readonly NetId[]): T;
+  /** NetIDs the value refers to; they join the frame's NetID table. */
+  extractNetIds?(value: T): NetId[];
+  /**
+   * Handle a delivered message. Return a replacement value to forward instead (the seed's
+   * `dispatch` contract), or nothing to forward the value as received.
+   */
+  handler?(value: T, meta: MessageMeta): T | undefined | void;
+}
+
+/** A delivered message, as {@linkcode ChatterNode.messages} yields it. */
+export interface ReceivedMessage<T = unknown> {
+  /** The decoded value (after the handler, the value forwarded). */
+  value: T;
+  /** Its metadata. */
+  meta: MessageMeta;
+}
+
+/**
+ * A message type whose payload is raw bytes.
+ *
+ * @example
+ * ```ts
+ * import { bytesType } from "@chatter/chatter";
+ * const t = bytesType("blob");
+ * t.typeName; // "blob"
+ * ```
+ */
+export function bytesType(
+  typeName: string,
+  handler?: (value: Uint8Array, meta: MessageMeta) => Uint8Array | undefined | void,
+): MessageType<Uint8Array> {
+  return { typeName, encode: (v) => v, decode: (b) => b.slice(), handler };
+}
+
+/**
+ * A message type whose payload is UTF-8 text.
+ *
+ * @example
+ * ```ts
+ * import { textType } from "@chatter/chatter";
+ * const t = textType("chat", (text, meta) => console.log(meta.origin, text));
+ * ```
+ */
+export function textType(
+  typeName: string,
+  handler?: (value: string, meta: MessageMeta) => string | undefined | void,
+): MessageType<string> {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  return { typeName, encode: (v) => enc.encode(v), decode: (b) => dec.decode(b), handler };
+}
+
+/**
+ * A message type whose payload is JSON text.
+ *
+ * @example
+ * ```ts
+ * import { jsonType } from "@chatter/chatter";
+ * const t = jsonType<{ n: number }>("event");
+ * ```
+ */
+export function jsonType<T = unknown>(
+  typeName: string,
+  handler?: (value: T, meta: MessageMeta) => T | undefined | void,
+): MessageType<T> {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  return {
+    typeName,
+    encode: (v) => enc.encode(JSON.stringify(v)),
+    decode: (b) => JSON.parse(dec.decode(b)) as T,
+    handler,
+  };
+}

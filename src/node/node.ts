@@ -1,0 +1,526 @@
+/**
+ * A running Chatter node: sends each broadcast by multicast first and over a logarithmic TCP
+ * tree across multicast domains, learns who hears whom from the frames it receives, delivers
+ * each message once to its registered handler, and forwards what relays must forward.
+ * The rules are stated, with tags, in `spec/node.md`.
+ *
+ * @module
+ */
+
+import { DecodeError } from "../wire/decode_error.ts";
+import type { Gossip } from "../wire/gossip.ts";
+import type { OutgoingRecord, Profile } from "../wire/message.ts";
+import { type BroadcastId, type NetId, netIdKey, parseNetId } from "../wire/netid.ts";
+import { MAX_SEQNO } from "../wire/constants.ts";
+import { typeTag } from "../wire/xxhash32.ts";
+import type { TimerHandle } from "./clock.ts";
+import { createCodec } from "./codecs.ts";
+import { DedupWindow } from "./dedup.ts";
+import { denoTransport } from "./deno_transport.ts";
+import type { FrameCodec, TransportKind } from "./frame_codec.ts";
+import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
+import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
+import { PeerDb } from "./peer_db.ts";
+import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
+import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
+
+/** Counters of a node. */
+export interface NodeStats {
+  /** TCP frames and bytes in and out. */
+  tcp: TrafficCounters;
+  /** Multicast frames and bytes in and out. */
+  udp: TrafficCounters;
+  /** Messages this node broadcast. */
+  broadcasts: number;
+  /** Messages delivered to handlers (each identity once). */
+  delivered: number;
+  /** Messages received again and not delivered. */
+  duplicates: number;
+  /** Messages too far behind their origin's newest to tell; not delivered. */
+  tooOld: number;
+  /** Frames rejected by the decoder, by error code. */
+  decodeErrors: Record<string, number>;
+  /** TCP frames dropped because a peer's queue was full. */
+  queueDrops: number;
+  /** Multicast datagrams dropped (loss knob, too many in flight). */
+  multicastDrops: number;
+  /** Frames not sent by multicast because they exceed the datagram limit. */
+  multicastTooLarge: number;
+  /** Failed TCP sends whose share the next node took over. */
+  relayTakeovers: number;
+  /** Outgoing connections that could not be opened. */
+  connectFailures: number;
+  /** TCP streams closed because their framing broke. */
+  streamErrors: number;
+  /** Records of types not registered here (forwarded as they are, not delivered). */
+  unknownTypes: number;
+  /** Records whose payload the type's decoder rejected. */
+  payloadErrors: number;
+  /** Handler calls that threw. */
+  handlerErrors: number;
+  /** Messages dropped from a full `messages()` buffer. */
+  messageBufferDrops: number;
+  /** Peers known now. */
+  peers: number;
+  /** The transport's own counters. */
+  transport: TransportStats;
+}
+
+interface Registered {
+  type: MessageType<unknown>;
+  tag: number;
+}
+
+/** A record on its way out: a typed value, or raw bytes of a type not registered here. */
+interface OutRec {
+  tag: number;
+  origin: BroadcastId;
+  reg?: Registered;
+  value?: unknown;
+  raw?: Uint8Array;
+}
+
+interface Subscriber {
+  buf: ReceivedMessage[];
+  wake?: () => void;
+}
+
+/** Error thrown by {@linkcode ChatterNode.broadcast} for a type that was never registered. */
+export class UnknownTypeError extends Error {
+  /** Create the error for `typeName`. */
+  constructor(typeName: string) {
+    super(`message type ${JSON.stringify(typeName)} is not registered (call register first)`);
+    this.name = "UnknownTypeError";
+  }
+}
+
+/**
+ * A Chatter node. Start one with {@linkcode startNode}.
+ *
+ * @example
+ * ```ts ignore
+ * import { startNode, textType } from "@chatter/chatter";
+ * const node = await startNode({ address: "127.0.0.1", port: 0, key: "my secret key" });
+ * node.register(textType("chat", (text, meta) => console.log(meta.origin, text)));
+ * node.broadcast(["127.0.0.1:29999"], "chat", "hello");
+ * await node.close();
+ * ```
+ */
+export class ChatterNode {
+  /** This node's NetID (address and actual TCP port). */
+  readonly id: NetId;
+  /** The wire profile it speaks. */
+  readonly profile: Profile;
+  readonly #o: ResolvedNodeOptions;
+  readonly #codec: FrameCodec;
+  readonly #transport: Transport;
+  readonly #db: PeerDb;
+  readonly #dedup: DedupWindow;
+  readonly #byTag = new Map<number, Registered>();
+  readonly #byName = new Map<string, Registered>();
+  readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
+  readonly #subs = new Set<Subscriber>();
+  #flushScheduled = false;
+  readonly #nextSeq: () => number;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+  readonly #s = {
+    broadcasts: 0,
+    delivered: 0,
+    duplicates: 0,
+    tooOld: 0,
+    decodeErrors: {} as Record<string, number>,
+    multicastTooLarge: 0,
+    relayTakeovers: 0,
+    unknownTypes: 0,
+    payloadErrors: 0,
+    handlerErrors: 0,
+    messageBufferDrops: 0,
+  };
+
+  private constructor(
+    o: ResolvedNodeOptions,
+    transport: Transport,
+    codec: FrameCodec,
+    seq: () => number,
+  ) {
+    this.#o = o;
+    this.#transport = transport;
+    this.id = transport.local;
+    this.#codec = codec;
+    this.profile = codec.profile;
+    this.#nextSeq = seq;
+    this.#db = new PeerDb(
+      this.id,
+      {
+        maxPeers: o.maxPeers,
+        peerTtlMs: o.peerTtlMs,
+        maxSeenIds: o.maxSeenIds,
+        maxOtherIds: o.maxOtherIds,
+      },
+      o.clock,
+      o.random,
+    );
+    this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
+  }
+
+  /**
+   * Start a node. Throws {@linkcode NodeOptionError} for a bad option and an error naming the
+   * address when the port is in use.
+   */
+  static async start(options: NodeOptions = {}): Promise<ChatterNode> {
+    const o = resolveNodeOptions(options);
+    // Sequence numbers start from the clock so a restarted node's new messages are not taken
+    // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
+    let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);
+    const next = () => ++seq;
+    const codec = createCodec(o, next);
+    const ref: { node?: ChatterNode } = {};
+    const handlers = {
+      frame: (f: Uint8Array, t: TransportKind) => ref.node ? ref.node.#onFrame(f, t) : true,
+      streamError: (e: DecodeError) => {
+        if (ref.node) ref.node.#countDecodeError(e);
+      },
+    };
+    const factory = o.transport ?? denoTransport({
+      address: o.address,
+      port: o.port,
+      multicast: o.multicast
+        ? {
+          group: o.multicastGroup,
+          port: o.multicastPort,
+          ttl: o.multicastTtl,
+          interfaceAddress: o.multicastInterface,
+          loss: o.multicastLoss,
+        }
+        : false,
+      maxConnections: o.maxConnections,
+      maxIncomingConnections: o.maxIncomingConnections,
+      idleTimeoutMs: o.idleTimeoutMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      maxQueueFrames: o.maxQueueFrames,
+      maxQueueBytes: o.maxQueueBytes,
+      maxDatagramBytes: o.maxDatagramBytes,
+      maxInflightDatagrams: 8192,
+      limits: o.limits,
+      clock: o.clock,
+      random: o.random,
+    });
+    const transport = await factory(handlers);
+    const node = new ChatterNode(o, transport, codec, next);
+    ref.node = node;
+    node.#armTimer();
+    return node;
+  }
+
+  #armTimer(): void {
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#closed) return;
+      this.#db.sweep();
+      this.#armTimer();
+    }, this.#o.maintenanceMs);
+  }
+
+  /**
+   * Register a message type. Its name's xxhash32 must not collide with another registered
+   * name.
+   */
+  register<T>(type: MessageType<T>): void {
+    if (!type || typeof type.typeName !== "string" || type.typeName === "") {
+      throw new TypeError(
+        `a message type needs a non-empty typeName, got ${JSON.stringify(type?.typeName)}`,
+      );
+    }
+    if (typeof type.encode !== "function" || typeof type.decode !== "function") {
+      throw new TypeError(
+        `message type ${JSON.stringify(type.typeName)} needs encode and decode functions`,
+      );
+    }
+    const tag = typeTag(type.typeName);
+    const prev = this.#byTag.get(tag);
+    if (prev && prev.type.typeName !== type.typeName) {
+      throw new Error(
+        `message type ${JSON.stringify(type.typeName)} has the same tag 0x${tag.toString(16)} as ${
+          JSON.stringify(prev.type.typeName)
+        }`,
+      );
+    }
+    const reg = { type: type as MessageType<unknown>, tag };
+    this.#byTag.set(tag, reg);
+    this.#byName.set(type.typeName, reg);
+  }
+
+  /**
+   * Broadcast `value` of a registered type to `destinations` (NetIDs or `"host:port"` text).
+   * Returns the message's identity. Sending happens right after the current task, so
+   * broadcasts made together are batched into shared frames. If this node is among the
+   * destinations it is delivered here too.
+   */
+  broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
+    if (this.#closed) throw new Error("the node is closed");
+    const reg = this.#byName.get(typeName);
+    if (!reg) throw new UnknownTypeError(typeName);
+    const dests: NetId[] = [];
+    const keys: string[] = [];
+    const selfKey = netIdKey(this.id);
+    let toSelf = false;
+    for (const d of destinations) {
+      const id = typeof d === "string" ? parseNetId(d) : d;
+      const k = netIdKey(id);
+      if (k === selfKey) {
+        toSelf = true;
+        continue;
+      }
+      dests.push(id);
+      keys.push(k);
+    }
+    const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    this.#s.broadcasts++;
+    if (toSelf) {
+      if (this.#o.dedup) this.#dedup.check(origin);
+      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+    }
+    if (dests.length === 0) return origin;
+    const key = keys.sort().join(",");
+    let p = this.#pending.get(key);
+    if (!p) this.#pending.set(key, p = { dests, recs: [] });
+    p.recs.push({ tag: reg.tag, origin, reg, value });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return origin;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    for (const [k, p] of this.#pending) {
+      this.#pending.delete(k);
+      this.#send(p.dests, p.recs);
+    }
+  }
+
+  #outgoing(recs: OutRec[]): OutgoingRecord[] {
+    return recs.map((r) => {
+      if (r.raw || !r.reg) return { typeTag: r.tag, origin: r.origin, payload: r.raw! };
+      const t = r.reg.type;
+      const v = r.value;
+      return {
+        typeTag: r.tag,
+        origin: r.origin,
+        payload: (table) => t.encode(v, table),
+        extraNetIds: t.extractNetIds?.(v),
+      };
+    });
+  }
+
+  /** Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*] */
+  #send(dests: readonly NetId[], recs: OutRec[]): void {
+    const plan = planBroadcast(this.id, dests, this.#db, this.#o.random);
+    if (!plan.multicast && plan.tcp.length === 0) return;
+    const out = this.#outgoing(recs);
+    const base: Gossip = {
+      current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      distribution: [],
+    };
+    if (plan.multicast && this.#o.multicast) {
+      const frames = this.#encode(base, out, this.#transport.maxDatagramBytes);
+      for (const f of frames) {
+        if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
+        else this.#transport.sendMulticast(f);
+      }
+    }
+    for (const s of plan.tcp) this.#sendTcp(s, base, out);
+  }
+
+  #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number): Uint8Array[] {
+    try {
+      return this.#codec.encode(g, out, { maxFrameBytes, maxRecords: this.#o.maxBatchRecords });
+    } catch (e) {
+      // An encoder callback or the profile rejected a value: count it, never crash the node.
+      this.#s.handlerErrors++;
+      console.error("chatter: encoding failed:", (e as Error).message);
+      return [];
+    }
+  }
+
+  #sendTcp(send: TcpSend, base: Gossip, out: OutgoingRecord[]): void {
+    const frames = this.#encode(
+      { ...base, distribution: send.distribution },
+      out,
+      this.#o.maxTcpFrameBytes,
+    );
+    let failed = false;
+    const onFail = () => {
+      if (failed || this.#closed) return;
+      failed = true;
+      // The next node of the share becomes its relay. [R-NODE-RELAY-001]
+      const next = takeOver(send);
+      if (next) {
+        this.#s.relayTakeovers++;
+        this.#sendTcp(next, base, out);
+      }
+    };
+    for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
+  }
+
+  #countDecodeError(e: DecodeError): void {
+    this.#s.decodeErrors[e.code] = (this.#s.decodeErrors[e.code] ?? 0) + 1;
+  }
+
+  #onFrame(bytes: Uint8Array, kind: TransportKind): boolean {
+    if (this.#closed) return false;
+    let f;
+    try {
+      f = this.#codec.decode(bytes, kind);
+    } catch (e) {
+      if (e instanceof DecodeError) {
+        this.#countDecodeError(e);
+        // A replayed or late frame authenticated and its stream framing is intact: drop the
+        // frame, keep the connection. Anything else closes it. [R-NODE-ERR-001]
+        return e.code === "REPLAY" || e.code === "BEHIND_WINDOW";
+      }
+      throw e;
+    }
+    const g = f.gossip;
+    // Our own multicast, looped back.
+    if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
+    this.#db.learn(g, kind);
+    const forward = kind === "tcp" && g.distribution.length > 0;
+    const out: OutRec[] = [];
+    for (const r of f.records) {
+      const reg = this.#byTag.get(r.typeTag);
+      const verdict = this.#o.dedup ? this.#dedup.check(r.origin) : "new";
+      if (!reg) {
+        this.#s.unknownTypes++;
+        if (forward) out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = reg.type.decode(r.payload, f.table);
+      } catch {
+        this.#s.payloadErrors++;
+        continue;
+      }
+      if (verdict === "new") {
+        value = this.#deliver(reg, value, {
+          typeName: reg.type.typeName,
+          origin: r.origin,
+          sender: { ip: g.current.ip, port: g.current.port },
+          transport: kind,
+        });
+      } else if (verdict === "duplicate") this.#s.duplicates++;
+      else this.#s.tooOld++;
+      if (forward) out.push({ tag: r.typeTag, origin: r.origin, reg, value });
+    }
+    if (out.length > 0) this.#send(g.distribution, out);
+    return true;
+  }
+
+  /** Call the handler and the subscribers; returns the value to forward. */
+  #deliver(reg: Registered, value: unknown, meta: MessageMeta): unknown {
+    this.#s.delivered++;
+    if (reg.type.handler) {
+      try {
+        const r = reg.type.handler(value, meta);
+        if (r !== undefined) value = r;
+      } catch (e) {
+        this.#s.handlerErrors++;
+        console.error(`chatter: handler for ${meta.typeName} failed:`, e);
+      }
+    }
+    for (const s of this.#subs) {
+      if (s.buf.length >= this.#o.messageBuffer) {
+        s.buf.shift();
+        this.#s.messageBufferDrops++;
+      }
+      s.buf.push({ value, meta });
+      s.wake?.();
+    }
+    return value;
+  }
+
+  /**
+   * Delivered messages, from now on, as an async iterator; it ends when the node closes.
+   * Each iterator buffers up to `messageBuffer` messages, dropping the oldest (counted).
+   */
+  messages(): AsyncIterableIterator<ReceivedMessage> {
+    const sub: Subscriber = { buf: [] };
+    this.#subs.add(sub);
+    const ended = () => this.#closed || !this.#subs.has(sub);
+    const it: AsyncIterableIterator<ReceivedMessage> = {
+      async next(): Promise<IteratorResult<ReceivedMessage>> {
+        for (;;) {
+          if (sub.buf.length > 0) return { value: sub.buf.shift()!, done: false };
+          if (ended()) return { value: undefined, done: true };
+          await new Promise<void>((r) => sub.wake = r);
+          sub.wake = undefined;
+        }
+      },
+      return: (): Promise<IteratorResult<ReceivedMessage>> => {
+        this.#subs.delete(sub);
+        sub.wake?.();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  /** Peers known now (heard from, or named in frames, within the time-to-live). */
+  peers(): NetId[] {
+    return this.#db.peers();
+  }
+
+  /** True when `peer`'s frames say it hears this node's multicast. */
+  hearsUs(peer: NetId | string): boolean {
+    return this.#db.hearsUs(typeof peer === "string" ? parseNetId(peer) : peer);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): NodeStats {
+    const t = this.#transport.stats();
+    return {
+      tcp: t.tcp,
+      udp: t.udp,
+      ...structuredClone(this.#s),
+      queueDrops: t.queueDrops,
+      multicastDrops: t.multicastDrops,
+      connectFailures: t.connectFailures,
+      streamErrors: t.streamErrors,
+      peers: this.#db.size,
+      transport: t,
+    };
+  }
+
+  /** Stop: close every socket and timer, end the message iterators. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    for (const s of this.#subs) s.wake?.();
+    await this.#transport.close();
+  }
+}
+
+/**
+ * Start a Chatter node.
+ *
+ * @example
+ * ```ts ignore
+ * import { startNode, textType } from "@chatter/chatter";
+ * const node = await startNode({ address: "127.0.0.1", port: 0 });
+ * node.register(textType("chat"));
+ * for await (const m of node.messages()) console.log(m.meta.origin, m.value);
+ * ```
+ */
+export function startNode(options: NodeOptions = {}): Promise<ChatterNode> {
+  return ChatterNode.start(options);
+}

@@ -1,0 +1,342 @@
+/**
+ * Node options, their defaults, and their checks: a bad option fails at start with an error
+ * that names the option and the value.
+ *
+ * @module
+ */
+
+import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import type { Profile } from "../wire/message.ts";
+import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { cryptoRandom, type RandomSource } from "./random.ts";
+import type { TransportFactory } from "./transport.ts";
+
+/** The profile a node speaks when none is given. */
+export const DEFAULT_PROFILE: Profile = "v2";
+
+/** The default TCP port. */
+export const DEFAULT_PORT = 29999;
+/** The default multicast group. */
+export const DEFAULT_MULTICAST_GROUP = "224.1.1.1";
+/** The default multicast port. */
+export const DEFAULT_MULTICAST_PORT = 29999;
+/** The default multicast TTL. */
+export const DEFAULT_MULTICAST_TTL = 4;
+/** The key 0.0.15 uses when none is configured. Set your own. */
+export const DEFAULT_KEY = "01234567890123456789012345678912";
+
+/** One key of a keyring. */
+export interface KeyringEntry {
+  /** Key id, 0 to 255. */
+  id: number;
+  /** The 32-byte key (text is UTF-8 encoded). */
+  key: string | Uint8Array;
+}
+
+/** Options of {@linkcode startNode}. Everything has a default. */
+export interface NodeOptions {
+  /** Address to listen on and to be known by (default: first non-loopback IPv4, else 127.0.0.1). */
+  address?: string;
+  /** TCP port (default 29999; 0 picks a free port). */
+  port?: number;
+  /** Use UDP multicast (default true). */
+  multicast?: boolean;
+  /** Multicast group (default 224.1.1.1). */
+  multicastGroup?: string;
+  /** Multicast port (default 29999). */
+  multicastPort?: number;
+  /** Multicast TTL (default 4). */
+  multicastTtl?: number;
+  /** Address of the interface multicast uses (default: `address`). */
+  multicastInterface?: string;
+  /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob (default 0). */
+  multicastLoss?: number;
+  /** The shared key (legacy: any length, normalised; v2: the primary key). */
+  key?: string | Uint8Array;
+  /** v2 keyring: the first entry is the primary (sending) key; all are accepted. */
+  keyring?: KeyringEntry[];
+  /** v2 cluster label, bound into authentication. */
+  label?: string;
+  /** Wire profile (default {@linkcode DEFAULT_PROFILE}). */
+  profile?: Profile;
+  /** Receiver limits. */
+  limits?: Partial<DecodeLimits>;
+  /** Most frames queued for one peer (default 4096). */
+  maxQueueFrames?: number;
+  /** Most bytes queued for one peer (default 8 MiB). */
+  maxQueueBytes?: number;
+  /** Most open outgoing connections (default 64). */
+  maxConnections?: number;
+  /** Most open incoming connections (default 256). */
+  maxIncomingConnections?: number;
+  /** Close connections idle this long (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Give up connecting after this long (default 2 s). */
+  connectTimeoutMs?: number;
+  /** Largest multicast datagram (default 1400). */
+  maxDatagramBytes?: number;
+  /** Target size of one TCP frame when batching (default 64 KiB). */
+  maxTcpFrameBytes?: number;
+  /** Most records in one frame (default 256). */
+  maxBatchRecords?: number;
+  /** Forget peers not heard from for this long (default 60 s). */
+  peerTtlMs?: number;
+  /** Most peers remembered (default 1024). */
+  maxPeers?: number;
+  /** Most seen IDs per frame (default 32). */
+  maxSeenIds?: number;
+  /** Most other IDs per frame (default 4). */
+  maxOtherIds?: number;
+  /** De-duplicate deliveries by message identity (default true). */
+  dedup?: boolean;
+  /** Sequence numbers remembered per origin for de-duplication (default 4096). */
+  dedupWindow?: number;
+  /** v2 replay window per sender session, in frames (power of two, default 4096). */
+  replayWindow?: number;
+  /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
+  messageBuffer?: number;
+  /** Peer database maintenance period (default 1 s). */
+  maintenanceMs?: number;
+  /** Random source (default: crypto). */
+  random?: RandomSource;
+  /** Clock (default: the system clock). */
+  clock?: Clock;
+  /** Transport (default: the real Deno transport from the address options). */
+  transport?: TransportFactory;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedNodeOptions {
+  /** See {@linkcode NodeOptions}. */
+  address: string;
+  /** See {@linkcode NodeOptions}. */
+  port: number;
+  /** See {@linkcode NodeOptions}. */
+  multicast: boolean;
+  /** See {@linkcode NodeOptions}. */
+  multicastGroup: string;
+  /** See {@linkcode NodeOptions}. */
+  multicastPort: number;
+  /** See {@linkcode NodeOptions}. */
+  multicastTtl: number;
+  /** See {@linkcode NodeOptions}. */
+  multicastInterface: string;
+  /** See {@linkcode NodeOptions}. */
+  multicastLoss: number;
+  /** See {@linkcode NodeOptions}. */
+  key: Uint8Array;
+  /** See {@linkcode NodeOptions}. */
+  keyring: { id: number; key: Uint8Array }[];
+  /** See {@linkcode NodeOptions}. */
+  label: string;
+  /** See {@linkcode NodeOptions}. */
+  profile: Profile;
+  /** See {@linkcode NodeOptions}. */
+  limits: DecodeLimits;
+  /** See {@linkcode NodeOptions}. */
+  maxQueueFrames: number;
+  /** See {@linkcode NodeOptions}. */
+  maxQueueBytes: number;
+  /** See {@linkcode NodeOptions}. */
+  maxConnections: number;
+  /** See {@linkcode NodeOptions}. */
+  maxIncomingConnections: number;
+  /** See {@linkcode NodeOptions}. */
+  idleTimeoutMs: number;
+  /** See {@linkcode NodeOptions}. */
+  connectTimeoutMs: number;
+  /** See {@linkcode NodeOptions}. */
+  maxDatagramBytes: number;
+  /** See {@linkcode NodeOptions}. */
+  maxTcpFrameBytes: number;
+  /** See {@linkcode NodeOptions}. */
+  maxBatchRecords: number;
+  /** See {@linkcode NodeOptions}. */
+  peerTtlMs: number;
+  /** See {@linkcode NodeOptions}. */
+  maxPeers: number;
+  /** See {@linkcode NodeOptions}. */
+  maxSeenIds: number;
+  /** See {@linkcode NodeOptions}. */
+  maxOtherIds: number;
+  /** See {@linkcode NodeOptions}. */
+  dedup: boolean;
+  /** See {@linkcode NodeOptions}. */
+  dedupWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  replayWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  messageBuffer: number;
+  /** See {@linkcode NodeOptions}. */
+  maintenanceMs: number;
+  /** See {@linkcode NodeOptions}. */
+  random: RandomSource;
+  /** See {@linkcode NodeOptions}. */
+  clock: Clock;
+  /** See {@linkcode NodeOptions}. */
+  transport?: TransportFactory;
+}
+
+/** A bad option: names the option and the value. */
+export class NodeOptionError extends TypeError {
+  /** The option's name. */
+  readonly option: string;
+  /** The rejected value. */
+  readonly value: unknown;
+
+  /** Create the error. */
+  constructor(option: string, value: unknown, expected: string) {
+    let shown: string;
+    try {
+      shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+    } catch {
+      shown = "(unprintable)";
+    }
+    super(`option ${option}: expected ${expected}, got ${shown}`);
+    this.name = "NodeOptionError";
+    this.option = option;
+    this.value = value;
+  }
+}
+
+function int(name: string, v: unknown, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new NodeOptionError(name, v, `an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function pow2(name: string, v: unknown, def: number): number {
+  const x = int(name, v, def, 32, 1 << 20);
+  if ((x & (x - 1)) !== 0) throw new NodeOptionError(name, v, "a power of two in [32, 2^20]");
+  return x;
+}
+
+function ipv4(name: string, v: unknown, def: string): string {
+  if (v === undefined) return def;
+  if (typeof v !== "string") throw new NodeOptionError(name, v, "an IPv4 address");
+  try {
+    const bytes = parseIp(v);
+    if (bytes.length !== 4) throw new Error();
+    return formatIp(bytes);
+  } catch {
+    throw new NodeOptionError(name, v, "an IPv4 address");
+  }
+}
+
+function keyBytes(name: string, v: unknown): Uint8Array {
+  if (typeof v === "string" && v.length > 0) return new TextEncoder().encode(v);
+  if (v instanceof Uint8Array && v.length > 0) return v;
+  throw new NodeOptionError(name, v, "a non-empty string or Uint8Array");
+}
+
+/** The first non-loopback IPv4 address of this machine, else 127.0.0.1. */
+export function defaultAddress(): string {
+  try {
+    for (const i of Deno.networkInterfaces()) {
+      if (i.family === "IPv4" && !i.address.startsWith("127.")) return i.address;
+    }
+  } catch { /* no --allow-sys: fall back */ }
+  return "127.0.0.1";
+}
+
+/**
+ * Check `o` and fill in defaults. Throws {@linkcode NodeOptionError}.
+ *
+ * @example
+ * ```ts
+ * import { resolveNodeOptions } from "@chatter/chatter";
+ * resolveNodeOptions({ address: "127.0.0.1" }).port; // 29999
+ * ```
+ */
+export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
+  if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
+  const address = o.address === undefined ? defaultAddress() : ipv4("address", o.address, "");
+  const group = ipv4("multicastGroup", o.multicastGroup, DEFAULT_MULTICAST_GROUP);
+  const first = Number(group.split(".")[0]);
+  if (first < 224 || first > 239) {
+    throw new NodeOptionError(
+      "multicastGroup",
+      o.multicastGroup,
+      "an IPv4 multicast address (224.0.0.0 to 239.255.255.255)",
+    );
+  }
+  if (o.profile !== undefined && o.profile !== "legacy" && o.profile !== "v2") {
+    throw new NodeOptionError("profile", o.profile, `"v2" or "legacy"`);
+  }
+  const loss = o.multicastLoss ?? 0;
+  if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
+    throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
+  }
+  const key = keyBytes("key", o.key ?? DEFAULT_KEY);
+  const keyring: { id: number; key: Uint8Array }[] = [];
+  if (o.keyring !== undefined) {
+    if (!Array.isArray(o.keyring) || o.keyring.length === 0) {
+      throw new NodeOptionError("keyring", o.keyring, "a non-empty array of {id, key}");
+    }
+    for (const [i, e] of o.keyring.entries()) {
+      keyring.push({
+        id: int(`keyring[${i}].id`, e?.id, 0, 0, 255),
+        key: keyBytes(`keyring[${i}].key`, e?.key),
+      });
+    }
+  }
+  const label = o.label ?? "";
+  if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(o.limits ?? {})) {
+    if (!(k in DEFAULT_LIMITS)) {
+      throw new NodeOptionError("limits", k, `one of ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    }
+    (limits as unknown as Record<string, number>)[k] = int(`limits.${k}`, v, 0, 1, 2 ** 31);
+  }
+  const multicastInterface = ipv4("multicastInterface", o.multicastInterface, address);
+  if (!isIpv4(multicastInterface)) {
+    throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
+  }
+  const hour = 3_600_000;
+  return {
+    address,
+    port: int("port", o.port, DEFAULT_PORT, 0, 65535),
+    multicast: o.multicast ?? true,
+    multicastGroup: group,
+    multicastPort: int("multicastPort", o.multicastPort, DEFAULT_MULTICAST_PORT, 1, 65535),
+    multicastTtl: int("multicastTtl", o.multicastTtl, DEFAULT_MULTICAST_TTL, 0, 255),
+    multicastInterface,
+    multicastLoss: loss,
+    key,
+    keyring,
+    label,
+    profile: o.profile ?? DEFAULT_PROFILE,
+    limits,
+    maxQueueFrames: int("maxQueueFrames", o.maxQueueFrames, 4096, 1, 1 << 24),
+    maxQueueBytes: int("maxQueueBytes", o.maxQueueBytes, 8 << 20, 1, 2 ** 40),
+    maxConnections: int("maxConnections", o.maxConnections, 64, 1, 1 << 16),
+    maxIncomingConnections: int(
+      "maxIncomingConnections",
+      o.maxIncomingConnections,
+      256,
+      1,
+      1 << 16,
+    ),
+    idleTimeoutMs: int("idleTimeoutMs", o.idleTimeoutMs, 30_000, 1, 24 * hour),
+    connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 2_000, 1, hour),
+    maxDatagramBytes: int("maxDatagramBytes", o.maxDatagramBytes, 1400, 64, 65_507),
+    maxTcpFrameBytes: int("maxTcpFrameBytes", o.maxTcpFrameBytes, 65_536, 64, limits.maxFrameBytes),
+    maxBatchRecords: int("maxBatchRecords", o.maxBatchRecords, 256, 1, limits.maxListLength),
+    peerTtlMs: int("peerTtlMs", o.peerTtlMs, 60_000, 1, 24 * hour),
+    maxPeers: int("maxPeers", o.maxPeers, 1024, 1, 1 << 20),
+    maxSeenIds: int("maxSeenIds", o.maxSeenIds, 32, 0, limits.maxListLength),
+    maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
+    dedup: o.dedup ?? true,
+    dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
+    replayWindow: pow2("replayWindow", o.replayWindow, 4096),
+    messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
+    maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
+    random: o.random ?? cryptoRandom(),
+    clock: o.clock ?? systemClock,
+    transport: o.transport,
+  };
+}

@@ -6,9 +6,9 @@
  * The exchange, in short: a member broadcasts a **snapshot** of its own items (all of them,
  * with its clock) whenever it changes; a receiver accepts from a frame only the items and clock
  * of the member that originated it, so no node can rewrite another's claims. Every node also
- * broadcasts, now and then, a **digest** (its world clock without its own entry, no items:
- * a message without the originator's clock is a digest). A member that sees a digest in which
- * its own clock is behind or missing re-sends its snapshot; so after loss or a restart
+ * broadcasts, now and then, a **digest** (its world clock, no items), under a type of its own
+ * so that no digest is ever mistaken for a snapshot. A member that sees a digest in which its
+ * own clock is behind or missing re-sends its snapshot; so after loss or a restart
  * every member eventually reaches everyone with everything it wrote, and all views converge.
  *
  * @module
@@ -36,8 +36,8 @@ export interface ReceiveResult {
   /** Items of members other than the originator, ignored. */
   ignored: number;
   /**
-   * True when the message is a digest whose clock of this node is behind or missing: this
-   * node should broadcast its snapshot again.
+   * True for a digest whose clock of this node is behind or missing: this node should
+   * broadcast its snapshot again.
    */
   resend: boolean;
   /** Members whose clock in the message is ahead of ours: we lag behind them. */
@@ -53,7 +53,7 @@ export interface ReceiveResult {
  * const a = new Group({ ip: "10.0.0.1", port: 4000 });
  * const b = new Group({ ip: "10.0.0.2", port: 4000 });
  * const snap = a.join(0, 999, 5);
- * b.receive(snap, a.self);
+ * b.receiveSnapshot(snap, a.self);
  * b.lookup(42).map((s) => s.member.ip); // ["10.0.0.1"]
  * ```
  */
@@ -118,41 +118,21 @@ export class Group {
     return Message.from(this.#state.itemsOf(this.self), [clock]);
   }
 
-  /**
-   * The world clock without this node's own entry, and no items: a digest, for anti-entropy.
-   * Leaving out the own entry is what tells a digest from a snapshot (which has it).
-   */
+  /** The whole world clock and no items: a digest, for anti-entropy. */
   digest(): Message {
-    return Message.from([], this.#state.clock.clocks.filter((c) => c.memberKey !== this.#key));
+    return Message.from([], this.#state.clock.clocks);
   }
 
   /**
-   * Take in a message that `origin` originated (its frame's origin identity).
-   *
-   * - A **snapshot** (the message holds `origin`'s clock): only `origin`'s items and clock are
-   *   merged; everything else is ignored. A snapshot is complete, so taking its clock is sound.
-   * - A **digest** (no clock of `origin`): nothing is merged. Its clocks say whether the sender
-   *   lags behind this node's own clock (`resend`) and which members this node lags behind
-   *   (`lagging`; only their own snapshots can bring this node up to date).
+   * Take in a snapshot that `origin` originated (its frame's origin identity): only `origin`'s
+   * items and clock are merged, and only when the snapshot carries `origin`'s clock (a snapshot
+   * is complete up to that clock, so taking it is sound). Everything else is ignored, as is a
+   * snapshot claiming to come from this node.
    */
-  receive(message: Message, origin: NetId): ReceiveResult {
+  receiveSnapshot(message: Message, origin: NetId): ReceiveResult {
     const o = memberInfo(origin, "origin");
     const originClock = message.clock.clocks.find((c) => c.memberKey === o.key);
-    if (originClock === undefined) {
-      if (message.items.length > 0) {
-        return { changed: false, ignored: message.items.length, resend: false, lagging: [] };
-      }
-      const mine = this.#state.clock.clockOf(this.self);
-      const theirs = message.clock.clocks.find((c) => c.memberKey === this.#key);
-      const resend = o.key !== this.#key && mine !== undefined &&
-        (theirs === undefined || theirs.time < mine.time);
-      const lagging = this.#state.clock.behind(message.clock)
-        .filter((c) => c.memberKey !== this.#key)
-        .map((c) => c.member);
-      return { changed: false, ignored: 0, resend, lagging };
-    }
-    if (o.key === this.#key) {
-      // Our own snapshot echoed back: nothing to learn (and never let a peer set our clock).
+    if (originClock === undefined || o.key === this.#key) {
       return { changed: false, ignored: message.items.length, resend: false, lagging: [] };
     }
     let ignored = 0;
@@ -164,6 +144,21 @@ export class Group {
     const before = this.#state;
     this.#set(before.merge(Message.from(own, [originClock])));
     return { changed: !this.#state.equals(before), ignored, resend: false, lagging: [] };
+  }
+
+  /**
+   * Take in a digest (from anyone: nothing in it is merged). Its clocks say whether its sender
+   * lags behind this node's own clock (`resend`: this node should broadcast its snapshot) and
+   * which members this node lags behind (`lagging`; their snapshots bring it up to date).
+   */
+  receiveDigest(message: Message): ReceiveResult {
+    const mine = this.#state.clock.clockOf(this.self);
+    const theirs = message.clock.clockOf(this.self);
+    const resend = mine !== undefined && (theirs === undefined || theirs.time < mine.time);
+    const lagging = this.#state.clock.behind(message.clock)
+      .filter((c) => c.memberKey !== this.#key)
+      .map((c) => c.member);
+    return { changed: false, ignored: message.items.length, resend, lagging };
   }
 
   #set(next: Message): void {

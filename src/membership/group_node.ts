@@ -1,6 +1,6 @@
 /**
  * GroupNode: a {@linkcode Group} attached to a Chatter node. It registers the membership
- * payload, broadcasts a snapshot after every change of this node's claims, takes in what others
+ * snapshot and digest types (one payload layout, two type names), broadcasts a snapshot after every change of this node's claims, takes in what others
  * broadcast (only from the member that originated it), answers a lagging peer's digest with a
  * snapshot, and broadcasts a digest on every {@linkcode GroupNode.tick} (anti-entropy,
  * `spec/membership.md` §7). It needs only the small {@linkcode GroupHost} part of a node, so it
@@ -15,6 +15,7 @@ import { Group, type GroupChange } from "./group.ts";
 import type { ItemFields } from "./item.ts";
 import type { Message } from "./message.ts";
 import { MEMBERSHIP_CODEC } from "./payload.ts";
+import { MEMBERSHIP_DIGEST_TYPE_NAME } from "../wire/constants.ts";
 import type { MembershipView, Server } from "./view.ts";
 
 /** How a host delivers a message to a type's handler. */
@@ -65,7 +66,7 @@ export interface GroupNodeStats {
   digestsSent: number;
   /** Membership messages received. */
   received: number;
-  /** Items ignored because another member sent them. */
+  /** Items ignored: sent by another member, or in a snapshot without its origin's clock. */
   ignoredItems: number;
 }
 
@@ -102,7 +103,22 @@ export class GroupNode {
     host.register({
       ...MEMBERSHIP_CODEC,
       handler: (value, meta) => {
-        this.#receive(value, meta.origin);
+        this.#stats.received++;
+        const r = this.group.receiveSnapshot(value, meta.origin);
+        this.#stats.ignoredItems += r.ignored;
+        return undefined;
+      },
+    });
+    host.register({
+      ...MEMBERSHIP_CODEC,
+      typeName: MEMBERSHIP_DIGEST_TYPE_NAME,
+      handler: (value) => {
+        this.#stats.received++;
+        // A lagging peer gets one snapshot per round, however many digests show the lag.
+        if (this.group.receiveDigest(value).resend && !this.#answered) {
+          this.#answered = true;
+          this.#send(this.group.snapshot());
+        }
         return undefined;
       },
     });
@@ -145,7 +161,7 @@ export class GroupNode {
   tick(): void {
     this.#answered = false;
     this.#stats.digestsSent++;
-    this.#host.broadcast(this.#destinations(), MEMBERSHIP_CODEC.typeName, this.group.digest());
+    this.#host.broadcast(this.#destinations(), MEMBERSHIP_DIGEST_TYPE_NAME, this.group.digest());
   }
 
   /** Counters. */
@@ -156,16 +172,5 @@ export class GroupNode {
   #send(snapshot: Message): void {
     this.#stats.snapshotsSent++;
     this.#host.broadcast(this.#destinations(), MEMBERSHIP_CODEC.typeName, snapshot);
-  }
-
-  #receive(message: Message, origin: NetId): void {
-    this.#stats.received++;
-    const r = this.group.receive(message, origin);
-    this.#stats.ignoredItems += r.ignored;
-    // A lagging peer gets one snapshot per round, however many digests show the lag.
-    if (r.resend && !this.#answered) {
-      this.#answered = true;
-      this.#send(this.group.snapshot());
-    }
   }
 }

@@ -31,6 +31,8 @@ export type { NetId } from "../wire/netid.ts";
 export { NetIdTable, type NetIdTableEntry } from "../wire/netid_table.ts";
 export {
   DEFAULT_MEMBERSHIP_LIMITS,
+  MEMBERSHIP_DIGEST_TYPE_NAME,
+  MEMBERSHIP_DIGEST_TYPE_TAG,
   MEMBERSHIP_TYPE_NAME,
   MEMBERSHIP_TYPE_TAG,
   type MembershipLimits,

@@ -27,7 +27,13 @@ function rng(seed: number): () => number {
 /** Hosts that deliver broadcasts through encode/decode, losing each delivery with `loss`. */
 class Net {
   readonly hosts = new Map<string, FakeHost>();
-  readonly queue: { to: FakeHost; bytes: Uint8Array; table: NetId[]; origin: NetId }[] = [];
+  readonly queue: {
+    to: FakeHost;
+    type: string;
+    bytes: Uint8Array;
+    table: NetId[];
+    origin: NetId;
+  }[] = [];
   delivered = 0;
   constructor(readonly loss: number, readonly random: () => number) {}
   host(id: NetId): FakeHost {
@@ -39,7 +45,7 @@ class Net {
   drain(): void {
     while (this.queue.length > 0) {
       const m = this.queue.shift()!;
-      const t = m.to.type!;
+      const t = m.to.types.get(m.type)!;
       this.delivered++;
       t.handler(t.decode(m.bytes, m.table), { origin: m.origin });
     }
@@ -47,21 +53,22 @@ class Net {
 }
 
 class FakeHost implements GroupHost {
-  type?: GroupMessageType;
+  readonly types = new Map<string, GroupMessageType>();
   constructor(readonly net: Net, readonly id: NetId) {}
   register(type: GroupMessageType): void {
-    this.type = type;
+    this.types.set(type.typeName, type);
   }
   peers(): NetId[] {
     return [...this.net.hosts.values()].map((h) => h.id).filter((x) => x !== this.id);
   }
-  broadcast(destinations: Iterable<NetId>, _typeName: string, value: Message, origin = this.id) {
-    const table = NetIdTable.build([origin, ...this.type!.extractNetIds(value)]);
-    const bytes = this.type!.encode(value, table);
+  broadcast(destinations: Iterable<NetId>, typeName: string, value: Message, origin = this.id) {
+    const type = this.types.get(typeName)!;
+    const table = NetIdTable.build([origin, ...type.extractNetIds(value)]);
+    const bytes = type.encode(value, table);
     for (const d of destinations) {
       const to = this.net.hosts.get(`${d.ip}:${d.port}`);
-      if (to?.type && this.net.random() >= this.net.loss) {
-        this.net.queue.push({ to, bytes, table: table.ids(), origin });
+      if (to?.types.has(typeName) && this.net.random() >= this.net.loss) {
+        this.net.queue.push({ to, type: typeName, bytes, table: table.ids(), origin });
       }
     }
   }
@@ -112,7 +119,7 @@ Deno.test("[R-MEM-050] a relay forwarding under its own origin cannot rewrite a 
   net.drain();
   // c broadcasts a's claims rewritten (a "left"), a message originated by c.
   const forged = c.group.state.write(id(0), [{ op: "rmv", start: 0, end: 99, priority: 0 }]);
-  (net.hosts.get("10.0.2.3:4000")!).broadcast([id(1)], "", forged);
+  (net.hosts.get("10.0.2.3:4000")!).broadcast([id(1)], "chatter.membership.v1", forged);
   net.drain();
   assert.deepEqual(b.lookup(50).map((s) => s.member.ip), ["10.0.2.1"]);
   assert.equal(b.stats().ignoredItems, 1);

@@ -35,9 +35,9 @@ Deno.test("[R-MEM-050] a member's items are accepted only from frames that membe
   // C forwards a forged message claiming A left, under its own origin: ignored.
   const forged = Message.EMPTY.write(A, [{ op: "rmv", start: 0, end: 99, priority: 0 }])
     .write(A, [{ op: "rmv", start: 0, end: 99, priority: 0 }]);
-  const r1 = b.receive(snapA, A);
+  const r1 = b.receiveSnapshot(snapA, A);
   assert.equal(r1.changed, true);
-  const r2 = b.receive(forged, C);
+  const r2 = b.receiveSnapshot(forged, C);
   assert.equal(r2.changed, false);
   assert.equal(r2.ignored, 1);
   assert.deepEqual(b.lookup(10).map((s) => s.member.ip), ["10.0.0.1"]);
@@ -49,23 +49,28 @@ Deno.test("[R-MEM-050] a member's items are accepted only from frames that membe
 Deno.test("[R-MEM-051] [R-MEM-052] [R-MEM-053] digests: a member resends when a peer's digest lags its own clock; lag is reported", () => {
   const a = new Group(A), b = new Group(B), c = new Group(C);
   a.join(0, 9, 1);
-  // A digest leaves out its sender's own entry and merges nothing.
-  assert.equal(a.digest().clock.get(A), undefined);
-  assert.equal(b.receive(a.digest(), A).changed, false);
-  assert.equal(a.receive(b.digest(), B).resend, true); // b knows nothing of A
-  assert.equal(b.receive(a.snapshot(), A).changed, true);
-  assert.equal(b.receive(a.snapshot(), A).changed, false); // idempotent
-  assert.equal(a.receive(b.digest(), B).resend, false);
+  // A digest is the whole world clock, no items; receiving one merges nothing.
+  assert.equal(a.digest().clock.get(A), 1);
+  assert.equal(a.digest().items.length, 0);
+  assert.deepEqual(b.receiveDigest(a.digest()).lagging.map((m) => m.ip), ["10.0.0.1"]);
+  assert.equal(b.state.clock.get(A), undefined);
+  assert.equal(a.receiveDigest(b.digest()).resend, true); // b knows nothing of A
+  assert.equal(b.receiveSnapshot(a.snapshot(), A).changed, true);
+  assert.equal(b.receiveSnapshot(a.snapshot(), A).changed, false); // idempotent
+  assert.equal(a.receiveDigest(b.digest()).resend, false);
   a.join(10, 19, 1); // b now lags
-  assert.equal(a.receive(b.digest(), B).resend, true);
-  // C hears B's digest that knows A at 1: C lags behind A.
-  assert.deepEqual(c.receive(b.digest(), B).lagging.map((m) => m.ip), ["10.0.0.1"]);
-  // A snapshot never asks for a resend; a member never takes its own clock from a peer.
-  assert.equal(b.receive(a.snapshot(), A).resend, false);
+  assert.equal(a.receiveDigest(b.digest()).resend, true);
+  // C hears B's digest that knows A at 1: C lags behind A (and B has no clock: not listed).
+  assert.deepEqual(c.receiveDigest(b.digest()).lagging.map((m) => m.ip), ["10.0.0.1"]);
+  // A member never takes its own clock from a peer.
   const fake = Message.EMPTY.write(A, [{ op: "rmv", start: 0, end: 9, priority: 0 }]);
-  assert.equal(a.receive(fake, A).changed, false);
-  // Items under a digest (no origin clock) are ignored.
-  assert.equal(c.receive(Message.from(fake.items, []), B).ignored, 1);
+  assert.equal(a.receiveSnapshot(fake, A).changed, false);
+  // A snapshot without its origin's clock (e.g. relayed under another origin) is ignored whole:
+  // it must not set the relay's clock either.
+  const r = c.receiveSnapshot(fake, B);
+  assert.equal(r.ignored, 1);
+  assert.equal(c.state.clock.get(A), undefined);
+  assert.equal(c.state.clock.get(B), undefined);
 });
 
 /** Deterministic xorshift32 in [0, 1). */
@@ -90,13 +95,13 @@ function simulate(n: number, loss: number, seed: number, maxRounds = 200): numbe
   const r = rng(seed);
   const ids: NetId[] = Array.from({ length: n }, (_, i) => ({ ip: `10.0.1.${i + 1}`, port: 4000 }));
   const groups = ids.map((id) => new Group(id));
-  const broadcast = (from: number, m: Message) => {
+  const broadcast = (from: number, m: Message, digest = false) => {
     for (let j = 0; j < n; j++) {
       if (j === from || r() < loss) continue;
-      const res = groups[j].receive(m, ids[from]);
-      if (res.resend && r() >= loss) {
-        // The resent snapshot is broadcast too (subject to loss).
-        broadcast(j, groups[j].snapshot());
+      if (!digest) {
+        groups[j].receiveSnapshot(m, ids[from]);
+      } else if (groups[j].receiveDigest(m).resend) {
+        broadcast(j, groups[j].snapshot()); // broadcast to all, subject to loss
       }
     }
   };
@@ -113,7 +118,7 @@ function simulate(n: number, loss: number, seed: number, maxRounds = 200): numbe
   };
   for (let round = 0; round < maxRounds; round++) {
     if (agree()) return round;
-    for (let i = 0; i < n; i++) broadcast(i, groups[i].digest());
+    for (let i = 0; i < n; i++) broadcast(i, groups[i].digest(), true);
   }
   return agree() ? maxRounds : -1;
 }

@@ -135,7 +135,7 @@ Deno.test("membership usage: --help, bad --join, options that do not apply", asy
   const c = await chatter("cluster", "--help");
   assert.match(c.out, /--membership/);
   const top = await chatter("--help");
-  assert.match(top.out, /\n  members /);
+  assert.match(top.out, /\n {2}members /);
   const j = await chatter("node", "--key", "k", "--join", "9-3");
   assert.equal(j.code, 2);
   assert.match(j.err, /--join: start 9 is greater than end 3 in "9-3"/);

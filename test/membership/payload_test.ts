@@ -16,6 +16,8 @@ import {
   DecodeError,
   decodeLegacyFrame,
   encodeLegacyFrame,
+  MEMBERSHIP_DIGEST_TYPE_NAME,
+  MEMBERSHIP_DIGEST_TYPE_TAG,
   MEMBERSHIP_TYPE_NAME,
   MEMBERSHIP_TYPE_TAG,
   type NetId,
@@ -36,6 +38,10 @@ Deno.test("[R-MEM-020] the type tag is xxhash32 of the type name", () => {
   assert.equal(MEMBERSHIP_TYPE_NAME, "chatter.membership.v1");
   assert.equal(typeTag(MEMBERSHIP_TYPE_NAME), MEMBERSHIP_TYPE_TAG);
   assert.equal(MEMBERSHIP_TYPE_TAG, 0x43b9cfc4);
+  // [R-MEM-052] the digest: same layout, its own name and tag.
+  assert.equal(MEMBERSHIP_DIGEST_TYPE_NAME, "chatter.membership.digest.v1");
+  assert.equal(typeTag(MEMBERSHIP_DIGEST_TYPE_NAME), MEMBERSHIP_DIGEST_TYPE_TAG);
+  assert.equal(MEMBERSHIP_DIGEST_TYPE_TAG, 0xf0117916);
 });
 
 Deno.test("[R-MEM-021] round trip with a table shared with other NetIDs (5,000 runs)", () => {

@@ -13,3 +13,4 @@
 
 export * from "./src/wire/mod.ts";
 export * from "./src/node/mod.ts";
+export * from "./src/membership/mod.ts";

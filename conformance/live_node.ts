@@ -1,6 +1,6 @@
 /**
  * The Deno node as a live-mode conformance target: starts a node from the `CHATTER_*`
- * environment the runner sets (spec/testee.md section 8) and runs until stdin closes or a
+ * environment the runner sets (spec/testee.md section 9) and runs until stdin closes or a
  * signal arrives.
  *
  * ```
@@ -18,7 +18,7 @@ import { LIVE_V2_KEY_ID } from "./runner/live_profiles.ts";
 function env(name: string, fallback?: string): string {
   const v = Deno.env.get(name) ?? fallback;
   if (v === undefined) {
-    console.error(`live_node: ${name} is not set (see spec/testee.md section 8)`);
+    console.error(`live_node: ${name} is not set (see spec/testee.md section 9)`);
     Deno.exit(2);
   }
   return v;
@@ -27,7 +27,7 @@ function env(name: string, fallback?: string): string {
 if (Deno.args.includes("--help")) {
   console.log(
     "Usage: CHATTER_PORT=... CHATTER_KEY=hex ... deno run -A --unstable-net conformance/live_node.ts\n" +
-      "Starts a Chatter node configured by the CHATTER_* variables of spec/testee.md section 8.",
+      "Starts a Chatter node configured by the CHATTER_* variables of spec/testee.md section 9.",
   );
   Deno.exit(0);
 }

@@ -1,5 +1,5 @@
 /**
- * The `chatter` command line: `node`, `send`, `peers`, `keygen`, `cluster`. Run with
+ * The `chatter` command line: `node`, `send`, `peers`, `members`, `keygen`, `cluster`. Run with
  * `deno task node <command>` or `deno run --allow-net --allow-sys --allow-env --unstable-net
  * src/cli/main.ts <command>`; `--help` on every command.
  *
@@ -16,14 +16,18 @@ import {
   DEFAULT_PORT,
   DEFAULT_PROFILE,
   formatNetId,
+  GroupNode,
   jsonType,
+  type NetId,
   type NodeOptions,
   parseNetId,
   startNode,
   textType,
+  viewToJson,
 } from "../../mod.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
+import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
 
 /** Type names the CLI uses for text and JSON messages. */
 export const TEXT_TYPE = "chatter.text";
@@ -66,6 +70,7 @@ commands:
   node      run a node and print the messages it receives
   send      broadcast a text or JSON message
   peers     listen for a while and list the peers heard
+  members   listen for a while and print the group-membership view (who serves which keys)
   keygen    print a new random key
 
 'chatter <command> --help' for a command's options.`;
@@ -167,22 +172,137 @@ function waitForSignal(): Promise<void> {
 async function cmdNode(args: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args,
-    options: { ...NODE_OPTS, json: { type: "boolean" } },
+    options: {
+      ...NODE_OPTS,
+      json: { type: "boolean" },
+      join: { type: "string", multiple: true },
+      membership: { type: "boolean" },
+      peer: { type: "string", multiple: true },
+      "digest-ms": { type: "string" },
+    },
     strict: true,
   });
   if (v.help) {
     console.log(
       `usage: chatter node [options]\n\nRun a node; print every message it receives (until Ctrl-C).\n\n${NODE_HELP}
-  --json               print one JSON object per message`,
+  --json               print one JSON object per message
+  --join S-E[:P]       take part in group membership and serve keys S to E (0 to 4294967295)
+                       at priority P (default 0); repeat for more ranges
+  --membership         take part in group membership without claiming a range
+  --peer HOST:PORT     a node to send membership messages to besides the peers heard (repeat)
+  --digest-ms MS       membership anti-entropy period (default 1000)`,
     );
     return 0;
   }
+  const joins = (v.join ?? []).map(parseJoin);
+  const peers = peerFlags(v.peer);
+  const digestMs = num("digest-ms", v["digest-ms"], 1000, 10, 3_600_000);
   const node = await startNode(nodeOptions(v));
   registerCliTypes(node, (l) => console.log(l), v.json);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (joins.length > 0 || v.membership) {
+    const group = new GroupNode(node, { destinations: () => withPeers(peers, node) });
+    for (const [s, e, p] of joins) group.join(s, e, p);
+    group.onChange(({ view }) =>
+      console.error(`chatter: membership view changed: ${view.segments.length} segment(s)`)
+    );
+    timer = setInterval(() => group.tick(), digestMs);
+  }
   console.error(`chatter: node ${formatNetId(node.id)} (${node.profile}) running; Ctrl-C to stop`);
   await waitForSignal();
+  if (timer !== undefined) clearInterval(timer);
   await node.close();
   return 0;
+}
+
+function peerFlags(texts: string[] | undefined): NetId[] {
+  return (texts ?? []).map((t) => {
+    try {
+      return parseNetId(t);
+    } catch (e) {
+      throw new UsageError(`--peer: ${(e as Error).message}`);
+    }
+  });
+}
+
+/** The given peers and those the node has heard, once each. */
+function withPeers(peers: NetId[], node: ChatterNode): NetId[] {
+  const seen = new Map<string, NetId>();
+  for (const p of [...peers, ...node.peers()]) seen.set(formatNetId(p), p);
+  return [...seen.values()];
+}
+
+/** `S-E[:P]` → [start, end, priority]. */
+function parseJoin(text: string): [number, number, number] {
+  const m = /^(\d+)-(\d+)(?::(\d+))?$/.exec(text);
+  const u32 = (x: string) => Number(x) <= 0xffff_ffff;
+  if (!m || !u32(m[1]) || !u32(m[2]) || (m[3] !== undefined && !u32(m[3]))) {
+    throw new UsageError(
+      `--join: expected START-END[:PRIORITY] of 32-bit numbers, got ${JSON.stringify(text)}`,
+    );
+  }
+  const [s, e, p] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (s > e) {
+    throw new UsageError(`--join: start ${s} is greater than end ${e} in ${JSON.stringify(text)}`);
+  }
+  return [s, e, p];
+}
+
+async function cmdMembers(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      ...NODE_OPTS,
+      wait: { type: "string" },
+      json: { type: "boolean" },
+      peer: { type: "string", multiple: true },
+    },
+    strict: true,
+  });
+  if (v.help) {
+    console.log(`usage: chatter members [options]
+
+Start a node that takes part in group membership without claiming anything, ask the members it
+hears for their claims (digests), and print the view after --wait milliseconds: one line per
+range of keys with the members serving it, highest priority first. Exit 1 if no member answered.
+
+  --wait MS            how long to listen (default 3000)
+  --json               print the view as JSON (segments of spec/membership.md section 6)
+  --peer HOST:PORT     a member to ask besides the peers heard (repeat)
+${NODE_HELP}`);
+    return 0;
+  }
+  const wait = num("wait", v.wait, 3000, 0, 600_000);
+  const peers = peerFlags(v.peer);
+  const node = await startNode(nodeOptions(v, { port: 0 }));
+  try {
+    registerCliTypes(node);
+    const group = new GroupNode(node, { destinations: () => withPeers(peers, node) });
+    // Our empty digest makes every member that hears it answer with its snapshot.
+    const end = Date.now() + wait;
+    while (Date.now() < end) {
+      group.tick();
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, end - Date.now()))));
+    }
+    const view = group.view;
+    if (v.json) {
+      console.log(JSON.stringify(viewToJson(view)));
+    } else {
+      for (const seg of view.segments) {
+        console.log(
+          `${seg.start}-${seg.end}  ${
+            seg.servers.map((x) => `${formatNetId(x.member)}(${x.priority})`).join(" ")
+          }`,
+        );
+      }
+      console.error(
+        `chatter: ${group.group.state.clock.size} member(s) heard, ${view.segments.length} segment(s)`,
+      );
+    }
+    return group.group.state.clock.size > 0 ? 0 : 1;
+  } finally {
+    await node.close();
+  }
 }
 
 async function cmdSend(args: string[]): Promise<number> {
@@ -314,6 +434,9 @@ async function cmdCluster(args: string[]): Promise<number> {
       profile: { type: "string" },
       json: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
+      membership: { type: "boolean" },
+      rounds: { type: "string" },
+      "round-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -336,9 +459,18 @@ nodes agree, 1 when they do not.
   --kill R             kill R nodes half way through sending (default 0)
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --json               print the result as JSON
-  -q, --quiet          no live progress`);
+  -q, --quiet          no live progress
+
+  --membership         instead: group membership. Every node claims ranges of the 32-bit key
+                       space, then some change and leave theirs; anti-entropy rounds (digests)
+                       run until all nodes hold the same view. Prints a view checksum per node
+                       and the time and rounds until agreement; exit 1 if they never agree.
+                       Uses --nodes, --seed, --subnets, --loss, --profile, --json, --quiet.
+  --rounds R           with --membership: give up after R rounds (default 100)
+  --round-ms MS        with --membership: milliseconds between rounds (default 100)`);
     return 0;
   }
+  if (v.membership) return await cmdClusterMembership(v);
   const nodes = num("nodes", v.nodes, 8, 2, 256);
   const opts = {
     nodes,
@@ -385,6 +517,46 @@ nodes agree, 1 when they do not.
   return r.agree ? 0 : 1;
 }
 
+async function cmdClusterMembership(v: Record<string, string | boolean | undefined>) {
+  const str = (k: string) => v[k] as string | undefined;
+  for (const k of ["send-for", "wait-for", "rate", "kill"]) {
+    if (v[k] !== undefined) throw new UsageError(`--${k} does not apply to --membership`);
+  }
+  const nodes = num("nodes", str("nodes"), 8, 2, 256);
+  const opts = {
+    nodes,
+    seed: num("seed", str("seed"), Math.floor(Math.random() * 2 ** 31), 0, 2 ** 53),
+    subnets: num("subnets", str("subnets"), 1, 1, nodes),
+    loss: num("loss", str("loss"), 0, 0, 0.99, false),
+    maxRounds: num("rounds", str("rounds"), 100, 1, 100_000),
+    roundMs: num("round-ms", str("round-ms"), 100, 1, 60_000),
+    profile: (str("profile") ?? DEFAULT_PROFILE) as Profile,
+    progress: v.quiet || v.json ? undefined : (l: string) => console.error(l),
+  };
+  if (opts.profile !== "v2" && opts.profile !== "legacy") {
+    throw new UsageError(`--profile: expected v2 or legacy, got ${JSON.stringify(str("profile"))}`);
+  }
+  if (!v.quiet && !v.json) {
+    console.error(
+      `cluster --membership: ${nodes} nodes on 127.0.0.1, ${opts.subnets} subnet(s), loss ${opts.loss}, rounds of ${opts.roundMs} ms (at most ${opts.maxRounds}), seed ${opts.seed}, profile ${opts.profile}`,
+    );
+  }
+  const r = await runMembershipCluster(opts);
+  if (v.json) {
+    console.log(JSON.stringify({
+      agree: r.agree,
+      rounds: r.rounds,
+      ms: Math.round(r.ms),
+      changes: r.changes,
+      seed: opts.seed,
+      nodes: r.nodes.map((x) => ({ ...x, id: formatNetId(x.id) })),
+    }));
+  } else {
+    console.log(formatMembershipResult(r));
+  }
+  return r.agree ? 0 : 1;
+}
+
 /** Run the CLI with `args`; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
   const [cmd, ...rest] = args;
@@ -396,6 +568,8 @@ export async function main(args: string[]): Promise<number> {
         return await cmdSend(rest);
       case "peers":
         return await cmdPeers(rest);
+      case "members":
+        return await cmdMembers(rest);
       case "keygen":
         return cmdKeygen(rest);
       case "cluster":

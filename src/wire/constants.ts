@@ -116,3 +116,35 @@ export const DEFAULT_V2_LIMITS: Readonly<V2Limits> = Object.freeze({
   maxSessions: 4096,
   maxSessionKeys: 1024,
 });
+
+/** Type name of the group-membership payload; its xxhash32 is the type tag. [R-MEM-020] */
+export const MEMBERSHIP_TYPE_NAME = "chatter.membership.v1";
+
+/** xxhash32 (seed 0) of {@linkcode MEMBERSHIP_TYPE_NAME}. [R-MEM-020] */
+export const MEMBERSHIP_TYPE_TAG = 0x43b9cfc4;
+
+/**
+ * Type name of a membership digest (same payload layout, never merged: anti-entropy only);
+ * its xxhash32 is the type tag. [R-MEM-052]
+ */
+export const MEMBERSHIP_DIGEST_TYPE_NAME = "chatter.membership.digest.v1";
+
+/** xxhash32 (seed 0) of {@linkcode MEMBERSHIP_DIGEST_TYPE_NAME}. [R-MEM-052] */
+export const MEMBERSHIP_DIGEST_TYPE_TAG = 0xf0117916;
+
+/** Op byte of an `add` item in the membership payload. [R-MEM-022] */
+export const MEMBERSHIP_OP_ADD = 0;
+
+/** Op byte of a `rmv` item in the membership payload. [R-MEM-022] */
+export const MEMBERSHIP_OP_RMV = 1;
+
+/** Limits a receiver enforces on a membership payload. [R-MEM-026] */
+export interface MembershipLimits {
+  /** Most items (over all members) in one payload. */
+  maxItems: number;
+}
+
+/** Default membership payload limits. [R-MEM-026] */
+export const DEFAULT_MEMBERSHIP_LIMITS: Readonly<MembershipLimits> = Object.freeze({
+  maxItems: 65_536,
+});

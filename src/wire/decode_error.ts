@@ -36,12 +36,18 @@ export type DecodeErrorCode =
   | "BEHIND_WINDOW"
   | "RECORD_LIMIT"
   | "BAD_FLAGS"
-  | "BAD_HEADER_LENGTH";
+  | "BAD_HEADER_LENGTH"
+  | "MEMBERSHIP_ITEM_LIMIT"
+  | "MEMBERSHIP_BAD_OP"
+  | "MEMBERSHIP_BAD_RANGE"
+  | "MEMBERSHIP_CLOCK_AHEAD"
+  | "MEMBERSHIP_NOT_CANONICAL"
+  | "MEMBERSHIP_TRAILING_BYTES";
 
 /** Where in a frame a {@linkcode DecodeError} was found; `offset` counts bytes from the start of this layer. */
 export type DecodeErrorLayer = "frame" | "plaintext" | "gossip" | "payload";
 
-/** The requirement tag in `spec/wire.md` that each {@linkcode DecodeErrorCode} enforces. */
+/** The requirement tag in `spec/wire.md` (`spec/membership.md` for `MEMBERSHIP_*`) that each {@linkcode DecodeErrorCode} enforces. */
 export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>> = {
   TRUNCATED: "R-ERR-002",
   VARINT_OVERLONG: "R-VARINT-003",
@@ -67,6 +73,12 @@ export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>
   RECORD_LIMIT: "R-V2-LIMIT-002",
   BAD_FLAGS: "R-V2-FRAME-004",
   BAD_HEADER_LENGTH: "R-V2-FRAME-003",
+  MEMBERSHIP_ITEM_LIMIT: "R-MEM-026",
+  MEMBERSHIP_BAD_OP: "R-MEM-022",
+  MEMBERSHIP_BAD_RANGE: "R-MEM-023",
+  MEMBERSHIP_CLOCK_AHEAD: "R-MEM-024",
+  MEMBERSHIP_NOT_CANONICAL: "R-MEM-025",
+  MEMBERSHIP_TRAILING_BYTES: "R-MEM-027",
 };
 
 /**

@@ -1,0 +1,39 @@
+/**
+ * Group membership over Chatter: each member alone decides which ranges of the 32-bit key
+ * space it serves and publishes that; everyone merges what arrives, in any order, any number
+ * of times, and converges on the same view with no master. Last-write-wins per slot
+ * (member, start, end), specified in `spec/membership.md`.
+ *
+ * @example
+ * ```ts
+ * import { lookup, Message } from "@chatter/chatter/membership";
+ * const a = { ip: "10.0.0.1", port: 4000 }, b = { ip: "10.0.0.2", port: 4000 };
+ * const sa = Message.EMPTY.write(a, [{ op: "add", start: 0, end: 999, priority: 1 }]);
+ * const sb = Message.EMPTY.write(b, [{ op: "add", start: 500, end: 1999, priority: 9 }]);
+ * lookup(sa.merge(sb), 700).map((s) => s.member.ip); // ["10.0.0.2", "10.0.0.1"]
+ * ```
+ *
+ * @module
+ */
+
+export * from "./local_clock.ts";
+export * from "./item.ts";
+export * from "./timed_item.ts";
+export { WorldClock } from "./world_clock.ts";
+export { merge, Message } from "./message.ts";
+export * from "./view.ts";
+export * from "./payload.ts";
+export * from "./json.ts";
+export * from "./group.ts";
+export * from "./group_node.ts";
+// Wire types and constants this API uses, so that this entry point documents itself.
+export type { NetId } from "../wire/netid.ts";
+export { NetIdTable, type NetIdTableEntry } from "../wire/netid_table.ts";
+export {
+  DEFAULT_MEMBERSHIP_LIMITS,
+  MEMBERSHIP_DIGEST_TYPE_NAME,
+  MEMBERSHIP_DIGEST_TYPE_TAG,
+  MEMBERSHIP_TYPE_NAME,
+  MEMBERSHIP_TYPE_TAG,
+  type MembershipLimits,
+} from "../wire/constants.ts";

@@ -38,6 +38,8 @@ import { decodeVarint, encodeVarint } from "../../src/wire/varint.ts";
 import { typeTag as tagOf, xxhash32 } from "../../src/wire/xxhash32.ts";
 import { hex, unhex } from "../runner/hex.ts";
 import type { TesteeRequest } from "../testee/ops.ts";
+import { MEMBERSHIP_OPS } from "../testee/ops_membership.ts";
+import { errorReply } from "../testee/server.ts";
 import { v2OpsModule } from "../testee/ops_v2.ts";
 
 /** The mutants, each one bug, with what it breaks. */
@@ -59,6 +61,8 @@ export const MUTANTS: Readonly<Record<string, string>> = {
 
 /** The reference v2 ops (the mutants change legacy behaviour, and v2 replay handling). */
 const V2 = v2OpsModule().ops;
+/** The reference membership ops, served unchanged. */
+const MEMBERSHIP = MEMBERSHIP_OPS.ops;
 
 type Reply = Record<string, unknown>;
 
@@ -228,17 +232,29 @@ function varintDecode(data: Uint8Array, mutant: string, field: unknown): [number
 /** Handle one request as the given mutant. */
 export async function handle(req: Reply, mutant: string): Promise<Reply> {
   const profile = req.profile;
-  if (profile === "v2" && typeof req.op === "string" && V2[req.op]) {
-    const r = req as TesteeRequest;
-    if (mutant === "replay-accepted" && req.op === "decode_stream") {
-      // Each frame through the stateless decoder: replays and old counters pass.
-      const results = [];
-      for (const frame of (req.frames ?? []) as string[]) {
-        results.push(await V2.decode_frame({ ...r, op: "decode_frame", frame }));
-      }
-      return { result: "ok", results };
+  // The reference ops (membership, v2) answer through the reference server's error mapping.
+  try {
+    if (typeof req.op === "string" && MEMBERSHIP[req.op]) {
+      return await MEMBERSHIP[req.op](req as TesteeRequest);
     }
-    return await V2[req.op](r);
+    if (profile === "v2" && typeof req.op === "string" && V2[req.op]) {
+      const r = req as TesteeRequest;
+      if (mutant === "replay-accepted" && req.op === "decode_stream") {
+        // Each frame through the stateless decoder: replays and old counters pass.
+        const results = [];
+        for (const frame of (req.frames ?? []) as string[]) {
+          try {
+            results.push(await V2.decode_frame({ ...r, op: "decode_frame", frame }));
+          } catch (e) {
+            results.push(errorReply(e));
+          }
+        }
+        return { result: "ok", results };
+      }
+      return await V2[req.op](r);
+    }
+  } catch (e) {
+    return errorReply(e);
   }
   try {
     switch (req.op) {
@@ -255,6 +271,7 @@ export async function handle(req: Reply, mutant: string): Promise<Reply> {
             "xxhash32",
             "varint_encode",
             "varint_decode",
+            ...Object.keys(MEMBERSHIP),
           ],
         };
       case "decode_frame":

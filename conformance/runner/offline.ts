@@ -17,6 +17,7 @@ import {
 } from "./offline_cases.ts";
 import { fuzzCases, fuzzV2Cases } from "./fuzz_cases.ts";
 import { generatedV2Cases } from "./generated_v2.ts";
+import { membershipCases } from "./membership_cases.ts";
 import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
@@ -69,7 +70,11 @@ export async function offlineCases(vectorsDir: string, specDir: string) {
     ...protocolCases(sec(["R-TESTEE-011"], "testee protocol")),
     ...profileProtocolCases(sec),
     ...statelessV2Case(suite.vectors, sec),
-    ...suite.vectors.flatMap((v) => vectorCases(v, sec(v.reqs ?? [], v.id))),
+    ...suite.vectors.flatMap((v) =>
+      typeof v.op === "string" && v.op.startsWith("membership_")
+        ? membershipCases(v, sec(v.reqs ?? [], v.id))
+        : vectorCases(v, sec(v.reqs ?? [], v.id))
+    ),
     ...fuzzCases(suite.vectors, sec),
     ...fuzzV2Cases(suite.vectors, sec),
     ...generatedV2Cases(sec),

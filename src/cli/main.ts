@@ -52,7 +52,7 @@ const NODE_HELP =
   --ttl T              multicast TTL (default ${DEFAULT_MULTICAST_TTL})
   --interface A        interface address multicast uses (default: --address)
   --no-multicast       TCP only
-  --key K              shared key (default: $CHATTER_KEY, else the well-known 0.0.15 default: set your own)
+  --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
   --label L            cluster label (v2)
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})`;
 
@@ -102,7 +102,14 @@ type NodeFlags = {
 function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOptions {
   let key = v.key ?? Deno.env.get("CHATTER_KEY");
   if (key === undefined) {
-    console.error("chatter: warning: no --key or CHATTER_KEY; using the well-known default key");
+    if ((v.profile ?? DEFAULT_PROFILE) !== "legacy") {
+      throw new UsageError(
+        "--key: the v2 profile has no default key; give --key or CHATTER_KEY (chatter keygen makes one)",
+      );
+    }
+    console.error(
+      "chatter: warning: no --key or CHATTER_KEY; using 0.0.15's well-known default key",
+    );
     key = DEFAULT_KEY;
   }
   const o: NodeOptions = {

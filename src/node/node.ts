@@ -116,6 +116,7 @@ export class ChatterNode {
   readonly #transport: Transport;
   readonly #db: PeerDb;
   readonly #dedup: DedupWindow;
+  readonly #dedupLegacy: DedupWindow;
   readonly #byTag = new Map<number, Registered>();
   readonly #byName = new Map<string, Registered>();
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
@@ -162,6 +163,12 @@ export class ChatterNode {
       o.random,
     );
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
+    // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
+    // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
+    this.#dedupLegacy = new DedupWindow(o.dedupWindow, o.maxPeers, {
+      ttlMs: o.legacyDedupMs,
+      now: () => o.clock.now(),
+    });
   }
 
   /**
@@ -194,6 +201,8 @@ export class ChatterNode {
           loss: o.multicastLoss,
         }
         : false,
+      // 0.0.15 decodes each read as exactly one frame. [R-NODE-LEGACY-001]
+      oneFramePerConnection: o.profile === "legacy",
       maxConnections: o.maxConnections,
       maxIncomingConnections: o.maxIncomingConnections,
       idleTimeoutMs: o.idleTimeoutMs,
@@ -278,7 +287,7 @@ export class ChatterNode {
     const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
     this.#s.broadcasts++;
     if (toSelf) {
-      if (this.#o.dedup) this.#dedup.check(origin);
+      if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
       this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
     }
     if (dests.length === 0) return origin;
@@ -368,6 +377,10 @@ export class ChatterNode {
     for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
   }
 
+  #dedupFor(p: Profile): DedupWindow {
+    return p === "legacy" ? this.#dedupLegacy : this.#dedup;
+  }
+
   #countDecodeError(e: DecodeError): void {
     this.#s.decodeErrors[e.code] = (this.#s.decodeErrors[e.code] ?? 0) + 1;
   }
@@ -391,10 +404,11 @@ export class ChatterNode {
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
     const forward = kind === "tcp" && g.distribution.length > 0;
+    const dedup = this.#dedupFor(f.profile);
     const out: OutRec[] = [];
     for (const r of f.records) {
       const reg = this.#byTag.get(r.typeTag);
-      const verdict = this.#o.dedup ? this.#dedup.check(r.origin) : "new";
+      const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
       if (!reg) {
         this.#s.unknownTypes++;
         if (forward) out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });

@@ -94,7 +94,9 @@ export function total(c: NetCluster, f: (s: ReturnType<ChatterNode["stats"]>) =>
 /** Wait until every TCP frame sent has been received (nothing in flight). */
 export async function quiet(c: NetCluster): Promise<void> {
   await waitFor(
-    () => total(c, (s) => s.tcp.framesOut) === total(c, (s) => s.tcp.framesIn),
+    () =>
+      total(c, (s) => s.transport.pendingFrames) === 0 &&
+      total(c, (s) => s.tcp.framesOut) === total(c, (s) => s.tcp.framesIn),
     "TCP frames in flight to arrive",
   );
 }

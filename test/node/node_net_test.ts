@@ -193,10 +193,11 @@ Deno.test("[R-NODE-OPT-001] bad options name the option and value; a port in use
   await assert.rejects(() => startNode({ multicastGroup: "10.0.0.1" }), /option multicastGroup/);
   await assert.rejects(() => startNode({ profile: "v3" as "v2" }), /option profile: .*"v3"/);
   await assert.rejects(() => startNode({ multicastLoss: 2 }), /option multicastLoss: .*2/);
-  const a = await startNode({ address: "127.0.0.1", port: 0, multicast: false });
+  const key = "a v2 key of exactly 32 bytes...!";
+  const a = await startNode({ address: "127.0.0.1", port: 0, multicast: false, key });
   try {
     await assert.rejects(
-      () => startNode({ address: "127.0.0.1", port: a.id.port, multicast: false }),
+      () => startNode({ address: "127.0.0.1", port: a.id.port, multicast: false, key }),
       new RegExp(`127\\.0\\.0\\.1:${a.id.port} is already in use`),
     );
   } finally {

@@ -11,7 +11,7 @@ import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
 import { type BroadcastId, type NetId, netIdKey, parseNetId } from "../wire/netid.ts";
-import { MAX_SEQNO } from "../wire/constants.ts";
+import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.ts";
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
@@ -113,6 +113,8 @@ export class ChatterNode {
   readonly profile: Profile;
   readonly #o: ResolvedNodeOptions;
   readonly #codec: FrameCodec;
+  /** Codecs accepted on receive, by start byte. [R-NODE-ACCEPT-001] */
+  readonly #decoders = new Map<number, FrameCodec>();
   readonly #transport: Transport;
   readonly #db: PeerDb;
   readonly #dedup: DedupWindow;
@@ -142,13 +144,17 @@ export class ChatterNode {
   private constructor(
     o: ResolvedNodeOptions,
     transport: Transport,
-    codec: FrameCodec,
+    codecs: FrameCodec[],
     seq: () => number,
   ) {
     this.#o = o;
     this.#transport = transport;
     this.id = transport.local;
+    const codec = codecs[0];
     this.#codec = codec;
+    for (const c of codecs) {
+      this.#decoders.set(c.profile === "legacy" ? LEGACY_START_BYTE : V2_START_BYTE, c);
+    }
     this.profile = codec.profile;
     this.#nextSeq = seq;
     this.#db = new PeerDb(
@@ -181,7 +187,9 @@ export class ChatterNode {
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);
     const next = () => ++seq;
-    const codec = createCodec(o, next);
+    // The sending profile's codec first, then any other accepted one.
+    const codecs = [createCodec(o, next)];
+    for (const p of o.acceptProfiles) if (p !== o.profile) codecs.push(createCodec(o, next, p));
     const ref: { node?: ChatterNode } = {};
     const handlers = {
       frame: (f: Uint8Array, t: TransportKind) => ref.node ? ref.node.#onFrame(f, t) : true,
@@ -216,7 +224,7 @@ export class ChatterNode {
       random: o.random,
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codec, next);
+    const node = new ChatterNode(o, transport, codecs, next);
     ref.node = node;
     node.#armTimer();
     return node;
@@ -389,7 +397,17 @@ export class ChatterNode {
     if (this.#closed) return false;
     let f;
     try {
-      f = this.#codec.decode(bytes, kind);
+      const codec = this.#decoders.get(bytes[0]);
+      if (!codec) {
+        // A profile this node does not accept (or no profile at all). [R-NODE-ACCEPT-001]
+        const b = bytes.length > 0 ? `0x${bytes[0].toString(16)}` : "none (empty frame)";
+        throw new DecodeError(
+          "BAD_START_BYTE",
+          0,
+          `start byte ${b}: not a profile this node accepts (${this.#o.acceptProfiles.join(", ")})`,
+        );
+      }
+      f = codec.decode(bytes, kind);
     } catch (e) {
       if (e instanceof DecodeError) {
         this.#countDecodeError(e);

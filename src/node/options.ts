@@ -67,8 +67,14 @@ export interface NodeOptions {
   keyring?: KeyringEntry[];
   /** v2 cluster label, bound into authentication. */
   label?: string;
-  /** Wire profile (default {@linkcode DEFAULT_PROFILE}). */
+  /** Wire profile this node sends (default {@linkcode DEFAULT_PROFILE}). */
   profile?: Profile;
+  /**
+   * Profiles accepted on receive, told apart by each frame's first byte on TCP and UDP
+   * (default: just `profile`). Must include `profile`. E.g. `["v2", "legacy"]` lets a v2 node
+   * hear legacy (0.0.15) nodes; the legacy side uses `key` (or the primary keyring key).
+   */
+  acceptProfiles?: Profile[];
   /** Receiver limits. */
   limits?: Partial<DecodeLimits>;
   /** Most frames queued for one peer (default 4096). */
@@ -146,6 +152,8 @@ export interface ResolvedNodeOptions {
   label: string;
   /** See {@linkcode NodeOptions}. */
   profile: Profile;
+  /** See {@linkcode NodeOptions}. */
+  acceptProfiles: Profile[];
   /** See {@linkcode NodeOptions}. */
   limits: DecodeLimits;
   /** See {@linkcode NodeOptions}. */
@@ -287,6 +295,21 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
   }
   const profile = o.profile ?? DEFAULT_PROFILE;
+  let acceptProfiles: Profile[] = [profile];
+  if (o.acceptProfiles !== undefined) {
+    const a = o.acceptProfiles;
+    if (
+      !Array.isArray(a) || a.length === 0 || a.some((p) => p !== "v2" && p !== "legacy") ||
+      !a.includes(profile)
+    ) {
+      throw new NodeOptionError(
+        "acceptProfiles",
+        JSON.stringify(a),
+        `a list of "v2"/"legacy" that includes the sending profile "${profile}"`,
+      );
+    }
+    acceptProfiles = [...new Set(a)];
+  }
   const keyring: { id: number; key: Uint8Array }[] = [];
   if (o.keyring !== undefined) {
     if (!Array.isArray(o.keyring) || o.keyring.length === 0) {
@@ -329,6 +352,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     keyring,
     label,
     profile,
+    acceptProfiles,
     limits,
     maxQueueFrames: int("maxQueueFrames", o.maxQueueFrames, 4096, 1, 1 << 24),
     maxQueueBytes: int("maxQueueBytes", o.maxQueueBytes, 8 << 20, 1, 2 ** 40),

@@ -15,7 +15,7 @@ import {
 } from "../../mod.ts";
 import { waitFor } from "./_net_cluster.ts";
 
-const KEY = "legacy interop test key";
+const KEY = "legacy interop test key 32 bytes";
 const enc = new TextEncoder();
 const OPTS = { maxFrameBytes: 65536, maxRecords: 64 };
 
@@ -89,8 +89,10 @@ Deno.test("[R-NODE-LEGACY-001] to a legacy peer: one frame per TCP connection, i
 });
 
 Deno.test("[R-NODE-LEGACY-002] a node never writes on a connection it accepted (0.0.15 stops on any inbound byte)", async () => {
-  for (const profile of ["legacy"] as const) {
-    const { node, got } = await legacyNode({ profile });
+  for (const profile of ["legacy", "v2"] as const) {
+    const { node, got } = await legacyNode(
+      profile === "v2" ? { profile, acceptProfiles: ["v2", "legacy"] } : { profile },
+    );
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.id.port });
       // 0.0.15 reuses its outgoing connection for later frames: both are served.

@@ -411,9 +411,10 @@ export class ChatterNode {
     } catch (e) {
       if (e instanceof DecodeError) {
         this.#countDecodeError(e);
-        // A replayed or late frame authenticated and its stream framing is intact: drop the
-        // frame, keep the connection. Anything else closes it. [R-NODE-ERR-001]
-        return e.code === "REPLAY" || e.code === "BEHIND_WINDOW";
+        // Every rejected frame, replays and late frames included, closes its TCP connection:
+        // a peer that sent one bad frame is not trusted with the rest of its stream.
+        // [R-NODE-ERR-001], [R-NODE-ERR-002]
+        return false;
       }
       throw e;
     }

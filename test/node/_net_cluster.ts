@@ -100,3 +100,21 @@ export async function quiet(c: NetCluster): Promise<void> {
     "TCP frames in flight to arrive",
   );
 }
+
+/**
+ * Connect to `port`, write `bytes`, and tell whether the node closes the connection within
+ * `ms` without writing anything back (false when it keeps the connection open).
+ */
+export async function closedByPeer(port: number, bytes: Uint8Array[], ms = 2000): Promise<boolean> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    for (const b of bytes) await conn.write(b);
+    const read = conn.read(new Uint8Array(16)).then((n) => n === null, () => true);
+    const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
+}

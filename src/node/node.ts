@@ -52,8 +52,12 @@ export interface NodeStats {
   connectFailures: number;
   /** TCP streams closed because their framing broke. */
   streamErrors: number;
-  /** Records of types not registered here (forwarded as they are, not delivered). */
+  /** Records of types not registered here (not delivered). [R-NODE-UNKNOWN-001] */
   unknownTypes: number;
+  /** Of those, records forwarded with their payload bytes unchanged. */
+  unknownForwarded: number;
+  /** Of those, records a relay did not forward (`forwardUnknownTypes: false`). */
+  unknownDropped: number;
   /** Records whose payload the type's decoder rejected. */
   payloadErrors: number;
   /** Handler calls that threw. */
@@ -136,6 +140,8 @@ export class ChatterNode {
     multicastTooLarge: 0,
     relayTakeovers: 0,
     unknownTypes: 0,
+    unknownForwarded: 0,
+    unknownDropped: 0,
     payloadErrors: 0,
     handlerErrors: 0,
     messageBufferDrops: 0,
@@ -430,7 +436,13 @@ export class ChatterNode {
       const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
       if (!reg) {
         this.#s.unknownTypes++;
-        if (forward) out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });
+        if (!forward) continue;
+        // Bytes unchanged: NetID references inside cannot be rewritten for the new frame's
+        // table, so table-referring types must be registered on every relay. [R-NODE-UNKNOWN-001]
+        if (this.#o.forwardUnknownTypes) {
+          this.#s.unknownForwarded++;
+          out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });
+        } else this.#s.unknownDropped++;
         continue;
       }
       let value: unknown;

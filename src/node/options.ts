@@ -103,6 +103,11 @@ export interface NodeOptions {
   maxSeenIds?: number;
   /** Most other IDs per frame (default 4). */
   maxOtherIds?: number;
+  /**
+   * Forward records of types not registered here, payload bytes unchanged (default true).
+   * Their NetID references cannot be rewritten: see R-NODE-UNKNOWN-001 in spec/node.md.
+   */
+  forwardUnknownTypes?: boolean;
   /** De-duplicate deliveries by message identity (default true). */
   dedup?: boolean;
   /** Sequence numbers remembered per origin for de-duplication (default 4096). */
@@ -182,6 +187,8 @@ export interface ResolvedNodeOptions {
   maxSeenIds: number;
   /** See {@linkcode NodeOptions}. */
   maxOtherIds: number;
+  /** See {@linkcode NodeOptions}. */
+  forwardUnknownTypes: boolean;
   /** See {@linkcode NodeOptions}. */
   dedup: boolean;
   /** See {@linkcode NodeOptions}. */
@@ -373,6 +380,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     maxPeers: int("maxPeers", o.maxPeers, 1024, 1, 1 << 20),
     maxSeenIds: int("maxSeenIds", o.maxSeenIds, 32, 0, limits.maxListLength),
     maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
+    forwardUnknownTypes: o.forwardUnknownTypes ?? true,
     dedup: o.dedup ?? true,
     dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
     legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),

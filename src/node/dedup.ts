@@ -48,6 +48,8 @@ export class DedupWindow {
   readonly #maxOrigins: number;
   readonly #origins = new Map<string, OriginWindow>();
   readonly #timed?: DedupTimeBound;
+  /** The origin checked last (it is the most recently refreshed one in the map). */
+  #last?: { ip: string; port: number; w: OriginWindow };
 
   /**
    * `window` sequence numbers per origin, at most `maxOrigins` origins (oldest forgotten).
@@ -65,19 +67,26 @@ export class DedupWindow {
    * newest sequence number to tell (treated as already delivered).
    */
   check(id: BroadcastId): DedupVerdict {
-    const k = netIdKey(id);
-    let w = this.#origins.get(k);
-    if (!w) {
-      if (this.#origins.size >= this.#maxOrigins) {
-        // Map order is insertion order: the first key is the origin refreshed longest ago.
-        this.#origins.delete(this.#origins.keys().next().value!);
+    let w: OriginWindow | undefined;
+    if (this.#last && this.#last.ip === id.ip && this.#last.port === id.port) {
+      // Records of one frame mostly share an origin: skip the key and the map.
+      w = this.#last.w;
+    } else {
+      const k = netIdKey(id);
+      w = this.#origins.get(k);
+      if (!w) {
+        if (this.#origins.size >= this.#maxOrigins) {
+          // Map order is insertion order: the first key is the origin refreshed longest ago.
+          this.#origins.delete(this.#origins.keys().next().value!);
+        }
+        w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
+        if (this.#timed) w.at = new Float64Array(this.#window);
+        this.#origins.set(k, w);
+      } else if (this.#origins.size > 1) {
+        this.#origins.delete(k);
+        this.#origins.set(k, w);
       }
-      w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-      if (this.#timed) w.at = new Float64Array(this.#window);
-      this.#origins.set(k, w);
-    } else if (this.#origins.size > 1) {
-      this.#origins.delete(k);
-      this.#origins.set(k, w);
+      this.#last = { ip: id.ip, port: id.port, w };
     }
     const s = id.seqno;
     const slot = s % this.#window;

@@ -128,6 +128,13 @@ export class ChatterNode {
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
   #flushScheduled = false;
+  #destCache?: {
+    input: unknown;
+    items: (NetId | string)[];
+    ips: string[];
+    ports: number[];
+    out: { dests: NetId[]; key: string; toSelf: boolean };
+  };
   readonly #nextSeq: () => number;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -284,6 +291,44 @@ export class ChatterNode {
     if (this.#closed) throw new Error("the node is closed");
     const reg = this.#byName.get(typeName);
     if (!reg) throw new UnknownTypeError(typeName);
+    const { dests, key, toSelf } = this.#resolveDests(destinations);
+    const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    this.#s.broadcasts++;
+    if (toSelf) {
+      if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
+      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+    }
+    if (dests.length === 0) return origin;
+    let p = this.#pending.get(key);
+    if (!p) this.#pending.set(key, p = { dests, recs: [] });
+    p.recs.push({ tag: reg.tag, origin, reg, value });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return origin;
+  }
+
+  /**
+   * Destinations without this node, and a key naming the set. The last result is reused when
+   * the same (unchanged) array is passed again, as applications that broadcast many messages
+   * to one peer list do; checking it costs one identity comparison per element.
+   */
+  #resolveDests(
+    destinations: Iterable<NetId | string>,
+  ): { dests: NetId[]; key: string; toSelf: boolean } {
+    const c = this.#destCache;
+    if (c && c.input === destinations && Array.isArray(destinations)) {
+      const a = destinations as (NetId | string)[];
+      let same = a.length === c.items.length;
+      for (let i = 0; same && i < a.length; i++) {
+        const d = a[i];
+        // Objects are compared by identity and must not have changed since.
+        same = d === c.items[i] &&
+          (typeof d === "string" || (d.ip === c.ips[i] && d.port === c.ports[i]));
+      }
+      if (same) return c.out;
+    }
     const dests: NetId[] = [];
     const keys: string[] = [];
     const selfKey = netIdKey(this.id);
@@ -298,22 +343,18 @@ export class ChatterNode {
       dests.push(id);
       keys.push(k);
     }
-    const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
-    this.#s.broadcasts++;
-    if (toSelf) {
-      if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
-      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+    const out = { dests, key: keys.sort().join(","), toSelf };
+    if (Array.isArray(destinations)) {
+      const items = [...destinations] as (NetId | string)[];
+      this.#destCache = {
+        input: destinations,
+        items,
+        ips: items.map((d) => typeof d === "string" ? "" : d.ip),
+        ports: items.map((d) => typeof d === "string" ? 0 : d.port),
+        out,
+      };
     }
-    if (dests.length === 0) return origin;
-    const key = keys.sort().join(",");
-    let p = this.#pending.get(key);
-    if (!p) this.#pending.set(key, p = { dests, recs: [] });
-    p.recs.push({ tag: reg.tag, origin, reg, value });
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-    return origin;
+    return out;
   }
 
   #flush(): void {
@@ -404,6 +445,8 @@ export class ChatterNode {
     let f;
     try {
       const codec = this.#decoders.get(bytes[0]);
+      // Our own multicast looped back: skip it without decrypting.
+      if (kind === "udp" && codec === this.#codec && codec.isOwn?.(bytes)) return true;
       if (!codec) {
         // A profile this node does not accept (or no profile at all). [R-NODE-ACCEPT-001]
         const b = bytes.length > 0 ? `0x${bytes[0].toString(16)}` : "none (empty frame)";
@@ -430,6 +473,7 @@ export class ChatterNode {
     this.#db.learn(g, kind);
     const forward = kind === "tcp" && g.distribution.length > 0;
     const dedup = this.#dedupFor(f.profile);
+    const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
     for (const r of f.records) {
       const reg = this.#byTag.get(r.typeTag);
@@ -456,7 +500,7 @@ export class ChatterNode {
         value = this.#deliver(reg, value, {
           typeName: reg.type.typeName,
           origin: r.origin,
-          sender: { ip: g.current.ip, port: g.current.port },
+          sender,
           transport: kind,
         });
       } else if (verdict === "duplicate") this.#s.duplicates++;

@@ -218,6 +218,7 @@ async function throughputWorkers(): Promise<
       mport: 20000 + ((r[2] << 8 | r[3]) % 40000),
       key,
       profile,
+      datagram: DATAGRAM,
     });
   }
   const ids = await Promise.all(ready);

@@ -8,7 +8,7 @@ const me = { ip: "127.0.0.1", port: 40000, seqno: 1.7e15 };
 const seen = Array.from({ length: 7 }, (_, i) => ({ ...me, port: 40001 + i, seqno: 1.7e15 + i }));
 const gossip = { current: me, seen, other: [], distribution: [] };
 
-Deno.test("[R-NODE-PLAN-002] v2 packing: every frame fits the datagram limit and is filled", () => {
+Deno.test("[R-NODE-PERF-001] v2 packing: every frame fits the datagram limit and is filled", () => {
   fc.assert(
     fc.property(
       fc.array(fc.integer({ min: 0, max: 600 }), { minLength: 1, maxLength: 80 }),
@@ -42,7 +42,7 @@ Deno.test("[R-NODE-PLAN-002] v2 packing: every frame fits the datagram limit and
   assert.ok(frames.every((f) => f.length <= 1400));
 });
 
-Deno.test("v2 codec: tells its own frames (session salt) without decrypting, not others'", () => {
+Deno.test("[R-NODE-PERF-002] v2 codec: tells its own frames (session salt) without decrypting, not others'", () => {
   const a = v2Codec({ keyring, label: "" }), b = v2Codec({ keyring, label: "" });
   const rec = [{ typeTag: 1, origin: me, payload: new Uint8Array([1]) }];
   const opts = { maxFrameBytes: 1400, maxRecords: 8 };

@@ -52,3 +52,27 @@ Deno.test("[R-NODE-PERF-002] v2 codec: tells its own frames (session salt) witho
   assert.equal(b.isOwn?.(fa), false);
   assert.equal(a.isOwn?.(new Uint8Array(10)), false);
 });
+
+Deno.test("[R-NODE-PERF-003] v2 codec: no snappy for incompressible records, snappy for compressible", () => {
+  const codec = v2Codec({ keyring, label: "" });
+  const opts = { maxFrameBytes: 65536, maxRecords: 256 };
+  const recs = (payload: () => Uint8Array) =>
+    Array.from({ length: 20 }, (_, i) => ({
+      typeTag: 7,
+      origin: { ...me, seqno: me.seqno + i },
+      payload: payload(),
+    }));
+  const random = codec.encode(
+    gossip,
+    recs(() => crypto.getRandomValues(new Uint8Array(100))),
+    opts,
+  );
+  const text = codec.encode(
+    gossip,
+    recs(() => new TextEncoder().encode("hello ".repeat(20))),
+    opts,
+  );
+  // Header byte 3 holds the flags; bit 0 = snappy.
+  assert.equal(random[0][3] & 1, 0, "a block saving < 1/8 is not used");
+  assert.equal(text[0][3] & 1, 1);
+});

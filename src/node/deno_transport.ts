@@ -144,6 +144,7 @@ class DenoTransport implements Transport {
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #out = new Map<string, OutConn>();
   readonly #in = new Set<InConn>();
+  readonly #readBufs: Uint8Array[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   #udpQueue: Uint8Array[] = [];
   #udpSending = false;
@@ -299,7 +300,9 @@ class DenoTransport implements Transport {
 
   async #readLoop(c: InConn): Promise<void> {
     const reader = new FrameReader({ limits: this.#o.limits ?? DEFAULT_LIMITS });
-    const buf = new Uint8Array(64 * 1024);
+    // Read buffers are pooled: a peer that opens a connection per frame (0.0.15, legacy
+    // senders) would otherwise cost a 64 KiB allocation per frame.
+    const buf = this.#readBufs.pop() ?? new Uint8Array(64 * 1024);
     try {
       for (;;) {
         let n: number | null;
@@ -329,6 +332,7 @@ class DenoTransport implements Transport {
       }
     } finally {
       this.#closeIn(c);
+      if (this.#readBufs.length < 32) this.#readBufs.push(buf);
     }
   }
 

@@ -13,7 +13,13 @@ import { buildV2Table, v2FrameNetIds } from "../wire/v2/body.ts";
 import { V2Decoder } from "../wire/v2/decoder.ts";
 import type { V2Keyring } from "../wire/v2/keyring.ts";
 import { V2Sender } from "../wire/v2/sender.ts";
-import { V2_HEADER_BYTES, V2_SALT_BYTES, V2_TAG_BYTES, type V2Limits } from "../wire/constants.ts";
+import {
+  V2_FLAG_SNAPPY,
+  V2_HEADER_BYTES,
+  V2_SALT_BYTES,
+  V2_TAG_BYTES,
+  type V2Limits,
+} from "../wire/constants.ts";
 import { varintLength } from "../wire/varint.ts";
 import type { NetIdTable } from "../wire/netid_table.ts";
 import type { EncodeOptions, FrameCodec, TransportKind } from "./frame_codec.ts";
@@ -78,19 +84,28 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
     limits: opts.limits,
     replayWindow: opts.replayWindow ?? 4096,
   });
+  let misses = 0, skipped = 0;
   let lastGossip: Gossip | undefined;
   let lastGossipIds = new Set<string>();
   // The salt of our sending session, as it appears in our frames' headers (bytes 5..20).
   let ownSalt: Uint8Array | undefined;
   const seal = (gossip: Gossip, records: readonly OutgoingRecord[]) => {
+    // After 8 frames in a row that did not compress, try snappy on every 16th frame only:
+    // compressing incompressible payloads costs the sender for nothing. [R-NODE-PERF-003]
+    const tryIt = misses < 8 || ++skipped % 16 === 0;
     const f = sender.encode({
       keyring: opts.keyring,
       label: opts.label,
       gossip,
       records,
+      compression: tryIt ? "snappy" : "none",
       // A block that saves under 1/8 costs every receiver a decompression for little.
       minCompressionSaving: 0.125,
     });
+    if (tryIt) {
+      if ((f[3] & V2_FLAG_SNAPPY) !== 0) misses = 0;
+      else misses++;
+    }
     if (!ownSalt || !sameSalt(f, ownSalt)) ownSalt = f.slice(SALT_AT, SALT_AT + V2_SALT_BYTES);
     return f;
   };

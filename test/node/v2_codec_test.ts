@@ -76,3 +76,17 @@ Deno.test("[R-NODE-PERF-003] v2 codec: no snappy for incompressible records, sna
   assert.equal(random[0][3] & 1, 0, "a block saving < 1/8 is not used");
   assert.equal(text[0][3] & 1, 1);
 });
+
+Deno.test("[R-NODE-PERF-003] v2 codec: after incompressible frames it probes again and resumes snappy", () => {
+  const codec = v2Codec({ keyring, label: "" });
+  const opts = { maxFrameBytes: 65536, maxRecords: 256 };
+  const one = (payload: Uint8Array) =>
+    codec.encode(gossip, [{ typeTag: 7, origin: me, payload }], opts)[0][3] & 1;
+  for (let i = 0; i < 12; i++) assert.equal(one(crypto.getRandomValues(new Uint8Array(300))), 0);
+  const text = new TextEncoder().encode("compressible ".repeat(40));
+  const flags = Array.from({ length: 20 }, () => one(text));
+  // Skipping snappy for a while is allowed; within 16 frames a probe finds it pays again.
+  const first = flags.indexOf(1);
+  assert.ok(first >= 0 && first < 16, JSON.stringify(flags));
+  assert.ok(flags.slice(first).every((f) => f === 1), JSON.stringify(flags));
+});

@@ -41,6 +41,7 @@ const NODE_OPTS = {
   key: { type: "string" },
   label: { type: "string" },
   profile: { type: "string" },
+  accept: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -54,7 +55,8 @@ const NODE_HELP =
   --no-multicast       TCP only
   --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
   --label L            cluster label (v2)
-  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})`;
+  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
+  --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's)`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -127,6 +129,9 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
   if (v.interface !== undefined) o.multicastInterface = v.interface;
   if (v.label !== undefined) o.label = v.label;
   if (v.profile !== undefined) o.profile = v.profile as Profile;
+  if (v.accept !== undefined) {
+    o.acceptProfiles = v.accept.split(",").map((p) => p.trim()) as Profile[];
+  }
   return o;
 }
 

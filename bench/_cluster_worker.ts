@@ -26,6 +26,7 @@ self.onmessage = async (e: MessageEvent) => {
       profile: m.profile as Profile,
       maxQueueFrames: 1 << 16,
       maxQueueBytes: 64 << 20,
+      maxDatagramBytes: m.datagram ?? 1400,
     });
     node.register(bytesType("bench", () => void got++));
     timer = setInterval(() => self.postMessage({ got }), 20);

@@ -10,6 +10,7 @@
  *      [--messages N] [--seconds S]
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { bytesType, type ChatterNode, DEFAULT_PROFILE, type NetId, startNode } from "../mod.ts";
 import type { Profile } from "../src/wire/message.ts";
 
@@ -22,6 +23,8 @@ const { values: v } = parseArgs({
     nodes: { type: "string" },
     window: { type: "string" },
     workers: { type: "boolean" },
+    refill: { type: "string" },
+    datagram: { type: "string" },
   },
 });
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
@@ -29,6 +32,8 @@ const N = Number(v.nodes ?? 8);
 const TOTAL = Number(v.messages ?? 200_000);
 const LAT_SECONDS = Number(v.seconds ?? 3);
 const PAYLOAD = 100;
+/** Largest multicast datagram (the node's default is 1400, safe for Ethernet MTUs). */
+const DATAGRAM = Number(v.datagram ?? 1400);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cluster(onMsg: (node: number, id: number) => void): Promise<ChatterNode[]> {
@@ -46,6 +51,7 @@ async function cluster(onMsg: (node: number, id: number) => void): Promise<Chatt
       profile,
       maxQueueFrames: 1 << 16,
       maxQueueBytes: 64 << 20,
+      maxDatagramBytes: DATAGRAM,
     });
     const me = i;
     node.register(bytesType("bench", (b) => {
@@ -72,7 +78,14 @@ async function warm(nodes: ChatterNode[], ids: ReturnType<ChatterNode["peers"]>)
 }
 
 async function throughput(): Promise<
-  { perSec: number; delivered: number; seconds: number; drops: number }
+  {
+    perSec: number;
+    delivered: number;
+    seconds: number;
+    drops: number;
+    frames: string;
+    cpuPerMsg: number;
+  }
 > {
   const count = new Uint8Array(TOTAL);
   let complete = 0;
@@ -91,7 +104,9 @@ async function throughput(): Promise<
     // buffer (~200 KB by default): every node's multicast socket holds every datagram.
     const WINDOW = Number(v.window ?? (profile === "legacy" ? 128 : 1024));
     const BATCH = 64;
+    const REFILL = Number(v.refill ?? 1);
     let sent = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + 60_000;
     let lastProgress = performance.now(), lastComplete = 0;
@@ -102,6 +117,11 @@ async function throughput(): Promise<
         lastComplete = complete;
         lastProgress = performance.now();
       } else if (performance.now() - lastProgress > 1000) break;
+      // Refill only when at least REFILL slots are free, so each flush carries a batch.
+      if (WINDOW - (sent - complete) < REFILL) {
+        await sleep(0);
+        continue;
+      }
       while (sent < TOTAL && sent - complete < WINDOW) {
         const end = Math.min(TOTAL, sent + BATCH);
         for (; sent < end; sent++) nodes[sent % N].broadcast(ids, "bench", payload(sent));
@@ -114,8 +134,17 @@ async function throughput(): Promise<
       if (complete === before) break;
     }
     const seconds = (lastDone - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPerMsg = (cpu.user + cpu.system) / complete;
     const drops = nodes.reduce((a, n) => a + n.stats().multicastDrops + n.stats().queueDrops, 0);
-    return { perSec: complete / seconds, delivered: complete, seconds, drops };
+    const sum = (f: (s: ReturnType<ChatterNode["stats"]>) => number) =>
+      nodes.reduce((a, n) => a + f(n.stats()), 0);
+    const udpFrames = sum((s) => s.udp.framesOut), udpBytes = sum((s) => s.udp.bytesOut);
+    const tcpFrames = sum((s) => s.tcp.framesOut);
+    const frames = `${(sent / udpFrames).toFixed(1)} messages per datagram (${
+      Math.round(udpBytes / udpFrames)
+    } bytes), ${(sent / tcpFrames).toFixed(1)} per TCP frame`;
+    return { perSec: complete / seconds, delivered: complete, seconds, drops, frames, cpuPerMsg };
   } finally {
     for (const n of nodes) await n.close();
   }
@@ -189,6 +218,7 @@ async function throughputWorkers(): Promise<
       mport: 20000 + ((r[2] << 8 | r[3]) % 40000),
       key,
       profile,
+      datagram: DATAGRAM,
     });
   }
   const ids = await Promise.all(ready);
@@ -248,7 +278,13 @@ if (v.workers) {
 const t = await throughput();
 console.log(
   `throughput: ${Math.round(t.perSec).toLocaleString("en")} messages/s delivered to every node ` +
-    `(${t.delivered.toLocaleString("en")} messages in ${t.seconds.toFixed(2)} s, ${t.drops} drops)`,
+    `(${t.delivered.toLocaleString("en")} messages in ${
+      t.seconds.toFixed(2)
+    } s, ${t.drops} drops; ${t.frames}; ${
+      t.cpuPerMsg.toFixed(1)
+    } µs of process CPU per message, i.e. at most ${
+      Math.round(1e6 / t.cpuPerMsg).toLocaleString("en")
+    }/s on one core)`,
 );
 const l = await latency();
 console.log(

@@ -561,7 +561,8 @@ export function liveCases(): LiveCase[] {
     {
       id: "bad.replay",
       reqs: ["R-NODE-ERR-002", "R-V2-REPLAY-001"],
-      title: "a replayed frame is dropped (not forwarded again) and the connection kept",
+      title:
+        "a replayed frame is dropped (not forwarded again), the connection closed, and a fresh one served",
       profiles: ["v2"],
       run: async (env) => {
         const p = uniquePayload("replay");
@@ -577,16 +578,9 @@ export function liveCases(): LiveCase[] {
           );
           if (first.status !== "PASS") return { ...first, detail: `first copy: ${first.detail}` };
           await s.write(f);
-          // The replay must not arrive; a fresh frame on the same connection must.
-          const q = uniquePayload("after-replay");
-          await s.write(env.codec.encode(frameTo(env, [env.peers[2].id], "conformance.echo", q)));
-          const next = await expectForward(
-            env,
-            [env.peers[2]],
-            hexOf(q),
-            hexOf(q),
-            "conformance.echo",
-          );
+          // The replay must not arrive, the node must close this connection (issue 5, R-NODE-ERR-002),
+          // and a fresh frame on a fresh connection must be forwarded.
+          const closed = await waitFor(() => s.closedByPeer, env.timeoutMs);
           const copies = carrying([env.peers[2]], hexOf(p)).length;
           if (copies > 1) {
             return {
@@ -595,17 +589,18 @@ export function liveCases(): LiveCase[] {
               detail: "the replayed frame was forwarded",
             };
           }
-          if (s.closedByPeer) {
+          if (!closed) {
             return {
               status: "FAIL",
-              expected: { connection: "kept" },
-              actual: { connection: "closed" },
-              detail: "the node closed the connection over a replay (R-NODE-ERR-002 keeps it)",
+              expected: { connection: "closed by the node" },
+              actual: { connection: "still open" },
+              detail: "the node kept the connection open over a replay (R-NODE-ERR-002 closes it)",
             };
           }
-          return next.status === "PASS"
-            ? { status: "PASS", actual: { copies } }
-            : { ...next, detail: `after the replay, on the same connection: ${next.detail}` };
+          const after = await stillServes(env, "after-replay");
+          return after.status === "PASS"
+            ? { status: "PASS", actual: { copies, closed } }
+            : { ...after, detail: `after the replay, on a fresh connection: ${after.detail}` };
         } finally {
           await s.close();
         }

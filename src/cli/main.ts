@@ -45,6 +45,7 @@ const NODE_OPTS = {
   key: { type: "string" },
   label: { type: "string" },
   profile: { type: "string" },
+  accept: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -56,9 +57,10 @@ const NODE_HELP =
   --ttl T              multicast TTL (default ${DEFAULT_MULTICAST_TTL})
   --interface A        interface address multicast uses (default: --address)
   --no-multicast       TCP only
-  --key K              shared key (default: $CHATTER_KEY, else the well-known 0.0.15 default: set your own)
+  --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
   --label L            cluster label (v2)
-  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})`;
+  --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
+  --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's)`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -107,7 +109,14 @@ type NodeFlags = {
 function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOptions {
   let key = v.key ?? Deno.env.get("CHATTER_KEY");
   if (key === undefined) {
-    console.error("chatter: warning: no --key or CHATTER_KEY; using the well-known default key");
+    if ((v.profile ?? DEFAULT_PROFILE) !== "legacy") {
+      throw new UsageError(
+        "--key: the v2 profile has no default key; give --key or CHATTER_KEY (chatter keygen makes one)",
+      );
+    }
+    console.error(
+      "chatter: warning: no --key or CHATTER_KEY; using 0.0.15's well-known default key",
+    );
     key = DEFAULT_KEY;
   }
   const o: NodeOptions = {
@@ -125,6 +134,9 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
   if (v.interface !== undefined) o.multicastInterface = v.interface;
   if (v.label !== undefined) o.label = v.label;
   if (v.profile !== undefined) o.profile = v.profile as Profile;
+  if (v.accept !== undefined) {
+    o.acceptProfiles = v.accept.split(",").map((p) => p.trim()) as Profile[];
+  }
   return o;
 }
 

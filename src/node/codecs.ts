@@ -5,15 +5,23 @@
  */
 
 import { KEY_BYTES } from "../wire/constants.ts";
+import type { Profile } from "../wire/message.ts";
 import { V2Keyring } from "../wire/v2/keyring.ts";
 import type { FrameCodec } from "./frame_codec.ts";
 import { legacyCodec } from "./legacy_codec.ts";
 import { NodeOptionError, type ResolvedNodeOptions } from "./options.ts";
 import { v2Codec } from "./v2_codec.ts";
 
-/** Build the codec for `o.profile`; `nextSeqno` numbers frames the codec must number. */
-export function createCodec(o: ResolvedNodeOptions, nextSeqno: () => number): FrameCodec {
-  if (o.profile === "legacy") return legacyCodec({ key: o.key, limits: o.limits, nextSeqno });
+/**
+ * Build the codec for `profile` (default `o.profile`); `nextSeqno` numbers frames the codec
+ * must number.
+ */
+export function createCodec(
+  o: ResolvedNodeOptions,
+  nextSeqno: () => number,
+  profile: Profile = o.profile,
+): FrameCodec {
+  if (profile === "legacy") return legacyCodec({ key: o.key, limits: o.limits, nextSeqno });
   let keyring: V2Keyring;
   if (o.keyring.length > 0) {
     for (const [i, e] of o.keyring.entries()) {

@@ -4,6 +4,10 @@
  * Memory is bounded: a sliding window of sequence numbers per origin and a cap on origins.
  * [R-NODE-DEDUP-001]
  *
+ * The legacy profile has no origin identity and 0.0.15 restarts its sequence numbers at 1, so
+ * for it an identity is remembered only for a short time and nothing is "too old": a restarted
+ * 0.0.15 peer's messages are delivered again once that time has passed. [R-NODE-DEDUP-003]
+ *
  * @module
  */
 
@@ -15,6 +19,16 @@ export type DedupVerdict = "new" | "duplicate" | "old";
 interface OriginWindow {
   max: number;
   ring: Float64Array;
+  /** When each slot was recorded (timed mode only). */
+  at?: Float64Array;
+}
+
+/** Options of a time-bounded {@linkcode DedupWindow} (the legacy profile's). */
+export interface DedupTimeBound {
+  /** An identity older than this is forgotten. */
+  ttlMs: number;
+  /** The current time in milliseconds. */
+  now: () => number;
 }
 
 /**
@@ -33,11 +47,19 @@ export class DedupWindow {
   readonly #window: number;
   readonly #maxOrigins: number;
   readonly #origins = new Map<string, OriginWindow>();
+  readonly #timed?: DedupTimeBound;
+  /** The origin checked last (it is the most recently refreshed one in the map). */
+  #last?: { ip: string; port: number; w: OriginWindow };
 
-  /** `window` sequence numbers per origin, at most `maxOrigins` origins (oldest forgotten). */
-  constructor(window: number, maxOrigins: number) {
+  /**
+   * `window` sequence numbers per origin, at most `maxOrigins` origins (oldest forgotten).
+   * With `timed`, an identity counts as a duplicate only within `timed.ttlMs` of when it was
+   * recorded, and no sequence number is "old" (for peers whose numbers restart).
+   */
+  constructor(window: number, maxOrigins: number, timed?: DedupTimeBound) {
     this.#window = window;
     this.#maxOrigins = maxOrigins;
+    this.#timed = timed;
   }
 
   /**
@@ -45,22 +67,37 @@ export class DedupWindow {
    * newest sequence number to tell (treated as already delivered).
    */
   check(id: BroadcastId): DedupVerdict {
-    const k = netIdKey(id);
-    let w = this.#origins.get(k);
-    if (!w) {
-      if (this.#origins.size >= this.#maxOrigins) {
-        // Map order is insertion order: the first key is the origin refreshed longest ago.
-        this.#origins.delete(this.#origins.keys().next().value!);
+    let w: OriginWindow | undefined;
+    if (this.#last && this.#last.ip === id.ip && this.#last.port === id.port) {
+      // Records of one frame mostly share an origin: skip the key and the map.
+      w = this.#last.w;
+    } else {
+      const k = netIdKey(id);
+      w = this.#origins.get(k);
+      if (!w) {
+        if (this.#origins.size >= this.#maxOrigins) {
+          // Map order is insertion order: the first key is the origin refreshed longest ago.
+          this.#origins.delete(this.#origins.keys().next().value!);
+        }
+        w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
+        if (this.#timed) w.at = new Float64Array(this.#window);
+        this.#origins.set(k, w);
+      } else if (this.#origins.size > 1) {
+        this.#origins.delete(k);
+        this.#origins.set(k, w);
       }
-      w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-      this.#origins.set(k, w);
-    } else if (this.#origins.size > 1) {
-      this.#origins.delete(k);
-      this.#origins.set(k, w);
+      this.#last = { ip: id.ip, port: id.port, w };
     }
     const s = id.seqno;
-    if (w.max >= 0 && s <= w.max - this.#window) return "old";
     const slot = s % this.#window;
+    if (w.at) {
+      const now = this.#timed!.now();
+      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) return "duplicate";
+      w.ring[slot] = s;
+      w.at[slot] = now;
+      return "new";
+    }
+    if (w.max >= 0 && s <= w.max - this.#window) return "old";
     if (w.ring[slot] === s) return "duplicate";
     w.ring[slot] = s;
     if (s > w.max) w.max = s;

@@ -44,6 +44,12 @@ export interface DenoTransportOptions {
   port: number;
   /** Multicast settings, or `false` for TCP only. */
   multicast: MulticastOptions | false;
+  /**
+   * Open a fresh connection for every frame, write the frame with one write call and close it:
+   * for peers that decode each read as exactly one frame (Elixir Chatter 0.0.15). Default
+   * false: connections are reused and frames coalesced. [R-NODE-LEGACY-001]
+   */
+  oneFramePerConnection?: boolean;
   /** Most open outgoing connections; the least recently used is closed to make room. */
   maxConnections: number;
   /** Most open incoming connections; more are refused. */
@@ -85,6 +91,8 @@ interface OutConn {
   connecting?: AbortController;
   /** Waiting for a slot under the connection cap. */
   deferred: boolean;
+  /** Frames taken off the queue and being written. */
+  writing: number;
 }
 
 interface InConn {
@@ -136,6 +144,7 @@ class DenoTransport implements Transport {
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #out = new Map<string, OutConn>();
   readonly #in = new Set<InConn>();
+  readonly #readBufs: Uint8Array[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   #udpQueue: Uint8Array[] = [];
   #udpSending = false;
@@ -291,7 +300,9 @@ class DenoTransport implements Transport {
 
   async #readLoop(c: InConn): Promise<void> {
     const reader = new FrameReader({ limits: this.#o.limits ?? DEFAULT_LIMITS });
-    const buf = new Uint8Array(64 * 1024);
+    // Read buffers are pooled: a peer that opens a connection per frame (0.0.15, legacy
+    // senders) would otherwise cost a 64 KiB allocation per frame.
+    const buf = this.#readBufs.pop() ?? new Uint8Array(64 * 1024);
     try {
       for (;;) {
         let n: number | null;
@@ -321,6 +332,7 @@ class DenoTransport implements Transport {
       }
     } finally {
       this.#closeIn(c);
+      if (this.#readBufs.length < 32) this.#readBufs.push(buf);
     }
   }
 
@@ -387,6 +399,7 @@ class DenoTransport implements Transport {
         closed: false,
         lastUsed: 0,
         deferred: false,
+        writing: 0,
       };
       // At the cap, close an idle connection to make room; when all are busy, wait for one
       // to go idle rather than cut a busy one off mid-send. [R-NODE-TRANSPORT-005]
@@ -489,38 +502,47 @@ class DenoTransport implements Transport {
     }
   }
 
-  async #writeLoop(c: OutConn): Promise<void> {
+  /** Open `c`'s connection; on failure fail its whole queue and forget it. */
+  async #open(c: OutConn): Promise<boolean> {
     try {
-      if (!c.conn) {
-        try {
-          const conn = await this.#connect(c);
-          if (c.closed || this.#closed) {
-            conn.close();
-            return;
-          }
-          c.conn = conn;
-          this.#stats.outgoingOpen++;
-        } catch (e) {
-          this.#stats.connectFailures++;
-          c.closed = true;
-          if (this.#out.get(c.key) === c) this.#out.delete(c.key);
-          const rest = c.queue.splice(0);
-          c.queuedBytes = 0;
-          this.#fail(
-            rest,
-            new Error(`cannot connect to ${c.to.ip}:${c.to.port}: ${(e as Error).message}`),
-          );
-          return;
-        }
+      const conn = await this.#connect(c);
+      if (c.closed || this.#closed) {
+        conn.close();
+        return false;
       }
+      c.conn = conn;
+      this.#stats.outgoingOpen++;
+      return true;
+    } catch (e) {
+      this.#stats.connectFailures++;
+      c.closed = true;
+      if (this.#out.get(c.key) === c) this.#out.delete(c.key);
+      const rest = c.queue.splice(0);
+      c.queuedBytes = 0;
+      this.#fail(
+        rest,
+        new Error(`cannot connect to ${c.to.ip}:${c.to.port}: ${(e as Error).message}`),
+      );
+      return false;
+    }
+  }
+
+  async #writeLoop(c: OutConn): Promise<void> {
+    const single = this.#o.oneFramePerConnection === true;
+    try {
       while (c.queue.length > 0 && !c.closed) {
+        if (!c.conn && !await this.#open(c)) return;
         let n = 0, bytes = 0;
-        while (n < c.queue.length && (n === 0 || bytes + c.queue[n].frame.length <= WRITE_CHUNK)) {
+        while (
+          n < c.queue.length &&
+          (n === 0 || (!single && bytes + c.queue[n].frame.length <= WRITE_CHUNK))
+        ) {
           bytes += c.queue[n].frame.length;
           n++;
         }
         const batch = c.queue.splice(0, n);
         c.queuedBytes -= bytes;
+        c.writing = n;
         let buf: Uint8Array;
         if (n === 1) buf = batch[0].frame;
         else {
@@ -535,6 +557,7 @@ class DenoTransport implements Transport {
           let off = 0;
           while (off < buf.length) off += await c.conn!.write(buf.subarray(off));
         } catch (e) {
+          c.writing = 0;
           this.#fail(
             batch,
             new Error(`write to ${c.to.ip}:${c.to.port} failed: ${(e as Error).message}`),
@@ -542,9 +565,18 @@ class DenoTransport implements Transport {
           this.#closeOut(c);
           return;
         }
+        c.writing = 0;
         this.#stats.tcp.framesOut += n;
         this.#stats.tcp.bytesOut += bytes;
         c.lastUsed = this.#clock.now();
+        if (single) {
+          // One frame per connection: close after the write (the peer reads to the end).
+          try {
+            c.conn!.close();
+          } catch { /* already closed */ }
+          c.conn = undefined;
+          this.#stats.outgoingOpen--;
+        }
       }
     } finally {
       c.running = false;
@@ -554,6 +586,9 @@ class DenoTransport implements Transport {
   }
 
   stats(): TransportStats {
+    let pending = 0;
+    for (const c of this.#out.values()) pending += c.queue.length + c.writing;
+    this.#stats.pendingFrames = pending;
     return structuredClone(this.#stats);
   }
 

@@ -36,6 +36,11 @@ export interface FrameCodec {
    * cannot carry (e.g. IPv6 in legacy).
    */
   encode(gossip: Gossip, records: readonly OutgoingRecord[], opts: EncodeOptions): Uint8Array[];
+  /**
+   * True when `frame` was certainly sealed by this codec (e.g. our own multicast looped back),
+   * told without decrypting it. Optional; a codec that cannot tell returns false.
+   */
+  isOwn?(frame: Uint8Array): boolean;
   /** Decode one whole frame. Throws only `DecodeError`. */
   decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
 }

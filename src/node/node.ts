@@ -11,7 +11,7 @@ import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
 import { type BroadcastId, type NetId, netIdKey, parseNetId } from "../wire/netid.ts";
-import { MAX_SEQNO } from "../wire/constants.ts";
+import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.ts";
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
@@ -52,8 +52,12 @@ export interface NodeStats {
   connectFailures: number;
   /** TCP streams closed because their framing broke. */
   streamErrors: number;
-  /** Records of types not registered here (forwarded as they are, not delivered). */
+  /** Records of types not registered here (not delivered). [R-NODE-UNKNOWN-001] */
   unknownTypes: number;
+  /** Of those, records forwarded with their payload bytes unchanged. */
+  unknownForwarded: number;
+  /** Of those, records a relay did not forward (`forwardUnknownTypes: false`). */
+  unknownDropped: number;
   /** Records whose payload the type's decoder rejected. */
   payloadErrors: number;
   /** Handler calls that threw. */
@@ -113,14 +117,24 @@ export class ChatterNode {
   readonly profile: Profile;
   readonly #o: ResolvedNodeOptions;
   readonly #codec: FrameCodec;
+  /** Codecs accepted on receive, by start byte. [R-NODE-ACCEPT-001] */
+  readonly #decoders = new Map<number, FrameCodec>();
   readonly #transport: Transport;
   readonly #db: PeerDb;
   readonly #dedup: DedupWindow;
+  readonly #dedupLegacy: DedupWindow;
   readonly #byTag = new Map<number, Registered>();
   readonly #byName = new Map<string, Registered>();
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
   #flushScheduled = false;
+  #destCache?: {
+    input: unknown;
+    items: (NetId | string)[];
+    ips: string[];
+    ports: number[];
+    out: { dests: NetId[]; key: string; toSelf: boolean };
+  };
   readonly #nextSeq: () => number;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -133,6 +147,8 @@ export class ChatterNode {
     multicastTooLarge: 0,
     relayTakeovers: 0,
     unknownTypes: 0,
+    unknownForwarded: 0,
+    unknownDropped: 0,
     payloadErrors: 0,
     handlerErrors: 0,
     messageBufferDrops: 0,
@@ -141,13 +157,17 @@ export class ChatterNode {
   private constructor(
     o: ResolvedNodeOptions,
     transport: Transport,
-    codec: FrameCodec,
+    codecs: FrameCodec[],
     seq: () => number,
   ) {
     this.#o = o;
     this.#transport = transport;
     this.id = transport.local;
+    const codec = codecs[0];
     this.#codec = codec;
+    for (const c of codecs) {
+      this.#decoders.set(c.profile === "legacy" ? LEGACY_START_BYTE : V2_START_BYTE, c);
+    }
     this.profile = codec.profile;
     this.#nextSeq = seq;
     this.#db = new PeerDb(
@@ -162,6 +182,12 @@ export class ChatterNode {
       o.random,
     );
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
+    // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
+    // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
+    this.#dedupLegacy = new DedupWindow(o.dedupWindow, o.maxPeers, {
+      ttlMs: o.legacyDedupMs,
+      now: () => o.clock.now(),
+    });
   }
 
   /**
@@ -174,7 +200,9 @@ export class ChatterNode {
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);
     const next = () => ++seq;
-    const codec = createCodec(o, next);
+    // The sending profile's codec first, then any other accepted one.
+    const codecs = [createCodec(o, next)];
+    for (const p of o.acceptProfiles) if (p !== o.profile) codecs.push(createCodec(o, next, p));
     const ref: { node?: ChatterNode } = {};
     const handlers = {
       frame: (f: Uint8Array, t: TransportKind) => ref.node ? ref.node.#onFrame(f, t) : true,
@@ -194,6 +222,8 @@ export class ChatterNode {
           loss: o.multicastLoss,
         }
         : false,
+      // 0.0.15 decodes each read as exactly one frame. [R-NODE-LEGACY-001]
+      oneFramePerConnection: o.profile === "legacy",
       maxConnections: o.maxConnections,
       maxIncomingConnections: o.maxIncomingConnections,
       idleTimeoutMs: o.idleTimeoutMs,
@@ -207,7 +237,7 @@ export class ChatterNode {
       random: o.random,
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codec, next);
+    const node = new ChatterNode(o, transport, codecs, next);
     ref.node = node;
     node.#armTimer();
     return node;
@@ -261,6 +291,44 @@ export class ChatterNode {
     if (this.#closed) throw new Error("the node is closed");
     const reg = this.#byName.get(typeName);
     if (!reg) throw new UnknownTypeError(typeName);
+    const { dests, key, toSelf } = this.#resolveDests(destinations);
+    const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    this.#s.broadcasts++;
+    if (toSelf) {
+      if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
+      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+    }
+    if (dests.length === 0) return origin;
+    let p = this.#pending.get(key);
+    if (!p) this.#pending.set(key, p = { dests, recs: [] });
+    p.recs.push({ tag: reg.tag, origin, reg, value });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return origin;
+  }
+
+  /**
+   * Destinations without this node, and a key naming the set. The last result is reused when
+   * the same (unchanged) array is passed again, as applications that broadcast many messages
+   * to one peer list do; checking it costs one identity comparison per element.
+   */
+  #resolveDests(
+    destinations: Iterable<NetId | string>,
+  ): { dests: NetId[]; key: string; toSelf: boolean } {
+    const c = this.#destCache;
+    if (c && c.input === destinations && Array.isArray(destinations)) {
+      const a = destinations as (NetId | string)[];
+      let same = a.length === c.items.length;
+      for (let i = 0; same && i < a.length; i++) {
+        const d = a[i];
+        // Objects are compared by identity and must not have changed since.
+        same = d === c.items[i] &&
+          (typeof d === "string" || (d.ip === c.ips[i] && d.port === c.ports[i]));
+      }
+      if (same) return c.out;
+    }
     const dests: NetId[] = [];
     const keys: string[] = [];
     const selfKey = netIdKey(this.id);
@@ -275,22 +343,18 @@ export class ChatterNode {
       dests.push(id);
       keys.push(k);
     }
-    const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
-    this.#s.broadcasts++;
-    if (toSelf) {
-      if (this.#o.dedup) this.#dedup.check(origin);
-      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+    const out = { dests, key: keys.sort().join(","), toSelf };
+    if (Array.isArray(destinations)) {
+      const items = [...destinations] as (NetId | string)[];
+      this.#destCache = {
+        input: destinations,
+        items,
+        ips: items.map((d) => typeof d === "string" ? "" : d.ip),
+        ports: items.map((d) => typeof d === "string" ? 0 : d.port),
+        out,
+      };
     }
-    if (dests.length === 0) return origin;
-    const key = keys.sort().join(",");
-    let p = this.#pending.get(key);
-    if (!p) this.#pending.set(key, p = { dests, recs: [] });
-    p.recs.push({ tag: reg.tag, origin, reg, value });
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-    return origin;
+    return out;
   }
 
   #flush(): void {
@@ -368,6 +432,10 @@ export class ChatterNode {
     for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
   }
 
+  #dedupFor(p: Profile): DedupWindow {
+    return p === "legacy" ? this.#dedupLegacy : this.#dedup;
+  }
+
   #countDecodeError(e: DecodeError): void {
     this.#s.decodeErrors[e.code] = (this.#s.decodeErrors[e.code] ?? 0) + 1;
   }
@@ -376,13 +444,26 @@ export class ChatterNode {
     if (this.#closed) return false;
     let f;
     try {
-      f = this.#codec.decode(bytes, kind);
+      const codec = this.#decoders.get(bytes[0]);
+      // Our own multicast looped back: skip it without decrypting.
+      if (kind === "udp" && codec === this.#codec && codec.isOwn?.(bytes)) return true;
+      if (!codec) {
+        // A profile this node does not accept (or no profile at all). [R-NODE-ACCEPT-001]
+        const b = bytes.length > 0 ? `0x${bytes[0].toString(16)}` : "none (empty frame)";
+        throw new DecodeError(
+          "BAD_START_BYTE",
+          0,
+          `start byte ${b}: not a profile this node accepts (${this.#o.acceptProfiles.join(", ")})`,
+        );
+      }
+      f = codec.decode(bytes, kind);
     } catch (e) {
       if (e instanceof DecodeError) {
         this.#countDecodeError(e);
-        // A replayed or late frame authenticated and its stream framing is intact: drop the
-        // frame, keep the connection. Anything else closes it. [R-NODE-ERR-001]
-        return e.code === "REPLAY" || e.code === "BEHIND_WINDOW";
+        // Every rejected frame, replays and late frames included, closes its TCP connection:
+        // a peer that sent one bad frame is not trusted with the rest of its stream.
+        // [R-NODE-ERR-001], [R-NODE-ERR-002]
+        return false;
       }
       throw e;
     }
@@ -391,13 +472,21 @@ export class ChatterNode {
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
     const forward = kind === "tcp" && g.distribution.length > 0;
+    const dedup = this.#dedupFor(f.profile);
+    const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
     for (const r of f.records) {
       const reg = this.#byTag.get(r.typeTag);
-      const verdict = this.#o.dedup ? this.#dedup.check(r.origin) : "new";
+      const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
       if (!reg) {
         this.#s.unknownTypes++;
-        if (forward) out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });
+        if (!forward) continue;
+        // Bytes unchanged: NetID references inside cannot be rewritten for the new frame's
+        // table, so table-referring types must be registered on every relay. [R-NODE-UNKNOWN-001]
+        if (this.#o.forwardUnknownTypes) {
+          this.#s.unknownForwarded++;
+          out.push({ tag: r.typeTag, origin: r.origin, raw: r.payload.slice() });
+        } else this.#s.unknownDropped++;
         continue;
       }
       let value: unknown;
@@ -411,7 +500,7 @@ export class ChatterNode {
         value = this.#deliver(reg, value, {
           typeName: reg.type.typeName,
           origin: r.origin,
-          sender: { ip: g.current.ip, port: g.current.port },
+          sender,
           transport: kind,
         });
       } else if (verdict === "duplicate") this.#s.duplicates++;

@@ -23,8 +23,13 @@ export const DEFAULT_MULTICAST_GROUP = "224.1.1.1";
 export const DEFAULT_MULTICAST_PORT = 29999;
 /** The default multicast TTL. */
 export const DEFAULT_MULTICAST_TTL = 4;
-/** The key 0.0.15 uses when none is configured. Set your own. */
-export const DEFAULT_KEY = "01234567890123456789012345678912";
+/**
+ * The key Elixir Chatter 0.0.15 uses when none is configured (its code's default, not the
+ * `...912` key of its docs' sample config). The legacy profile defaults to it so that a default
+ * 0.0.15 node and a default legacy node talk; it is public, so set your own. The v2 profile has
+ * no default key. [R-NODE-KEY-001]
+ */
+export const DEFAULT_KEY = "01234567890123456789012345678901";
 
 /** One key of a keyring. */
 export interface KeyringEntry {
@@ -52,14 +57,24 @@ export interface NodeOptions {
   multicastInterface?: string;
   /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob (default 0). */
   multicastLoss?: number;
-  /** The shared key (legacy: any length, normalised; v2: the primary key). */
+  /**
+   * The shared key (legacy: any length, normalised as 0.0.15 does, default
+   * {@linkcode DEFAULT_KEY}; v2: exactly 32 bytes, the primary key, required unless `keyring`
+   * is given).
+   */
   key?: string | Uint8Array;
   /** v2 keyring: the first entry is the primary (sending) key; all are accepted. */
   keyring?: KeyringEntry[];
   /** v2 cluster label, bound into authentication. */
   label?: string;
-  /** Wire profile (default {@linkcode DEFAULT_PROFILE}). */
+  /** Wire profile this node sends (default {@linkcode DEFAULT_PROFILE}). */
   profile?: Profile;
+  /**
+   * Profiles accepted on receive, told apart by each frame's first byte on TCP and UDP
+   * (default: just `profile`). Must include `profile`. E.g. `["v2", "legacy"]` lets a v2 node
+   * hear legacy (0.0.15) nodes; the legacy side uses `key` (or the primary keyring key).
+   */
+  acceptProfiles?: Profile[];
   /** Receiver limits. */
   limits?: Partial<DecodeLimits>;
   /** Most frames queued for one peer (default 4096). */
@@ -88,10 +103,20 @@ export interface NodeOptions {
   maxSeenIds?: number;
   /** Most other IDs per frame (default 4). */
   maxOtherIds?: number;
+  /**
+   * Forward records of types not registered here, payload bytes unchanged (default true).
+   * Their NetID references cannot be rewritten: see R-NODE-UNKNOWN-001 in spec/node.md.
+   */
+  forwardUnknownTypes?: boolean;
   /** De-duplicate deliveries by message identity (default true). */
   dedup?: boolean;
   /** Sequence numbers remembered per origin for de-duplication (default 4096). */
   dedupWindow?: number;
+  /**
+   * Legacy profile: how long a (sender, sequence number) identity is remembered for
+   * de-duplication (default 5 s; 0.0.15 restarts its numbers at 1).
+   */
+  legacyDedupMs?: number;
   /** v2 replay window per sender session, in frames (power of two, default 4096). */
   replayWindow?: number;
   /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
@@ -133,6 +158,8 @@ export interface ResolvedNodeOptions {
   /** See {@linkcode NodeOptions}. */
   profile: Profile;
   /** See {@linkcode NodeOptions}. */
+  acceptProfiles: Profile[];
+  /** See {@linkcode NodeOptions}. */
   limits: DecodeLimits;
   /** See {@linkcode NodeOptions}. */
   maxQueueFrames: number;
@@ -161,9 +188,13 @@ export interface ResolvedNodeOptions {
   /** See {@linkcode NodeOptions}. */
   maxOtherIds: number;
   /** See {@linkcode NodeOptions}. */
+  forwardUnknownTypes: boolean;
+  /** See {@linkcode NodeOptions}. */
   dedup: boolean;
   /** See {@linkcode NodeOptions}. */
   dedupWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  legacyDedupMs: number;
   /** See {@linkcode NodeOptions}. */
   replayWindow: number;
   /** See {@linkcode NodeOptions}. */
@@ -270,7 +301,22 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
     throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
   }
-  const key = keyBytes("key", o.key ?? DEFAULT_KEY);
+  const profile = o.profile ?? DEFAULT_PROFILE;
+  let acceptProfiles: Profile[] = [profile];
+  if (o.acceptProfiles !== undefined) {
+    const a = o.acceptProfiles;
+    if (
+      !Array.isArray(a) || a.length === 0 || a.some((p) => p !== "v2" && p !== "legacy") ||
+      !a.includes(profile)
+    ) {
+      throw new NodeOptionError(
+        "acceptProfiles",
+        JSON.stringify(a),
+        `a list of "v2"/"legacy" that includes the sending profile "${profile}"`,
+      );
+    }
+    acceptProfiles = [...new Set(a)];
+  }
   const keyring: { id: number; key: Uint8Array }[] = [];
   if (o.keyring !== undefined) {
     if (!Array.isArray(o.keyring) || o.keyring.length === 0) {
@@ -283,6 +329,9 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       });
     }
   }
+  const key = o.key === undefined && keyring.length > 0
+    ? keyring[0].key
+    : keyBytes("key", o.key ?? DEFAULT_KEY);
   const label = o.label ?? "";
   if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
   const limits: DecodeLimits = { ...DEFAULT_LIMITS };
@@ -297,7 +346,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
   }
   const hour = 3_600_000;
-  return {
+  const resolved: ResolvedNodeOptions = {
     address,
     port: int("port", o.port, DEFAULT_PORT, 0, 65535),
     multicast: o.multicast ?? true,
@@ -309,7 +358,8 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     key,
     keyring,
     label,
-    profile: o.profile ?? DEFAULT_PROFILE,
+    profile,
+    acceptProfiles,
     limits,
     maxQueueFrames: int("maxQueueFrames", o.maxQueueFrames, 4096, 1, 1 << 24),
     maxQueueBytes: int("maxQueueBytes", o.maxQueueBytes, 8 << 20, 1, 2 ** 40),
@@ -330,8 +380,10 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     maxPeers: int("maxPeers", o.maxPeers, 1024, 1, 1 << 20),
     maxSeenIds: int("maxSeenIds", o.maxSeenIds, 32, 0, limits.maxListLength),
     maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
+    forwardUnknownTypes: o.forwardUnknownTypes ?? true,
     dedup: o.dedup ?? true,
     dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
+    legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),
     replayWindow: pow2("replayWindow", o.replayWindow, 4096),
     messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
     maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
@@ -339,4 +391,13 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     clock: o.clock ?? systemClock,
     transport: o.transport,
   };
+  if (o.key === undefined && o.keyring === undefined && profile === "v2") {
+    // An authenticated profile with a well-known key authenticates nothing. [R-NODE-KEY-001]
+    throw new NodeOptionError(
+      "key",
+      undefined,
+      "a 32-byte key or a keyring: the v2 profile has no default key (`chatter keygen` makes one)",
+    );
+  }
+  return resolved;
 }

@@ -47,6 +47,8 @@ export interface TransportStats {
   incomingOpen: number;
   /** TCP streams whose framing broke (bad header); the connection was closed. */
   streamErrors: number;
+  /** TCP frames queued or being written now (not yet counted in `framesOut`). */
+  pendingFrames: number;
 }
 
 /** A fresh zeroed {@linkcode TransportStats}. */
@@ -64,6 +66,7 @@ export function emptyTransportStats(): TransportStats {
     outgoingOpen: 0,
     incomingOpen: 0,
     streamErrors: 0,
+    pendingFrames: 0,
   };
 }
 

@@ -40,6 +40,13 @@ Deno.test("[R-CLI-002] bad options exit 2 naming the option and value", async ()
   const p = await chatter("node", "--port", "70000", "--key", "k");
   assert.equal(p.code, 2);
   assert.match(p.err, /--port: .*"70000"/);
+  // [R-NODE-KEY-001] v2 has no default key; [R-NODE-ACCEPT-001] --accept must include --profile.
+  const k = await chatter("node", "--port", "0", "--no-multicast");
+  assert.equal(k.code, 2);
+  assert.match(k.err, /--key: the v2 profile has no default key/);
+  const a = await chatter("node", "--port", "0", "--key", "x".repeat(32), "--accept", "legacy");
+  assert.equal(a.code, 2);
+  assert.match(a.err, /option acceptProfiles: .*legacy/);
 });
 
 Deno.test("[R-CLI-003] keygen prints a fresh 32-character key", async () => {

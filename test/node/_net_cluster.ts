@@ -94,7 +94,27 @@ export function total(c: NetCluster, f: (s: ReturnType<ChatterNode["stats"]>) =>
 /** Wait until every TCP frame sent has been received (nothing in flight). */
 export async function quiet(c: NetCluster): Promise<void> {
   await waitFor(
-    () => total(c, (s) => s.tcp.framesOut) === total(c, (s) => s.tcp.framesIn),
+    () =>
+      total(c, (s) => s.transport.pendingFrames) === 0 &&
+      total(c, (s) => s.tcp.framesOut) === total(c, (s) => s.tcp.framesIn),
     "TCP frames in flight to arrive",
   );
+}
+
+/**
+ * Connect to `port`, write `bytes`, and tell whether the node closes the connection within
+ * `ms` without writing anything back (false when it keeps the connection open).
+ */
+export async function closedByPeer(port: number, bytes: Uint8Array[], ms = 2000): Promise<boolean> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    for (const b of bytes) await conn.write(b);
+    const read = conn.read(new Uint8Array(16)).then((n) => n === null, () => true);
+    const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
 }

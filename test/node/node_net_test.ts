@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { legacyCodec, NodeOptionError, startNode, typeTag, v2Codec, V2Keyring } from "../../mod.ts";
-import { allGot, netCluster, quiet, send, total, waitFor } from "./_net_cluster.ts";
+import { allGot, closedByPeer, netCluster, quiet, send, total, waitFor } from "./_net_cluster.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -100,18 +100,9 @@ for (const profile of ["v2", "legacy"] as const) {
     const c = await netCluster(8, { profile });
     try {
       const target = c.ids[1];
-      const closedByPeer = async (bytes: Uint8Array[]): Promise<boolean> => {
-        const conn = await Deno.connect({ hostname: target.ip, port: target.port });
-        try {
-          for (const b of bytes) await conn.write(b);
-          const r = await conn.read(new Uint8Array(16)).catch(() => null);
-          return r === null;
-        } finally {
-          conn.close();
-        }
-      };
+      const closed = (bytes: Uint8Array[]) => closedByPeer(target.port, bytes);
       // Garbage start byte: framing breaks, the node closes the connection.
-      assert.equal(await closedByPeer([new Uint8Array([0x42, 1, 2, 3])]), true);
+      assert.equal(await closed([new Uint8Array([0x42, 1, 2, 3])]), true);
       // A frame of another cluster (other key): decode fails, connection closed.
       const gossip = {
         current: { ip: "127.0.0.1", port: 1, seqno: 1 },
@@ -132,7 +123,7 @@ for (const profile of ["v2", "legacy"] as const) {
       const [foreign] = codecFor("some other cluster key 32 bytes!").encode(gossip, [
         rec("foreign"),
       ], opts);
-      assert.equal(await closedByPeer([foreign]), true);
+      assert.equal(await closed([foreign]), true);
       // Garbage on the multicast group.
       const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
       await udp.send(new Uint8Array([0xff, 0x05, 1, 2]), {
@@ -193,10 +184,11 @@ Deno.test("[R-NODE-OPT-001] bad options name the option and value; a port in use
   await assert.rejects(() => startNode({ multicastGroup: "10.0.0.1" }), /option multicastGroup/);
   await assert.rejects(() => startNode({ profile: "v3" as "v2" }), /option profile: .*"v3"/);
   await assert.rejects(() => startNode({ multicastLoss: 2 }), /option multicastLoss: .*2/);
-  const a = await startNode({ address: "127.0.0.1", port: 0, multicast: false });
+  const key = "a v2 key of exactly 32 bytes...!";
+  const a = await startNode({ address: "127.0.0.1", port: 0, multicast: false, key });
   try {
     await assert.rejects(
-      () => startNode({ address: "127.0.0.1", port: a.id.port, multicast: false }),
+      () => startNode({ address: "127.0.0.1", port: a.id.port, multicast: false, key }),
       new RegExp(`127\\.0\\.0\\.1:${a.id.port} is already in use`),
     );
   } finally {
@@ -204,29 +196,33 @@ Deno.test("[R-NODE-OPT-001] bad options name the option and value; a port in use
   }
 });
 
-Deno.test("[R-NODE-ERR-002] v2: a replayed frame is counted and dropped, the connection stays open", async () => {
+Deno.test("[R-NODE-ERR-002] v2: a replayed frame and an other-label frame are dropped and close the connection; a fresh one is served", async () => {
   const c = await netCluster(2, { profile: "v2", multicast: false });
   try {
-    const codec = v2Codec({
-      keyring: V2Keyring.single(new TextEncoder().encode(c.key)),
-      label: "",
-    });
+    const codecFor = (label: string) =>
+      v2Codec({ keyring: V2Keyring.single(new TextEncoder().encode(c.key)), label });
+    const ours = codecFor("");
     const current = { ip: "127.0.0.9", port: 9, seqno: 1 };
-    const frame = (id: string, seqno: number) =>
+    const frame = (codec: ReturnType<typeof v2Codec>, id: string, seqno: number) =>
       codec.encode({ current, seen: [], other: [], distribution: [] }, [{
         typeTag: typeTag("test.msg"),
         origin: { ...current, seqno },
         payload: new TextEncoder().encode(JSON.stringify({ id })),
       }], { maxFrameBytes: 65536, maxRecords: 8 })[0];
-    const first = frame("replay-1", 1);
+    const closedAfter = (bytes: Uint8Array[]) => closedByPeer(c.ids[1].port, bytes);
+    const first = frame(ours, "replay-1", 1);
+    // The same frame twice on one connection: the second is a REPLAY, the node hangs up.
+    assert.equal(await closedAfter([first, first]), true);
+    assert.equal(c.got[1].get("replay-1"), 1);
+    assert.equal(c.nodes[1].stats().decodeErrors.REPLAY, 1);
+    // A frame sealed under another cluster label: rejected, connection closed.
+    assert.equal(await closedAfter([frame(codecFor("other label"), "other-label", 1)]), true);
+    assert.equal(c.got[1].has("other-label"), false);
+    // A fresh connection with a valid frame is served.
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: c.ids[1].port });
     try {
-      await conn.write(first);
-      await conn.write(first); // the same frame again: REPLAY
-      await conn.write(frame("after-replay", 2));
-      await waitFor(() => c.got[1].has("after-replay"), "the frame after the replay");
-      assert.equal(c.got[1].get("replay-1"), 1);
-      assert.equal(c.nodes[1].stats().decodeErrors.REPLAY, 1);
+      await conn.write(frame(ours, "after-replay", 2));
+      await waitFor(() => c.got[1].has("after-replay"), "the next valid frame");
     } finally {
       conn.close();
     }

@@ -52,6 +52,13 @@ export interface V2FrameInput {
    * `"none"`: never compress.
    */
   compression?: V2Compression;
+  /**
+   * With snappy: keep the compressed block only when it saves at least this fraction of the
+   * body (default 0: whenever it is shorter). A sender of mostly incompressible payloads sets
+   * e.g. 0.1 so that receivers do not pay for decompressing a block that saved a few bytes.
+   * [R-V2-COMP-001] allows it: compressing is optional.
+   */
+  minCompressionSaving?: number;
   /** Session key cache to use; defaults to one shared by every encoder call (64 keys). */
   sessionKeys?: V2SessionKeys;
 }
@@ -131,7 +138,7 @@ export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
   let compressed = false;
   if ((input.compression ?? "snappy") === "snappy") {
     const block = snappyCompress(body);
-    if (block.length < body.length) {
+    if (block.length < body.length - body.length * (input.minCompressionSaving ?? 0)) {
       plaintext = block;
       compressed = true;
     }

@@ -23,6 +23,7 @@ import {
   VARINT32_MAX_BYTES,
 } from "./constants.ts";
 import { DecodeError } from "./decode_error.ts";
+import { checkFrameExtent, readTableCount } from "./frame_extent.ts";
 import { type Gossip, readGossip } from "./gossip.ts";
 import { legacyKeystream } from "./legacy_cipher.ts";
 import { formatIp, type NetId, parseIp } from "./netid.ts";
@@ -345,25 +346,7 @@ export function legacyFrameLength(
 }
 
 function readLegacyTable(buf: Uint8Array, limits: DecodeLimits): [NetId[], number] {
-  const [n, start] = decodeVarint(buf, 0, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
-  if (n > limits.maxTableEntries) {
-    throw new DecodeError(
-      "TABLE_LIMIT",
-      0,
-      `NetID table of ${n} entries, limit ${limits.maxTableEntries}`,
-      "gossip",
-    );
-  }
-  if (n * LEGACY_NETID_BYTES > buf.length - start) {
-    throw new DecodeError(
-      "TRUNCATED",
-      buf.length,
-      `NetID table of ${n} entries needs ${n * LEGACY_NETID_BYTES} bytes, ${
-        buf.length - start
-      } left`,
-      "gossip",
-    );
-  }
+  const [n, start] = readTableCount(buf, limits.maxTableEntries, LEGACY_NETID_BYTES);
   const ids: NetId[] = new Array(n);
   let o = start;
   let prevKey = -1;
@@ -501,20 +484,7 @@ export function decryptLegacyFrame(
   if (total === undefined) {
     throw new DecodeError("TRUNCATED", frame.length, "frame ends inside its length field");
   }
-  if (frame.length < total) {
-    throw new DecodeError(
-      "TRUNCATED",
-      frame.length,
-      `frame of ${frame.length} bytes, header announces ${total}`,
-    );
-  }
-  if (frame.length > total) {
-    throw new DecodeError(
-      "TRAILING_BYTES",
-      total,
-      `${frame.length - total} bytes after the ${total}-byte frame`,
-    );
-  }
+  checkFrameExtent(frame, total);
   // The header is the start byte and the length varint; legacyFrameLength has checked both.
   let o = 1;
   while (frame[o] & 0x80) o++;

@@ -22,6 +22,7 @@ import {
   VARINT53_MAX_BYTES,
 } from "../constants.ts";
 import { DecodeError } from "../decode_error.ts";
+import { readTableCount } from "../frame_extent.ts";
 import { type Gossip, gossipNetIds, readGossip, writeGossip } from "../gossip.ts";
 import type { DecodedRecord, OutgoingRecord } from "../message.ts";
 import { formatIp, type NetId, parseIp } from "../netid.ts";
@@ -147,25 +148,7 @@ export interface V2Body {
 }
 
 function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
-  const [n, start] = decodeVarint(buf, 0, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
-  if (n > limits.maxTableEntries) {
-    throw new DecodeError(
-      "TABLE_LIMIT",
-      0,
-      `NetID table of ${n} entries, limit ${limits.maxTableEntries}`,
-      "gossip",
-    );
-  }
-  if (n * MIN_ENTRY_BYTES > buf.length - start) {
-    throw new DecodeError(
-      "TRUNCATED",
-      buf.length,
-      `NetID table of ${n} entries needs at least ${n * MIN_ENTRY_BYTES} bytes, ${
-        buf.length - start
-      } left`,
-      "gossip",
-    );
-  }
+  const [n, start] = readTableCount(buf, limits.maxTableEntries, MIN_ENTRY_BYTES);
   const ids: NetId[] = new Array(n);
   let o = start;
   let prevFam = 0, prevAt = 0;

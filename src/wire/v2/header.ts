@@ -32,6 +32,7 @@ import {
   V2_VERSION,
 } from "../constants.ts";
 import { DecodeError } from "../decode_error.ts";
+import { checkFrameExtent } from "../frame_extent.ts";
 
 /** Offsets of the v2 header fields. */
 export const V2_HEADER_OFFSETS: Readonly<{
@@ -214,20 +215,7 @@ export function readV2Header(frame: Uint8Array, limits: DecodeLimits = DEFAULT_L
     );
   }
   const total = v2FrameLength(frame, 0, limits)!;
-  if (frame.length < total) {
-    throw new DecodeError(
-      "TRUNCATED",
-      frame.length,
-      `frame of ${frame.length} bytes, header announces ${total}`,
-    );
-  }
-  if (frame.length > total) {
-    throw new DecodeError(
-      "TRAILING_BYTES",
-      total,
-      `${frame.length - total} bytes after the ${total}-byte frame`,
-    );
-  }
+  checkFrameExtent(frame, total);
   const flags = frame[3];
   const ciphertextLength = u32(frame, V2_HEADER_OFFSETS.ciphertextLength);
   const uncompressedLength = u32(frame, V2_HEADER_OFFSETS.uncompressedLength);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Chatter conformance testee in Python: profile "legacy".
+"""Chatter conformance testee in Python: profiles "legacy" and "v2" (v2.py), membership ops (membership.py).
 
 Written from spec/wire.md and spec/testee.md alone, as a check that the spec is enough to build
 an interoperable implementation. Python 3 standard library plus Debian's python3-cryptography
@@ -437,7 +437,19 @@ def limits_of(req):
 # spec/testee.md 4.6: field maximums for varint_decode.
 VARINT_FIELDS = {"u32": (5, U32_MAX), "seqno": (8, SEQNO_MAX)}
 
-OPS = ["hello", "decode_frame", "encode_frame", "decode_stream", "xxhash32", "varint_encode", "varint_decode"]
+OPS = [
+    "hello",
+    "decode_frame",
+    "encode_frame",
+    "decode_stream",
+    "xxhash32",
+    "varint_encode",
+    "varint_decode",
+    # Profile-neutral group-membership ops (spec/testee.md section 8), in membership.py.
+    "membership_encode",
+    "membership_decode",
+    "membership_merge",
+]
 
 
 def handle(req):
@@ -450,6 +462,12 @@ def handle(req):
     if op == "decode_stream" and profile != "v2":
         return {"result": "unsupported", "detail": "decode_stream is v2 only"}
     try:
+        if op.startswith("membership_"):
+            import membership  # spec/membership.md, conformance/ports/python/membership.py
+
+            if op in membership.OPS_HANDLED:
+                return {"result": "ok", **membership.OPS_HANDLED[op](req)}
+            return {"result": "unsupported", "detail": f"unknown op {op!r}"}
         if profile == "v2" and op in ("decode_frame", "encode_frame", "decode_stream"):
             import v2  # the v2 profile, conformance/ports/python/v2.py
 

@@ -140,7 +140,7 @@ export function membershipRequestCases(section: (reqs: string[], id: string) => 
   ];
   const reqs = ["R-MEM-040", "R-TESTEE-008"];
   return requests.map(({ id: name, title, req }) => {
-    const id = `membership.runner.bad-request/${name}`;
+    const id = `membership/runner/bad-request/${name}`;
     return {
       id,
       section: section(reqs, id),

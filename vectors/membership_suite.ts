@@ -100,7 +100,7 @@ const PAYLOADS: PayloadCase[] = [
   {
     id: "item-order",
     name: "one member's items in (start, end) order, given out of order",
-    reqs: ["R-MEM-005", "R-MEM-025"],
+    reqs: ["R-MEM-005", "R-MEM-025", "R-MEM-040"],
     message: msg([
       ti(C, "add", 100, 200, 3, 4),
       ti(C, "add", 5, 300, 3, 3),
@@ -302,7 +302,7 @@ const MERGES: MergeCase[] = [
   {
     id: "clocks-max",
     name: "world clocks merge member-wise to the maximum, items never lower them",
-    reqs: ["R-MEM-007", "R-MEM-008", "R-MEM-009"],
+    reqs: ["R-MEM-007", "R-MEM-008", "R-MEM-009", "R-MEM-040"],
     messages: [
       msg([ti(A, "add", 0, 9, 1, 2)], [{ member: A, time: 10 }, { member: B, time: 1 }]),
       msg([ti(B, "add", 0, 9, 1, 4)], [{ member: A, time: 3 }]),
@@ -369,6 +369,18 @@ const INVALID_MESSAGES: MergeCase[] = [
         clock: { member: A, time: 1 },
       }]),
     ],
+  },
+  {
+    id: "bad-address",
+    name: "a well-typed NetID whose ip is not an address (10.0.0.256)",
+    reqs: ["R-MEM-040"],
+    messages: [msg([], [{ member: { ip: "10.0.0.256", port: 4000 }, time: 1 }])],
+  },
+  {
+    id: "port-over-16-bit",
+    name: "a well-typed NetID whose port is 70000",
+    reqs: ["R-MEM-040"],
+    messages: [msg([ti({ ip: "10.0.0.1", port: 70000 }, "add", 0, 9, 0, 1)])],
   },
 ];
 
@@ -437,7 +449,8 @@ export function buildMembershipVectors(): unknown {
     cases.push({
       id: `membership/invalid-message/${c.id}`,
       name: c.name,
-      reqs: c.reqs,
+      // A well-typed Message that breaks section 2 is BAD_INPUT (section 6).
+      reqs: c.reqs.includes("R-MEM-040") ? c.reqs : [...c.reqs, "R-MEM-040"],
       profile: "membership",
       op: "membership_merge",
       result: "invalid",

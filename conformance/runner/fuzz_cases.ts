@@ -27,7 +27,7 @@ import type { Vector } from "./vectors.ts";
 export const MUTATIONS_PER_VECTOR = 16;
 
 /** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -38,7 +38,8 @@ function prng(seed: number): () => number {
   };
 }
 
-function mutate(b: Uint8Array, r: () => number): Uint8Array {
+/** One random mutation of `b` (bit flips, truncation, insertion, deletion, extreme byte). */
+export function mutate(b: Uint8Array, r: () => number): Uint8Array {
   const at = (n: number) => Math.floor(r() * n);
   const kind = at(5);
   if (b.length === 0) return new Uint8Array([at(256)]);
@@ -80,7 +81,8 @@ function seal(key: Uint8Array, padding: Uint8Array, gossip: Uint8Array): Uint8Ar
   return f.finish();
 }
 
-function seedOf(id: string): number {
+/** A per-case seed, so each case's mutations are fixed across runs. */
+export function seedOf(id: string): number {
   return xxhash32(new TextEncoder().encode(id), 0x5eed);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Stateful v2 cases the runner builds itself with the reference encoder, for rules the golden
- * vectors leave open: which frames refresh a session's recency under `maxSessions`.
+ * vectors leave open: which frames refresh a session's recency under `maxSessions`, and that the
+ * default replay window is at least 32 frames wide.
  *
  * @module
  */
@@ -38,29 +39,54 @@ export function generatedV2Cases(section: (reqs: string[], id: string) => string
   const want = ["ok", "ok", "REPLAY", "ok", "ok", "ok"];
   const reqs = ["R-V2-REPLAY-004", "R-V2-REPLAY-001", "R-TESTEE-015"];
   const id = "v2.runner.session-recency/stream";
-  return [{
-    id,
-    section: section(reqs, id),
-    reqs,
+  const stream = (
+    caseId: string,
+    caseReqs: string[],
+    title: string,
+    receiver: Record<string, unknown>,
+    input: string[],
+    expected: string[],
+  ): Case => ({
+    id: caseId,
+    section: section(caseReqs, caseId),
+    reqs: caseReqs,
     profile: "v2",
     ops: ["decode_stream"],
-    title: "under maxSessions, a rejected replay does not keep its session from eviction",
+    title,
     run: async (ctx) => {
-      const r = await ctx.call({
-        op: "decode_stream",
-        profile: "v2",
-        receiver: { keyring: keyringJson, label: "x", limits: { maxSessions: 2 } },
-        frames,
-      });
+      const r = await ctx.call({ op: "decode_stream", profile: "v2", receiver, frames: input });
       if (r.result === "unsupported") return { status: "UNSUPPORTED", detail: "unsupported" };
       const got = Array.isArray(r.results)
         ? (r.results as Record<string, unknown>[]).map((x) =>
           x.result === "ok" ? "ok" : String(x.errorClass)
         )
         : [];
-      return got.join() === want.join()
+      return got.join() === expected.join()
         ? { status: "PASS" }
-        : { status: "FAIL", expected: want, actual: got, detail: "verdicts differ" };
+        : { status: "FAIL", expected, actual: got, detail: "verdicts differ" };
     },
-  }];
+  });
+  // Default window: after counter 31, counter 0 is 31 behind, inside any window of at least 32
+  // frames, so it is fresh; a receiver with a narrower window says BEHIND_WINDOW. Its replay and
+  // a counter never seen inside the window (16) check the window is tracked, not just widened.
+  const windowFrames = [frame(0xdd, 31), frame(0xdd, 0), frame(0xdd, 0), frame(0xdd, 16)];
+  const windowCase = stream(
+    "v2.runner.window-at-least-32/stream",
+    ["R-V2-REPLAY-006", "R-V2-REPLAY-001", "R-V2-REPLAY-002"],
+    "with the default window, a counter 31 behind the highest is still fresh (window >= 32)",
+    { keyring: keyringJson, label: "x" },
+    windowFrames,
+    ["ok", "ok", "REPLAY", "ok"],
+  );
+  return [
+    windowCase,
+    stream(
+      id,
+      reqs,
+      "under maxSessions, a rejected replay does not keep its session from eviction",
+      { keyring: keyringJson, label: "x", limits: { maxSessions: 2 } },
+      frames,
+      want,
+    ),
+  ];
 }

@@ -81,6 +81,8 @@ interface LiveEnv {
   peers: Peer<LiveFrame>[];
   /** The runner's membership of the node's multicast group (undefined if joining failed). */
   mcast?: MulticastListener<LiveFrame>;
+  /** Spawn mode: start a second node with the same environment (undefined in target mode). */
+  spawnAgain?: () => Deno.ChildProcess;
 }
 
 interface LiveCase {
@@ -744,6 +746,46 @@ export function liveCases(): LiveCase[] {
       },
     },
     {
+      id: "start.port-in-use",
+      reqs: ["R-NODE-OPT-001"],
+      title:
+        "a second node on the running node's TCP port fails at start and says the port is in use",
+      run: async (env) => {
+        if (!env.spawnAgain) {
+          return { status: "UNSUPPORTED", detail: "needs --spawn (the runner starts a 2nd node)" };
+        }
+        const child = env.spawnAgain();
+        const stderr = collect(child.stderr);
+        const wait = Math.max(10_000, env.timeoutMs);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const exited = await Promise.race([
+          child.status.then(() => true),
+          new Promise<boolean>((r) => timer = setTimeout(() => r(false), wait)),
+        ]);
+        clearTimeout(timer);
+        if (!exited) {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }
+        const status = await child.status;
+        const err = (await stderr).trim();
+        env.log.note(`second node exited ${exited ? status.code : "(killed)"}: ${err.slice(-300)}`);
+        const port = String(env.node.port);
+        const expected = `exits non-zero; stderr names port ${port} and says it is in use`;
+        const actual = { exited, code: status.code, stderr: err.slice(-500) };
+        if (!exited) {
+          return { status: "FAIL", expected, actual, detail: `still running after ${wait} ms` };
+        }
+        if (status.success) {
+          return { status: "FAIL", expected, actual, detail: "exited with status 0" };
+        }
+        return err.includes(port) && /in use|EADDRINUSE/i.test(err)
+          ? { status: "PASS" }
+          : { status: "FAIL", expected, actual, detail: "stderr does not report the port in use" };
+      },
+    },
+    {
       id: "memory.bomb",
       reqs: ["R-ERR-001", "R-LIMIT-004", "R-LIMIT-005"],
       title: "decompression bombs are refused without growing the node's memory",
@@ -878,27 +920,32 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
     }
     let node: NetId;
     let child: Deno.ChildProcess | undefined;
+    let spawnAgain: (() => Deno.ChildProcess) | undefined;
     let multicast: { group: string; port: number };
     if (opts.spawn) {
       node = { ip: "127.0.0.1", port: freeTcpPort() };
       const r = crypto.getRandomValues(new Uint8Array(2));
       multicast = { group: `239.255.${r[0]}.${1 + (r[1] % 250)}`, port: freeUdpPort() };
-      child = new Deno.Command("sh", {
-        args: ["-c", `exec ${opts.spawn}`],
-        env: {
-          CHATTER_PROFILE: profile,
-          CHATTER_ADDRESS: node.ip,
-          CHATTER_PORT: String(node.port),
-          CHATTER_MULTICAST_GROUP: multicast.group,
-          CHATTER_MULTICAST_PORT: String(multicast.port),
-          CHATTER_MULTICAST_INTERFACE: "127.0.0.1",
-          CHATTER_KEY: keyHex,
-          CHATTER_LABEL: label,
-        },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
+      const spawnEnv = {
+        CHATTER_PROFILE: profile,
+        CHATTER_ADDRESS: node.ip,
+        CHATTER_PORT: String(node.port),
+        CHATTER_MULTICAST_GROUP: multicast.group,
+        CHATTER_MULTICAST_PORT: String(multicast.port),
+        CHATTER_MULTICAST_INTERFACE: "127.0.0.1",
+        CHATTER_KEY: keyHex,
+        CHATTER_LABEL: label,
+      };
+      const command = opts.spawn;
+      spawnAgain = () =>
+        new Deno.Command("sh", {
+          args: ["-c", `exec ${command}`],
+          env: spawnEnv,
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+      child = spawnAgain();
       implementation.push(`${opts.spawn} (${profile})`);
     } else {
       node = parseNetId(opts.target!);
@@ -957,6 +1004,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
               origin,
               peers,
               mcast,
+              spawnAgain,
             });
           } catch (e) {
             o = { status: "ERROR", detail: `${(e as Error).message}` };

@@ -95,3 +95,70 @@ export function membershipCases(v: Vector, section: string): Case[] {
   }
   return cases;
 }
+
+const A = { ip: "10.0.0.1", port: 4000 };
+
+/**
+ * Requests of the wrong JSON type (`spec/membership.md` section 6, [R-MEM-040]): a testee MUST
+ * answer `BAD_REQUEST`, not `BAD_INPUT` (reserved for well-typed Messages that break section 2)
+ * and not a decode error or an `ok`.
+ */
+export function membershipRequestCases(section: (reqs: string[], id: string) => string): Case[] {
+  const item = (member: unknown, start: unknown) => ({
+    item: { member, op: "add", start, end: 9, priority: 0 },
+    clock: { member: A, time: 1 },
+  });
+  const requests: { id: string; title: string; req: Record<string, unknown> }[] = [
+    {
+      id: "clock-not-a-list",
+      title: "a message whose clock is a string",
+      req: { op: "membership_merge", messages: [{ clock: "x", items: [] }] },
+    },
+    {
+      id: "netid-as-text",
+      title: 'a member written as "ip:port" text, not {ip, port}',
+      req: { op: "membership_merge", messages: [{ clock: [], items: [item("10.0.0.1:4000", 0)] }] },
+    },
+    {
+      id: "number-as-text",
+      title: 'an item start written as the string "0"',
+      req: { op: "membership_merge", messages: [{ clock: [], items: [item(A, "0")] }] },
+    },
+    {
+      id: "port-as-text",
+      title: 'an encode request whose member port is the string "4000"',
+      req: {
+        op: "membership_encode",
+        message: { clock: [{ member: { ip: "10.0.0.1", port: "4000" }, time: 1 }], items: [] },
+      },
+    },
+    {
+      id: "payload-not-hex",
+      title: "a decode request whose payload is not hex",
+      req: { op: "membership_decode", payload: "zz", table: [] },
+    },
+  ];
+  const reqs = ["R-MEM-040", "R-TESTEE-008"];
+  return requests.map(({ id: name, title, req }) => {
+    const id = `membership/runner/bad-request/${name}`;
+    return {
+      id,
+      section: section(reqs, id),
+      reqs,
+      ops: [String(req.op)],
+      title: `${title} is BAD_REQUEST`,
+      run: async (ctx) => {
+        const r = await ctx.call(req);
+        const u = unsupported(r);
+        if (u) return u;
+        const expected = { result: "error", errorClass: "BAD_REQUEST" };
+        return r.result === "error" && r.errorClass === "BAD_REQUEST" ? { status: "PASS" } : {
+          status: "FAIL",
+          expected,
+          actual: { result: r.result, errorClass: r.errorClass, detail: r.detail },
+          detail: r.result === "ok" ? "accepted" : `answered ${r.errorClass}`,
+        };
+      },
+    };
+  });
+}

@@ -17,7 +17,8 @@ import {
 } from "./offline_cases.ts";
 import { fuzzCases, fuzzV2Cases } from "./fuzz_cases.ts";
 import { generatedV2Cases } from "./generated_v2.ts";
-import { membershipCases } from "./membership_cases.ts";
+import { membershipCases, membershipRequestCases } from "./membership_cases.ts";
+import { membershipFuzzCases } from "./membership_fuzz.ts";
 import type { RunInfo } from "./reports.ts";
 import { hello, runCase } from "./run_cases.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
@@ -77,6 +78,8 @@ export async function offlineCases(vectorsDir: string, specDir: string) {
     ),
     ...fuzzCases(suite.vectors, sec),
     ...fuzzV2Cases(suite.vectors, sec),
+    ...membershipFuzzCases(suite.vectors, sec),
+    ...membershipRequestCases(sec),
     ...generatedV2Cases(sec),
     ...Object.entries(suite.tables).flatMap(([f, t]) => primitiveTableCases(f, t, sec)),
     ...primitiveCases(sec),

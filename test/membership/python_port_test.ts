@@ -34,7 +34,11 @@ def varint(v):
     return bytes(out)
 
 def order(n):  # NetID table order: IPv4 before IPv6, address bytes, port
-    a = ipaddress.ip_address(n["ip"])
+    try:
+        a = ipaddress.ip_address(n["ip"])
+    except ValueError:
+        raise BadInput(n["ip"])  # section 6: an invalid address is BAD_INPUT
+    if not isinstance(n["port"], int) or not 0 <= n["port"] <= 65535: raise BadInput(n["port"])
     return (a.version, a.packed, n["port"])
 
 def decode(p, table, max_items=65536):  # section 5.3, step by step
@@ -200,7 +204,7 @@ Deno.test("an independent Python port built from spec/membership.md agrees with 
     ok: boolean;
     why: string;
   }[];
-  assert.equal(rows.length, 39);
+  assert.equal(rows.length, 41);
   const bad = rows.filter((r) => !r.ok).map((r) => `${r.id}: ${r.why}`);
   assert.deepEqual(bad, []);
 });

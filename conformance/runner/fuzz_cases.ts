@@ -18,6 +18,7 @@ import { xxhash32 } from "../../src/wire/xxhash32.ts";
 import { decodeV2Frame } from "../../src/wire/v2/decoder.ts";
 import { decodedToJson, receiverFromJson } from "../../vectors/v2_json.ts";
 import { diff } from "./compare.ts";
+import { type DifferentialRules, gradeDifferential } from "./differential.ts";
 import { notDecodeError } from "./offline_cases.ts";
 import { hex, unhex } from "./hex.ts";
 import type { Case } from "./types.ts";
@@ -25,6 +26,12 @@ import type { Vector } from "./vectors.ts";
 
 /** Mutations per valid vector (half on the frame, half on the gossip). */
 export const MUTATIONS_PER_VECTOR = 16;
+
+/** decode_frame replies: same decoded content as the reference; rejections must be decode errors. */
+const DECODE_FRAME_RULES: DifferentialRules = {
+  compareAccepted: (e, a, label) => diff({ ...e, result: undefined }, a, label),
+  badRejection: (a) => notDecodeError(a),
+};
 
 /** A small deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -137,30 +144,7 @@ export function fuzzCases(
             frame: hex(f),
           })),
         );
-        const fails: string[] = [];
-        const soft: string[] = [];
-        for (const [i, e] of expected.entries()) {
-          const a = replies[i];
-          if (a.result === "unsupported") return { status: "UNSUPPORTED", detail: "unsupported" };
-          if (e.result === "ok") {
-            if (a.result !== "ok") {
-              fails.push(`#${i}: rejected (${a.errorClass}), reference accepts`);
-            } else fails.push(...diff({ ...e, result: undefined }, a, `#${i}`));
-          } else if (a.result === "ok") {
-            fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
-          } else if (notDecodeError(a)) {
-            fails.push(`#${i}: ${notDecodeError(a)}`);
-          } else if (a.errorClass !== e.errorClass) {
-            soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
-          }
-        }
-        const actual = replies.map((a) => ({ result: a.result, errorClass: a.errorClass }));
-        if (fails.length) {
-          return { status: "FAIL", expected, actual, detail: fails.slice(0, 4).join("; ") };
-        }
-        return soft.length
-          ? { status: "PASS-NONSTRICT", expected, actual, detail: soft.slice(0, 4).join("; ") }
-          : { status: "PASS" };
+        return gradeDifferential(expected, replies, DECODE_FRAME_RULES);
       },
     });
   }
@@ -209,30 +193,7 @@ export function fuzzV2Cases(
         const replies = await ctx.pipeline(
           frames.map((f) => ({ op: "decode_frame", profile: "v2", receiver, frame: hex(f) })),
         );
-        const fails: string[] = [];
-        const soft: string[] = [];
-        for (const [i, e] of expected.entries()) {
-          const a = replies[i];
-          if (a.result === "unsupported") return { status: "UNSUPPORTED", detail: "unsupported" };
-          if (e.result === "ok") {
-            if (a.result !== "ok") {
-              fails.push(`#${i}: rejected (${a.errorClass}), reference accepts`);
-            } else fails.push(...diff({ ...e, result: undefined }, a, `#${i}`));
-          } else if (a.result === "ok") {
-            fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
-          } else if (notDecodeError(a)) {
-            fails.push(`#${i}: ${notDecodeError(a)}`);
-          } else if (a.errorClass !== e.errorClass) {
-            soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
-          }
-        }
-        const actual = replies.map((a) => ({ result: a.result, errorClass: a.errorClass }));
-        if (fails.length) {
-          return { status: "FAIL", expected, actual, detail: fails.slice(0, 4).join("; ") };
-        }
-        return soft.length
-          ? { status: "PASS-NONSTRICT", expected, actual, detail: soft.slice(0, 4).join("; ") }
-          : { status: "PASS" };
+        return gradeDifferential(expected, replies, DECODE_FRAME_RULES);
       },
     });
   }

@@ -10,6 +10,7 @@
 import { membershipDecode } from "../testee/ops_membership.ts";
 import { errorReply } from "../testee/server.ts";
 import { diff } from "./compare.ts";
+import { gradeDifferential } from "./differential.ts";
 import { mutate, MUTATIONS_PER_VECTOR, prng, seedOf } from "./fuzz_cases.ts";
 import { hex, unhex } from "./hex.ts";
 import type { Case } from "./types.ts";
@@ -66,30 +67,14 @@ export function membershipFuzzCases(
         const replies = await ctx.pipeline(
           inputs.map((p) => ({ op: "membership_decode", payload: p, table })),
         );
-        const fails: string[] = [];
-        const soft: string[] = [];
-        for (const [i, e] of expected.entries()) {
-          const a = replies[i];
-          if (a.result === "unsupported") return { status: "UNSUPPORTED", detail: "unsupported" };
-          if (e.result === "ok") {
-            if (a.result !== "ok") {
-              fails.push(`#${i}: rejected (${a.errorClass}), reference accepts`);
-            } else fails.push(...diff({ message: e.message }, { message: a.message }, `#${i}`));
-          } else if (a.result === "ok") {
-            fails.push(`#${i}: accepted, reference rejects with ${e.errorClass}`);
-          } else if (!MEMBERSHIP_DECODE_CODES.has(String(a.errorClass))) {
-            fails.push(`#${i}: rejected with ${a.errorClass}, not a code of section 5.2`);
-          } else if (a.errorClass !== e.errorClass) {
-            soft.push(`#${i}: ${a.errorClass}, reference ${e.errorClass}`);
-          }
-        }
-        const actual = replies.map((a) => ({ result: a.result, errorClass: a.errorClass }));
-        if (fails.length) {
-          return { status: "FAIL", expected, actual, detail: fails.slice(0, 4).join("; ") };
-        }
-        return soft.length
-          ? { status: "PASS-NONSTRICT", expected, actual, detail: soft.slice(0, 4).join("; ") }
-          : { status: "PASS" };
+        return gradeDifferential(expected, replies, {
+          compareAccepted: (e, a, label) =>
+            diff({ message: e.message }, { message: a.message }, label),
+          badRejection: (a) =>
+            MEMBERSHIP_DECODE_CODES.has(String(a.errorClass))
+              ? undefined
+              : `rejected with ${a.errorClass}, not a code of section 5.2`,
+        });
       },
     });
   }

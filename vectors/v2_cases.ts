@@ -51,6 +51,7 @@ import {
   type V2RecordJson,
   type V2StepJson,
 } from "./v2_json.ts";
+import { cat } from "./craft.ts";
 import type { VectorSuite } from "./suite.ts";
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -65,19 +66,6 @@ export function namedBytes(name: string, n: number): Uint8Array {
     const take = Math.min(32, n - o);
     out.set(h.subarray(0, take), o);
     o += take;
-  }
-  return out;
-}
-
-function cat(...parts: (Uint8Array | number | number[])[]): Uint8Array {
-  const chunks = parts.map((p) =>
-    typeof p === "number" ? new Uint8Array([p]) : p instanceof Uint8Array ? p : new Uint8Array(p)
-  );
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
   }
   return out;
 }

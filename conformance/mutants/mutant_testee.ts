@@ -297,7 +297,7 @@ export async function handle(req: Reply, mutant: string): Promise<Reply> {
     }
     // Hex that is not hex is a bad request; anything else the encoder refuses is bad input.
     const msg = String((e as Error).message);
-    const cls = /^not hex/.test(msg) ? "BAD_REQUEST" : "BAD_INPUT";
+    const cls = /^not a hex string/.test(msg) ? "BAD_REQUEST" : "BAD_INPUT";
     return { result: "error", errorClass: cls, detail: msg };
   }
 }

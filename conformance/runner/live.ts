@@ -10,7 +10,7 @@ import type { NetId } from "../../src/wire/netid.ts";
 import { parseNetId } from "../../src/wire/netid.ts";
 import { coverage } from "./coverage.ts";
 import type { ExpectedFailure } from "./expected_failures.ts";
-import { unhex } from "./hex.ts";
+import { hex as hexOf, unhex } from "./hex.ts";
 import { legacyLiveCodec, type LiveCodec, type LiveFrame, tagOf } from "./live_codec.ts";
 import {
   freeTcpPort,
@@ -99,10 +99,6 @@ const te = new TextEncoder();
 function uniquePayload(what: string): Uint8Array {
   const r = crypto.getRandomValues(new Uint8Array(6));
   return te.encode(`conformance ${what} ${[...r].map((b) => b.toString(16)).join("")}`);
-}
-
-function hexOf(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 /** The frames peers received that carry `payload` (hex) in one of their messages. */

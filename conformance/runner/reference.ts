@@ -11,7 +11,7 @@ import { decryptLegacyFrame, openLegacyPlaintext } from "../../src/wire/legacy_f
 import { decodeV2Frame } from "../../src/wire/v2/decoder.ts";
 import { decodedToJson, receiverFromJson } from "../../vectors/v2_json.ts";
 import { diff } from "./compare.ts";
-import { unhex } from "./hex.ts";
+import { hex as hexOf, unhex } from "./hex.ts";
 import type { Vector } from "./vectors.ts";
 
 /**
@@ -60,10 +60,4 @@ export function alternativeEncoding(
   } catch {
     return undefined;
   }
-}
-
-function hexOf(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
 }

@@ -1,14 +1,2 @@
-/** Hex helpers for tests (the codec itself must not rely on Uint8Array.toHex, absent in Node 20). */
-export function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
-  return s;
-}
-
-/** Parse lowercase or uppercase hex into bytes. */
-export function unhex(s: string): Uint8Array {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new TypeError(`not hex: ${s}`);
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+/** Hex helpers for tests: the ones the vectors use (the codec itself avoids Uint8Array.toHex, absent in Node 20). */
+export { hex, unhex } from "../../vectors/json.ts";

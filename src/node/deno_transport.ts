@@ -138,7 +138,7 @@ class DenoTransport implements Transport {
   readonly #h: TransportHandlers;
   readonly #clock: Clock;
   readonly #random: RandomSource;
-  readonly #listener: Deno.TcpListener;
+  #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;
   #udpOut?: Deno.DatagramConn;
   readonly #stats: TransportStats = emptyTransportStats();
@@ -274,13 +274,40 @@ class DenoTransport implements Transport {
     }
   }
 
+  /**
+   * Accept until {@linkcode close}. A peer that resets before the accept completes, a
+   * descriptor shortage (EMFILE/ENFILE) or any other per-connection error is counted and
+   * survived, with a back-off that grows while errors repeat; only our own `close()` ends the
+   * loop. If the listener itself dies, the transport says so (`listenerFailures`, the
+   * `listenerFailed` handler) and listens again on the same address. [R-NODE-TRANSPORT-007]
+   */
   async #acceptLoop(): Promise<void> {
+    let backoffMs = 0;
     for (;;) {
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
-      } catch {
-        return; // listener closed
+        backoffMs = 0;
+      } catch (e) {
+        if (this.#closed) return;
+        if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) {
+          // The listener is gone although we did not close it: listen again.
+          this.#stats.listenerFailures++;
+          this.#h.listenerFailed?.(e as Error);
+          if (!await this.#relisten()) return;
+          continue;
+        }
+        this.#stats.acceptErrors++;
+        // Resets and aborts are per-connection and need no pause; anything else (EMFILE,
+        // ENFILE, ENOBUFS) may repeat at once, so back off up to 1 s.
+        const perConnection = e instanceof Deno.errors.ConnectionReset ||
+          e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.NotConnected;
+        if (!perConnection) {
+          backoffMs = Math.min(1000, Math.max(5, backoffMs * 2));
+          await this.#sleep(backoffMs);
+          if (this.#closed) return;
+        }
+        continue;
       }
       if (this.#closed) {
         conn.close();
@@ -296,6 +323,29 @@ class DenoTransport implements Transport {
       this.#stats.incomingOpen = this.#in.size;
       this.#track(this.#readLoop(c));
     }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#clock.setTimeout(resolve, ms));
+  }
+
+  /** Listen again on our address after the listener died; gives up (false) only on close. */
+  async #relisten(): Promise<boolean> {
+    let waitMs = 10;
+    while (!this.#closed) {
+      try {
+        this.#listener = Deno.listen({
+          hostname: this.#o.address,
+          port: this.local.port,
+          transport: "tcp",
+        });
+        return true;
+      } catch {
+        await this.#sleep(waitMs);
+        waitMs = Math.min(1000, waitMs * 2);
+      }
+    }
+    return false;
   }
 
   async #readLoop(c: InConn): Promise<void> {

@@ -39,6 +39,10 @@ export interface TransportStats {
   sendFailures: number;
   /** Connections closed for being idle. */
   idleClosed: number;
+  /** `accept()` calls that failed for one connection (reset before accept, EMFILE, ...); survived. */
+  acceptErrors: number;
+  /** Times the TCP listener died on its own and was opened again. */
+  listenerFailures: number;
   /** Incoming connections refused because the cap was reached. */
   connectionsRefused: number;
   /** Open outgoing connections now. */
@@ -62,6 +66,8 @@ export function emptyTransportStats(): TransportStats {
     connectFailures: 0,
     sendFailures: 0,
     idleClosed: 0,
+    acceptErrors: 0,
+    listenerFailures: 0,
     connectionsRefused: 0,
     outgoingOpen: 0,
     incomingOpen: 0,
@@ -79,6 +85,8 @@ export interface TransportHandlers {
   frame(frame: Uint8Array, transport: TransportKind): boolean;
   /** A TCP stream's framing broke; the transport closes the connection. */
   streamError(err: DecodeError): void;
+  /** The TCP listener died on its own; the transport is listening again. */
+  listenerFailed?(err: Error): void;
 }
 
 /** Called when a queued TCP frame could not be delivered to the peer's socket. */

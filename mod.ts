@@ -11,6 +11,7 @@
  * @module
  */
 
+export * from "./src/errors.ts";
 export * from "./src/wire/mod.ts";
 export * from "./src/node/mod.ts";
 export * from "./src/membership/mod.ts";

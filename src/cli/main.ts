@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ChatterError } from "../errors.ts";
 import { parseArgs } from "node:util";
 import {
   type ChatterNode,
@@ -601,7 +602,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`chatter ${cmd}: ${(e as Error).message}`);
       return 2;
     }
-    if (e instanceof TypeError && e.name === "NodeOptionError") {
+    if (e instanceof ChatterError && e.code === "OPTION_INVALID") {
       console.error(`chatter ${cmd}: ${e.message}`);
       return 2;
     }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { AddressInUseError, ChatterError } from "../errors.ts";
 import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { FrameReader } from "../wire/frame_reader.ts";
@@ -103,16 +104,7 @@ interface InConn {
 /** Largest write the pool hands the socket at once (frames are coalesced up to this). */
 const WRITE_CHUNK = 256 * 1024;
 
-/** Thrown by {@linkcode denoTransport} when the TCP address is taken. */
-export class AddressInUseError extends Error {
-  /** Create the error for `address:port`. */
-  constructor(address: string, port: number) {
-    super(
-      `option port: ${address}:${port} is already in use (another node or program listens there)`,
-    );
-    this.name = "AddressInUseError";
-  }
-}
+export { AddressInUseError };
 
 /**
  * A factory for the real Deno transport.
@@ -173,7 +165,10 @@ class DenoTransport implements Transport {
     } catch (e) {
       if (e instanceof Deno.errors.AddrInUse) throw new AddressInUseError(o.address, o.port);
       if (e instanceof Deno.errors.AddrNotAvailable) {
-        throw new Error(`option address: ${o.address} is not an address of this machine`);
+        throw new ChatterError(
+          "ADDRESS_UNAVAILABLE",
+          `option address: ${o.address} is not an address of this machine`,
+        );
       }
       throw e;
     }
@@ -208,7 +203,8 @@ class DenoTransport implements Transport {
       await membership.setTTL(m.ttl);
       await membership.setLoopback(true);
     } catch (e) {
-      throw new Error(
+      throw new ChatterError(
+        "MULTICAST_UNAVAILABLE",
         `multicast ${m.group}:${m.port} on interface ${m.interfaceAddress} failed: ${
           (e as Error).message
         } (is --unstable-net given, and is the interface address local?)`,
@@ -268,8 +264,9 @@ class DenoTransport implements Transport {
       this.#stats.udp.bytesIn += data.length;
       try {
         this.#h.frame(data, "udp");
-      } catch (e) {
-        console.error("chatter: multicast handler failed:", e);
+      } catch {
+        // The node catches its own errors; this is a last guard, counted.
+        this.#stats.handlerFailures++;
       }
     }
   }
@@ -512,8 +509,8 @@ class DenoTransport implements Transport {
       if (q.onFail) {
         try {
           q.onFail(err);
-        } catch (e) {
-          console.error("chatter: send-failure handler failed:", e);
+        } catch {
+          this.#stats.handlerFailures++;
         }
       }
     }

@@ -27,3 +27,4 @@ export * from "./plan.ts";
 export * from "./peer_db.ts";
 export * from "./dedup.ts";
 export * from "./node.ts";
+export * from "./events.ts";

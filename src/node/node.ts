@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ChatterError, NodeClosedError, UnknownTypeError } from "../errors.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
@@ -16,6 +17,7 @@ import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
 import { DedupWindow } from "./dedup.ts";
+import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
 import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
@@ -64,6 +66,8 @@ export interface NodeStats {
   handlerErrors: number;
   /** Messages dropped from a full `messages()` buffer. */
   messageBufferDrops: number;
+  /** Event listener calls that threw (see {@linkcode ChatterNode.on}). */
+  listenerErrors: number;
   /** Peers known now. */
   peers: number;
   /** The transport's own counters. */
@@ -89,14 +93,7 @@ interface Subscriber {
   wake?: () => void;
 }
 
-/** Error thrown by {@linkcode ChatterNode.broadcast} for a type that was never registered. */
-export class UnknownTypeError extends Error {
-  /** Create the error for `typeName`. */
-  constructor(typeName: string) {
-    super(`message type ${JSON.stringify(typeName)} is not registered (call register first)`);
-    this.name = "UnknownTypeError";
-  }
-}
+export { UnknownTypeError };
 
 /**
  * A Chatter node. Start one with {@linkcode startNode}.
@@ -127,6 +124,7 @@ export class ChatterNode {
   readonly #byName = new Map<string, Registered>();
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
+  readonly #events = new NodeEvents();
   #flushScheduled = false;
   #destCache?: {
     input: unknown;
@@ -207,7 +205,15 @@ export class ChatterNode {
     const handlers = {
       frame: (f: Uint8Array, t: TransportKind) => ref.node ? ref.node.#onFrame(f, t) : true,
       streamError: (e: DecodeError) => {
-        if (ref.node) ref.node.#countDecodeError(e);
+        if (ref.node) ref.node.#countDecodeError(e, "tcp");
+      },
+      listenerFailed: (e: Error) => {
+        if (!ref.node) return;
+        ref.node.#events.emit("listenerFailed", {
+          error: new ChatterError("LISTENER_FAILED", `TCP listener failed: ${e.message}`, {
+            cause: e,
+          }),
+        });
       },
     };
     const factory = o.transport ?? denoTransport({
@@ -288,7 +294,7 @@ export class ChatterNode {
    * destinations it is delivered here too.
    */
   broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
-    if (this.#closed) throw new Error("the node is closed");
+    if (this.#closed) throw new NodeClosedError("broadcast");
     const reg = this.#byName.get(typeName);
     if (!reg) throw new UnknownTypeError(typeName);
     const { dests, key, toSelf } = this.#resolveDests(destinations);
@@ -405,9 +411,10 @@ export class ChatterNode {
     try {
       return this.#codec.encode(g, out, { maxFrameBytes, maxRecords: this.#o.maxBatchRecords });
     } catch (e) {
-      // An encoder callback or the profile rejected a value: count it, never crash the node.
+      // An encoder callback or the profile rejected a value: count and report it, never crash
+      // the node.
       this.#s.handlerErrors++;
-      console.error("chatter: encoding failed:", (e as Error).message);
+      this.#events.emit("handlerError", { typeName: "(encoding)", error: e });
       return [];
     }
   }
@@ -419,9 +426,15 @@ export class ChatterNode {
       this.#o.maxTcpFrameBytes,
     );
     let failed = false;
-    const onFail = () => {
+    const onFail = (err: Error) => {
       if (failed || this.#closed) return;
       failed = true;
+      if (this.#events.has("sendFailed")) {
+        this.#events.emit("sendFailed", {
+          to: send.to,
+          error: new ChatterError("SEND_FAILED", err.message, { cause: err }),
+        });
+      }
       // The next node of the share becomes its relay. [R-NODE-RELAY-001]
       const next = takeOver(send);
       if (next) {
@@ -436,8 +449,9 @@ export class ChatterNode {
     return p === "legacy" ? this.#dedupLegacy : this.#dedup;
   }
 
-  #countDecodeError(e: DecodeError): void {
+  #countDecodeError(e: DecodeError, transport: TransportKind): void {
     this.#s.decodeErrors[e.code] = (this.#s.decodeErrors[e.code] ?? 0) + 1;
+    this.#events.emit("decodeError", { transport, error: e });
   }
 
   #onFrame(bytes: Uint8Array, kind: TransportKind): boolean {
@@ -459,7 +473,7 @@ export class ChatterNode {
       f = codec.decode(bytes, kind);
     } catch (e) {
       if (e instanceof DecodeError) {
-        this.#countDecodeError(e);
+        this.#countDecodeError(e, kind);
         // Every rejected frame, replays and late frames included, closes its TCP connection:
         // a peer that sent one bad frame is not trusted with the rest of its stream.
         // [R-NODE-ERR-001], [R-NODE-ERR-002]
@@ -520,7 +534,7 @@ export class ChatterNode {
         if (r !== undefined) value = r;
       } catch (e) {
         this.#s.handlerErrors++;
-        console.error(`chatter: handler for ${meta.typeName} failed:`, e);
+        this.#events.emit("handlerError", { typeName: meta.typeName, error: e });
       }
     }
     for (const s of this.#subs) {
@@ -573,6 +587,15 @@ export class ChatterNode {
     return this.#db.hearsUs(typeof peer === "string" ? parseNetId(peer) : peer);
   }
 
+  /**
+   * Subscribe to an event (see {@linkcode NodeEventMap}); returns the function that
+   * unsubscribes. Listeners run synchronously; one that throws is counted
+   * (`stats().listenerErrors`) and does not disturb the node.
+   */
+  on<K extends keyof NodeEventMap>(type: K, listener: NodeEventListener<K>): () => void {
+    return this.#events.on(type, listener);
+  }
+
   /** A snapshot of the counters. */
   stats(): NodeStats {
     const t = this.#transport.stats();
@@ -584,6 +607,7 @@ export class ChatterNode {
       multicastDrops: t.multicastDrops,
       connectFailures: t.connectFailures,
       streamErrors: t.streamErrors,
+      listenerErrors: this.#events.listenerErrors,
       peers: this.#db.size,
       transport: t,
     };

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { NodeOptionError } from "../errors.ts";
 import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
@@ -209,27 +210,7 @@ export interface ResolvedNodeOptions {
   transport?: TransportFactory;
 }
 
-/** A bad option: names the option and the value. */
-export class NodeOptionError extends TypeError {
-  /** The option's name. */
-  readonly option: string;
-  /** The rejected value. */
-  readonly value: unknown;
-
-  /** Create the error. */
-  constructor(option: string, value: unknown, expected: string) {
-    let shown: string;
-    try {
-      shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-    } catch {
-      shown = "(unprintable)";
-    }
-    super(`option ${option}: expected ${expected}, got ${shown}`);
-    this.name = "NodeOptionError";
-    this.option = option;
-    this.value = value;
-  }
-}
+export { NodeOptionError } from "../errors.ts";
 
 function int(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;

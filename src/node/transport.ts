@@ -41,6 +41,8 @@ export interface TransportStats {
   idleClosed: number;
   /** `accept()` calls that failed for one connection (reset before accept, EMFILE, ...); survived. */
   acceptErrors: number;
+  /** Node callbacks (frame, send-failure) that threw; the transport carried on. */
+  handlerFailures: number;
   /** Times the TCP listener died on its own and was opened again. */
   listenerFailures: number;
   /** Incoming connections refused because the cap was reached. */
@@ -67,6 +69,7 @@ export function emptyTransportStats(): TransportStats {
     sendFailures: 0,
     idleClosed: 0,
     acceptErrors: 0,
+    handlerFailures: 0,
     listenerFailures: 0,
     connectionsRefused: 0,
     outgoingOpen: 0,

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { ChatterError } from "../errors.ts";
+
 /**
  * Stable machine-readable decode error codes. Each code is tied to the requirement in
  * `spec/wire.md` that a receiver enforces when it raises it (see {@linkcode DECODE_ERROR_REQUIREMENTS}).
@@ -94,9 +96,9 @@ export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>
  * }
  * ```
  */
-export class DecodeError extends Error {
+export class DecodeError extends ChatterError {
   /** Stable machine-readable reason. */
-  readonly code: DecodeErrorCode;
+  declare readonly code: DecodeErrorCode;
   /** Byte offset within {@linkcode DecodeError.layer} where the problem was detected. */
   readonly offset: number;
   /** Which layer of the frame `offset` refers to. */
@@ -111,9 +113,7 @@ export class DecodeError extends Error {
     detail: string,
     layer: DecodeErrorLayer = "frame",
   ) {
-    super(`${code} at ${layer} offset ${offset}: ${detail}`);
-    this.name = "DecodeError";
-    this.code = code;
+    super(code, `${code} at ${layer} offset ${offset}: ${detail}`);
     this.offset = offset;
     this.layer = layer;
     this.requirement = DECODE_ERROR_REQUIREMENTS[code];

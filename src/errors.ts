@@ -1,0 +1,201 @@
+/**
+ * The one error family of Chatter. Every error the library throws or reports is a
+ * {@linkcode ChatterError} with a stable `code` (match on the code, never on the message or the
+ * class name). Decoders throw {@linkcode DecodeError}, whose codes are listed in
+ * `spec/wire.md`; everything else uses the codes of {@linkcode CHATTER_ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * import { ChatterError, NodeOptionError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new NodeOptionError("port", -1, "an integer in [0, 65535]");
+ * assert.ok(e instanceof ChatterError);
+ * assert.equal(e.code, "OPTION_INVALID");
+ * ```
+ *
+ * @module
+ */
+
+import type { DecodeErrorCode } from "./wire/decode_error.ts";
+
+/**
+ * Every code a non-decoding {@linkcode ChatterError} carries, with what it means. The table is
+ * the documentation: codes are stable and never reused for another meaning.
+ */
+export const CHATTER_ERROR_CODES = {
+  OPTION_INVALID: "an option or argument has a value outside its documented range",
+  ADDRESS_IN_USE: "the TCP address to listen on is taken by another program",
+  ADDRESS_UNAVAILABLE: "the address to listen on is not an address of this machine",
+  MULTICAST_UNAVAILABLE: "the multicast group could not be joined or sent to",
+  NODE_CLOSED: "the node was closed; it sends and receives nothing more",
+  UNKNOWN_TYPE: "no message type of that name is registered on this node",
+  TYPE_ALREADY_REGISTERED: "a message type of that name (or of the same type tag) is registered",
+  ENCODE_FAILED: "a value could not be encoded by its message type",
+  MESSAGE_TOO_LARGE: "an encoded message does not fit the frame limits of any transport",
+  SEND_FAILED: "a frame could not be handed to any destination",
+  DELIVERY_UNCONFIRMED: "some destinations did not confirm a message before the deadline",
+  MESSAGE_LOST: "a message could no longer be repaired and is reported lost",
+  KEY_INVALID: "a key is not 32 random bytes, or is a known weak key",
+  KEY_FILE_UNSAFE: "a key file can be read by other users",
+  CRYPTO_BACKEND_UNAVAILABLE: "the requested AEAD backend cannot be used here",
+  LISTENER_FAILED: "the TCP listener died; the node listens again",
+  INTERNAL: "a bug in Chatter: an invariant did not hold (please report it)",
+} as const;
+
+/** A code of a non-decoding {@linkcode ChatterError}; see {@linkcode CHATTER_ERROR_CODES}. */
+export type ChatterErrorCode = keyof typeof CHATTER_ERROR_CODES;
+
+/**
+ * Base class of every Chatter error.
+ *
+ * @example
+ * ```ts
+ * import { ChatterError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new ChatterError("NODE_CLOSED", "the node is closed");
+ * assert.equal(e.code, "NODE_CLOSED");
+ * assert.equal(e.name, "ChatterError");
+ * ```
+ */
+export class ChatterError extends Error {
+  /** Stable machine-readable reason. */
+  readonly code: ChatterErrorCode | DecodeErrorCode;
+
+  /** Create an error with `code` and a message that names the offending value. */
+  constructor(
+    code: ChatterErrorCode | DecodeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Render a value for an error message: strings quoted, anything unprintable said so. */
+export function showValue(value: unknown): string {
+  try {
+    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "bigint") return `${value}n`;
+    if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+    if (Array.isArray(value)) return `array of ${value.length}`;
+    if (value !== null && typeof value === "object") return JSON.stringify(value) ?? String(value);
+    return String(value);
+  } catch {
+    return "(unprintable)";
+  }
+}
+
+/**
+ * A bad option or argument: names the option and the rejected value. Code `OPTION_INVALID`.
+ *
+ * @example
+ * ```ts
+ * import { NodeOptionError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new NodeOptionError("port", 70000, "an integer in [0, 65535]");
+ * assert.equal(e.message, "option port: expected an integer in [0, 65535], got 70000");
+ * assert.equal(e.option, "port");
+ * ```
+ */
+export class NodeOptionError extends ChatterError {
+  /** The option's name. */
+  readonly option: string;
+  /** The rejected value. */
+  readonly value: unknown;
+
+  /** Create the error. */
+  constructor(option: string, value: unknown, expected: string) {
+    super("OPTION_INVALID", `option ${option}: expected ${expected}, got ${showValue(value)}`);
+    this.option = option;
+    this.value = value;
+  }
+}
+
+/**
+ * Thrown when the TCP address to listen on is taken. Code `ADDRESS_IN_USE`.
+ *
+ * @example
+ * ```ts
+ * import { AddressInUseError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(new AddressInUseError("127.0.0.1", 29999).code, "ADDRESS_IN_USE");
+ * ```
+ */
+export class AddressInUseError extends ChatterError {
+  /** Create the error for `address:port`. */
+  constructor(address: string, port: number) {
+    super(
+      "ADDRESS_IN_USE",
+      `option port: ${address}:${port} is already in use (another node or program listens there)`,
+    );
+  }
+}
+
+/**
+ * Thrown by `broadcast` for a type name that was never registered. Code `UNKNOWN_TYPE`.
+ *
+ * @example
+ * ```ts
+ * import { UnknownTypeError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(new UnknownTypeError("chat").code, "UNKNOWN_TYPE");
+ * ```
+ */
+export class UnknownTypeError extends ChatterError {
+  /** The name that is not registered. */
+  readonly typeName: string;
+  /** Create the error for `typeName`. */
+  constructor(typeName: string) {
+    super(
+      "UNKNOWN_TYPE",
+      `message type ${JSON.stringify(typeName)} is not registered (call register first)`,
+    );
+    this.typeName = typeName;
+  }
+}
+
+/**
+ * Thrown by any method of a closed node. Code `NODE_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * import { NodeClosedError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(new NodeClosedError("broadcast").code, "NODE_CLOSED");
+ * ```
+ */
+export class NodeClosedError extends ChatterError {
+  /** Create the error for the method that was called. */
+  constructor(method: string) {
+    super("NODE_CLOSED", `${method}: the node is closed`);
+  }
+}
+
+/**
+ * A value that its message type cannot encode, or an encoded message that fits no transport's
+ * limits. Code `ENCODE_FAILED` or `MESSAGE_TOO_LARGE`; thrown by `broadcast` at once.
+ *
+ * @example
+ * ```ts
+ * import { EncodeError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new EncodeError("MESSAGE_TOO_LARGE", "chat", "payload of 2000000 bytes, limit 1048576");
+ * assert.equal(e.typeName, "chat");
+ * ```
+ */
+export class EncodeError extends ChatterError {
+  /** The message type whose value failed. */
+  readonly typeName: string;
+  /** Create the error. */
+  constructor(
+    code: "ENCODE_FAILED" | "MESSAGE_TOO_LARGE",
+    typeName: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `message type ${JSON.stringify(typeName)}: ${detail}`, options);
+    this.typeName = typeName;
+  }
+}

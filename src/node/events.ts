@@ -1,0 +1,113 @@
+/**
+ * Events a node reports to the application: asynchronous failures and state changes that a
+ * return value cannot carry. Subscribe with `node.on(type, listener)`; it returns a function
+ * that unsubscribes. The library never writes to the console: what went wrong is an event
+ * (and a counter in `stats()`). A listener that throws is counted (`listenerErrors`) and the
+ * others still run.
+ *
+ * @module
+ */
+
+import type { ChatterError } from "../errors.ts";
+import type { DecodeError } from "../wire/decode_error.ts";
+import type { NetId } from "../wire/netid.ts";
+import type { TransportKind } from "./frame_codec.ts";
+
+/** A frame for `to` could not be written (connect, write or queue failure). */
+export interface SendFailedEvent {
+  /** The destination. */
+  to: NetId;
+  /** Why. */
+  error: ChatterError;
+}
+
+/** A frame from a peer was rejected by the decoder (wrong key, replay, corruption, ...). */
+export interface DecodeErrorEvent {
+  /** The transport it came on. */
+  transport: TransportKind;
+  /** The decoder's error; its `code` says why. */
+  error: DecodeError;
+}
+
+/** A message handler or an encoder callback threw. */
+export interface HandlerErrorEvent {
+  /** The message type. */
+  typeName: string;
+  /** What was thrown. */
+  error: unknown;
+}
+
+/** The TCP listener died on its own; the node listens again. */
+export interface ListenerFailedEvent {
+  /** Why. */
+  error: ChatterError;
+}
+
+/**
+ * Every event a node emits, by name. Names are stable; each event's fields are documented on
+ * its interface.
+ */
+export interface NodeEventMap {
+  /** See {@linkcode SendFailedEvent}. */
+  sendFailed: SendFailedEvent;
+  /** See {@linkcode DecodeErrorEvent}. */
+  decodeError: DecodeErrorEvent;
+  /** See {@linkcode HandlerErrorEvent}. */
+  handlerError: HandlerErrorEvent;
+  /** See {@linkcode ListenerFailedEvent}. */
+  listenerFailed: ListenerFailedEvent;
+}
+
+/** A listener for event `K`. */
+export type NodeEventListener<K extends keyof NodeEventMap> = (event: NodeEventMap[K]) => void;
+
+/**
+ * A small typed emitter: listeners per event name, called synchronously in subscription order.
+ *
+ * @example
+ * ```ts
+ * import { NodeEvents } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const events = new NodeEvents();
+ * const seen: string[] = [];
+ * const off = events.on("handlerError", (e) => seen.push(e.typeName));
+ * events.emit("handlerError", { typeName: "chat", error: new Error("boom") });
+ * off();
+ * events.emit("handlerError", { typeName: "chat", error: new Error("again") });
+ * assert.deepEqual(seen, ["chat"]);
+ * ```
+ */
+export class NodeEvents {
+  readonly #listeners = new Map<string, Set<(e: unknown) => void>>();
+  /** Listener calls that threw. */
+  listenerErrors = 0;
+
+  /** Subscribe `listener` to `type`; returns the function that unsubscribes it. */
+  on<K extends keyof NodeEventMap>(type: K, listener: NodeEventListener<K>): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, set = new Set());
+    const fn = listener as (e: unknown) => void;
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+    };
+  }
+
+  /** True when anyone listens to `type` (so callers can skip building costly events). */
+  has(type: keyof NodeEventMap): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0;
+  }
+
+  /** Call every listener of `type` with `event`; a listener that throws is counted. */
+  emit<K extends keyof NodeEventMap>(type: K, event: NodeEventMap[K]): void {
+    const set = this.#listeners.get(type);
+    if (!set) return;
+    for (const fn of [...set]) {
+      try {
+        fn(event);
+      } catch {
+        this.listenerErrors++;
+      }
+    }
+  }
+}

@@ -120,6 +120,12 @@ export interface NodeOptions {
   legacyDedupMs?: number;
   /** v2 replay window per sender session, in frames (power of two, default 4096). */
   replayWindow?: number;
+  /**
+   * v2 clock-skew tolerance in ms (default 60000): frames sealed more than this before or
+   * after this node's clock are refused, and so are frames sealed before the node started.
+   * [R-V2-TIME-002..003]
+   */
+  maxClockSkewMs?: number;
   /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
   messageBuffer?: number;
   /** Peer database maintenance period (default 1 s). */
@@ -198,6 +204,8 @@ export interface ResolvedNodeOptions {
   legacyDedupMs: number;
   /** See {@linkcode NodeOptions}. */
   replayWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  maxClockSkewMs: number;
   /** See {@linkcode NodeOptions}. */
   messageBuffer: number;
   /** See {@linkcode NodeOptions}. */
@@ -366,6 +374,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
     legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),
     replayWindow: pow2("replayWindow", o.replayWindow, 4096),
+    maxClockSkewMs: int("maxClockSkewMs", o.maxClockSkewMs, 60_000, 0, 24 * hour),
     messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
     maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
     random: o.random ?? cryptoRandom(),

@@ -22,6 +22,7 @@ import {
 } from "../wire/constants.ts";
 import { varintLength } from "../wire/varint.ts";
 import type { NetIdTable } from "../wire/netid_table.ts";
+import type { NetId } from "../wire/netid.ts";
 import type { EncodeOptions, FrameCodec, TransportKind } from "./frame_codec.ts";
 
 /** Options of {@linkcode v2Codec}. */
@@ -36,7 +37,18 @@ export interface V2CodecOptions {
   replayWindow?: number;
   /** Random bytes for session salts (default: crypto). */
   random?: (n: number) => Uint8Array;
+  /**
+   * Clock (ms since the Unix epoch) for sealed times and the receiver's time rules; the
+   * receiver's start time is the clock's time when the codec is made (default `Date.now`).
+   * [R-V2-TIME-001..003]
+   */
+  clock?: () => number;
+  /** Clock-skew tolerance in ms (default 60000). [R-V2-TIME-002] */
+  maxClockSkewMs?: number;
 }
+
+/** Stands for the local NetID when a caller decodes a TCP frame without naming it. */
+const UNKNOWN_LOCAL: NetId = { ip: "0.0.0.0", port: 0 };
 
 /** Offset of the session salt in a v2 header. [R-V2-FRAME-*] */
 const SALT_AT = 5;
@@ -72,24 +84,28 @@ function gossipNetIdKeys(g: Gossip): Set<string> {
  * const codec = v2Codec({ keyring: V2Keyring.single(new Uint8Array(32)), label: "demo" });
  * const me = { ip: "127.0.0.1", port: 29999, seqno: 1 };
  * const frames = codec.encode({ current: me, seen: [], other: [], distribution: [] },
- *   [{ typeTag: 1, origin: me, payload: new Uint8Array([42]) }], { maxFrameBytes: 1400, maxRecords: 64 });
- * codec.decode(frames[0], "tcp").records[0].payload; // Uint8Array [42]
+ *   [{ typeTag: 1, origin: me, payload: new Uint8Array([42]) }],
+ *   { maxFrameBytes: 1400, maxRecords: 64, to: { ip: "127.0.0.1", port: 30000 } });
+ * codec.decode(frames[0], "tcp", { ip: "127.0.0.1", port: 30000 }).records[0].payload; // Uint8Array [42]
  * ```
  */
 export function v2Codec(opts: V2CodecOptions): FrameCodec {
-  const sender = new V2Sender({ random: opts.random });
+  const clock = opts.clock ?? Date.now;
+  const sender = new V2Sender({ random: opts.random, clock });
   const decoder = new V2Decoder({
     keyring: opts.keyring,
     label: opts.label,
     limits: opts.limits,
     replayWindow: opts.replayWindow ?? 4096,
+    clock,
+    maxClockSkewMs: opts.maxClockSkewMs,
   });
   let misses = 0, skipped = 0;
   let lastGossip: Gossip | undefined;
   let lastGossipIds = new Set<string>();
   // The salt of our sending session, as it appears in our frames' headers (bytes 5..20).
   let ownSalt: Uint8Array | undefined;
-  const seal = (gossip: Gossip, records: readonly OutgoingRecord[]) => {
+  const seal = (gossip: Gossip, records: readonly OutgoingRecord[], to: NetId | undefined) => {
     // After 8 frames in a row that did not compress, try snappy on every 16th frame only:
     // compressing incompressible payloads costs the sender for nothing. [R-NODE-PERF-003]
     const tryIt = misses < 8 || ++skipped % 16 === 0;
@@ -98,6 +114,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       label: opts.label,
       gossip,
       records,
+      receiver: to,
       compression: tryIt ? "snappy" : "none",
       // A block that saves under 1/8 costs every receiver a decompression for little.
       minCompressionSaving: 0.125,
@@ -151,7 +168,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       let added = new Set<string>();
       const flush = () => {
         if (chunk.length === 0) return;
-        const frame = seal(gossip, chunk);
+        const frame = seal(gossip, chunk, o.to);
         if (frame.length > o.maxFrameBytes && chunk.length > 1) {
           // Only table-dependent payloads can grow after the probe: split and retry.
           const half = Math.ceil(chunk.length / 2);
@@ -203,8 +220,9 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       return ownSalt !== undefined && frame.length > SALT_AT + V2_SALT_BYTES &&
         sameSalt(frame, ownSalt);
     },
-    decode(frame: Uint8Array, _t: TransportKind): DecodedFrame {
-      return decoder.decode(frame);
+    decode(frame: Uint8Array, t: TransportKind, local?: NetId): DecodedFrame {
+      // A TCP frame must be bound to this node; a datagram must not be bound. [R-V2-BIND-002]
+      return decoder.decode(frame, t === "tcp" ? local ?? UNKNOWN_LOCAL : undefined);
     },
   };
 }

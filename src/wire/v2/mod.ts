@@ -12,6 +12,7 @@ export * from "./aead.ts";
 export * from "./keyring.ts";
 export * from "./session_keys.ts";
 export * from "./body.ts";
+export * from "./binding.ts";
 export * from "./encoder.ts";
 export * from "./replay_window.ts";
 export * from "./decoder.ts";

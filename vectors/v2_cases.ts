@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import {
   buildV2Table,
-  ByteWriter,
   DecodeError,
   type DecodeErrorCode,
   type DecodeErrorLayer,
@@ -45,6 +44,7 @@ import {
   v2Seal,
   writeV2Body,
 } from "../src/wire/mod.ts";
+import { ByteWriter } from "../src/wire/byte_writer.ts";
 import {
   decodedToJson,
   hex,

@@ -6,8 +6,8 @@
  * version 2 layout): the frame was delivered a second time.
  */
 import assert from "node:assert/strict";
-import { jsonType, type NetId, startNode, typeTag, V2Keyring, V2Sender } from "../../mod.ts";
-import { FrameReader } from "../../src/wire/mod.ts";
+import { jsonType, type NetId, startNode } from "../../mod.ts";
+import { FrameReader, typeTag, V2Keyring, V2Sender } from "../../src/wire/mod.ts";
 import { netCluster, send, waitFor } from "../node/_net_cluster.ts";
 
 /** A TCP listener that stands where a node would and records the first frame it receives. */

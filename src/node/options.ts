@@ -32,6 +32,12 @@ export const DEFAULT_MULTICAST_TTL = 4;
  */
 export const DEFAULT_KEY = "01234567890123456789012345678901";
 
+/**
+ * The legacy profile's default datagram limit: the most Elixir Chatter 0.0.15 reads from one
+ * multicast datagram (gen_udp's default 8 KiB buffer). [R-NODE-LEGACY-004]
+ */
+const LEGACY_DATAGRAM_BYTES = 8192;
+
 /** One key of a keyring. */
 export interface KeyringEntry {
   /** Key id, 0 to 255. */
@@ -90,7 +96,19 @@ export interface NodeOptions {
   idleTimeoutMs?: number;
   /** Give up connecting after this long (default 2 s). */
   connectTimeoutMs?: number;
-  /** Largest multicast datagram (default 1400). */
+  /**
+   * Largest multicast datagram in bytes, 64 to 65,507 (default 1400 on v2, 8192 on legacy).
+   * Larger frames are not multicast: v2 packs records into frames that fit; on legacy, where
+   * each message is one frame, `broadcast` throws an `EncodeError` (`MESSAGE_TOO_LARGE`) for a
+   * message whose frame is larger. Trade-off: a datagram larger than the path MTU (about 1472
+   * bytes of UDP payload on Ethernet) travels as IP fragments, and the loss of any fragment
+   * loses the whole datagram, so large datagrams are lost more often than small ones. The
+   * legacy default is what Elixir Chatter 0.0.15 reads: its multicast socket (Erlang `gen_udp`
+   * with its default 8 KiB buffer) truncates larger datagrams, and 0.0.15 then rejects them.
+   * 0.0.15 itself sends datagrams up to 65,507 bytes, and this node receives them. Raise it
+   * only when every legacy receiver reads more (Deno nodes read up to 65,507). See
+   * R-NODE-LEGACY-004 in spec/node.md.
+   */
   maxDatagramBytes?: number;
   /** Target size of one TCP frame when batching (default 64 KiB). */
   maxTcpFrameBytes?: number;
@@ -354,7 +372,13 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     ),
     idleTimeoutMs: int("idleTimeoutMs", o.idleTimeoutMs, 30_000, 1, 24 * hour),
     connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 2_000, 1, hour),
-    maxDatagramBytes: int("maxDatagramBytes", o.maxDatagramBytes, 1400, 64, 65_507),
+    maxDatagramBytes: int(
+      "maxDatagramBytes",
+      o.maxDatagramBytes,
+      profile === "legacy" ? LEGACY_DATAGRAM_BYTES : 1400,
+      64,
+      65_507,
+    ),
     maxTcpFrameBytes: int("maxTcpFrameBytes", o.maxTcpFrameBytes, 65_536, 64, limits.maxFrameBytes),
     maxBatchRecords: int("maxBatchRecords", o.maxBatchRecords, 256, 1, limits.maxListLength),
     peerTtlMs: int("peerTtlMs", o.peerTtlMs, 60_000, 1, 24 * hour),

@@ -31,12 +31,16 @@ export interface LegacyBroadcastCheck<T> {
   seen: BroadcastId[];
   /** The other IDs the frame will carry. */
   other: NetId[];
-  /** The registered type, its tag and the value. */
+  /** The registered type (for its name and, without `bytes`, its encoder). */
   type: MessageType<T>;
   /** The type's tag. */
   tag: number;
   /** The value to broadcast. */
   value: T;
+  /** The payload, when it is already encoded (table-free types). */
+  bytes?: Uint8Array;
+  /** NetIDs the payload refers to (they join the frame's table). */
+  extraNetIds?: readonly NetId[];
   /** The multicast datagram limit, or `undefined` when the node does not multicast. */
   maxDatagramBytes: number | undefined;
 }
@@ -72,17 +76,18 @@ export function checkLegacyBroadcast<T>(c: LegacyBroadcastCheck<T>): void {
   let payloadBytes = -1;
   let frame: Uint8Array;
   try {
-    const extraNetIds = c.type.extractNetIds?.(c.value);
+    const extraNetIds = c.bytes ? c.extraNetIds : c.type.extractNetIds?.(c.value);
+    if (c.bytes) payloadBytes = c.bytes.length;
     [frame] = c.codec.encode(
       { current: c.origin, seen: c.seen, other: c.other, distribution: [] },
       [{
         typeTag: c.tag,
         origin: c.origin,
-        payload: (table: NetIdTable) => {
+        payload: c.bytes ?? ((table: NetIdTable) => {
           const p = c.type.encode(c.value, table);
           payloadBytes = p.length;
           return p;
-        },
+        }),
         extraNetIds,
       }],
       { maxFrameBytes: c.maxDatagramBytes ?? Infinity, maxRecords: 1 },

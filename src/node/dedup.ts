@@ -91,7 +91,7 @@ export class DedupWindow {
    *
    * @example
    * ```ts
-   * import { DedupWindow } from "@chatter/chatter";
+   * import { DedupWindow } from "./dedup.ts";
    * import assert from "node:assert/strict";
    * let now = 0;
    * const d = new DedupWindow(4096, 8, { ttlMs: 5000, now: () => now });

@@ -53,7 +53,8 @@ export interface LegacyBroadcastCheck<T> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { legacyCodec, textType } from "@chatter/chatter";
+ * import { legacyCodec } from "./legacy_codec.ts";
+ * import { textType } from "./message_type.ts";
  * import { checkLegacyBroadcast } from "./legacy_interop.ts";
  * const codec = legacyCodec({ key: "k", nextSeqno: () => 1 });
  * const base = {

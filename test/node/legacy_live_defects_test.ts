@@ -6,17 +6,11 @@
  * by TCP on a connection it keeps, with sequence numbers 1, 2, 3, ... from its start.
  */
 import assert from "node:assert/strict";
-import {
-  DedupWindow,
-  EncodeError,
-  jsonType,
-  legacyCodec,
-  type NetId,
-  resolveNodeOptions,
-  startNode,
-  textType,
-  typeTag,
-} from "../../mod.ts";
+import { EncodeError, jsonType, type NetId, startNode, textType } from "../../mod.ts";
+import { DedupWindow } from "../../src/node/dedup.ts";
+import { legacyCodec } from "../../src/node/legacy_codec.ts";
+import { resolveNodeOptions } from "../../src/node/options.ts";
+import { typeTag } from "../../src/wire/xxhash32.ts";
 import { netCluster, quiet, randomMulticast, waitFor } from "./_net_cluster.ts";
 
 const enc = new TextEncoder();

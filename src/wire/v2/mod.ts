@@ -9,6 +9,7 @@
 
 export * from "./header.ts";
 export * from "./aead.ts";
+export * from "./aead_backend.ts";
 export * from "./keyring.ts";
 export * from "./session_keys.ts";
 export * from "./body.ts";

@@ -14,6 +14,7 @@ export * from "./keyring.ts";
 export * from "./session_keys.ts";
 export * from "./body.ts";
 export * from "./encoder.ts";
+export * from "./pack.ts";
 export * from "./replay_window.ts";
 export * from "./decoder.ts";
 export * from "./sender.ts";

@@ -16,7 +16,7 @@ import type { V2Keyring } from "../wire/v2/keyring.ts";
 import { encodeV2Batch, type V2CompressionPolicy } from "../wire/v2/pack.ts";
 import { V2Sender } from "../wire/v2/sender.ts";
 import { V2SessionKeys } from "../wire/v2/session_keys.ts";
-import type { V2Limits } from "../wire/constants.ts";
+import { V2_REPLAY_WINDOW, type V2Limits } from "../wire/constants.ts";
 import type { EncodeOptions, FrameCodec, TransportKind } from "./frame_codec.ts";
 
 /** Options of {@linkcode v2Codec}. */
@@ -27,7 +27,7 @@ export interface V2CodecOptions {
   label: string;
   /** Receiver limits. */
   limits?: Partial<V2Limits>;
-  /** Replay window in frames per sender session (power of two, default 4096). */
+  /** Replay window in frames per sender session (power of two, default `V2_REPLAY_WINDOW`). */
   replayWindow?: number;
   /** Random bytes for session salts (default: crypto). */
   random?: (n: number) => Uint8Array;
@@ -74,7 +74,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
     keyring: opts.keyring,
     label: opts.label,
     limits: opts.limits,
-    replayWindow: opts.replayWindow ?? 4096,
+    replayWindow: opts.replayWindow ?? V2_REPLAY_WINDOW,
   });
   const compression = snappyPolicy();
   // The salt of our sending session, as our frames carry it.

@@ -220,9 +220,9 @@ async function cmdNode(args: string[]): Promise<number> {
     timer = setInterval(() => group.tick(), digestMs);
   }
   console.error(
-    `chatter: node ${formatNetId(node.id)} (${node.profile}${
+    `chatter: node ${formatNetId(node.id)} (${node.profile}) running${
       aeadNote(node.profile)
-    }) running; Ctrl-C to stop`,
+    }; Ctrl-C to stop`,
   );
   await waitForSignal();
   if (timer !== undefined) clearInterval(timer);
@@ -230,11 +230,11 @@ async function cmdNode(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `, AES-GCM openssl` or `, AES-GCM node:crypto (--allow-ffi not granted)` for v2. */
+/** `; AES-GCM openssl` or `; AES-GCM node:crypto (--allow-ffi not granted)` for v2. */
 function aeadNote(profile: string): string {
   if (profile !== "v2") return "";
   const a = v2AeadInfo();
-  return `, AES-GCM ${a.name}${a.fallbackReason ? ` (${a.fallbackReason})` : ""}`;
+  return `; AES-GCM ${a.name}${a.fallbackReason ? ` (${a.fallbackReason})` : ""}`;
 }
 
 function peerFlags(texts: string[] | undefined): NetId[] {

@@ -1,8 +1,8 @@
 /**
  * The AES-256-GCM backend seam of the v2 profile. Two implementations: `"openssl"` (the
  * system's OpenSSL 3 through Deno's FFI, see `aead_openssl.ts`) and `"node:crypto"` (portable:
- * Node, Bun, Deno without `--allow-ffi`). The backend is chosen once, at the first seal or
- * open: OpenSSL when `--allow-ffi` is granted and a versioned libcrypto 3 loads, unless the
+ * Node, Bun, Deno without `--allow-ffi`). The backend is chosen once, when this module loads:
+ * OpenSSL when `--allow-ffi` is granted and a versioned libcrypto 3 loads, unless the
  * environment variable `CHATTER_AEAD=portable` (or {@linkcode useV2Aead}) forces the portable
  * one. Both produce the same bytes. [R-V2-IMPL-001]
  *
@@ -170,6 +170,10 @@ export function useV2Aead(choice: "auto" | "native" | "portable"): V2AeadBackend
   fallbackReason = n ? undefined : native?.reason;
   return current;
 }
+
+// Choose at load time: loading the library later, inside some caller's test, would count as
+// a resource that test opened (Deno's resource sanitizer).
+useV2Aead("auto");
 
 /**
  * The backend v2 frames are sealed and opened with (chosen at first use, see

@@ -11,9 +11,7 @@ import { parseArgs } from "node:util";
 import {
   type ChatterNode,
   DEFAULT_KEY,
-  DEFAULT_PROFILE,
   formatNetId,
-  GroupNode,
   jsonType,
   type NetId,
   NODE_DEFAULTS,
@@ -21,8 +19,10 @@ import {
   parseNetId,
   startNode,
   textType,
-  viewToJson,
 } from "../../mod.ts";
+import { DEFAULT_PROFILE } from "../node/options.ts";
+import { GroupNode } from "../membership/group_node.ts";
+import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
 import { v2AeadInfo } from "../wire/v2/aead_backend.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";

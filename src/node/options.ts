@@ -12,7 +12,7 @@ import { NodeOptionError } from "../errors.ts";
 import { type DecodeLimits, DEFAULT_LIMITS, V2_REPLAY_WINDOW } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type NodeClock, systemClock } from "./clock.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
 
@@ -240,8 +240,8 @@ export interface NodeOptions {
   maintenanceMs?: number;
   /** Random source (default: crypto). */
   random?: RandomSource;
-  /** Clock (default: the system clock). */
-  clock?: Clock;
+  /** NodeClock (default: the system clock). */
+  clock?: NodeClock;
   /** Transport (default: the real Deno transport from the address options). */
   transport?: TransportFactory;
   /** Where node events are also logged (default: nowhere). See {@linkcode Logger}. */

@@ -84,6 +84,11 @@ export class V2Sender {
     return this.#salt.slice();
   }
 
+  /** The sender's clock now, in whole milliseconds: the sealed time of a frame sealed now. */
+  now(): number {
+    return Math.floor(this.#clock());
+  }
+
   /** The counter the next frame will use. */
   get counter(): bigint {
     return this.#counter;
@@ -119,7 +124,7 @@ export class V2Sender {
       ...input,
       salt,
       counter,
-      sealedAt: input.sealedAt ?? Math.floor(this.#clock()),
+      sealedAt: input.sealedAt ?? this.now(),
       sessionKeys: input.sessionKeys ?? this.#keys,
     });
   }

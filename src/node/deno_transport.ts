@@ -9,10 +9,9 @@
 
 import { AddressInUseError, ChatterError } from "../errors.ts";
 import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
-import { DecodeError } from "../wire/decode_error.ts";
-import { FrameReader } from "../wire/frame_reader.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { DEFAULT_INTAKE_LIMITS, Intake, type IntakeLimits } from "./intake.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -53,10 +52,20 @@ export interface DenoTransportOptions {
   oneFramePerConnection?: boolean;
   /** Most open outgoing connections; the least recently used is closed to make room. */
   maxConnections: number;
-  /** Most open incoming connections; more are refused. */
+  /**
+   * Most open incoming connections; at the cap the oldest connection that never delivered a
+   * valid frame is closed to make room, and only when every one has, the newcomer is refused.
+   */
   maxIncomingConnections: number;
-  /** Connections unused for this long are closed. */
+  /** Connections unused (incoming: without a valid frame) for this long are closed. */
   idleTimeoutMs: number;
+  /**
+   * The other incoming limits (per-source cap, deadlines, memory budget); defaults
+   * {@linkcode DEFAULT_INTAKE_LIMITS}. [R-NODE-INTAKE-*]
+   */
+  intake?: Partial<Omit<IntakeLimits, "maxIncomingConnections" | "idleTimeoutMs">>;
+  /** First bytes of the profiles accepted on TCP; others are rejected at once (default: all). */
+  acceptStartBytes?: readonly number[];
   /** Connect attempts slower than this fail. */
   connectTimeoutMs: number;
   /** Most frames queued for one peer; more are dropped and counted. */
@@ -96,11 +105,6 @@ interface OutConn {
   writing: number;
 }
 
-interface InConn {
-  conn: Deno.TcpConn;
-  lastUsed: number;
-}
-
 /** Largest write the pool hands the socket at once (frames are coalesced up to this). */
 const WRITE_CHUNK = 256 * 1024;
 
@@ -135,13 +139,12 @@ class DenoTransport implements Transport {
   #udpOut?: Deno.DatagramConn;
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #out = new Map<string, OutConn>();
-  readonly #in = new Set<InConn>();
-  readonly #readBufs: Uint8Array[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   #udpQueue: Uint8Array[] = [];
   #udpSending = false;
   #timer: TimerHandle | undefined;
   #closed = false;
+  readonly #intake: Intake;
 
   private constructor(
     o: DenoTransportOptions,
@@ -156,6 +159,20 @@ class DenoTransport implements Transport {
     const addr = listener.addr as Deno.NetAddr;
     this.local = { ip: o.address, port: addr.port };
     this.maxDatagramBytes = o.maxDatagramBytes;
+    this.#intake = new Intake(
+      {
+        ...DEFAULT_INTAKE_LIMITS,
+        ...o.intake,
+        maxIncomingConnections: o.maxIncomingConnections,
+        idleTimeoutMs: o.idleTimeoutMs,
+        limits: o.limits ?? DEFAULT_LIMITS,
+        acceptStartBytes: o.acceptStartBytes,
+        clock: this.#clock,
+      },
+      h,
+      this.#stats,
+      (p) => this.#track(p),
+    );
   }
 
   static async start(o: DenoTransportOptions, h: TransportHandlers): Promise<DenoTransport> {
@@ -236,12 +253,6 @@ class DenoTransport implements Transport {
         this.#closeOut(c);
       }
     }
-    for (const c of this.#in) {
-      if (c.lastUsed < cutoff) {
-        this.#stats.idleClosed++;
-        this.#closeIn(c);
-      }
-    }
   }
 
   async #udpLoop(sock: Deno.DatagramConn, loss: number): Promise<void> {
@@ -249,9 +260,11 @@ class DenoTransport implements Transport {
     const buf = new Uint8Array(65_536);
     for (;;) {
       let data: Uint8Array;
+      let from: Deno.NetAddr;
       try {
-        const [view] = await sock.receive(buf);
+        const [view, addr] = await sock.receive(buf);
         data = view.slice();
+        from = addr as Deno.NetAddr;
       } catch {
         return; // closed
       }
@@ -264,9 +277,12 @@ class DenoTransport implements Transport {
       this.#stats.udp.bytesIn += data.length;
       try {
         this.#h.frame(data, "udp");
-      } catch {
-        // The node catches its own errors; this is a last guard, counted.
+      } catch (e) {
+        // The node catches its own errors; this is a last guard, counted. [R-NODE-ROBUST-001]
         this.#stats.handlerFailures++;
+        try {
+          this.#h.receiveError?.(e, "udp", { ip: from.hostname, port: from.port });
+        } catch { /* counted above */ }
       }
     }
   }
@@ -310,15 +326,8 @@ class DenoTransport implements Transport {
         conn.close();
         return;
       }
-      if (this.#in.size >= this.#o.maxIncomingConnections) {
-        this.#stats.connectionsRefused++;
-        conn.close();
-        continue;
-      }
-      const c: InConn = { conn, lastUsed: this.#clock.now() };
-      this.#in.add(c);
-      this.#stats.incomingOpen = this.#in.size;
-      this.#track(this.#readLoop(c));
+      // Caps, deadlines and the memory budget: src/node/intake.ts. [R-NODE-INTAKE-*]
+      this.#intake.admit(conn);
     }
   }
 
@@ -343,52 +352,6 @@ class DenoTransport implements Transport {
       }
     }
     return false;
-  }
-
-  async #readLoop(c: InConn): Promise<void> {
-    const reader = new FrameReader({ limits: this.#o.limits ?? DEFAULT_LIMITS });
-    // Read buffers are pooled: a peer that opens a connection per frame (0.0.15, legacy
-    // senders) would otherwise cost a 64 KiB allocation per frame.
-    const buf = this.#readBufs.pop() ?? new Uint8Array(64 * 1024);
-    try {
-      for (;;) {
-        let n: number | null;
-        try {
-          n = await c.conn.read(buf);
-        } catch {
-          return;
-        }
-        if (n === null || this.#closed) return;
-        c.lastUsed = this.#clock.now();
-        this.#stats.tcp.bytesIn += n;
-        let frames: Uint8Array[];
-        try {
-          frames = reader.push(buf.subarray(0, n));
-        } catch (e) {
-          if (e instanceof DecodeError) {
-            this.#stats.streamErrors++;
-            this.#h.streamError(e);
-            return;
-          }
-          throw e;
-        }
-        for (const f of frames) {
-          this.#stats.tcp.framesIn++;
-          if (!this.#h.frame(f, "tcp")) return;
-        }
-      }
-    } finally {
-      this.#closeIn(c);
-      if (this.#readBufs.length < 32) this.#readBufs.push(buf);
-    }
-  }
-
-  #closeIn(c: InConn): void {
-    if (!this.#in.delete(c)) return;
-    this.#stats.incomingOpen = this.#in.size;
-    try {
-      c.conn.close();
-    } catch { /* already closed */ }
   }
 
   sendMulticast(frame: Uint8Array): boolean {
@@ -646,7 +609,7 @@ class DenoTransport implements Transport {
     try {
       this.#listener.close();
     } catch { /* closed */ }
-    for (const c of [...this.#in]) this.#closeIn(c);
+    this.#intake.close();
     for (const c of [...this.#out.values()]) this.#closeOut(c);
     try {
       this.#udpIn?.close();

@@ -44,6 +44,23 @@ export interface ListenerFailedEvent {
 }
 
 /**
+ * Something other than a `DecodeError` was thrown while receiving (a bug, or input no check
+ * foresaw): it was caught and counted (`stats().limits.receiveErrors`), the frame dropped and,
+ * on TCP, its connection closed; the node carries on. [R-NODE-ROBUST-001]
+ */
+export interface ReceiveErrorEvent {
+  /** The transport it came on. */
+  transport: TransportKind;
+  /**
+   * The source address of the connection or datagram (for TCP the peer's source port, not its
+   * listening port), when known.
+   */
+  remote?: NetId;
+  /** What was thrown. */
+  error: unknown;
+}
+
+/**
  * Every event a node emits, by name. Names are stable; each event's fields are documented on
  * its interface.
  */
@@ -56,6 +73,8 @@ export interface NodeEventMap {
   handlerError: HandlerErrorEvent;
   /** See {@linkcode ListenerFailedEvent}. */
   listenerFailed: ListenerFailedEvent;
+  /** See {@linkcode ReceiveErrorEvent}. */
+  receiveError: ReceiveErrorEvent;
 }
 
 /** A listener for event `K`. */

@@ -28,3 +28,11 @@ export * from "./peer_db.ts";
 export * from "./dedup.ts";
 export * from "./node.ts";
 export * from "./events.ts";
+export {
+  acceptingFrameLength,
+  DEFAULT_INTAKE_LIMITS,
+  emptyIntakeStats,
+  type IntakeLimits,
+  type IntakeStats,
+} from "./intake.ts";
+export * from "./receive_guard.ts";

@@ -23,6 +23,13 @@ import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
+import {
+  boundGossip,
+  emptyReceiveLimitStats,
+  intakeOptionsOf,
+  mayReseal,
+  type ReceiveLimitStats,
+} from "./receive_guard.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
@@ -70,6 +77,8 @@ export interface NodeStats {
   listenerErrors: number;
   /** Peers known now. */
   peers: number;
+  /** Receive limits hit and unauthenticated records held back. [R-NODE-AMP-*] */
+  limits: ReceiveLimitStats;
   /** The transport's own counters. */
   transport: TransportStats;
 }
@@ -150,6 +159,7 @@ export class ChatterNode {
     payloadErrors: 0,
     handlerErrors: 0,
     messageBufferDrops: 0,
+    limits: emptyReceiveLimitStats(),
   };
 
   private constructor(
@@ -207,6 +217,9 @@ export class ChatterNode {
       streamError: (e: DecodeError) => {
         if (ref.node) ref.node.#countDecodeError(e, "tcp");
       },
+      receiveError: (e: unknown, t: TransportKind, remote: NetId) => {
+        if (ref.node) ref.node.#receiveError(e, t, remote);
+      },
       listenerFailed: (e: Error) => {
         if (!ref.node) return;
         ref.node.#events.emit("listenerFailed", {
@@ -239,6 +252,7 @@ export class ChatterNode {
       maxDatagramBytes: o.maxDatagramBytes,
       maxInflightDatagrams: 8192,
       limits: o.limits,
+      ...intakeOptionsOf(o),
       clock: o.clock,
       random: o.random,
     });
@@ -302,7 +316,13 @@ export class ChatterNode {
     this.#s.broadcasts++;
     if (toSelf) {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
-      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+      this.#deliver(reg, value, {
+        typeName,
+        origin,
+        sender: this.id,
+        transport: "local",
+        authenticated: true,
+      });
     }
     if (dests.length === 0) return origin;
     let p = this.#pending.get(key);
@@ -419,7 +439,7 @@ export class ChatterNode {
     }
   }
 
-  #sendTcp(send: TcpSend, base: Gossip, out: OutgoingRecord[]): void {
+  #sendTcp(send: TcpSend, base: Gossip, out: OutgoingRecord[], takeovers = 0): void {
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
       out,
@@ -437,9 +457,11 @@ export class ChatterNode {
       }
       // The next node of the share becomes its relay. [R-NODE-RELAY-001]
       const next = takeOver(send);
-      if (next) {
+      if (next && takeovers >= this.#o.maxRelayTakeovers) {
+        this.#s.limits.takeoverLimit++; // [R-NODE-AMP-003]
+      } else if (next) {
         this.#s.relayTakeovers++;
-        this.#sendTcp(next, base, out);
+        this.#sendTcp(next, base, out, takeovers + 1);
       }
     };
     for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
@@ -454,8 +476,24 @@ export class ChatterNode {
     this.#events.emit("decodeError", { transport, error: e });
   }
 
+  /** Something other than a DecodeError was thrown receiving: count, report, carry on. */
+  #receiveError(e: unknown, transport: TransportKind, remote?: NetId): void {
+    this.#s.limits.receiveErrors++;
+    this.#events.emit("receiveError", { transport, remote, error: e });
+  }
+
   #onFrame(bytes: Uint8Array, kind: TransportKind): boolean {
     if (this.#closed) return false;
+    try {
+      return this.#onFrameUnguarded(bytes, kind);
+    } catch (e) {
+      // Never fatal: counted and reported; on TCP the connection is closed. [R-NODE-ROBUST-001]
+      this.#receiveError(e, kind);
+      return false;
+    }
+  }
+
+  #onFrameUnguarded(bytes: Uint8Array, kind: TransportKind): boolean {
     let f;
     try {
       const codec = this.#decoders.get(bytes[0]);
@@ -481,11 +519,18 @@ export class ChatterNode {
       }
       throw e;
     }
-    const g = f.gossip;
+    const g = boundGossip(f.gossip, this.#o, this.#s.limits); // [R-NODE-AMP-001..002]
+    if (!g) return false;
     // Our own multicast, looped back.
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
-    const forward = kind === "tcp" && g.distribution.length > 0;
+    let forward = kind === "tcp" && g.distribution.length > 0;
+    // Unauthenticated (legacy) records are never re-sealed as v2. [R-NODE-DOWNGRADE-002]
+    if (forward && !mayReseal(f.profile, this.profile)) {
+      this.#s.limits.unauthenticatedNotForwarded += f.records.length;
+      forward = false;
+    }
+    const authenticated = f.profile !== "legacy";
     const dedup = this.#dedupFor(f.profile);
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
@@ -516,6 +561,7 @@ export class ChatterNode {
           origin: r.origin,
           sender,
           transport: kind,
+          authenticated,
         });
       } else if (verdict === "duplicate") this.#s.duplicates++;
       else this.#s.tooOld++;

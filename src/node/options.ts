@@ -84,10 +84,39 @@ export interface NodeOptions {
   maxQueueBytes?: number;
   /** Most open outgoing connections (default 64). */
   maxConnections?: number;
-  /** Most open incoming connections (default 256). */
+  /**
+   * Most open incoming connections (default 256). At the cap the oldest connection that never
+   * delivered a valid frame is closed to make room; only when all have is a newcomer refused.
+   * [R-NODE-INTAKE-001]
+   */
   maxIncomingConnections?: number;
-  /** Close connections idle this long (default 30 s). */
+  /**
+   * Close connections idle this long (default 30 s); an incoming one is idle until it delivers a
+   * whole valid frame (bytes alone do not count). [R-NODE-INTAKE-005]
+   */
   idleTimeoutMs?: number;
+  /**
+   * Most open incoming connections from one source address (default 64); at the limit the
+   * source's oldest unproven connection makes room. [R-NODE-INTAKE-002]
+   */
+  maxConnectionsPerSource?: number;
+  /** An incoming connection must deliver a whole valid frame within this (default 10 s). [R-NODE-INTAKE-003] */
+  firstFrameTimeoutMs?: number;
+  /** A frame must be complete this long after its first byte arrived (default 10 s). [R-NODE-INTAKE-004] */
+  frameTimeoutMs?: number;
+  /** Most reassembly-buffer bytes over all incoming connections (default 64 MiB). [R-NODE-INTAKE-006] */
+  maxReceiveBufferBytes?: number;
+  /**
+   * Longest distribution list a received frame may carry (default 1024); a longer one rejects
+   * the frame (counted in `stats().limits.distributionTooLong`). [R-NODE-AMP-001]
+   */
+  maxDistribution?: number;
+  /** Most seen IDs of a received frame that are learned; the rest are ignored (default 64). [R-NODE-AMP-002] */
+  maxReceivedSeenIds?: number;
+  /** Most other IDs of a received frame that are learned; the rest are ignored (default 16). [R-NODE-AMP-002] */
+  maxReceivedOtherIds?: number;
+  /** Most relay take-overs after failed sends for one share of one frame (default 16). [R-NODE-AMP-003] */
+  maxRelayTakeovers?: number;
   /** Give up connecting after this long (default 2 s). */
   connectTimeoutMs?: number;
   /** Largest multicast datagram (default 1400). */
@@ -172,6 +201,22 @@ export interface ResolvedNodeOptions {
   maxIncomingConnections: number;
   /** See {@linkcode NodeOptions}. */
   idleTimeoutMs: number;
+  /** See {@linkcode NodeOptions}. */
+  maxConnectionsPerSource: number;
+  /** See {@linkcode NodeOptions}. */
+  firstFrameTimeoutMs: number;
+  /** See {@linkcode NodeOptions}. */
+  frameTimeoutMs: number;
+  /** See {@linkcode NodeOptions}. */
+  maxReceiveBufferBytes: number;
+  /** See {@linkcode NodeOptions}. */
+  maxDistribution: number;
+  /** See {@linkcode NodeOptions}. */
+  maxReceivedSeenIds: number;
+  /** See {@linkcode NodeOptions}. */
+  maxReceivedOtherIds: number;
+  /** See {@linkcode NodeOptions}. */
+  maxRelayTakeovers: number;
   /** See {@linkcode NodeOptions}. */
   connectTimeoutMs: number;
   /** See {@linkcode NodeOptions}. */
@@ -353,6 +398,27 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       1 << 16,
     ),
     idleTimeoutMs: int("idleTimeoutMs", o.idleTimeoutMs, 30_000, 1, 24 * hour),
+    // Hostile peers and limits. [R-NODE-INTAKE-*], [R-NODE-AMP-*]
+    maxConnectionsPerSource: int(
+      "maxConnectionsPerSource",
+      o.maxConnectionsPerSource,
+      64,
+      1,
+      1 << 16,
+    ),
+    firstFrameTimeoutMs: int("firstFrameTimeoutMs", o.firstFrameTimeoutMs, 10_000, 1, hour),
+    frameTimeoutMs: int("frameTimeoutMs", o.frameTimeoutMs, 10_000, 1, hour),
+    maxReceiveBufferBytes: int(
+      "maxReceiveBufferBytes",
+      o.maxReceiveBufferBytes,
+      64 << 20,
+      65_536,
+      2 ** 40,
+    ),
+    maxDistribution: int("maxDistribution", o.maxDistribution, 1024, 0, limits.maxListLength),
+    maxReceivedSeenIds: int("maxReceivedSeenIds", o.maxReceivedSeenIds, 64, 0, 1 << 16),
+    maxReceivedOtherIds: int("maxReceivedOtherIds", o.maxReceivedOtherIds, 16, 0, 1 << 16),
+    maxRelayTakeovers: int("maxRelayTakeovers", o.maxRelayTakeovers, 16, 0, 1 << 16),
     connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 2_000, 1, hour),
     maxDatagramBytes: int("maxDatagramBytes", o.maxDatagramBytes, 1400, 64, 65_507),
     maxTcpFrameBytes: int("maxTcpFrameBytes", o.maxTcpFrameBytes, 65_536, 64, limits.maxFrameBytes),

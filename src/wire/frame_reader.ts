@@ -17,9 +17,13 @@ export interface FrameReaderOptions {
   frameLength?: FrameLengthFn;
 }
 
+/** Buffers larger than this are released when they run empty. */
+const KEEP_BYTES = 64 * 1024;
+
 /**
  * Turns stream chunks into whole frames. Memory held is bounded by one frame of at most the
- * frame limit plus its header. After {@linkcode FrameReader.push} throws, the stream is
+ * frame limit plus its header, and grows with the bytes actually received, never with the
+ * length a header announces; a buffer over 64 KiB is released as soon as it runs empty. After {@linkcode FrameReader.push} throws, the stream is
  * unrecoverable (its framing is lost) and the connection must be closed.
  *
  * @example
@@ -38,6 +42,8 @@ export class FrameReader {
   readonly #limits: DecodeLimits;
   readonly #frameLength: FrameLengthFn;
   #consumed = 0;
+  /** Total length of the frame being received, once its header was read. */
+  #want = 0;
 
   /** Create a reader. */
   constructor(options: FrameReaderOptions = {}) {
@@ -48,6 +54,11 @@ export class FrameReader {
   /** Bytes received but not yet returned as a frame. */
   get buffered(): number {
     return this.#end - this.#start;
+  }
+
+  /** Bytes of buffer this reader holds now (what a receive-memory budget counts). */
+  get capacity(): number {
+    return this.#buf.length;
   }
 
   /**
@@ -74,12 +85,19 @@ export class FrameReader {
         }
         throw e;
       }
-      if (total === undefined || total > view.length) break;
+      if (total === undefined || total > view.length) {
+        this.#want = total ?? 0;
+        break;
+      }
       frames.push(view.slice(0, total));
       this.#start += total;
       this.#consumed += total;
     }
-    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      this.#want = 0;
+      if (this.#buf.length > KEEP_BYTES) this.#buf = new Uint8Array(0);
+    }
     return frames;
   }
 
@@ -91,6 +109,9 @@ export class FrameReader {
       } else {
         let cap = Math.max(4096, this.#buf.length);
         while (cap < need) cap *= 2;
+        // Never more than the frame being received needs: a header that announces a large
+        // frame costs only the bytes that actually arrive (doubling up to the announced length).
+        if (this.#want >= need) cap = Math.min(cap, this.#want);
         const next = new Uint8Array(cap);
         next.set(this.#buf.subarray(this.#start, this.#end));
         this.#buf = next;

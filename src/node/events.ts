@@ -61,6 +61,20 @@ export interface ReceiveErrorEvent {
 }
 
 /**
+ * A TCP share was not sent: even a frame without a distribution list would exceed the
+ * receiver's NetID table limit (too many seen IDs, other IDs or records' NetIDs).
+ * Counted in `stats().sharesUnsent`. [R-NODE-SCALE-002]
+ */
+export interface ShareUnsentEvent {
+  /** The relay the share was for. */
+  to: NetId;
+  /** Nodes of the share (the relay and its list) that this frame would have reached. */
+  nodes: number;
+  /** Why; code `SHARE_TOO_LARGE`. */
+  error: ChatterError;
+}
+
+/**
  * Every event a node emits, by name. Names are stable; each event's fields are documented on
  * its interface.
  */
@@ -75,6 +89,8 @@ export interface NodeEventMap {
   listenerFailed: ListenerFailedEvent;
   /** See {@linkcode ReceiveErrorEvent}. */
   receiveError: ReceiveErrorEvent;
+  /** See {@linkcode ShareUnsentEvent}. */
+  shareUnsent: ShareUnsentEvent;
 }
 
 /** A listener for event `K`. */

@@ -31,6 +31,7 @@ import {
   type ReceiveLimitStats,
 } from "./receive_guard.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
+import { maxShareFor } from "./share_limits.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
 /** Counters of a node. */
@@ -53,8 +54,13 @@ export interface NodeStats {
   queueDrops: number;
   /** Multicast datagrams dropped (loss knob, too many in flight). */
   multicastDrops: number;
-  /** Frames not sent by multicast because they exceed the datagram limit. */
+  /**
+   * Records not sent by multicast because they exceed the datagram limit (they went by TCP
+   * to every destination). [R-NODE-SCALE-001]
+   */
   multicastTooLarge: number;
+  /** TCP shares not sent: even a frame without a list is over the receiver's limits. */
+  sharesUnsent: number;
   /** Failed TCP sends whose share the next node took over. */
   relayTakeovers: number;
   /** Outgoing connections that could not be opened. */
@@ -152,6 +158,7 @@ export class ChatterNode {
     tooOld: 0,
     decodeErrors: {} as Record<string, number>,
     multicastTooLarge: 0,
+    sharesUnsent: 0,
     relayTakeovers: 0,
     unknownTypes: 0,
     unknownForwarded: 0,
@@ -406,25 +413,85 @@ export class ChatterNode {
     });
   }
 
-  /** Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*] */
-  #send(dests: readonly NetId[], recs: OutRec[]): void {
-    const plan = planBroadcast(this.id, dests, this.#db, this.#o.random);
-    if (!plan.multicast && plan.tcp.length === 0) return;
-    const out = this.#outgoing(recs);
+  /**
+   * Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*]
+   * `relayNew` is set for a relay's forward: whether any record arrived new by TCP (a relay
+   * whose records its domain already heard does not multicast them again). [R-NODE-SCALE-003]
+   */
+  #send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean): void {
+    let mc = this.#o.multicast;
+    // A relay multicasts only records that were new to it: if it had them already (by a
+    // domain-mate's multicast), its domain has heard them. [R-NODE-SCALE-003]
+    if (mc && relayNew !== undefined) mc = relayNew;
+    const o = this.#o;
+    let out = this.#outgoing(recs);
     const base: Gossip = {
       current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
       seen: this.#db.seenIds(),
       other: this.#db.otherIds(),
       distribution: [],
     };
-    if (plan.multicast && this.#o.multicast) {
-      const frames = this.#encode(base, out, this.#transport.maxDatagramBytes);
-      for (const f of frames) {
-        if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
-        else this.#transport.sendMulticast(f);
-      }
+    // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
+    // And none longer than receivers accept (maxDistribution). [R-NODE-AMP-001]
+    const maxShare = Math.min(maxShareFor(o.limits, base, out), o.maxDistribution);
+    const plan = planBroadcast(this.id, dests, this.#db, o.random, {
+      multicast: mc,
+      maxShare: Math.max(0, maxShare),
+    });
+    if (!plan.multicast && plan.tcp.length === 0) return;
+    let tcpOnly: OutgoingRecord[] = [];
+    if (plan.multicast) {
+      const max = this.#transport.maxDatagramBytes;
+      const frames = this.#encode(base, out, max);
+      if (frames.some((f) => f.length > max)) {
+        // Which records do not fit one datagram: they keep every destination on TCP.
+        // [R-NODE-SCALE-001]
+        const fits: OutgoingRecord[] = [];
+        for (const r of out) {
+          const alone = this.#encode(base, [r], max);
+          if (alone.some((f) => f.length > max)) tcpOnly.push(r);
+          else fits.push(r);
+        }
+        this.#s.multicastTooLarge += tcpOnly.length;
+        out = fits;
+        for (const f of this.#encode(base, fits, max)) this.#transport.sendMulticast(f);
+      } else for (const f of frames) this.#transport.sendMulticast(f);
+    } else tcpOnly = out.splice(0);
+    this.#sendPlan(plan.multicast ? plan.tcp : [], base, out, maxShare);
+    if (tcpOnly.length > 0) {
+      const all = plan.multicast
+        ? planBroadcast(this.id, dests, this.#db, o.random, {
+          multicast: false,
+          maxShare: Math.max(0, maxShare),
+        }).tcp
+        : plan.tcp;
+      this.#sendPlan(all, base, tcpOnly, maxShare);
     }
-    for (const s of plan.tcp) this.#sendTcp(s, base, out);
+  }
+
+  /** Send each share of a plan; none when even a leaf frame is over the limits. */
+  #sendPlan(tcp: TcpSend[], base: Gossip, out: OutgoingRecord[], maxShare: number): void {
+    if (out.length === 0) return;
+    // One budget of relay take-overs for all the shares of this send. [R-NODE-AMP-003]
+    const takeovers = { left: this.#o.maxRelayTakeovers };
+    for (const s of tcp) {
+      if (maxShare < 0) this.#shareUnsent(s, maxShare);
+      else this.#sendTcp(s, base, out, takeovers);
+    }
+  }
+
+  #shareUnsent(s: TcpSend, maxShare: number): void {
+    this.#s.sharesUnsent++;
+    if (!this.#events.has("shareUnsent")) return;
+    this.#events.emit("shareUnsent", {
+      to: s.to,
+      nodes: s.distribution.length + 1,
+      error: new ChatterError(
+        "SHARE_TOO_LARGE",
+        `a frame to ${s.to.ip}:${s.to.port} would need ${-maxShare} NetID table entries more ` +
+          `than the receiver's limit allows, even without a distribution list`,
+      ),
+    });
   }
 
   #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number): Uint8Array[] {
@@ -439,7 +506,12 @@ export class ChatterNode {
     }
   }
 
-  #sendTcp(send: TcpSend, base: Gossip, out: OutgoingRecord[], takeovers = 0): void {
+  #sendTcp(
+    send: TcpSend,
+    base: Gossip,
+    out: OutgoingRecord[],
+    takeovers: { left: number },
+  ): void {
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
       out,
@@ -457,11 +529,12 @@ export class ChatterNode {
       }
       // The next node of the share becomes its relay. [R-NODE-RELAY-001]
       const next = takeOver(send);
-      if (next && takeovers >= this.#o.maxRelayTakeovers) {
+      if (next && takeovers.left <= 0) {
         this.#s.limits.takeoverLimit++; // [R-NODE-AMP-003]
       } else if (next) {
+        takeovers.left--;
         this.#s.relayTakeovers++;
-        this.#sendTcp(next, base, out, takeovers + 1);
+        this.#sendTcp(next, base, out, takeovers);
       }
     };
     for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
@@ -534,6 +607,7 @@ export class ChatterNode {
     const dedup = this.#dedupFor(f.profile);
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
+    let anyNew = false;
     for (const r of f.records) {
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
@@ -556,6 +630,7 @@ export class ChatterNode {
         continue;
       }
       if (verdict === "new") {
+        anyNew = true;
         value = this.#deliver(reg, value, {
           typeName: reg.type.typeName,
           origin: r.origin,
@@ -567,7 +642,7 @@ export class ChatterNode {
       else this.#s.tooOld++;
       if (forward) out.push({ tag: r.typeTag, origin: r.origin, reg, value });
     }
-    if (out.length > 0) this.#send(g.distribution, out);
+    if (out.length > 0) this.#send(g.distribution, out, anyNew);
     return true;
   }
 
@@ -645,6 +720,9 @@ export class ChatterNode {
   /** A snapshot of the counters. */
   stats(): NodeStats {
     const t = this.#transport.stats();
+    let evicted = 0;
+    for (const c of this.#decoders.values()) evicted += c.sessionsEvicted?.() ?? 0;
+    this.#s.limits.sessionsEvicted = evicted;
     return {
       tcp: t.tcp,
       udp: t.udp,

@@ -108,14 +108,18 @@ export interface NodeOptions {
   maxReceiveBufferBytes?: number;
   /**
    * Longest distribution list a received frame may carry (default 1024); a longer one rejects
-   * the frame (counted in `stats().limits.distributionTooLong`). [R-NODE-AMP-001]
+   * the frame (counted in `stats().limits.distributionTooLong`). This node's own shares are cut
+   * to it too. [R-NODE-AMP-001]
    */
   maxDistribution?: number;
   /** Most seen IDs of a received frame that are learned; the rest are ignored (default 64). [R-NODE-AMP-002] */
   maxReceivedSeenIds?: number;
   /** Most other IDs of a received frame that are learned; the rest are ignored (default 16). [R-NODE-AMP-002] */
   maxReceivedOtherIds?: number;
-  /** Most relay take-overs after failed sends for one share of one frame (default 16). [R-NODE-AMP-003] */
+  /**
+   * Most relay take-overs after failed sends, over all the shares of one send or forward
+   * (default 16). [R-NODE-AMP-003]
+   */
   maxRelayTakeovers?: number;
   /** Give up connecting after this long (default 2 s). */
   connectTimeoutMs?: number;

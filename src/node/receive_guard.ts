@@ -23,10 +23,12 @@ export interface ReceiveLimitStats {
   otherTruncated: number;
   /** Unauthenticated (legacy) records a v2 node did not re-seal and forward as v2. */
   unauthenticatedNotForwarded: number;
-  /** Failed relay sends not taken over because the share hit `maxRelayTakeovers`. */
+  /** Failed relay sends not taken over because the send had used `maxRelayTakeovers`. */
   takeoverLimit: number;
   /** Exceptions other than `DecodeError` caught in a receive path (also reported as events). */
   receiveErrors: number;
+  /** v2 replay sessions forgotten to stay within the decoder's session limit. */
+  sessionsEvicted: number;
 }
 
 /** A fresh zeroed {@linkcode ReceiveLimitStats}. */
@@ -38,6 +40,7 @@ export function emptyReceiveLimitStats(): ReceiveLimitStats {
     unauthenticatedNotForwarded: 0,
     takeoverLimit: 0,
     receiveErrors: 0,
+    sessionsEvicted: 0,
   };
 }
 

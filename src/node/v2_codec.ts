@@ -203,6 +203,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       return ownSalt !== undefined && frame.length > SALT_AT + V2_SALT_BYTES &&
         sameSalt(frame, ownSalt);
     },
+    sessionsEvicted: () => decoder.stats().sessionsEvicted,
     decode(frame: Uint8Array, _t: TransportKind): DecodedFrame {
       return decoder.decode(frame);
     },

@@ -77,10 +77,16 @@ export function total(
   return t;
 }
 
-/** Every node broadcasts once to all others, `rounds` times, settling in between. */
-export async function learn(c: MemCluster, rounds = 2): Promise<void> {
+/**
+ * Every node broadcasts once to all others, `rounds` times, settling in between. The clock
+ * advances `stepMs` per broadcast: seen IDs are the most recently heard senders, so on a
+ * frozen clock every frame would name the same first 32 and learning would stall in domains
+ * larger than that.
+ */
+export async function learn(c: MemCluster, rounds = 2, stepMs = 1): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const n of c.nodes) {
+      c.clock.advance(stepMs);
       n.broadcast(c.ids, "test.msg", { n: -1 });
       await c.net.settle();
     }

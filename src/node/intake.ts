@@ -15,7 +15,11 @@
 import { type DecodeLimits, DEFAULT_LIMITS, LEGACY_START_BYTE } from "../wire/constants.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { frameLength, type FrameLengthFn } from "../wire/frame_length.ts";
-import { FrameReader } from "../wire/frame_reader.ts";
+import {
+  type BufferAllocator,
+  FRAME_READER_BLOCK_BYTES,
+  FrameReader,
+} from "../wire/frame_reader.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { TransportHandlers, TransportStats } from "./transport.ts";
@@ -138,6 +142,32 @@ interface InConn {
 const READ_BYTES = 64 * 1024;
 
 /**
+ * Reassembly blocks of finished or closed readers, kept (at most `maxIdle` bytes) for the next
+ * reader that needs one: connections closed to keep the budget do not leave their blocks to the
+ * garbage collector while others allocate anew.
+ */
+class BlockPool implements BufferAllocator {
+  readonly #idle: Uint8Array[] = [];
+  readonly #maxIdle: number;
+
+  constructor(maxIdleBytes: number) {
+    this.#maxIdle = Math.floor(maxIdleBytes / FRAME_READER_BLOCK_BYTES);
+  }
+
+  alloc(bytes: number): Uint8Array {
+    return this.#idle.pop() ?? new Uint8Array(bytes);
+  }
+
+  free(block: Uint8Array): void {
+    if (this.#idle.length < this.#maxIdle) this.#idle.push(block);
+  }
+
+  clear(): void {
+    this.#idle.length = 0;
+  }
+}
+
+/**
  * A frame-length function that rejects, at the first byte, frames of profiles not accepted:
  * a v2-only node buffers no legacy framing. [R-NODE-INTAKE-007]
  *
@@ -180,6 +210,7 @@ export class Intake {
   readonly #conns = new Set<InConn>();
   readonly #bySource = new Map<string, number>();
   readonly #readBufs: Uint8Array[] = [];
+  readonly #pool: BlockPool;
   #timer: TimerHandle | undefined;
   #closed = false;
 
@@ -195,6 +226,7 @@ export class Intake {
     this.#s = stats;
     this.#track = track;
     this.#frameLength = o.acceptStartBytes ? acceptingFrameLength(o.acceptStartBytes) : frameLength;
+    this.#pool = new BlockPool(Math.min(16 << 20, Math.floor(o.maxReceiveBufferBytes / 4)));
     this.#arm();
   }
 
@@ -282,6 +314,7 @@ export class Intake {
       reader: new FrameReader({
         limits: this.#o.limits ?? DEFAULT_LIMITS,
         frameLength: this.#frameLength,
+        allocator: this.#pool,
       }),
       openedAt: now,
       lastFrameAt: now,
@@ -401,6 +434,7 @@ export class Intake {
     if (c.closed) return;
     c.closed = true;
     this.#hold(c, 0);
+    c.reader.release();
     this.#conns.delete(c);
     const n = (this.#bySource.get(c.source) ?? 1) - 1;
     if (n <= 0) this.#bySource.delete(c.source);
@@ -416,5 +450,6 @@ export class Intake {
     this.#closed = true;
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     for (const c of [...this.#conns]) this.#close(c);
+    this.#pool.clear();
   }
 }

@@ -151,3 +151,36 @@ export function intake(node: ChatterNode): Record<string, number> {
 export function limits(node: ChatterNode): Record<string, number> {
   return (node.stats() as unknown as { limits?: Record<string, number> }).limits ?? {};
 }
+
+/** Samples resident memory every 25 ms until stopped; `peak` is the largest reading (MiB). */
+export function rssSampler(): { readonly base: number; readonly peak: number; stop(): void } {
+  const base = rssMiB();
+  let peak = base;
+  const t = setInterval(() => peak = Math.max(peak, rssMiB()), 25);
+  return {
+    base,
+    get peak() {
+      return Math.max(peak, rssMiB());
+    },
+    stop: () => clearInterval(t),
+  };
+}
+
+/** True when the peer closes `conn` (EOF or reset) within `ms`. */
+export async function closedWithin(conn: Deno.TcpConn, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const buf = new Uint8Array(64);
+  const read = (async () => {
+    try {
+      for (;;) if (await conn.read(buf) === null) return true;
+    } catch {
+      return true;
+    }
+  })();
+  const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

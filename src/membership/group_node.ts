@@ -13,7 +13,7 @@ import type { NetId } from "../wire/netid.ts";
 import type { NetIdTable } from "../wire/netid_table.ts";
 import { Group, type GroupChange } from "./group.ts";
 import type { ItemFields } from "./item.ts";
-import type { Message } from "./message.ts";
+import type { MembershipState } from "./state.ts";
 import { decodeMembership, MEMBERSHIP_CODEC } from "./payload.ts";
 import { MEMBERSHIP_DIGEST_TYPE_NAME } from "../wire/constants.ts";
 import { DecodeError } from "../wire/decode_error.ts";
@@ -30,13 +30,13 @@ export interface GroupMessageType {
   /** The payload's type name. */
   typeName: string;
   /** Encode against the frame's NetID table. */
-  encode(value: Message, table: NetIdTable): Uint8Array;
+  encode(value: MembershipState, table: NetIdTable): Uint8Array;
   /** Decode against the frame's NetID table. */
-  decode(bytes: Uint8Array, table: readonly NetId[]): Message;
+  decode(bytes: Uint8Array, table: readonly NetId[]): MembershipState;
   /** The member NetIDs, for the frame's table. */
-  extractNetIds(value: Message): NetId[];
+  extractNetIds(value: MembershipState): NetId[];
   /** Called with every delivered message. */
-  handler(value: Message, meta: GroupMessageMeta): undefined;
+  handler(value: MembershipState, meta: GroupMessageMeta): undefined;
 }
 
 /** The part of a Chatter node a {@linkcode GroupNode} uses. */
@@ -46,7 +46,7 @@ export interface GroupHost {
   /** Register a message type. */
   register(type: GroupMessageType): void;
   /** Broadcast `value` of type `typeName` to `destinations`. */
-  broadcast(destinations: Iterable<NetId>, typeName: string, value: Message): unknown;
+  broadcast(destinations: Iterable<NetId>, typeName: string, value: MembershipState): unknown;
   /** The peers this node knows. */
   peers(): NetId[];
 }
@@ -56,7 +56,7 @@ export interface GroupNodeOptions {
   /** Where to broadcast; default: the host's peers. */
   destinations?: () => Iterable<NetId>;
   /** A saved state to start from (e.g. after a restart). */
-  initial?: Message;
+  initial?: MembershipState;
   /**
    * Most items one member's snapshot may carry (default 4,096); a larger one is rejected while
    * it is decoded (`oversizedSnapshots`). [R-NODE-AMP-004]
@@ -225,7 +225,7 @@ export class GroupNode {
   }
 
   /** Would taking `m` from `origin` keep the state within `maxMembers` and `maxTotalItems`? */
-  #fits(m: Message, origin: NetId): boolean {
+  #fits(m: MembershipState, origin: NetId): boolean {
     const st = this.group.state;
     if (st.clock.clockOf(origin) === undefined && st.clock.size >= this.#limits.maxMembers) {
       return false;
@@ -239,7 +239,7 @@ export class GroupNode {
     return { ...this.#stats };
   }
 
-  #send(snapshot: Message): void {
+  #send(snapshot: MembershipState): void {
     this.#stats.snapshotsSent++;
     this.#host.broadcast(this.#destinations(), MEMBERSHIP_CODEC.typeName, snapshot);
   }

@@ -8,10 +8,11 @@
  */
 
 import { AddressInUseError, ChatterError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import { DEFAULT_LIMITS, LEGACY_START_BYTE, V2_START_BYTE } from "../wire/constants.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
-import { DEFAULT_INTAKE_LIMITS, Intake, type IntakeLimits } from "./intake.ts";
+import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
+import { Intake } from "./intake.ts";
+import { NODE_DEFAULTS, type ResolvedNodeOptions } from "./options.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -36,53 +37,51 @@ export interface MulticastOptions {
   loss?: number;
 }
 
-/** Options of {@linkcode denoTransport}. */
-export interface DenoTransportOptions {
-  /** Address the TCP listener binds and that peers reach us on. */
-  address: string;
-  /** TCP port; 0 picks a free one. */
-  port: number;
-  /** Multicast settings, or `false` for TCP only. */
-  multicast: MulticastOptions | false;
-  /**
-   * Open a fresh connection for every frame, write the frame with one write call and close it:
-   * for peers that decode each read as exactly one frame (Elixir Chatter 0.0.15). Default
-   * false: connections are reused and frames coalesced. [R-NODE-LEGACY-001]
-   */
-  oneFramePerConnection?: boolean;
-  /** Most open outgoing connections; the least recently used is closed to make room. */
-  maxConnections: number;
-  /**
-   * Most open incoming connections; at the cap the oldest connection that never delivered a
-   * valid frame is closed to make room, and only when every one has, the newcomer is refused.
-   */
-  maxIncomingConnections: number;
-  /** Connections unused (incoming: without a valid frame) for this long are closed. */
-  idleTimeoutMs: number;
-  /**
-   * The other incoming limits (per-source cap, deadlines, memory budget); defaults
-   * {@linkcode DEFAULT_INTAKE_LIMITS}. [R-NODE-INTAKE-*]
-   */
-  intake?: Partial<Omit<IntakeLimits, "maxIncomingConnections" | "idleTimeoutMs">>;
-  /** First bytes of the profiles accepted on TCP; others are rejected at once (default: all). */
-  acceptStartBytes?: readonly number[];
-  /** Connect attempts slower than this fail. */
-  connectTimeoutMs: number;
-  /** Most frames queued for one peer; more are dropped and counted. */
-  maxQueueFrames: number;
-  /** Most bytes queued for one peer; more are dropped and counted. */
-  maxQueueBytes: number;
-  /** Largest datagram sent by multicast. */
-  maxDatagramBytes: number;
-  /** Most multicast datagrams queued for sending; more are dropped and counted. */
-  maxInflightDatagrams: number;
-  /** Receiver limits for TCP stream reassembly. */
-  limits?: DecodeLimits;
-  /** Clock for idle timeouts. */
-  clock?: Clock;
-  /** Randomness for the loss knob. */
-  random?: RandomSource;
-}
+/**
+ * Options of {@linkcode denoTransport}: the node's own resolved options (the same names and
+ * meanings, see `NodeOptions`), so a node passes its options straight through, plus
+ * the transport-only settings below.
+ */
+export type DenoTransportOptions =
+  & Pick<
+    ResolvedNodeOptions,
+    | "address"
+    | "port"
+    | "maxConnections"
+    | "maxIncomingConnections"
+    | "idleTimeoutMs"
+    | "connectTimeoutMs"
+    | "maxQueueFrames"
+    | "maxQueueBytes"
+    | "maxDatagramBytes"
+    | "maxInflightDatagrams"
+  >
+  & Partial<
+    Pick<
+      ResolvedNodeOptions,
+      | "limits"
+      | "clock"
+      | "random"
+      // Hostile peers and limits (default NODE_DEFAULTS). [R-NODE-INTAKE-*]
+      | "maxConnectionsPerSource"
+      | "firstFrameTimeoutMs"
+      | "frameTimeoutMs"
+      | "maxReceiveBufferBytes"
+      // Profiles whose start byte TCP streams may use; others are rejected at once (default:
+      // all). [R-NODE-INTAKE-007]
+      | "acceptProfiles"
+    >
+  >
+  & {
+    /** Multicast settings, or `false` for TCP only. */
+    multicast: MulticastOptions | false;
+    /**
+     * Open a fresh connection for every frame, write the frame with one write call and close
+     * it: for peers that decode each read as exactly one frame (Elixir Chatter 0.0.15).
+     * Default false: connections are reused and frames coalesced. [R-NODE-LEGACY-001]
+     */
+    oneFramePerConnection?: boolean;
+  };
 
 interface Queued {
   frame: Uint8Array;
@@ -132,7 +131,7 @@ class DenoTransport implements Transport {
   readonly maxDatagramBytes: number;
   readonly #o: DenoTransportOptions;
   readonly #h: TransportHandlers;
-  readonly #clock: Clock;
+  readonly #clock: NodeClock;
   readonly #random: RandomSource;
   #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;
@@ -159,14 +158,19 @@ class DenoTransport implements Transport {
     const addr = listener.addr as Deno.NetAddr;
     this.local = { ip: o.address, port: addr.port };
     this.maxDatagramBytes = o.maxDatagramBytes;
+    const d = NODE_DEFAULTS;
     this.#intake = new Intake(
       {
-        ...DEFAULT_INTAKE_LIMITS,
-        ...o.intake,
         maxIncomingConnections: o.maxIncomingConnections,
         idleTimeoutMs: o.idleTimeoutMs,
+        maxConnectionsPerSource: o.maxConnectionsPerSource ?? d.maxConnectionsPerSource,
+        firstFrameTimeoutMs: o.firstFrameTimeoutMs ?? d.firstFrameTimeoutMs,
+        frameTimeoutMs: o.frameTimeoutMs ?? d.frameTimeoutMs,
+        maxReceiveBufferBytes: o.maxReceiveBufferBytes ?? d.maxReceiveBufferBytes,
         limits: o.limits ?? DEFAULT_LIMITS,
-        acceptStartBytes: o.acceptStartBytes,
+        acceptStartBytes: o.acceptProfiles?.map((p) =>
+          p === "legacy" ? LEGACY_START_BYTE : V2_START_BYTE
+        ),
         clock: this.#clock,
       },
       h,

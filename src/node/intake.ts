@@ -21,24 +21,23 @@ import {
   FrameReader,
 } from "../wire/frame_reader.ts";
 import type { NetId } from "../wire/netid.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { NodeClock, TimerHandle } from "./clock.ts";
+import type { ResolvedNodeOptions } from "./options.ts";
 import type { TransportHandlers, TransportStats } from "./transport.ts";
 
-/** Limits of incoming TCP connections (see `spec/node.md`, "Hostile peers and limits"). */
-export interface IntakeLimits {
-  /** Most open incoming connections (default 256). [R-NODE-INTAKE-001] */
-  maxIncomingConnections: number;
-  /** Most open incoming connections from one source address (default 64). [R-NODE-INTAKE-002] */
-  maxConnectionsPerSource: number;
-  /** A connection must deliver its first whole valid frame within this (default 10 s). [R-NODE-INTAKE-003] */
-  firstFrameTimeoutMs: number;
-  /** A frame must be complete this long after its first byte arrived (default 10 s). [R-NODE-INTAKE-004] */
-  frameTimeoutMs: number;
-  /** A connection with no valid frame for this long is closed (default 30 s). [R-NODE-INTAKE-005] */
-  idleTimeoutMs: number;
-  /** Most bytes of reassembly buffer over all incoming connections (default 64 MiB). [R-NODE-INTAKE-006] */
-  maxReceiveBufferBytes: number;
-}
+/**
+ * Limits of incoming TCP connections: the node options of the same names (defaults in
+ * `NODE_DEFAULTS`; rules in `spec/node.md`, "Hostile peers and limits").
+ */
+export type IntakeLimits = Pick<
+  ResolvedNodeOptions,
+  | "maxIncomingConnections"
+  | "maxConnectionsPerSource"
+  | "firstFrameTimeoutMs"
+  | "frameTimeoutMs"
+  | "idleTimeoutMs"
+  | "maxReceiveBufferBytes"
+>;
 
 /** Counters of the intake (in `stats().transport.intake`). */
 export interface IntakeStats {
@@ -73,7 +72,7 @@ export interface IntakeStats {
  *
  * @example
  * ```ts
- * import { emptyIntakeStats } from "@chatter/chatter";
+ * import { emptyIntakeStats } from "./intake.ts";
  * emptyIntakeStats().evictedAtCap; // 0
  * ```
  */
@@ -94,24 +93,6 @@ export function emptyIntakeStats(): IntakeStats {
   };
 }
 
-/**
- * Default intake limits (the node's defaults too).
- *
- * @example
- * ```ts
- * import { DEFAULT_INTAKE_LIMITS } from "@chatter/chatter";
- * DEFAULT_INTAKE_LIMITS.maxConnectionsPerSource; // 64
- * ```
- */
-export const DEFAULT_INTAKE_LIMITS: Readonly<IntakeLimits> = Object.freeze({
-  maxIncomingConnections: 256,
-  maxConnectionsPerSource: 64,
-  firstFrameTimeoutMs: 10_000,
-  frameTimeoutMs: 10_000,
-  idleTimeoutMs: 30_000,
-  maxReceiveBufferBytes: 64 << 20,
-});
-
 /** Options of an {@linkcode Intake}. */
 export interface IntakeOptions extends IntakeLimits {
   /** Receiver limits for stream reassembly. */
@@ -119,7 +100,7 @@ export interface IntakeOptions extends IntakeLimits {
   /** First bytes of the profiles accepted; others are rejected at their first byte (default: all). */
   acceptStartBytes?: readonly number[];
   /** Clock for the deadlines. */
-  clock: Clock;
+  clock: NodeClock;
 }
 
 interface InConn {
@@ -173,7 +154,7 @@ class BlockPool implements BufferAllocator {
  *
  * @example
  * ```ts
- * import { acceptingFrameLength } from "@chatter/chatter";
+ * import { acceptingFrameLength } from "./intake.ts";
  * import assert from "node:assert/strict";
  * const v2Only = acceptingFrameLength([0xc7]);
  * assert.throws(() => v2Only(new Uint8Array([0xff]), 0, undefined as never));

@@ -7,10 +7,8 @@
  * @module
  */
 
-import { LEGACY_START_BYTE, V2_START_BYTE } from "../wire/constants.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { Profile } from "../wire/message.ts";
-import type { DenoTransportOptions } from "./deno_transport.ts";
 import type { ResolvedNodeOptions } from "./options.ts";
 
 /** Receive limits hit by a node (in `stats().limits`). */
@@ -44,23 +42,6 @@ export function emptyReceiveLimitStats(): ReceiveLimitStats {
   };
 }
 
-/** The transport options that carry a node's intake limits. [R-NODE-INTAKE-*] */
-export function intakeOptionsOf(
-  o: ResolvedNodeOptions,
-): Pick<DenoTransportOptions, "intake" | "acceptStartBytes"> {
-  return {
-    intake: {
-      maxConnectionsPerSource: o.maxConnectionsPerSource,
-      firstFrameTimeoutMs: o.firstFrameTimeoutMs,
-      frameTimeoutMs: o.frameTimeoutMs,
-      maxReceiveBufferBytes: o.maxReceiveBufferBytes,
-    },
-    acceptStartBytes: o.acceptProfiles.map((p) =>
-      p === "legacy" ? LEGACY_START_BYTE : V2_START_BYTE
-    ),
-  };
-}
-
 /**
  * The gossip of a received frame, bounded: `undefined` (reject the frame) when its distribution
  * list is longer than `maxDistribution` [R-NODE-AMP-001]; seen and other IDs past their limits
@@ -68,7 +49,7 @@ export function intakeOptionsOf(
  *
  * @example
  * ```ts
- * import { boundGossip, emptyReceiveLimitStats } from "@chatter/chatter";
+ * import { boundGossip, emptyReceiveLimitStats } from "./receive_guard.ts";
  * import assert from "node:assert/strict";
  * const s = emptyReceiveLimitStats();
  * const id = { ip: "10.0.0.1", port: 1, seqno: 1 };
@@ -108,7 +89,7 @@ export function boundGossip(
  *
  * @example
  * ```ts
- * import { mayReseal } from "@chatter/chatter";
+ * import { mayReseal } from "./receive_guard.ts";
  * import assert from "node:assert/strict";
  * assert.equal(mayReseal("legacy", "v2"), false);
  * assert.equal(mayReseal("v2", "v2"), true);

@@ -30,7 +30,18 @@ export interface FrameReaderOptions {
   allocator?: BufferAllocator;
 }
 
-/** Size of the blocks a {@linkcode FrameReader} stores a partial frame in. */
+/**
+ * Size of the blocks a {@linkcode FrameReader} stores a partial frame in.
+ *
+ * @example
+ * ```ts
+ * import { FRAME_READER_BLOCK_BYTES, FrameReader } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * const r = new FrameReader();
+ * r.push(new Uint8Array([0xff, 0x05, 1])); // a partial legacy frame
+ * assert.equal(r.capacity, FRAME_READER_BLOCK_BYTES);
+ * ```
+ */
 export const FRAME_READER_BLOCK_BYTES = 64 * 1024;
 
 /** Most header bytes gathered to tell a frame's length (every profile needs far fewer). */

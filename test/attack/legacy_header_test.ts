@@ -4,7 +4,7 @@
  * the legitimate peer keeps delivering.
  */
 import assert from "node:assert/strict";
-import { encodeVarint } from "../../mod.ts";
+import { encodeVarint } from "../../src/wire/varint.ts";
 import {
   closeAll,
   closedWithin,

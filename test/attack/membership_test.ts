@@ -5,13 +5,10 @@
  * rejection is counted, memory stays bounded and the legitimate peer keeps delivering.
  */
 import assert from "node:assert/strict";
-import {
-  encodeMembership,
-  GroupNode,
-  MEMBERSHIP_TYPE_TAG,
-  membershipNetIds,
-  Message,
-} from "../../mod.ts";
+import { GroupNode } from "../../src/membership/group_node.ts";
+import { encodeMembership, membershipNetIds } from "../../src/membership/payload.ts";
+import { MembershipState } from "../../src/membership/state.ts";
+import { MEMBERSHIP_TYPE_TAG } from "../../src/wire/constants.ts";
 import type { OutgoingRecord } from "../../src/wire/message.ts";
 import type { BroadcastId } from "../../src/wire/netid.ts";
 import {
@@ -30,7 +27,7 @@ import {
 const RSS_BOUND_MIB = 200;
 
 function snapshot(origin: BroadcastId, items: number): OutgoingRecord {
-  const msg = Message.EMPTY.write(
+  const msg = MembershipState.EMPTY.write(
     origin,
     Array.from({ length: items }, (_, i) => ({
       op: "add" as const,

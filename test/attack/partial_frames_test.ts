@@ -5,7 +5,8 @@
  * everything is returned when the attackers go; the legitimate peer keeps delivering.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_LIMITS, V2_HEADER_BYTES, V2_HEADER_OFFSETS, V2_TAG_BYTES } from "../../mod.ts";
+import { DEFAULT_LIMITS, V2_HEADER_BYTES, V2_TAG_BYTES } from "../../src/wire/constants.ts";
+import { V2_HEADER_OFFSETS } from "../../src/wire/v2/header.ts";
 import {
   closeAll,
   craft,

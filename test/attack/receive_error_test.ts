@@ -5,7 +5,8 @@
  * loop rethrew it: an unhandled rejection that ends a Deno process).
  */
 import assert from "node:assert/strict";
-import { denoTransport, type NetId } from "../../mod.ts";
+import type { NetId } from "../../mod.ts";
+import { denoTransport } from "../../src/node/deno_transport.ts";
 import { netCluster } from "../node/_net_cluster.ts";
 import {
   closeAll,

@@ -4,7 +4,10 @@
  * to a domain that already heard the frame. [R-NODE-SCALE-*]
  */
 import assert from "node:assert/strict";
-import { jsonType, type NetId, netIdKey, planBroadcast, seededRandom } from "../../mod.ts";
+import { jsonType, type NetId } from "../../mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
+import { planBroadcast } from "../../src/node/plan.ts";
+import { seededRandom } from "../../src/node/random.ts";
 import { learn, memCluster, total } from "./_memory_cluster.ts";
 
 const same = (n: number, d: string) => Array.from({ length: n }, () => d);

@@ -49,6 +49,8 @@ export interface FrameCodec {
    * told without decrypting it. Optional; a codec that cannot tell returns false.
    */
   isOwn?(frame: Uint8Array): boolean;
+  /** Replay sessions the decoder forgot to stay within its limit (v2). Optional. */
+  sessionsEvicted?(): number;
   /**
    * Decode one whole frame. `local` is the receiving node's own NetID: a TCP frame must be
    * bound to it (v2). Throws only `DecodeError`.

@@ -125,6 +125,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       const salt = v2FrameSalt(frame);
       return salt !== undefined && frame.length > ownSalt.length && sameBytes(salt, ownSalt);
     },
+    sessionsEvicted: () => decoder.stats().sessionsEvicted,
     decode(frame: Uint8Array, t: TransportKind, local?: NetId): DecodedFrame {
       // A TCP frame must be bound to this node; a datagram must not be bound. [R-V2-BIND-002]
       return decoder.decode(frame, t === "tcp" ? local ?? UNKNOWN_LOCAL : undefined);

@@ -250,7 +250,13 @@ export class ChatterNode {
       random: o.random,
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codecs, next);
+    // The simulator's transport brings its own unsealed codec (never the Deno transport).
+    const node = new ChatterNode(
+      o,
+      transport,
+      transport.unsealedCodec ? [transport.unsealedCodec(o.limits)] : codecs,
+      next,
+    );
     ref.node = node;
     node.#armTimer();
     return node;

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { ChatterError, NodeClosedError, UnknownTypeError } from "../errors.ts";
+import {
+  ChatterError,
+  MessageTypeError,
+  NodeClosedError,
+  NodeOptionError,
+  UnknownTypeError,
+} from "../errors.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
@@ -20,7 +26,9 @@ import { DedupWindow } from "./dedup.ts";
 import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
 import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
-import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
+import type { MessageHandle, MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
+import { maxPayloadBytes, prepareValue } from "./outgoing.ts";
+import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
@@ -83,6 +91,8 @@ export interface NodeStats {
 interface Registered {
   type: MessageType<unknown>;
   tag: number;
+  /** A reserved `chatter.sys.` type: not yielded by the node-wide `messages()`. */
+  system: boolean;
 }
 
 /** A record on its way out: a typed value, or raw bytes of a type not registered here. */
@@ -92,11 +102,28 @@ interface OutRec {
   reg?: Registered;
   value?: unknown;
   raw?: Uint8Array;
+  /** NetIDs the payload refers to, when known already. */
+  extraNetIds?: NetId[];
 }
 
 interface Subscriber {
   buf: ReceivedMessage[];
   wake?: () => void;
+  /** Only messages of this registration (a handle's iterator); else every application type. */
+  only?: Registered;
+}
+
+/** Type names reserved for the node's own control records. [R-NODE-TYPE-002] */
+export const SYSTEM_TYPE_PREFIX = "chatter.sys.";
+
+let registerSystem: <T>(node: ChatterNode, type: MessageType<T>) => MessageHandle<T>;
+
+/**
+ * Register a reserved `chatter.sys.` message type (acks, digests, heartbeats and other control
+ * records of the node itself). Internal: not exported by the package. [R-NODE-TYPE-002]
+ */
+export function registerSystemType<T>(node: ChatterNode, type: MessageType<T>): MessageHandle<T> {
+  return registerSystem(node, type);
 }
 
 export { UnknownTypeError };
@@ -130,8 +157,12 @@ export class ChatterNode {
   readonly #byName = new Map<string, Registered>();
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
-  readonly #events = new NodeEvents();
+  readonly #events: NodeEvents;
   #flushScheduled = false;
+
+  static {
+    registerSystem = (node, type) => node.#register(type, true);
+  }
   #destCache?: {
     input: unknown;
     items: (NetId | string)[];
@@ -166,6 +197,7 @@ export class ChatterNode {
     seq: () => number,
   ) {
     this.#o = o;
+    this.#events = new NodeEvents(o.logger);
     this.#transport = transport;
     this.id = transport.local;
     const codec = codecs[0];
@@ -175,17 +207,7 @@ export class ChatterNode {
     }
     this.profile = codec.profile;
     this.#nextSeq = seq;
-    this.#db = new PeerDb(
-      this.id,
-      {
-        maxPeers: o.maxPeers,
-        peerTtlMs: o.peerTtlMs,
-        maxSeenIds: o.maxSeenIds,
-        maxOtherIds: o.maxOtherIds,
-      },
-      o.clock,
-      o.random,
-    );
+    this.#db = new PeerDb(this.id, o, o.clock, o.random);
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
@@ -224,8 +246,7 @@ export class ChatterNode {
       },
     };
     const factory = o.transport ?? denoTransport({
-      address: o.address,
-      port: o.port,
+      ...o,
       multicast: o.multicast
         ? {
           group: o.multicastGroup,
@@ -237,17 +258,6 @@ export class ChatterNode {
         : false,
       // 0.0.15 decodes each read as exactly one frame. [R-NODE-LEGACY-001]
       oneFramePerConnection: o.profile === "legacy",
-      maxConnections: o.maxConnections,
-      maxIncomingConnections: o.maxIncomingConnections,
-      idleTimeoutMs: o.idleTimeoutMs,
-      connectTimeoutMs: o.connectTimeoutMs,
-      maxQueueFrames: o.maxQueueFrames,
-      maxQueueBytes: o.maxQueueBytes,
-      maxDatagramBytes: o.maxDatagramBytes,
-      maxInflightDatagrams: 8192,
-      limits: o.limits,
-      clock: o.clock,
-      random: o.random,
     });
     const transport = await factory(handlers);
     // The simulator's transport brings its own unsealed codec (never the Deno transport).
@@ -272,45 +282,92 @@ export class ChatterNode {
   }
 
   /**
-   * Register a message type. Its name's xxhash32 must not collide with another registered
-   * name.
+   * Register a message type and get its typed handle: `handle.broadcast(destinations, value)`
+   * takes only values of the type, `handle.messages()` yields only its messages, typed. Throws
+   * {@linkcode MessageTypeError} `TYPE_ALREADY_REGISTERED` for a name registered already (or
+   * one whose xxhash32 tag equals a registered name's) and `TYPE_NAME_RESERVED` for a name
+   * starting with `chatter.sys.`; {@linkcode NodeOptionError} for a type without a name or
+   * codec. [R-NODE-TYPE-001], [R-NODE-TYPE-002]
    */
-  register<T>(type: MessageType<T>): void {
+  register<T>(type: MessageType<T>): MessageHandle<T> {
+    return this.#register(type, false);
+  }
+
+  #register<T>(type: MessageType<T>, system: boolean): MessageHandle<T> {
+    if (this.#closed) throw new NodeClosedError("register");
     if (!type || typeof type.typeName !== "string" || type.typeName === "") {
-      throw new TypeError(
-        `a message type needs a non-empty typeName, got ${JSON.stringify(type?.typeName)}`,
-      );
+      throw new NodeOptionError("typeName", type?.typeName, "a non-empty string");
     }
+    const name = type.typeName;
     if (typeof type.encode !== "function" || typeof type.decode !== "function") {
-      throw new TypeError(
-        `message type ${JSON.stringify(type.typeName)} needs encode and decode functions`,
+      throw new NodeOptionError(
+        `${name}: encode/decode`,
+        typeof type.encode,
+        "encode and decode functions",
       );
     }
-    const tag = typeTag(type.typeName);
+    if (name.startsWith(SYSTEM_TYPE_PREFIX) !== system) {
+      throw new MessageTypeError(
+        "TYPE_NAME_RESERVED",
+        name,
+        system
+          ? `system types must start with ${JSON.stringify(SYSTEM_TYPE_PREFIX)}`
+          : `names starting with ${JSON.stringify(SYSTEM_TYPE_PREFIX)} are reserved for the node`,
+      );
+    }
+    const tag = typeTag(name);
     const prev = this.#byTag.get(tag);
-    if (prev && prev.type.typeName !== type.typeName) {
-      throw new Error(
-        `message type ${JSON.stringify(type.typeName)} has the same tag 0x${tag.toString(16)} as ${
-          JSON.stringify(prev.type.typeName)
-        }`,
+    if (prev) {
+      throw new MessageTypeError(
+        "TYPE_ALREADY_REGISTERED",
+        name,
+        prev.type.typeName === name
+          ? "is registered already"
+          : `has the same tag 0x${tag.toString(16)} as ${JSON.stringify(prev.type.typeName)}`,
       );
     }
-    const reg = { type: type as MessageType<unknown>, tag };
+    const reg: Registered = { type: type as MessageType<unknown>, tag, system };
     this.#byTag.set(tag, reg);
-    this.#byName.set(type.typeName, reg);
+    this.#byName.set(name, reg);
+    return {
+      type,
+      typeName: name,
+      broadcast: (destinations: Iterable<NetId | string>, value: T): BroadcastId =>
+        this.#broadcast(reg, destinations, value),
+      messages: (): AsyncIterableIterator<ReceivedMessage<T>> =>
+        this.#iterate(reg) as AsyncIterableIterator<ReceivedMessage<T>>,
+    };
   }
 
   /**
-   * Broadcast `value` of a registered type to `destinations` (NetIDs or `"host:port"` text).
-   * Returns the message's identity. Sending happens right after the current task, so
-   * broadcasts made together are batched into shared frames. If this node is among the
-   * destinations it is delivered here too.
+   * Broadcast `value` of the registered type `typeName` to `destinations` (NetIDs or
+   * `"host:port"` text); the typed `register(...).broadcast(destinations, value)` does the
+   * same. The value is encoded now: {@linkcode EncodeError} `ENCODE_FAILED` for a value its
+   * type cannot encode, `MESSAGE_TOO_LARGE` for one no frame can carry; also
+   * {@linkcode UnknownTypeError}, {@linkcode NodeClosedError}, and {@linkcode NodeOptionError}
+   * for a destination that is not an address. Returns the message's identity. Sending happens
+   * right after the current task, so broadcasts made together are batched into shared frames;
+   * a destination that cannot be reached is reported by the `sendFailed` event. If this node
+   * is among the destinations it is delivered here too. [R-NODE-SEND-001]
    */
   broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
     if (this.#closed) throw new NodeClosedError("broadcast");
+    if (typeof typeName !== "string") throw new NodeOptionError("typeName", typeName, "a string");
     const reg = this.#byName.get(typeName);
-    if (!reg) throw new UnknownTypeError(typeName);
+    if (!reg || reg.system) throw new UnknownTypeError(typeName);
+    return this.#broadcast(reg, destinations, value);
+  }
+
+  #broadcast(reg: Registered, destinations: Iterable<NetId | string>, value: unknown): BroadcastId {
+    if (this.#closed) throw new NodeClosedError("broadcast");
     const { dests, key, toSelf } = this.#resolveDests(destinations);
+    const prepared = prepareValue(
+      reg.type,
+      value,
+      this.id,
+      (extra) => maxPayloadBytes(this.#o.limits, this.#o, dests.length, extra),
+    );
+    const typeName = reg.type.typeName;
     const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
     this.#s.broadcasts++;
     if (toSelf) {
@@ -320,7 +377,11 @@ export class ChatterNode {
     if (dests.length === 0) return origin;
     let p = this.#pending.get(key);
     if (!p) this.#pending.set(key, p = { dests, recs: [] });
-    p.recs.push({ tag: reg.tag, origin, reg, value });
+    p.recs.push(
+      prepared.bytes
+        ? { tag: reg.tag, origin, raw: prepared.bytes, extraNetIds: prepared.extraNetIds }
+        : { tag: reg.tag, origin, reg, value, extraNetIds: prepared.extraNetIds },
+    );
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
@@ -353,8 +414,14 @@ export class ChatterNode {
     const selfKey = netIdKey(this.id);
     let toSelf = false;
     for (const d of destinations) {
-      const id = typeof d === "string" ? parseNetId(d) : d;
-      const k = netIdKey(id);
+      let id: NetId, k: string;
+      try {
+        id = typeof d === "string" ? parseNetId(d) : d;
+        k = netIdKey(id);
+        if (typeof d !== "string") NetIdTable.build([id]);
+      } catch {
+        throw new NodeOptionError("destination", d, `a NetID {ip, port} or "ip:port" text`);
+      }
       if (k === selfKey) {
         toSelf = true;
         continue;
@@ -387,14 +454,16 @@ export class ChatterNode {
 
   #outgoing(recs: OutRec[]): OutgoingRecord[] {
     return recs.map((r) => {
-      if (r.raw || !r.reg) return { typeTag: r.tag, origin: r.origin, payload: r.raw! };
+      if (r.raw || !r.reg) {
+        return { typeTag: r.tag, origin: r.origin, payload: r.raw!, extraNetIds: r.extraNetIds };
+      }
       const t = r.reg.type;
       const v = r.value;
       return {
         typeTag: r.tag,
         origin: r.origin,
         payload: (table) => t.encode(v, table),
-        extraNetIds: t.extractNetIds?.(v),
+        extraNetIds: r.extraNetIds ?? t.extractNetIds?.(v),
       };
     });
   }
@@ -610,6 +679,7 @@ export class ChatterNode {
       }
     }
     for (const s of this.#subs) {
+      if (s.only ? s.only !== reg : reg.system) continue;
       if (s.buf.length >= this.#o.messageBuffer) {
         s.buf.shift();
         this.#s.messageBufferDrops++;
@@ -625,7 +695,11 @@ export class ChatterNode {
    * Each iterator buffers up to `messageBuffer` messages, dropping the oldest (counted).
    */
   messages(): AsyncIterableIterator<ReceivedMessage> {
-    const sub: Subscriber = { buf: [] };
+    return this.#iterate();
+  }
+
+  #iterate(only?: Registered): AsyncIterableIterator<ReceivedMessage> {
+    const sub: Subscriber = { buf: [], only };
     this.#subs.add(sub);
     const ended = () => this.#closed || !this.#subs.has(sub);
     const it: AsyncIterableIterator<ReceivedMessage> = {

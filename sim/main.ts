@@ -40,6 +40,13 @@ export interface SimConfig {
   payloadBytes: number;
   /** Node options passed through (maxPeers, maxSeenIds, ...). */
   nodeOptions: Partial<NodeOptions>;
+  /**
+   * Learning rounds before the measured broadcasts: in each, every live node broadcasts once
+   * to `warmupDests` random nodes (a cheap way to let 10,000 nodes hear each other).
+   */
+  warmup: number;
+  /** Destinations per warm-up broadcast. */
+  warmupDests: number;
   /** Seal frames with real AES-GCM (slow). */
   sealed: boolean;
   /** Uplink rate in Mbit/s. */
@@ -86,6 +93,8 @@ export interface SimResult {
   heapPerNode: number;
   /** Wall ms to start the nodes. */
   setupMs: number;
+  /** Wall ms of the warm-up rounds. */
+  warmupMs: number;
 }
 
 /** Node `i`'s NetID: distinct addresses for up to 2^24 nodes. */
@@ -146,6 +155,19 @@ export async function simulate(
   const gap = c.gapMs ?? 1000 / c.nodes;
   const pad = "p".repeat(c.payloadBytes);
   const rows: BroadcastRow[] = [];
+  const tw = performance.now();
+  for (let w = 0; w < c.warmup; w++) {
+    for (let i = 0; i < c.nodes; i++) {
+      if (dead.has(i)) continue;
+      const to: NetId[] = [];
+      for (let k = 0; k < c.warmupDests; k++) to.push(ids[Math.floor(r.next() * c.nodes)]);
+      nodes[i].broadcast(to, "sim.msg", { id: "warmup", pad });
+      await Promise.resolve();
+      net.advance(gap);
+    }
+    net.run();
+  }
+  const warmupMs = performance.now() - tw;
   const dupTotal = () => {
     let t = 0;
     for (const n of nodes) t += n.stats().duplicates;
@@ -189,7 +211,7 @@ export async function simulate(
   gc();
   const heapPerNode = (Deno.memoryUsage().heapUsed - heap0) / c.nodes;
   for (const n of nodes) await n.close();
-  return { config: c, rows, heapPerNode, setupMs };
+  return { config: c, rows, heapPerNode, setupMs, warmupMs };
 }
 
 /** Mean of `f` over rows. */
@@ -245,6 +267,9 @@ if (import.meta.main) {
       "max-peers": { type: "string" },
       "seen-ids": { type: "string" },
       "rate-mbps": { type: "string", default: "1000" },
+      warmup: { type: "string", default: "0" },
+      "warmup-dests": { type: "string", default: "1" },
+      "dedup-window": { type: "string" },
       sealed: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
@@ -255,6 +280,7 @@ if (import.meta.main) {
     console.log(
       "deno task sim [--nodes N] [--domains K] [--broadcasts B] [--seed S] [--loss P] [--kill F]\n" +
         "  [--gap-ms MS] [--payload BYTES] [--max-peers N] [--seen-ids N] [--rate-mbps R]\n" +
+        "  [--warmup ROUNDS] [--warmup-dests D] [--dedup-window W]\n" +
         "  [--sealed] [--json] [--quiet]",
     );
     Deno.exit(0);
@@ -263,6 +289,7 @@ if (import.meta.main) {
   const nodeOptions: Partial<NodeOptions> = {};
   if (v["max-peers"]) nodeOptions.maxPeers = num(v["max-peers"]);
   if (v["seen-ids"]) nodeOptions.maxSeenIds = num(v["seen-ids"]);
+  if (v["dedup-window"]) nodeOptions.dedupWindow = num(v["dedup-window"]);
   const config: SimConfig = {
     nodes: num(v.nodes)!,
     domains: num(v.domains)!,
@@ -275,6 +302,8 @@ if (import.meta.main) {
     nodeOptions,
     sealed: v.sealed!,
     rateMbps: num(v["rate-mbps"])!,
+    warmup: num(v.warmup)!,
+    warmupDests: num(v["warmup-dests"])!,
   };
   const K = Math.min(config.domains, config.nodes);
   if (!v.json) {
@@ -319,7 +348,7 @@ if (import.meta.main) {
         `heap/node ${fmt(s.heapPerNodeBytes / 1024, 1)} KiB, cpu ${
           fmt(s.cpuUsPerHandledFrame, 1)
         } µs/frame, ` +
-        `setup ${fmt(res.setupMs)} ms`,
+        `setup ${fmt(res.setupMs)} ms, warm-up ${fmt(res.warmupMs)} ms`,
     );
   }
 }

@@ -325,45 +325,44 @@ export class SimNetwork {
     let dom = this.#domains.get(domain);
     if (!dom) this.#domains.set(domain, dom = []);
     dom.push(ep);
-    const net = this;
     const t: Transport = {
       local: id,
       maxDatagramBytes: this.o.maxDatagramBytes,
-      sendMulticast(f: Uint8Array): boolean {
+      sendMulticast: (f: Uint8Array): boolean => {
         if (!ep.alive) return false;
-        if (f.length > net.o.maxDatagramBytes) {
+        if (f.length > this.o.maxDatagramBytes) {
           ep.stats.multicastDrops++;
           return false;
         }
         ep.stats.udp.framesOut++;
         ep.stats.udp.bytesOut += f.length;
-        net.counters.datagrams++;
-        net.counters.datagramBytes += f.length;
-        const at = net.#uplink(ep, f.length) + net.o.multicastLatencyMs;
-        const hops = { tcp: net.current.tcp, all: net.current.all + 1 };
+        this.counters.datagrams++;
+        this.counters.datagramBytes += f.length;
+        const at = this.#uplink(ep, f.length) + this.o.multicastLatencyMs;
+        const hops = { tcp: this.current.tcp, all: this.current.all + 1 };
         for (const m of dom) {
           if (m === ep) continue;
-          if (net.o.multicastLoss > 0 && net.#random.next() < net.o.multicastLoss) {
-            net.counters.lost++;
+          if (this.o.multicastLoss > 0 && this.#random.next() < this.o.multicastLoss) {
+            this.counters.lost++;
             m.stats.multicastDrops++;
             continue;
           }
-          net.#push({ t: at, n: net.#n++, kind: "frame", to: m, from: ep, tk: "udp", f, hops });
+          this.#push({ t: at, n: this.#n++, kind: "frame", to: m, from: ep, tk: "udp", f, hops });
         }
         return true;
       },
-      sendTcp(to: NetId, f: Uint8Array, onFail?: SendFailure): boolean {
+      sendTcp: (to: NetId, f: Uint8Array, onFail?: SendFailure): boolean => {
         if (!ep.alive) return false;
-        const dest = net.#eps.get(netIdKey(to));
-        const hops = { tcp: net.current.tcp + 1, all: net.current.all + 1 };
+        const dest = this.#eps.get(netIdKey(to));
+        const hops = { tcp: this.current.tcp + 1, all: this.current.all + 1 };
         if (!dest) {
           ep.stats.connectFailures++;
           ep.stats.sendFailures++;
-          net.counters.failed++;
+          this.counters.failed++;
           if (onFail) {
-            net.#push({
-              t: net.#now + net.o.connectMs,
-              n: net.#n++,
+            this.#push({
+              t: this.#now + this.o.connectMs,
+              n: this.#n++,
               kind: "fail",
               fail: onFail,
               err: new Error(`cannot connect to ${to.ip}:${to.port}`),
@@ -374,16 +373,16 @@ export class SimNetwork {
         }
         ep.stats.tcp.framesOut++;
         ep.stats.tcp.bytesOut += f.length;
-        net.counters.tcpFrames++;
-        net.counters.tcpBytes += f.length;
-        let at = net.#uplink(ep, f.length) + net.o.tcpLatencyMs;
+        this.counters.tcpFrames++;
+        this.counters.tcpBytes += f.length;
+        let at = this.#uplink(ep, f.length) + this.o.tcpLatencyMs;
         if (!ep.conns.has(dest.key)) {
           ep.conns.add(dest.key);
-          at += net.o.connectMs;
+          at += this.o.connectMs;
         }
-        net.#push({
+        this.#push({
           t: at,
-          n: net.#n++,
+          n: this.#n++,
           kind: "frame",
           to: dest,
           from: ep,
@@ -397,7 +396,7 @@ export class SimNetwork {
       stats: () => structuredClone(ep.stats),
       close: () => {
         ep.alive = false;
-        if (net.#eps.get(key) === ep) net.#eps.delete(key);
+        if (this.#eps.get(key) === ep) this.#eps.delete(key);
         const at = dom.indexOf(ep);
         if (at >= 0) dom.splice(at, 1);
         return Promise.resolve();

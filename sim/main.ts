@@ -16,7 +16,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { ChatterNode, jsonType, type NodeOptions, seededRandom } from "../mod.ts";
+import { ChatterNode, jsonType, type NodeOptions } from "../mod.ts";
+import { seededRandom } from "../src/node/random.ts";
 import type { NetId } from "../src/wire/netid.ts";
 import { SimNetwork } from "./net.ts";
 

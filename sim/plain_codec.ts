@@ -16,7 +16,34 @@ import { ByteWriter } from "../src/wire/byte_writer.ts";
 import { buildV2Table, readV2Body, v2FrameNetIds, writeV2Body } from "../src/wire/v2/body.ts";
 import type { Gossip } from "../src/wire/gossip.ts";
 import type { DecodedFrame, OutgoingRecord } from "../src/wire/message.ts";
-import { encodeSplit, type FrameCodec } from "../src/node/frame_codec.ts";
+import type { EncodeOptions, FrameCodec } from "../src/node/frame_codec.ts";
+
+/** Encode `records` in chunks, halving a chunk whose frame is over the size (to one record). */
+function encodeSplit(
+  records: readonly OutgoingRecord[],
+  opts: EncodeOptions,
+  encodeOne: (chunk: readonly OutgoingRecord[]) => Uint8Array,
+): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const go = (chunk: readonly OutgoingRecord[]) => {
+    if (chunk.length > opts.maxRecords) {
+      for (let i = 0; i < chunk.length; i += opts.maxRecords) {
+        go(chunk.slice(i, i + opts.maxRecords));
+      }
+      return;
+    }
+    const frame = encodeOne(chunk);
+    if (frame.length <= opts.maxFrameBytes || chunk.length === 1) {
+      out.push(frame);
+      return;
+    }
+    const half = Math.ceil(chunk.length / 2);
+    go(chunk.slice(0, half));
+    go(chunk.slice(half));
+  };
+  if (records.length > 0) go(records);
+  return out;
+}
 
 let nextCodecId = 1;
 

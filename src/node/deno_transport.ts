@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS } from "../wire/constants.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { FrameReader } from "../wire/frame_reader.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
 import type { ResolvedNodeOptions } from "./options.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
@@ -122,7 +122,7 @@ class DenoTransport implements Transport {
   readonly maxDatagramBytes: number;
   readonly #o: DenoTransportOptions;
   readonly #h: TransportHandlers;
-  readonly #clock: Clock;
+  readonly #clock: NodeClock;
   readonly #random: RandomSource;
   #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;

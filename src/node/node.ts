@@ -22,7 +22,9 @@ import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.t
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
+import { v2Aead, type V2AeadName } from "../wire/v2/aead_backend.ts";
 import { DedupWindow } from "./dedup.ts";
+import { checkLegacyBroadcast } from "./legacy_interop.ts";
 import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
 import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
@@ -49,6 +51,8 @@ export interface NodeStats {
   duplicates: number;
   /** Messages too far behind their origin's newest to tell; not delivered. */
   tooOld: number;
+  /** Legacy peers seen restarting (their duplicate memory cleared). [R-NODE-LEGACY-005] */
+  legacyRestarts: number;
   /** Frames rejected by the decoder, by error code. */
   decodeErrors: Record<string, number>;
   /** TCP frames dropped because a peer's queue was full. */
@@ -86,6 +90,8 @@ export interface NodeStats {
   peers: number;
   /** The transport's own counters. */
   transport: TransportStats;
+  /** The AES-256-GCM backend v2 frames are sealed and opened with. [R-V2-IMPL-001] */
+  aead: V2AeadName;
 }
 
 interface Registered {
@@ -369,6 +375,8 @@ export class ChatterNode {
     );
     const typeName = reg.type.typeName;
     const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    // What no 0.0.15 node could read fails here. [R-NODE-LEGACY-004], [R-NODE-LEGACY-006]
+    if (this.profile === "legacy") this.#checkLegacy(reg, value, origin, prepared);
     this.#s.broadcasts++;
     if (toSelf) {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
@@ -387,6 +395,25 @@ export class ChatterNode {
       queueMicrotask(() => this.#flush());
     }
     return origin;
+  }
+
+  #checkLegacy(
+    reg: Registered,
+    value: unknown,
+    origin: BroadcastId,
+    prepared: { bytes?: Uint8Array; extraNetIds?: NetId[] },
+  ): void {
+    checkLegacyBroadcast({
+      ...prepared,
+      codec: this.#codec,
+      origin,
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      type: reg.type,
+      tag: reg.tag,
+      value,
+      maxDatagramBytes: this.#o.multicast ? this.#transport.maxDatagramBytes : undefined,
+    });
   }
 
   /**
@@ -631,7 +658,7 @@ export class ChatterNode {
     let anyNew = false;
     for (const r of f.records) {
       const reg = this.#byTag.get(r.typeTag);
-      const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
+      const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";
       if (!reg) {
         this.#s.unknownTypes++;
         if (!forward) continue;
@@ -749,6 +776,7 @@ export class ChatterNode {
       tcp: t.tcp,
       udp: t.udp,
       ...structuredClone(this.#s),
+      legacyRestarts: this.#dedupLegacy.restarts,
       queueDrops: t.queueDrops,
       multicastDrops: t.multicastDrops,
       connectFailures: t.connectFailures,
@@ -756,6 +784,7 @@ export class ChatterNode {
       listenerErrors: this.#events.listenerErrors,
       peers: this.#db.size,
       transport: t,
+      aead: v2Aead().name,
     };
   }
 

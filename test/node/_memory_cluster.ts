@@ -1,16 +1,9 @@
 /** Helpers: N Chatter nodes on the in-memory network, on a virtual clock. */
 
-import {
-  type ChatterNode,
-  jsonType,
-  ManualClock,
-  MemoryNetwork,
-  type MemoryNetworkOptions,
-  type NetId,
-  type NodeOptions,
-  seededRandom,
-  startNode,
-} from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, type NodeOptions, startNode } from "../../mod.ts";
+import { ManualClock } from "../../src/node/clock.ts";
+import { MemoryNetwork, type MemoryNetworkOptions } from "../../src/node/memory_transport.ts";
+import { seededRandom } from "../../src/node/random.ts";
 
 export interface MemCluster {
   net: MemoryNetwork;

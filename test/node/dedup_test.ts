@@ -1,7 +1,7 @@
 /** The dedup window against a reference model; its memory per origin. [R-NODE-DEDUP-001], [R-NODE-SCALE-005] */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DedupWindow } from "../../mod.ts";
+import { DedupWindow } from "../../src/node/dedup.ts";
 
 Deno.test("[R-NODE-DEDUP-001] [R-NODE-SCALE-005] the bitmap window answers as an exact set within the window", () => {
   fc.assert(

@@ -10,19 +10,19 @@ import {
   type DecodeErrorEvent,
   EncodeError,
   jsonType,
-  ManualClock,
-  MemoryNetwork,
   MessageTypeError,
   NODE_DEFAULTS,
   NodeOptionError,
   type NodeOptions,
-  resolveNodeOptions,
-  seededRandom,
   type SendFailedEvent,
   startNode,
   textType,
   UnknownTypeError,
 } from "../../mod.ts";
+import { ManualClock } from "../../src/node/clock.ts";
+import { MemoryNetwork } from "../../src/node/memory_transport.ts";
+import { resolveNodeOptions } from "../../src/node/options.ts";
+import { seededRandom } from "../../src/node/random.ts";
 import { V2_REPLAY_WINDOW } from "../../src/wire/constants.ts";
 import { registerSystemType } from "../../src/node/node.ts";
 

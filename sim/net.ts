@@ -12,7 +12,7 @@
  */
 
 import type { Clock, TimerHandle } from "../src/node/clock.ts";
-import type { TransportKind } from "../src/node/frame_codec.ts";
+import type { FrameCodec, TransportKind } from "../src/node/frame_codec.ts";
 import { type RandomSource, seededRandom } from "../src/node/random.ts";
 import {
   emptyTransportStats,
@@ -403,7 +403,12 @@ export class SimNetwork {
       },
     };
     if (this.o.unsealed) {
-      return { ...t, unsealedCodec: (l: DecodeLimits) => plainCodec(l) };
+      // The node's simulation-only hook (src/node/node.ts): use this codec instead of sealing.
+      const sim: Transport & { unsealedCodec: (l: DecodeLimits) => FrameCodec } = {
+        ...t,
+        unsealedCodec: (l: DecodeLimits) => plainCodec(l),
+      };
+      return sim;
     }
     return t;
   }

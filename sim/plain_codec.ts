@@ -3,8 +3,8 @@
  * table and list limits enforced by the real body reader) between a 37-byte header and a
  * 16-byte zero "tag", so frame sizes are those of v2 without compression, but no AES-GCM and
  * no snappy. It exists so that `deno task sim` runs 10,000 nodes in minutes. It is reachable
- * only through a transport's `unsealedCodec` hook, which only the simulator's network sets
- * (`sim/net.ts`); production nodes on the Deno transport always seal their frames.
+ * only through the node's simulation-only `unsealedCodec` transport hook, which only the
+ * simulator's network sets (`sim/net.ts`); production nodes on the Deno transport always seal their frames.
  *
  * @module
  */

@@ -9,8 +9,7 @@
 
 import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
-import type { DecodeLimits } from "../wire/constants.ts";
-import type { FrameCodec, TransportKind } from "./frame_codec.ts";
+import type { TransportKind } from "./frame_codec.ts";
 
 /** Frame and byte counters of one direction of one transport. */
 export interface TrafficCounters {
@@ -112,13 +111,6 @@ export interface Transport {
   sendTcp(to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean;
   /** A snapshot of the counters. */
   stats(): TransportStats;
-  /**
-   * Simulation only: a codec the node must use instead of its profile's (e.g. the simulator's
-   * unencrypted one, `sim/plain_codec.ts`, so 10,000 nodes run in minutes). The real Deno
-   * transport never sets it, so a production node always seals its frames; a node on a
-   * transport that sets it accepts only that codec's frames.
-   */
-  readonly unsealedCodec?: (limits: DecodeLimits) => FrameCodec;
   /** Close every socket and timer; resolves when all are gone. */
   close(): Promise<void>;
 }

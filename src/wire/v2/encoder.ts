@@ -108,6 +108,7 @@ function toCounter(c: bigint | number): bigint {
  * @example
  * ```ts
  * import { encodeV2FrameLayers, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };
  * const layers = encodeV2FrameLayers({
  *   keyring: V2Keyring.single(new Uint8Array(32)),
@@ -117,7 +118,7 @@ function toCounter(c: bigint | number): bigint {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("hello"), origin: me, payload: new TextEncoder().encode("world") }],
  * });
- * layers.header.length; // 37
+ * assert.equal(layers.header.length, 37);
  * ```
  */
 export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
@@ -184,6 +185,7 @@ export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
  * @example
  * ```ts
  * import { encodeV2Frame, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const me = { ip: "::1", port: 29999, seqno: 7 };
  * const frame = encodeV2Frame({
  *   keyring: V2Keyring.single(new Uint8Array(32), 3),
@@ -193,7 +195,7 @@ export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("ping"), origin: me, payload: new Uint8Array(0) }],
  * });
- * frame[0]; // 0xc7
+ * assert.equal(frame[0], 0xc7);
  * ```
  */
 export function encodeV2Frame(input: V2FrameInput): Uint8Array {
@@ -207,8 +209,9 @@ export function encodeV2Frame(input: V2FrameInput): Uint8Array {
  * @example
  * ```ts
  * import { v2FitsDatagram } from "@chatter/chatter/wire";
- * v2FitsDatagram(new Uint8Array(1400)); // true
- * v2FitsDatagram(new Uint8Array(1401)); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FitsDatagram(new Uint8Array(1400)), true);
+ * assert.equal(v2FitsDatagram(new Uint8Array(1401)), false);
  * ```
  */
 export function v2FitsDatagram(

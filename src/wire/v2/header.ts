@@ -170,7 +170,8 @@ function checkFixed(buf: Uint8Array, offset: number): number {
  * @example
  * ```ts
  * import { v2FrameLength } from "@chatter/chatter/wire";
- * v2FrameLength(new Uint8Array([0xc7, 2, 37]), 0); // undefined (needs more bytes)
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FrameLength(new Uint8Array([0xc7, 2, 37]), 0), undefined); // needs more bytes
  * ```
  */
 export function v2FrameLength(
@@ -200,9 +201,12 @@ export function v2FrameLength(
  *
  * @example
  * ```ts
- * import { readV2Header } from "@chatter/chatter/wire";
- * try { readV2Header(new Uint8Array([0xc7, 3])); } catch (e) { console.log((e as Error).message); }
- * // UNKNOWN_VERSION at frame offset 1: ...
+ * import { DecodeError, readV2Header } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => readV2Header(new Uint8Array([0xc7, 3])),
+ *   (e) => e instanceof DecodeError && e.code === "UNKNOWN_VERSION" && e.offset === 1,
+ * );
  * ```
  */
 export function readV2Header(frame: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): V2Header {

@@ -37,6 +37,7 @@ export { ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
 export {
   DEFAULT_KEY,
   type KeyringEntry,
+  LEGACY_DEFAULTS,
   type Logger,
   NODE_DEFAULTS,
   type NodeDefaults,

@@ -42,6 +42,7 @@ export {
 } from "./json.ts";
 export { Group, type GroupChange, type ReceiveResult } from "./group.ts";
 export {
+  DEFAULT_GROUP_LIMITS,
   type GroupHost,
   type GroupMessageMeta,
   type GroupMessageType,

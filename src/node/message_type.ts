@@ -23,6 +23,12 @@ export interface MessageMeta {
   sender: NetId;
   /** How it arrived. */
   transport: Arrival;
+  /**
+   * True when it arrived in an authenticated frame (v2) or was broadcast here; false when it
+   * arrived without authentication (a legacy frame: anyone on the path could have forged it).
+   * [R-NODE-DOWNGRADE-001]
+   */
+  authenticated: boolean;
 }
 
 /**

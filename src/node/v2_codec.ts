@@ -108,6 +108,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       const salt = v2FrameSalt(frame);
       return salt !== undefined && frame.length > ownSalt.length && sameBytes(salt, ownSalt);
     },
+    sessionsEvicted: () => decoder.stats().sessionsEvicted,
     decode(frame: Uint8Array, _t: TransportKind): DecodedFrame {
       return decoder.decode(frame);
     },

@@ -86,7 +86,12 @@ export {
   legacyFrameLength,
 } from "./legacy_frame.ts";
 export { frameLength, type FrameLengthFn } from "./frame_length.ts";
-export { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
+export {
+  type BufferAllocator,
+  FRAME_READER_BLOCK_BYTES,
+  FrameReader,
+  type FrameReaderOptions,
+} from "./frame_reader.ts";
 export {
   readV2Header,
   v2FrameCompressed,

@@ -42,8 +42,8 @@ import {
   v2Nonce,
   v2ReceiverBinding,
   v2Seal,
-  writeV2Body,
 } from "../src/wire/mod.ts";
+import { writeV2Body } from "../src/wire/v2/body.ts";
 import { ByteWriter } from "../src/wire/byte_writer.ts";
 import {
   decodedToJson,

@@ -18,7 +18,12 @@ import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
 import { type BroadcastId, type NetId, netIdKey, parseNetId } from "../wire/netid.ts";
-import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.ts";
+import {
+  type DecodeLimits,
+  LEGACY_START_BYTE,
+  MAX_SEQNO,
+  V2_START_BYTE,
+} from "../wire/constants.ts";
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
@@ -146,11 +151,26 @@ export { UnknownTypeError };
  * A Chatter node. Start one with {@linkcode startNode}.
  *
  * @example
- * ```ts ignore
- * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0, key: "my secret key" });
- * node.register(textType("chat", (text, meta) => console.log(meta.origin, text)));
- * node.broadcast(["127.0.0.1:29999"], "chat", "hello");
+ * ```ts
+ * import { EncodeError, MessageTypeError, type SendFailedEvent, startNode, textType } from "@chatter/chatter";
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * const net = new MemoryNetwork();
+ * const node = await startNode({
+ *   key: crypto.getRandomValues(new Uint8Array(32)),
+ *   transport: net.transport({ id: { ip: "10.0.0.1", port: 4000 }, domain: "lan" }),
+ * });
+ * const chat = node.register(textType("chat"));
+ * // Mistakes throw at once, typed and coded:
+ * assert.throws(() => node.register(textType("chat")), MessageTypeError); // TYPE_ALREADY_REGISTERED
+ * assert.throws(() => node.broadcast(["10.0.0.2:4000"], "chat", 42), EncodeError); // ENCODE_FAILED
+ * // A network's failures arrive as events:
+ * const failures: SendFailedEvent[] = [];
+ * node.on("sendFailed", (e) => failures.push(e));
+ * chat.broadcast(["10.0.0.9:4000"], "anyone there?"); // nobody listens at 10.0.0.9
+ * await net.settle();
+ * assert.equal(failures[0].error.code, "SEND_FAILED");
+ * assert.equal(node.stats().broadcasts, 1);
  * await node.close();
  * ```
  */
@@ -278,7 +298,12 @@ export class ChatterNode {
       oneFramePerConnection: o.profile === "legacy",
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codecs, next);
+    // Simulation only: the simulator's transport (sim/net.ts) brings an unsealed codec so that
+    // 10,000 nodes run in minutes. Not part of the public Transport: the Deno transport never
+    // has it, so production nodes always seal their frames.
+    const unsealed = (transport as { unsealedCodec?: (l: DecodeLimits) => FrameCodec })
+      .unsealedCodec;
+    const node = new ChatterNode(o, transport, unsealed ? [unsealed(o.limits)] : codecs, next);
     ref.node = node;
     node.#armTimer();
     return node;
@@ -857,11 +882,21 @@ export class ChatterNode {
  * Start a Chatter node.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0 });
- * node.register(textType("chat"));
- * for await (const m of node.messages()) console.log(m.meta.origin, m.value);
+ * import assert from "node:assert/strict";
+ * // Two nodes on loopback TCP (multicast off), with one shared key.
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const options = { address: "127.0.0.1", port: 0, multicast: false, key };
+ * const [a, b] = [await startNode(options), await startNode(options)];
+ * a.register(textType("chat"));
+ * const inbox = b.register(textType("chat")).messages();
+ * a.broadcast([b.id], "chat", "hello");
+ * const { value: m } = await inbox.next();
+ * assert.equal(m?.value, "hello");
+ * assert.deepEqual(m?.meta.sender, a.id);
+ * await a.close();
+ * await b.close();
  * ```
  */
 export function startNode(options: NodeOptions = {}): Promise<ChatterNode> {

@@ -71,13 +71,16 @@ function snappyPolicy(): V2CompressionPolicy {
  *
  * @example
  * ```ts
- * import { V2Keyring, v2Codec } from "@chatter/chatter";
+ * import { V2Keyring } from "@chatter/chatter/wire";
+ * import { v2Codec } from "./v2_codec.ts";
  * const codec = v2Codec({ keyring: V2Keyring.single(new Uint8Array(32)), label: "demo" });
  * const me = { ip: "127.0.0.1", port: 29999, seqno: 1 };
  * const frames = codec.encode({ current: me, seen: [], other: [], distribution: [] },
  *   [{ typeTag: 1, origin: me, payload: new Uint8Array([42]) }],
  *   { maxFrameBytes: 1400, maxRecords: 64, to: { ip: "127.0.0.1", port: 30000 } });
- * codec.decode(frames[0], "tcp", { ip: "127.0.0.1", port: 30000 }).records[0].payload; // Uint8Array [42]
+ * import assert from "node:assert/strict";
+ * const got = codec.decode(frames[0], "tcp", { ip: "127.0.0.1", port: 30000 });
+ * assert.deepEqual([...got.records[0].payload], [42]);
  * ```
  */
 export function v2Codec(opts: V2CodecOptions): FrameCodec {

@@ -268,6 +268,7 @@ function decode(
  * @example
  * ```ts
  * import { decodeV2Frame, encodeV2Frame, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const keyring = V2Keyring.single(new Uint8Array(32));
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const frame = encodeV2Frame({
@@ -276,7 +277,10 @@ function decode(
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("x"), origin: me, payload: new Uint8Array([1]) }],
  * });
- * decodeV2Frame(frame, { keyring, label: "a" }, { ip: "10.0.0.2", port: 2 }).records.length; // 1
+ * assert.equal(
+ *   decodeV2Frame(frame, { keyring, label: "a" }, { ip: "10.0.0.2", port: 2 }).records.length,
+ *   1,
+ * );
  * ```
  */
 export function decodeV2Frame(
@@ -337,6 +341,7 @@ export interface V2DecoderStats {
  * @example
  * ```ts
  * import { encodeV2Frame, typeTag, V2Decoder, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const keyring = V2Keyring.single(new Uint8Array(32));
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const frame = encodeV2Frame({
@@ -347,7 +352,7 @@ export interface V2DecoderStats {
  * const rx = new V2Decoder({ keyring, label: "a", startTime: 0 });
  * rx.decode(frame); // accepted
  * try { rx.decode(frame); } catch (e) { console.log((e as Error).message); } // REPLAY ...
- * rx.stats().rejected.REPLAY; // 1
+ * assert.equal(rx.stats().rejected.REPLAY, 1);
  * ```
  */
 export class V2Decoder {

@@ -100,6 +100,29 @@ function comparePending(a: Pending, b: Pending): number {
  * Throws a `TypeError` naming a bad address or port.
  */
 export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
+  // Consecutive frames often mention the same NetIDs (one gossip, the same origins): the
+  // same list, value for value, gives the same (immutable) table.
+  if (Array.isArray(ids) && lastTable !== undefined && ids.length === lastIps.length) {
+    let same = true;
+    for (let i = 0; i < ids.length && same; i++) {
+      same = ids[i].ip === lastIps[i] && ids[i].port === lastPorts[i];
+    }
+    if (same) return lastTable;
+  }
+  const table = buildTable(ids);
+  if (Array.isArray(ids)) {
+    lastIps = ids.map((x) => x.ip);
+    lastPorts = ids.map((x) => x.port);
+    lastTable = table;
+  }
+  return table;
+}
+
+let lastTable: NetIdTable | undefined;
+let lastIps: string[] = [];
+let lastPorts: number[] = [];
+
+function buildTable(ids: Iterable<NetId>): NetIdTable {
   const gen = ++generation;
   const found: Pending[] = [];
   let prevIp = "", prevPort = -1;
@@ -218,6 +241,20 @@ export interface V2Body {
   records: DecodedRecord[];
 }
 
+// The text of recently read IPv4 addresses (bounded): the same few recur in every frame.
+const v4Text = new Map<number, string>();
+
+function ipv4Text(buf: Uint8Array, o: number): string {
+  const k = ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+  let t = v4Text.get(k);
+  if (t === undefined) {
+    t = `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
+    if (v4Text.size >= PARSE_CACHE_MAX) v4Text.delete(v4Text.keys().next().value!);
+    v4Text.set(k, t);
+  }
+  return t;
+}
+
 function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
   const [n, start] = readTableCount(buf, limits.maxTableEntries, MIN_ENTRY_BYTES);
   const ids: NetId[] = new Array(n);
@@ -271,7 +308,7 @@ function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
     prevAt = at;
     o += 1;
     ids[i] = {
-      ip: formatIp(buf.subarray(o, o + len)),
+      ip: len === 4 ? ipv4Text(buf, o) : formatIp(buf.subarray(o, o + len)),
       port: (buf[o + len] << 8) | buf[o + len + 1],
     };
     o += len + 2;

@@ -28,9 +28,15 @@ import { type Gossip, readGossip } from "./gossip.ts";
 import { legacyKeystream } from "./legacy_cipher.ts";
 import { formatIp, type NetId, parseIp } from "./netid.ts";
 import { NetIdTable } from "./netid_table.ts";
-import { snappyCompress, snappyDeclaredLength, snappyDecompress } from "./snappy.ts";
+import {
+  snappyCompress,
+  snappyCompressInto,
+  snappyDeclaredLength,
+  snappyDecompress,
+} from "./snappy.ts";
 import { decodeVarint, encodeVarint, varintLength } from "./varint.ts";
 import { typeTag as tagOf, xxhash32 } from "./xxhash32.ts";
+import { ipv4TextAt } from "./ipv4_text.ts";
 
 /** Bytes of one legacy NetID table entry: 4 address bytes and a big-endian port. [R-NETID-002] */
 export const LEGACY_NETID_BYTES = 6;
@@ -84,8 +90,18 @@ export interface LegacyFrame {
   table: NetId[];
 }
 
+// Random padding for 128 frames per getRandomValues call (CSPRNG bytes either way).
+const padPool = new Uint8Array(LEGACY_PADDING_BYTES * 128);
+let padAt = padPool.length;
+
+/** 32 fresh random bytes (a view, valid until the next call). */
 function randomPadding(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(LEGACY_PADDING_BYTES));
+  if (padAt >= padPool.length) {
+    crypto.getRandomValues(padPool);
+    padAt = 0;
+  }
+  padAt += LEGACY_PADDING_BYTES;
+  return padPool.subarray(padAt - LEGACY_PADDING_BYTES, padAt);
 }
 
 /**
@@ -186,9 +202,9 @@ function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossi
   const table = wantTable || typeof input.payload === "function" ? tableFromKeys(keys) : undefined;
   const payload = typeof input.payload === "function" ? input.payload(table!) : input.payload;
 
-  const w = new ByteWriter(
-    16 + keys.length * 8 + (seen.length + other.length + dist.length) * 4 + payload.length,
-  );
+  // The frame is sealed before the next one is encoded: reuse one writer (a copy for layers).
+  const w = gossipWriter;
+  w.length = 0;
   w.varint(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
@@ -209,8 +225,11 @@ function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossi
   for (const k of dist) w.varint(index.get(k)!);
   w.varint(tag);
   w.bytes(payload);
-  return { gossip: w.finish(), table, padding };
+  return { gossip: wantTable ? w.finish() : w.view(), table, padding };
 }
+
+const gossipWriter = new ByteWriter(1024);
+const blockWriter = new ByteWriter(1024);
 
 function u32be(out: Uint8Array, o: number, v: number): void {
   out[o] = v >>> 24;
@@ -298,12 +317,14 @@ export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLay
  */
 export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
   const { gossip, padding } = encodeGossip(input, false);
+  blockWriter.length = 0;
+  snappyCompressInto(blockWriter, gossip);
   return sealFrame(
     input.key,
     padding,
     xxhash32(gossip, 0),
     gossip.length,
-    snappyCompress(gossip),
+    blockWriter.view(),
     false,
   )
     .frame;
@@ -365,7 +386,7 @@ function readLegacyTable(buf: Uint8Array, limits: DecodeLimits): [NetId[], numbe
       );
     }
     prevKey = key;
-    ids[i] = { ip: formatIp(buf.subarray(o, o + 4)), port: (buf[o + 4] << 8) | buf[o + 5] };
+    ids[i] = { ip: ipv4TextAt(buf, o), port: (buf[o + 4] << 8) | buf[o + 5] };
     o += LEGACY_NETID_BYTES;
   }
   return [ids, o];

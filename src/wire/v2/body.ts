@@ -28,6 +28,7 @@ import type { DecodedRecord, OutgoingRecord } from "../message.ts";
 import { formatIp, type NetId, parseIp } from "../netid.ts";
 import { compareTableEntries, NetIdTable, type NetIdTableEntry } from "../netid_table.ts";
 import { decodeVarint, varintLength } from "../varint.ts";
+import { ipv4TextAt } from "../ipv4_text.ts";
 
 /** Address family byte of an IPv4 table entry. [R-V2-NETID-001] */
 export const V2_FAMILY_IPV4 = 4;
@@ -241,20 +242,6 @@ export interface V2Body {
   records: DecodedRecord[];
 }
 
-// The text of recently read IPv4 addresses (bounded): the same few recur in every frame.
-const v4Text = new Map<number, string>();
-
-function ipv4Text(buf: Uint8Array, o: number): string {
-  const k = ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
-  let t = v4Text.get(k);
-  if (t === undefined) {
-    t = `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
-    if (v4Text.size >= PARSE_CACHE_MAX) v4Text.delete(v4Text.keys().next().value!);
-    v4Text.set(k, t);
-  }
-  return t;
-}
-
 function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
   const [n, start] = readTableCount(buf, limits.maxTableEntries, MIN_ENTRY_BYTES);
   const ids: NetId[] = new Array(n);
@@ -308,7 +295,7 @@ function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
     prevAt = at;
     o += 1;
     ids[i] = {
-      ip: len === 4 ? ipv4Text(buf, o) : formatIp(buf.subarray(o, o + len)),
+      ip: len === 4 ? ipv4TextAt(buf, o) : formatIp(buf.subarray(o, o + len)),
       port: (buf[o + len] << 8) | buf[o + len + 1],
     };
     o += len + 2;

@@ -152,7 +152,7 @@ function checkSeqno(seqno: number, what: string): void {
   }
 }
 
-function tableFromKeys(keys: Float64Array): NetIdTable {
+function tableFromKeys(keys: readonly number[]): NetIdTable {
   const entries = Array.from(keys, (k) => {
     const a = Math.floor(k / 65536);
     const addr = new Uint8Array([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
@@ -197,7 +197,7 @@ function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossi
   for (const list of [[cur], seen, other, dist, extra]) {
     for (const k of list) index.set(k, 0);
   }
-  const keys = Float64Array.from(index.keys()).sort();
+  const keys = [...index.keys()].sort((a, b) => a - b);
   for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
   const table = wantTable || typeof input.payload === "function" ? tableFromKeys(keys) : undefined;
   const payload = typeof input.payload === "function" ? input.payload(table!) : input.payload;
@@ -500,6 +500,18 @@ export function decryptLegacyFrame(
   key: Uint8Array,
   limits: DecodeLimits = DEFAULT_LIMITS,
 ): Uint8Array {
+  return decryptInto(frame, key, limits, undefined);
+}
+
+/** Scratch plaintext of decodeLegacyFrame (the plaintext does not outlive the call). */
+let scratch = new Uint8Array(2048);
+
+function decryptInto(
+  frame: Uint8Array,
+  key: Uint8Array,
+  limits: DecodeLimits,
+  reuse: "scratch" | undefined,
+): Uint8Array {
   if (frame.length === 0) throw new DecodeError("TRUNCATED", 0, "empty frame");
   const total = legacyFrameLength(frame, 0, limits);
   if (total === undefined) {
@@ -512,7 +524,11 @@ export function decryptLegacyFrame(
   o++;
   const ct = frame.subarray(o);
   const ks = legacyKeystream(key, ct.length);
-  const pt = new Uint8Array(ct.length);
+  let pt: Uint8Array;
+  if (reuse === "scratch") {
+    if (scratch.length < ct.length) scratch = new Uint8Array(Math.max(ct.length, scratch.length * 2));
+    pt = scratch.subarray(0, ct.length);
+  } else pt = new Uint8Array(ct.length);
   for (let i = 0; i < ct.length; i++) pt[i] = ct[i] ^ ks[i];
   return pt;
 }
@@ -535,7 +551,9 @@ export function decodeLegacyFrame(
   key: Uint8Array,
   limits: DecodeLimits = DEFAULT_LIMITS,
 ): LegacyFrame {
-  const pt = decryptLegacyFrame(frame, key, limits);
+  // The plaintext lives only until the gossip is decompressed out of it (a new array that the
+  // payload is a view into), so it is decrypted into a reused buffer.
+  const pt = decryptInto(frame, key, limits, "scratch");
   const { gossip } = openLegacyPlaintext(pt, limits);
   return decodeLegacyGossip(gossip, limits);
 }

@@ -244,8 +244,9 @@ class DenoTransport implements Transport {
     for (;;) {
       let data: Uint8Array;
       try {
-        const [view] = await sock.receive(buf);
-        data = view.slice();
+        // No copy: the handler decodes synchronously into new buffers and keeps nothing of
+        // the datagram (TransportHandlers.frame), so the next receive may overwrite it.
+        [data] = await sock.receive(buf);
       } catch {
         return; // closed
       }

@@ -13,7 +13,6 @@ import {
   buildV2Table,
   type Gossip,
   type OutgoingRecord,
-  readV2Body,
   typeTag,
   v2Aead,
   v2AeadInfo,
@@ -22,10 +21,10 @@ import {
   V2Keyring,
   v2Nonce,
   V2Sender,
-  writeV2Body,
 } from "../src/wire/mod.ts";
 import process from "node:process";
 import { ByteWriter } from "../src/wire/byte_writer.ts";
+import { readV2Body, writeV2Body } from "../src/wire/v2/body.ts";
 import { DEFAULT_V2_LIMITS } from "../src/wire/constants.ts";
 
 const keyring = V2Keyring.single(crypto.getRandomValues(new Uint8Array(32)), 1);

@@ -538,7 +538,9 @@ function decryptInto(
   const ks = legacyKeystream(key, ct.length);
   let pt: Uint8Array;
   if (reuse === "scratch") {
-    if (scratch.length < ct.length) scratch = new Uint8Array(Math.max(ct.length, scratch.length * 2));
+    if (scratch.length < ct.length) {
+      scratch = new Uint8Array(Math.max(ct.length, scratch.length * 2));
+    }
     pt = scratch.subarray(0, ct.length);
   } else pt = new Uint8Array(ct.length);
   for (let i = 0; i < ct.length; i++) pt[i] = ct[i] ^ ks[i];

@@ -27,7 +27,9 @@ export async function resolveHostAddress(options: NodeOptions): Promise<NodeOpti
     parseIp(a);
     return options; // an address already
   } catch { /* a name, or nonsense */ }
-  if (!HOST_NAME.test(a)) return options; // resolveNodeOptions names the bad value
+  // Not a name: a bad value, or numbers (`1.2.3`, which the resolver would read as 1.2.0.3; a
+  // top-level label is never all digits). resolveNodeOptions names the bad value.
+  if (!HOST_NAME.test(a) || /(^|\.)\d+\.?$/.test(a)) return options;
   const wantV4 = (options.multicast ?? true) && options.multicastInterface === undefined;
   try {
     const r = await lookup(a, { family: wantV4 ? 4 : 0 });

@@ -103,12 +103,22 @@ export interface GroupNodeStats {
  * Group membership over a Chatter node.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { startNode } from "@chatter/chatter";
  * import { GroupNode } from "@chatter/chatter/membership";
- * const group = new GroupNode(node); // node: a started ChatterNode
- * group.join(0, 0x7fffffff, 10);
- * setInterval(() => group.tick(), 1000);
- * group.onChange(({ view }) => console.log(view.segments.length));
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * const net = new MemoryNetwork();
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const ids = [{ ip: "10.0.0.1", port: 4000 }, { ip: "10.0.0.2", port: 4000 }];
+ * const nodes = await Promise.all(
+ *   ids.map((id) => startNode({ key, transport: net.transport({ id, domain: "lan" }) })),
+ * );
+ * const groups = nodes.map((n) => new GroupNode(n, { destinations: () => ids }));
+ * groups[0].join(0, 0x7fffffff, 10); // node 0 serves the lower half of the key space
+ * await net.settle();
+ * assert.deepEqual(groups[1].lookup(12345).map((s) => s.member), [ids[0]]);
+ * for (const n of nodes) await n.close();
  * ```
  */
 export class GroupNode {

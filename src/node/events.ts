@@ -102,7 +102,7 @@ export type NodeEventListener<K extends keyof NodeEventMap> = (event: NodeEventM
  *
  * @example
  * ```ts
- * import { NodeEvents } from "@chatter/chatter";
+ * import { NodeEvents } from "./events.ts";
  * import assert from "node:assert/strict";
  * const events = new NodeEvents();
  * const seen: string[] = [];

@@ -96,8 +96,9 @@ function expect(ok: boolean, what: string, v: unknown): void {
  * @example
  * ```ts
  * import { bytesType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = bytesType("blob");
- * t.typeName; // "blob"
+ * assert.equal(t.typeName, "blob");
  * ```
  */
 export function bytesType(
@@ -121,7 +122,12 @@ export function bytesType(
  * @example
  * ```ts
  * import { textType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = textType("chat", (text, meta) => console.log(meta.origin, text));
+ * const table = undefined as never; // text payloads refer to no NetIDs
+ * assert.deepEqual(t.encode("hi", table), new Uint8Array([0x68, 0x69]));
+ * assert.equal(t.decode(new Uint8Array([0x68, 0x69]), []), "hi");
+ * assert.throws(() => t.encode(42 as unknown as string, table), TypeError); // not a string
  * ```
  */
 export function textType(
@@ -147,7 +153,11 @@ export function textType(
  * @example
  * ```ts
  * import { jsonType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = jsonType<{ n: number }>("event");
+ * const bytes = t.encode({ n: 1 }, undefined as never);
+ * assert.equal(new TextDecoder().decode(bytes), '{"n":1}');
+ * assert.deepEqual(t.decode(bytes, []), { n: 1 });
  * ```
  */
 export function jsonType<T = unknown>(

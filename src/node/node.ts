@@ -146,11 +146,26 @@ export { UnknownTypeError };
  * A Chatter node. Start one with {@linkcode startNode}.
  *
  * @example
- * ```ts ignore
- * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0, key: "my secret key" });
- * node.register(textType("chat", (text, meta) => console.log(meta.origin, text)));
- * node.broadcast(["127.0.0.1:29999"], "chat", "hello");
+ * ```ts
+ * import { EncodeError, MessageTypeError, type SendFailedEvent, startNode, textType } from "@chatter/chatter";
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * const net = new MemoryNetwork();
+ * const node = await startNode({
+ *   key: crypto.getRandomValues(new Uint8Array(32)),
+ *   transport: net.transport({ id: { ip: "10.0.0.1", port: 4000 }, domain: "lan" }),
+ * });
+ * const chat = node.register(textType("chat"));
+ * // Mistakes throw at once, typed and coded:
+ * assert.throws(() => node.register(textType("chat")), MessageTypeError); // TYPE_ALREADY_REGISTERED
+ * assert.throws(() => node.broadcast(["10.0.0.2:4000"], "chat", 42), EncodeError); // ENCODE_FAILED
+ * // A network's failures arrive as events:
+ * const failures: SendFailedEvent[] = [];
+ * node.on("sendFailed", (e) => failures.push(e));
+ * chat.broadcast(["10.0.0.9:4000"], "anyone there?"); // nobody listens at 10.0.0.9
+ * await net.settle();
+ * assert.equal(failures[0].error.code, "SEND_FAILED");
+ * assert.equal(node.stats().broadcasts, 1);
  * await node.close();
  * ```
  */
@@ -852,11 +867,21 @@ export class ChatterNode {
  * Start a Chatter node.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0 });
- * node.register(textType("chat"));
- * for await (const m of node.messages()) console.log(m.meta.origin, m.value);
+ * import assert from "node:assert/strict";
+ * // Two nodes on loopback TCP (multicast off), with one shared key.
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const options = { address: "127.0.0.1", port: 0, multicast: false, key };
+ * const [a, b] = [await startNode(options), await startNode(options)];
+ * a.register(textType("chat"));
+ * const inbox = b.register(textType("chat")).messages();
+ * a.broadcast([b.id], "chat", "hello");
+ * const { value: m } = await inbox.next();
+ * assert.equal(m?.value, "hello");
+ * assert.deepEqual(m?.meta.sender, a.id);
+ * await a.close();
+ * await b.close();
  * ```
  */
 export function startNode(options: NodeOptions = {}): Promise<ChatterNode> {

@@ -24,7 +24,8 @@ import type { TransportFactory } from "./transport.ts";
  *
  * @example
  * ```ts
- * import { NODE_DEFAULTS, resolveNodeOptions } from "@chatter/chatter";
+ * import { NODE_DEFAULTS } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, NODE_DEFAULTS.port);
@@ -143,7 +144,7 @@ export const LEGACY_DEFAULTS: Readonly<Pick<NodeDefaults, "maxDatagramBytes">> =
  *
  * @example
  * ```ts
- * import { DEFAULT_PROFILE } from "@chatter/chatter";
+ * import { DEFAULT_PROFILE } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.equal(DEFAULT_PROFILE, "v2");
  * ```
@@ -429,7 +430,7 @@ function keyBytes(name: string, v: unknown): Uint8Array {
  *
  * @example
  * ```ts
- * import { defaultAddress } from "@chatter/chatter";
+ * import { defaultAddress } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.match(defaultAddress(), /^\d+\.\d+\.\d+\.\d+$/);
  * ```
@@ -448,7 +449,8 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { NodeOptionError, resolveNodeOptions } from "@chatter/chatter";
+ * import { NodeOptionError } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, 29999);

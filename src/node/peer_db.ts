@@ -34,7 +34,8 @@ interface PeerEntry {
  *
  * @example
  * ```ts
- * import { ManualClock, PeerDb, seededRandom } from "@chatter/chatter";
+ * import { ManualClock, seededRandom } from "@chatter/chatter/testing";
+ * import { PeerDb } from "./peer_db.ts";
  * const self = { ip: "10.0.0.1", port: 1 };
  * const db = new PeerDb(self, { maxPeers: 100, peerTtlMs: 60_000, maxSeenIds: 32, maxOtherIds: 4 }, new ManualClock(), seededRandom(1));
  * const peer = { ip: "10.0.0.2", port: 1, seqno: 7 };

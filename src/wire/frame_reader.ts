@@ -60,9 +60,11 @@ const FRESH: BufferAllocator = { alloc: (n) => new Uint8Array(n), free: () => {}
  * @example
  * ```ts
  * import { FrameReader } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const reader = new FrameReader();
- * reader.push(new Uint8Array([0xff, 0x02, 0xaa])); // [] (waits for one more byte)
- * reader.push(new Uint8Array([0xbb, 0xff])); // [Uint8Array [0xff, 0x02, 0xaa, 0xbb]]
+ * assert.deepEqual(reader.push(new Uint8Array([0xff, 0x02, 0xaa])), []); // waits for one more byte
+ * const frames = reader.push(new Uint8Array([0xbb, 0xff]));
+ * assert.deepEqual(frames, [new Uint8Array([0xff, 0x02, 0xaa, 0xbb])]);
  * ```
  */
 export class FrameReader {

@@ -10,13 +10,13 @@
  *
  * @example Three nodes on the in-memory network
  * ```ts
- * import { startNode, textType } from "@chatter/chatter";
+ * import { generateV2Key, startNode, textType } from "@chatter/chatter";
  * import { ManualClock, MemoryNetwork } from "@chatter/chatter/testing";
  * import assert from "node:assert/strict";
  *
  * const net = new MemoryNetwork();
  * const clock = new ManualClock();
- * const key = "an example key of 32 bytes......";
+ * const key = generateV2Key(); // 32 random bytes, hex (`chatter keygen`)
  * const nodes = [];
  * for (let i = 1; i <= 3; i++) {
  *   const id = { ip: `10.0.0.${i}`, port: 4000 };
@@ -69,11 +69,24 @@ export {
   ChatterError,
   type ChatterErrorCode,
   EncodeError,
+  KeyError,
+  KeyFileUnsafeError,
   MessageTypeError,
   NodeClosedError,
   NodeOptionError,
   UnknownTypeError,
 } from "./src/errors.ts";
+export {
+  generateV2Key,
+  type KeyringFile,
+  parseKeyringText,
+  parseV2Key,
+  PUBLIC_LEGACY_KEYS,
+  readKeyringFile,
+  usesPublicLegacyKey,
+  V2_KEY_BYTES,
+  weakV2KeyReason,
+} from "./src/node/keys.ts";
 export { DecodeError, type DecodeErrorCode } from "./src/wire/decode_error.ts";
 export { type BroadcastId, formatNetId, type NetId, parseNetId } from "./src/wire/netid.ts";
 export type { Profile } from "./src/wire/message.ts";

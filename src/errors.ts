@@ -127,6 +127,57 @@ export class NodeOptionError extends ChatterError {
 }
 
 /**
+ * A key that is not 32 random bytes in an accepted form, or a known-weak key. Code
+ * `KEY_INVALID`; the message says how to make a key (`chatter keygen`).
+ *
+ * @example
+ * ```ts
+ * import { ChatterError, KeyError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new KeyError("key: a weak key");
+ * assert.ok(e instanceof ChatterError);
+ * assert.equal(e.code, "KEY_INVALID");
+ * ```
+ */
+export class KeyError extends ChatterError {
+  /** Create the error. */
+  constructor(message: string) {
+    super("KEY_INVALID", message);
+  }
+}
+
+/**
+ * A key file other users can read or write. Code `KEY_FILE_UNSAFE`.
+ *
+ * @example
+ * ```ts
+ * import { KeyFileUnsafeError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new KeyFileUnsafeError("/tmp/k", 0o644);
+ * assert.equal(e.code, "KEY_FILE_UNSAFE");
+ * assert.match(e.message, /chmod 600/);
+ * ```
+ */
+export class KeyFileUnsafeError extends ChatterError {
+  /** The file. */
+  readonly path: string;
+  /** Its permission bits. */
+  readonly mode: number;
+
+  /** Create the error. */
+  constructor(path: string, mode: number) {
+    super(
+      "KEY_FILE_UNSAFE",
+      `key file ${path} has mode ${
+        mode.toString(8).padStart(3, "0")
+      }: other users can read it; chmod 600 ${path}`,
+    );
+    this.path = path;
+    this.mode = mode;
+  }
+}
+
+/**
  * Thrown when the TCP address to listen on is taken. Code `ADDRESS_IN_USE`.
  *
  * @example

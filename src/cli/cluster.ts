@@ -9,6 +9,7 @@
  * @module
  */
 
+import { generateV2Key } from "../node/keys.ts";
 import { type ChatterNode, jsonType, type NetId, type NodeStats, startNode } from "../../mod.ts";
 import { seededRandom } from "../node/random.ts";
 import type { Profile } from "../wire/message.ts";
@@ -113,7 +114,7 @@ function randomMulticastBase(): { a: number; b: number; port: number } {
 export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const n = opts.nodes;
   const rnd = seededRandom(opts.seed);
-  const key = opts.key ?? crypto.randomUUID().replaceAll("-", "");
+  const key = opts.key ?? generateV2Key();
   const mc = randomMulticastBase();
   const nodes: ChatterNode[] = [];
   const have: Map<string, Data>[] = [];

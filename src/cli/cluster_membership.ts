@@ -8,6 +8,7 @@
  * @module
  */
 
+import { generateV2Key } from "../node/keys.ts";
 import { type ChatterNode, type NetId, startNode } from "../../mod.ts";
 import { GroupNode } from "../membership/group_node.ts";
 import { stateToJson, viewToJson } from "../membership/json.ts";
@@ -92,7 +93,7 @@ export async function runMembershipCluster(
   const maxRounds = opts.maxRounds ?? 100;
   const rnd = seededRandom(opts.seed);
   const int = (k: number) => Math.floor(rnd.next() * k);
-  const key = opts.key ?? crypto.randomUUID().replaceAll("-", "");
+  const key = opts.key ?? generateV2Key();
   const b = crypto.getRandomValues(new Uint8Array(4));
   const port = 20000 + ((b[2] << 8 | b[3]) % 40000);
   const nodes: ChatterNode[] = [];

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { ChatterError, NodeOptionError, showValue } from "../errors.ts";
+import { ChatterError, KeyFileUnsafeError, NodeOptionError, showValue } from "../errors.ts";
+import { generateV2Key, PUBLIC_LEGACY_KEYS, readKeyringFile } from "../node/keys.ts";
 import { lookup } from "node:dns/promises";
 import denoJson from "../../deno.json" with { type: "json" };
 import { parseArgs } from "node:util";
@@ -45,6 +46,7 @@ const NODE_OPTS = {
   interface: { type: "string" },
   "no-multicast": { type: "boolean" },
   key: { type: "string" },
+  "key-file": { type: "string" },
   label: { type: "string" },
   profile: { type: "string" },
   accept: { type: "string" },
@@ -67,7 +69,12 @@ const nodeHelp = (port: number) =>
   --ttl T              multicast TTL (default ${NODE_DEFAULTS.multicastTtl})
   --interface A        interface address multicast uses (default: --address)
   --no-multicast       TCP only
-  --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
+  --key-file F         read the key or keyring from file F (default: $CHATTER_KEY_FILE); the
+                       file must not be readable by other users (chmod 600); see chatter keygen
+  --key K              the key itself (default: $CHATTER_KEY); visible to other users in ps,
+                       prefer --key-file. v2: 32 random bytes as 64 hex digits or 44 base64
+                       characters (chatter keygen); legacy: 0.0.15's text key (default: its
+                       public default key, with a warning)
   --label L            cluster label (v2)
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's);
@@ -86,7 +93,7 @@ commands:
   send      broadcast a text or JSON message
   peers     listen for a while and list the peers heard
   members   listen for a while and print the group-membership view (who serves which keys)
-  keygen    print a new random key
+  keygen    print a new random key (32 random bytes, hex)
 
 'chatter help <command>' or 'chatter <command> --help' for a command's options;
 'chatter --version' prints the version.`;
@@ -101,7 +108,7 @@ const FLAG_OF: Record<string, string> = {
   multicastTtl: "--ttl",
   multicastInterface: "--interface",
   key: "--key",
-  keyring: "--key",
+  keyring: "--key-file",
   label: "--label",
   profile: "--profile",
   acceptProfiles: "--accept",
@@ -149,21 +156,39 @@ type NodeFlags = {
 };
 
 function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOptions {
-  let key = v.key ?? Deno.env.get("CHATTER_KEY");
-  if (key === undefined) {
-    if ((v.profile ?? DEFAULT_PROFILE) !== "legacy") {
+  // A key file (or keyring file) first, then the key itself. [R-NODE-KEY-004], [R-NODE-KEY-005]
+  const keyFile = v["key-file"] ?? Deno.env.get("CHATTER_KEY_FILE");
+  let key: string | undefined;
+  let keyring: { id: number; key: Uint8Array }[] | undefined;
+  const profile = v.profile ?? DEFAULT_PROFILE;
+  if (keyFile !== undefined) {
+    if (v.key !== undefined) throw new UsageError("give --key or --key-file, not both");
+    if (profile === "legacy") {
+      // A legacy key is 0.0.15's text: the file holds it as one line.
+      const st = Deno.statSync(keyFile);
+      if (st.mode !== null && (st.mode & 0o077) !== 0) {
+        throw new KeyFileUnsafeError(keyFile, st.mode & 0o777);
+      }
+      key = Deno.readTextFileSync(keyFile).trim();
+    } else keyring = readKeyringFile(keyFile).keys;
+  } else key = v.key ?? Deno.env.get("CHATTER_KEY");
+  if (key === undefined && keyring === undefined) {
+    if (profile !== "legacy") {
       throw new UsageError(
-        "--key: the v2 profile has no default key; give --key or CHATTER_KEY (chatter keygen makes one)",
+        "--key: the v2 profile has no default key; give --key-file, CHATTER_KEY_FILE, --key or CHATTER_KEY (chatter keygen makes one)",
       );
     }
-    console.error(
-      "chatter: warning: no --key or CHATTER_KEY; using 0.0.15's well-known default key",
-    );
     key = DEFAULT_KEY;
+  }
+  if (profile === "legacy" && key !== undefined && PUBLIC_LEGACY_KEYS.includes(key)) {
+    // Anyone can read and forge frames under a public key. [R-NODE-KEY-006]
+    console.error(
+      "chatter: warning: the legacy key is 0.0.15's public default key: anyone can read and forge these frames",
+    );
   }
   const o: NodeOptions = {
     ...defaults,
-    key,
+    ...(keyring ? { keyring } : { key }),
     multicast: !v["no-multicast"],
   };
   if (v.address !== undefined) o.address = v.address;
@@ -510,17 +535,24 @@ ${nodeHelp(0)}`);
 function cmdKeygen(args: string[]): number {
   const { values: v } = parseArgs({
     args,
-    options: { help: { type: "boolean", short: "h" } },
+    options: { help: { type: "boolean", short: "h" }, base64: { type: "boolean" } },
     strict: true,
   });
   if (v.help) {
-    console.log(`usage: chatter keygen
+    console.log(`usage: chatter keygen [--base64]
 
-Print a new random 32-character key (24 random bytes, base64url). Use it as --key or CHATTER_KEY.`);
+Print a new v2 key: 32 random bytes as 64 hex digits (--base64: 44 base64 characters). Keep
+it in a file only you can read and pass it with --key-file:
+
+  chatter keygen > chatter.key && chmod 600 chatter.key
+
+A keyring file (for rotation) has one "<id> <key>" line per key and marks one "primary":
+
+  1 <old key>
+  2 <new key> primary`);
     return 0;
   }
-  const b = crypto.getRandomValues(new Uint8Array(24));
-  console.log(btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_"));
+  console.log(generateV2Key(v.base64 ? "base64" : "hex"));
   return 0;
 }
 
@@ -707,6 +739,10 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`chatter ${cmd}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (e instanceof ChatterError && (e.code === "KEY_INVALID" || e.code === "KEY_FILE_UNSAFE")) {
+      console.error(`chatter ${cmd}: ${e.message}`);
       return 2;
     }
     if (e instanceof NodeOptionError) {

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { KEY_BYTES } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { V2Keyring } from "../wire/v2/keyring.ts";
 import type { FrameCodec } from "./frame_codec.ts";
@@ -22,35 +21,24 @@ export function createCodec(
   profile: Profile = o.profile,
 ): FrameCodec {
   if (profile === "legacy") return legacyCodec({ key: o.key, limits: o.limits, nextSeqno });
+  // Keys were read and checked by resolveNodeOptions (32 random bytes, not weak).
+  // [R-NODE-KEY-002]
+  if (o.keyring.length === 0) {
+    throw new NodeOptionError(
+      "key",
+      undefined,
+      "a v2 key or keyring: the v2 profile has no default key (`chatter keygen` makes one)",
+    );
+  }
   let keyring: V2Keyring;
-  if (o.keyring.length > 0) {
-    for (const [i, e] of o.keyring.entries()) {
-      if (e.key.length !== KEY_BYTES) {
-        throw new NodeOptionError(
-          `keyring[${i}].key`,
-          `${e.key.length} bytes`,
-          `exactly ${KEY_BYTES} bytes for the v2 profile`,
-        );
-      }
-    }
-    try {
-      keyring = new V2Keyring(o.keyring, o.keyring[0].id);
-    } catch (e) {
-      throw new NodeOptionError(
-        "keyring",
-        o.keyring.map((k) => k.id).join(","),
-        (e as Error).message,
-      );
-    }
-  } else {
-    if (o.key.length !== KEY_BYTES) {
-      throw new NodeOptionError(
-        "key",
-        `${o.key.length} bytes`,
-        `exactly ${KEY_BYTES} bytes for the v2 profile (see chatter keygen)`,
-      );
-    }
-    keyring = V2Keyring.single(o.key, 0);
+  try {
+    keyring = new V2Keyring(o.keyring, o.keyring[0].id);
+  } catch (e) {
+    throw new NodeOptionError(
+      "keyring",
+      o.keyring.map((k) => k.id).join(","),
+      (e as Error).message,
+    );
   }
   try {
     return v2Codec({

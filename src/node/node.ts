@@ -27,6 +27,7 @@ import {
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
+import { usesPublicLegacyKey } from "./keys.ts";
 import { v2Aead, type V2AeadName } from "../wire/v2/aead_backend.ts";
 import { DedupWindow } from "./dedup.ts";
 import { checkLegacyBroadcast } from "./legacy_interop.ts";
@@ -234,6 +235,10 @@ export class ChatterNode {
   ) {
     this.#o = o;
     this.#events = new NodeEvents(o.logger);
+    // A public legacy key: say so through the logger (the library never prints). [R-NODE-KEY-006]
+    if (usesPublicLegacyKey(o)) {
+      o.logger?.warn("chatter: the legacy key is 0.0.15's public default key", { key: "public" });
+    }
     this.#transport = transport;
     this.id = transport.local;
     const codec = codecs[0];

@@ -15,6 +15,7 @@ import {
   V2_MAX_CLOCK_SKEW_MS,
   V2_REPLAY_WINDOW,
 } from "../wire/constants.ts";
+import { parseV2Key } from "./keys.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
 import { type NodeClock, systemClock } from "./clock.ts";
@@ -29,10 +30,10 @@ import type { TransportFactory } from "./transport.ts";
  *
  * @example
  * ```ts
- * import { NODE_DEFAULTS } from "@chatter/chatter";
+ * import { generateV2Key, NODE_DEFAULTS } from "@chatter/chatter";
  * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
- * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: generateV2Key() });
  * assert.equal(o.port, NODE_DEFAULTS.port);
  * assert.equal(o.replayWindow, NODE_DEFAULTS.replayWindow);
  * ```
@@ -358,7 +359,10 @@ export type ResolvedNodeOptions =
   & {
     /** The primary key's bytes. */
     key: Uint8Array;
-    /** The keyring, keys as bytes (empty when only `key` was given). */
+    /**
+     * The v2 keyring, keys as bytes, the primary first (`key` read as a v2 key under id 0
+     * when only `key` was given; empty for a node that neither speaks nor hears v2).
+     */
     keyring: { id: number; key: Uint8Array }[];
     /** Every receiver limit. */
     limits: DecodeLimits;
@@ -477,13 +481,13 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { NodeOptionError } from "@chatter/chatter";
+ * import { generateV2Key, NodeOptionError } from "@chatter/chatter";
  * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
- * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: generateV2Key() });
  * assert.equal(o.port, 29999);
  * assert.equal(o.multicastInterface, "127.0.0.1");
- * assert.throws(() => resolveNodeOptions({ port: -1, key: "k".repeat(32) }), NodeOptionError);
+ * assert.throws(() => resolveNodeOptions({ port: -1, key: generateV2Key() }), NodeOptionError);
  * ```
  */
 export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
@@ -522,6 +526,9 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     }
     acceptProfiles = [...new Set(a)];
   }
+  // v2 keys are 32 random bytes (hex, base64 or bytes), weak ones refused; legacy keys are
+  // 0.0.15's text. A node that speaks or hears v2 reads its keys as v2 keys. [R-NODE-KEY-002]
+  const v2 = acceptProfiles.includes("v2");
   const keyring: { id: number; key: Uint8Array }[] = [];
   if (o.keyring !== undefined) {
     if (!Array.isArray(o.keyring) || o.keyring.length === 0) {
@@ -530,13 +537,20 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     for (const [i, e] of o.keyring.entries()) {
       keyring.push({
         id: int(`keyring[${i}].id`, e?.id, 0, 0, 255),
-        key: keyBytes(`keyring[${i}].key`, e?.key),
+        key: v2
+          ? parseV2Key(e?.key as string | Uint8Array, `keyring[${i}].key`)
+          : keyBytes(`keyring[${i}].key`, e?.key),
       });
     }
   }
+  // The legacy side uses the key as given (text as UTF-8), or the primary keyring key.
   const key = o.key === undefined && keyring.length > 0
     ? keyring[0].key
     : keyBytes("key", o.key ?? DEFAULT_KEY);
+  // The v2 side: the keyring, or `key` read as a v2 key (id 0).
+  if (v2 && keyring.length === 0 && o.key !== undefined) {
+    keyring.push({ id: 0, key: parseV2Key(o.key, "key") });
+  }
   const label = o.label ?? NODE_DEFAULTS.label;
   if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
   const limits: DecodeLimits = { ...DEFAULT_LIMITS };

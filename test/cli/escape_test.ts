@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { startNode, textType } from "../../mod.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
-const KEY = "cli test key, exactly 32 bytes..";
+const KEY = "a229bc997b4d9d498101e461c9e90e4561eef77e239aad6edc3c0e304a0363fa";
 
 /** Read lines of `stream` until one matches `re` (or the stream ends). */
 async function lineMatching(

@@ -49,10 +49,13 @@ Deno.test("[R-CLI-002] bad options exit 2 naming the option and value", async ()
   assert.match(a.err, /--accept: .*"legacy"/);
 });
 
-Deno.test("[R-CLI-003] keygen prints a fresh 32-character key", async () => {
+Deno.test("[R-CLI-003] [R-NODE-KEY-002] keygen prints 32 fresh random bytes (hex, or base64)", async () => {
   const a = await chatter("keygen"), b = await chatter("keygen");
-  assert.match(a.out.trim(), /^[A-Za-z0-9_-]{32}$/);
+  assert.match(a.out.trim(), /^[0-9a-f]{64}$/);
   assert.notEqual(a.out, b.out);
+  const c = await chatter("keygen", "--base64");
+  assert.match(c.out.trim(), /^[A-Za-z0-9+/]{43}=$/);
+  assert.equal(atob(c.out.trim()).length, 32);
 });
 
 Deno.test("[R-CLI-004] send delivers a text message to a running node", async () => {
@@ -60,7 +63,7 @@ Deno.test("[R-CLI-004] send delivers a text message to a running node", async ()
     address: "127.0.0.1",
     port: 0,
     multicast: false,
-    key: "cli test key, exactly 32 bytes..",
+    key: "a229bc997b4d9d498101e461c9e90e4561eef77e239aad6edc3c0e304a0363fa",
   });
   const got: string[] = [];
   node.register(textType("chatter.text", (t) => void got.push(t)));
@@ -71,7 +74,7 @@ Deno.test("[R-CLI-004] send delivers a text message to a running node", async ()
       "127.0.0.1",
       "--no-multicast",
       "--key",
-      "cli test key, exactly 32 bytes..",
+      "a229bc997b4d9d498101e461c9e90e4561eef77e239aad6edc3c0e304a0363fa",
       "--to",
       `127.0.0.1:${node.id.port}`,
       "hello from the cli",

@@ -56,7 +56,7 @@ Deno.test("cluster --membership (legacy profile, two subnets) prints the verdict
 });
 
 Deno.test("node --join and members: the view of running nodes", async () => {
-  const key = "membership cli test key 12345678"; // v2 keys are 32 bytes
+  const key = "4f07693afa2281e0f072ca80956b4c7edcabdc529eaa52efb98cdb56991ad3b8"; // v2 keys are 32 random bytes, hex
   const mc = crypto.getRandomValues(new Uint8Array(4));
   const group = `239.${mc[0]}.${mc[1]}.${1 + (mc[2] % 250)}`;
   const mport = String(20000 + ((mc[2] << 8 | mc[3]) % 40000));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { startNode, textType } from "../../mod.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
-const KEY = "k".repeat(32);
+const KEY = "df202a18c6eb5d32265aa513666e4728efa9362761f1511c7922171da060fa19";
 
 async function chatter(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(Deno.execPath(), {

@@ -15,7 +15,7 @@ export interface MemCluster {
   close(): Promise<void>;
 }
 
-export const TEST_KEY = "a test key for the node tests!!!";
+export const TEST_KEY = "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b";
 
 /** `domains[i]` is node i's multicast domain. */
 export async function memCluster(

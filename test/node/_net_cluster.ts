@@ -1,6 +1,13 @@
 /** Helpers: Chatter nodes on real loopback sockets, each test with its own multicast group. */
 
-import { type ChatterNode, jsonType, type NetId, type NodeOptions, startNode } from "../../mod.ts";
+import {
+  type ChatterNode,
+  generateV2Key,
+  jsonType,
+  type NetId,
+  type NodeOptions,
+  startNode,
+} from "../../mod.ts";
 
 export interface NetCluster {
   nodes: ChatterNode[];
@@ -25,7 +32,7 @@ export function randomMulticast(): { group: string; port: number } {
 /** Start `n` nodes on 127.0.0.1 (ephemeral TCP ports) sharing a fresh multicast group and key. */
 export async function netCluster(n: number, opts: Partial<NodeOptions> = {}): Promise<NetCluster> {
   const mc = randomMulticast();
-  const key = crypto.randomUUID().slice(0, 32);
+  const key = generateV2Key(); // 32 random bytes, hex [R-NODE-KEY-002]
   const nodes: ChatterNode[] = [];
   const got: Map<string, number>[] = [];
   try {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { type ChatterNode, jsonType, NodeOptionError, startNode } from "../../mod.ts";
 import { closedByPeer, randomMulticast, waitFor } from "./_net_cluster.ts";
 
-const KEY = "shared key for both profiles 32B";
+const KEY = "4f07693afa2281e0f072ca80956b4c7edcabdc529eaa52efb98cdb56991ad3b8";
 
 Deno.test("[R-NODE-ACCEPT-001] a v2 node accepting legacy hears a legacy node by multicast and TCP; one that does not rejects both", async () => {
   const mc = randomMulticast();

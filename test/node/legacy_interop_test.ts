@@ -3,7 +3,14 @@
  * R-NODE-DEDUP-003, R-NODE-KEY-001), on real loopback sockets with a raw peer playing 0.0.15.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_KEY, jsonType, startNode } from "../../mod.ts";
+import {
+  DEFAULT_KEY,
+  generateV2Key,
+  jsonType,
+  KeyError,
+  parseV2Key,
+  startNode,
+} from "../../mod.ts";
 import { DedupWindow } from "../../src/node/dedup.ts";
 import { legacyCodec } from "../../src/node/legacy_codec.ts";
 import { legacyFrameLength } from "../../src/wire/legacy_frame.ts";
@@ -87,7 +94,10 @@ Deno.test("[R-NODE-LEGACY-001] to a legacy peer: one frame per TCP connection, i
 Deno.test("[R-NODE-LEGACY-002] a node never writes on a connection it accepted (0.0.15 stops on any inbound byte)", async () => {
   for (const profile of ["legacy", "v2"] as const) {
     const { node, got } = await legacyNode(
-      profile === "v2" ? { profile, acceptProfiles: ["v2", "legacy"] } : { profile },
+      // The v2 side has a v2 key of its own; `key` stays the legacy text key. [R-NODE-KEY-002]
+      profile === "v2"
+        ? { profile, acceptProfiles: ["v2", "legacy"], keyring: [{ id: 0, key: generateV2Key() }] }
+        : { profile },
     );
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: node.id.port });
@@ -154,9 +164,12 @@ Deno.test("[R-NODE-KEY-001] legacy defaults to 0.0.15's key; v2 refuses to start
     () => startNode({ address: "127.0.0.1", port: 0, multicast: false }),
     /option key: .*v2 profile has no default key/,
   );
-  const ring = resolveNodeOptions({
-    address: "127.0.0.1",
-    keyring: [{ id: 3, key: "k".repeat(32) }],
-  });
-  assert.deepEqual(ring.key, enc.encode("k".repeat(32)));
+  const hex = generateV2Key();
+  const ring = resolveNodeOptions({ address: "127.0.0.1", keyring: [{ id: 3, key: hex }] });
+  assert.deepEqual(ring.key, parseV2Key(hex));
+  // 0.1's 32-character text keys are refused for v2, with a way to make a key.
+  assert.throws(
+    () => resolveNodeOptions({ address: "127.0.0.1", keyring: [{ id: 3, key: "k".repeat(32) }] }),
+    (e: unknown) => e instanceof KeyError && e.code === "KEY_INVALID" && /keygen/.test(e.message),
+  );
 });

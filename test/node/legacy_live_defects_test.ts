@@ -166,7 +166,10 @@ Deno.test("[R-NODE-LEGACY-004] legacy datagram limit: default 8192 (what 0.0.15 
     8192,
   );
   assert.equal(
-    resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) }).maxDatagramBytes,
+    resolveNodeOptions({
+      address: "127.0.0.1",
+      key: "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b",
+    }).maxDatagramBytes,
     1400,
   );
   assert.equal(

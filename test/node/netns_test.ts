@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { named } from "../_helpers/requires.ts";
+import { generateV2Key } from "../../src/node/keys.ts";
 
 const NODE = new URL("./_netns_node.ts", import.meta.url).pathname;
 
@@ -95,7 +96,7 @@ Deno.test({
       }
     }
     const all = subnets.flatMap((s) => s.hosts.map((h) => ip(s, h)));
-    const key = crypto.randomUUID().slice(0, 32);
+    const key = generateV2Key();
     const procs = subnets.flatMap((s) =>
       s.hosts.map((h) => {
         const cfg = {

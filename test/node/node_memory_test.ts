@@ -209,7 +209,7 @@ for (const profile of ["v2", "legacy"] as const) {
     const c = await memCluster(eight(() => "A"), { profile });
     const foreign = await memCluster(
       ["A"],
-      { profile, key: "another cluster's key, 32 bytes." },
+      { profile, key: "a229bc997b4d9d498101e461c9e90e4561eef77e239aad6edc3c0e304a0363fa" },
       {},
       5,
     );

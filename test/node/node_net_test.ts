@@ -4,7 +4,7 @@
  * in parallel do not disturb each other.
  */
 import assert from "node:assert/strict";
-import { NodeOptionError, startNode } from "../../mod.ts";
+import { NodeOptionError, parseV2Key, startNode } from "../../mod.ts";
 import { legacyCodec } from "../../src/node/legacy_codec.ts";
 import { typeTag } from "../../src/wire/xxhash32.ts";
 import { v2Codec } from "../../src/node/v2_codec.ts";
@@ -123,11 +123,12 @@ for (const profile of ["v2", "legacy"] as const) {
       const opts = { maxFrameBytes: 65536, maxRecords: 64, to: target };
       const codecFor = (key: string) =>
         profile === "v2"
-          ? v2Codec({ keyring: V2Keyring.single(new TextEncoder().encode(key)), label: "" })
+          ? v2Codec({ keyring: V2Keyring.single(parseV2Key(key)), label: "" })
           : legacyCodec({ key, nextSeqno: () => 1 });
-      const [foreign] = codecFor("some other cluster key 32 bytes!").encode(gossip, [
-        rec("foreign"),
-      ], opts);
+      const [foreign] = codecFor("a229bc997b4d9d498101e461c9e90e4561eef77e239aad6edc3c0e304a0363fa")
+        .encode(gossip, [
+          rec("foreign"),
+        ], opts);
       assert.equal(await closed([foreign]), true);
       // Garbage on the multicast group.
       const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
@@ -189,7 +190,7 @@ Deno.test("[R-NODE-OPT-001] bad options name the option and value; a port in use
   await assert.rejects(() => startNode({ multicastGroup: "10.0.0.1" }), /option multicastGroup/);
   await assert.rejects(() => startNode({ profile: "v3" as "v2" }), /option profile: .*"v3"/);
   await assert.rejects(() => startNode({ multicastLoss: 2 }), /option multicastLoss: .*2/);
-  const key = "a v2 key of exactly 32 bytes...!";
+  const key = "df202a18c6eb5d32265aa513666e4728efa9362761f1511c7922171da060fa19";
   const a = await startNode({ address: "127.0.0.1", port: 0, multicast: false, key });
   try {
     await assert.rejects(
@@ -205,7 +206,7 @@ Deno.test("[R-NODE-ERR-002] v2: a replayed frame and an other-label frame are dr
   const c = await netCluster(2, { profile: "v2", multicast: false });
   try {
     const codecFor = (label: string) =>
-      v2Codec({ keyring: V2Keyring.single(new TextEncoder().encode(c.key)), label });
+      v2Codec({ keyring: V2Keyring.single(parseV2Key(c.key)), label });
     const ours = codecFor("");
     const current = { ip: "127.0.0.9", port: 9, seqno: 1 };
     const frame = (codec: ReturnType<typeof v2Codec>, id: string, seqno: number) =>

@@ -11,7 +11,7 @@ import { netIdKey } from "../../src/wire/netid.ts";
 import { planBroadcast } from "../../src/node/plan.ts";
 import { waitFor } from "./_net_cluster.ts";
 
-const KEY = "relay mid-write test key 32bytes";
+const KEY = "840dc975d254d6fd2853ea2b26be5b726b206e4598291c87d571aa9bf9b72f7b";
 /** Constant randomness: the plan depends only on the destination order, so the test picks it. */
 const ZERO: RandomSource = { next: () => 0 };
 const BIG = 6 << 20;

@@ -26,8 +26,8 @@ import { seededRandom } from "../../src/node/random.ts";
 import { V2_REPLAY_WINDOW } from "../../src/wire/constants.ts";
 import { registerSystemType } from "../../src/node/node.ts";
 
-const KEY_A = "a".repeat(32);
-const KEY_B = "b".repeat(32);
+const KEY_A = "61a06429172f0460ea4dd0f8cdf8db1c1a8491dc7286e88be0f77e15cfd34a37";
+const KEY_B = "840dc975d254d6fd2853ea2b26be5b726b206e4598291c87d571aa9bf9b72f7b";
 
 async function pair(
   a: Partial<NodeOptions> = {},

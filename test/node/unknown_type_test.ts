@@ -3,13 +3,13 @@
  * loopback sockets: a raw v2 frame asks relay B to forward to C.
  */
 import assert from "node:assert/strict";
-import { type ChatterNode, jsonType, type NetId, startNode } from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, parseV2Key, startNode } from "../../mod.ts";
 import { typeTag } from "../../src/wire/xxhash32.ts";
 import { v2Codec } from "../../src/node/v2_codec.ts";
 import { V2Keyring } from "../../src/wire/v2/keyring.ts";
 import { waitFor } from "./_net_cluster.ts";
 
-const KEY = "unknown type test key, 32 bytes!";
+const KEY = "61a06429172f0460ea4dd0f8cdf8db1c1a8491dc7286e88be0f77e15cfd34a37";
 const enc = new TextEncoder();
 
 function frameTo(
@@ -18,7 +18,7 @@ function frameTo(
   records: { type: string; id: string }[],
   seq: number,
 ) {
-  const codec = v2Codec({ keyring: V2Keyring.single(enc.encode(KEY)), label: "" });
+  const codec = v2Codec({ keyring: V2Keyring.single(parseV2Key(KEY)), label: "" });
   const current = { ip: "127.0.0.9", port: 9, seqno: seq };
   return codec.encode(
     { current, seen: [], other: [], distribution },

@@ -562,9 +562,6 @@ export class ChatterNode {
     const plan = planBroadcast(this.id, dests, this.#db, o.random, {
       multicast: mc,
       maxShare: Math.max(0, maxShare),
-      // Only the originator keeps a destination that hears it on TCP. [R-NODE-SCALE-006]
-      // (The legacy profile keeps 0.0.15's behaviour: every sender keeps one.)
-      keep: relayNew === undefined || this.profile === "legacy",
     });
     if (!plan.multicast && plan.tcp.length === 0) return;
     let tcpOnly: OutgoingRecord[] = [];

@@ -46,10 +46,7 @@ export interface PlanOptions {
   multicast?: boolean;
   /** Longest distribution list of one TCP frame (default unbounded). [R-NODE-SCALE-002] */
   maxShare?: number;
-  /**
-   * Keep one random destination on TCP although it hears us (R-NODE-PLAN-003; default true).
-   * Relays do not: the originator's one kept node is the safeguard. [R-NODE-SCALE-006]
-   */
+  /** Keep one random destination on TCP although it hears us (R-NODE-PLAN-003; default true). */
   keep?: boolean;
 }
 

@@ -76,17 +76,7 @@ export {
   NodeOptionError,
   UnknownTypeError,
 } from "./src/errors.ts";
-export {
-  generateV2Key,
-  type KeyringFile,
-  parseKeyringText,
-  parseV2Key,
-  PUBLIC_LEGACY_KEYS,
-  readKeyringFile,
-  usesPublicLegacyKey,
-  V2_KEY_BYTES,
-  weakV2KeyReason,
-} from "./src/node/keys.ts";
+export { generateV2Key, parseV2Key } from "./src/node/keys.ts";
 export { DecodeError, type DecodeErrorCode } from "./src/wire/decode_error.ts";
 export { type BroadcastId, formatNetId, type NetId, parseNetId } from "./src/wire/netid.ts";
 export type { Profile } from "./src/wire/message.ts";

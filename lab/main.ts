@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { generateV2Key } from "../src/node/keys.ts";
 
 const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -155,7 +156,7 @@ export async function runLab(
   const base = 10 + Math.floor(Math.random() * 150);
   const ip = (s: number, h: number) => `10.${o2}.${base + s}.${h}`;
   const group = `239.255.${o2}.${base}`;
-  const key = crypto.randomUUID().replaceAll("-", "").slice(0, 32);
+  const key = generateV2Key(); // 32 random bytes, hex [R-NODE-KEY-002]
   const deadline = Date.now() + o.timeoutMs;
   let netem = true;
   try {

@@ -125,7 +125,8 @@ export async function simulate(
   const nodes: ChatterNode[] = [];
   const got = new Uint8Array(c.nodes);
   let cur = { delivered: 0, last: 0, depth: 0, start: 0, id: "" };
-  const key = new Uint8Array(32).fill(7);
+  // A fixed, non-weak key (the node refuses repeated bytes). [R-NODE-KEY-003]
+  const key = "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b";
   for (let i = 0; i < c.nodes; i++) {
     const id = idOf(i);
     const node = await ChatterNode.start({

@@ -62,7 +62,7 @@ function fromBase64(s: string): Uint8Array | undefined {
  *
  * @example
  * ```ts
- * import { weakV2KeyReason } from "@chatter/chatter";
+ * import { weakV2KeyReason } from "./keys.ts";
  * import assert from "node:assert/strict";
  * assert.match(weakV2KeyReason(new Uint8Array(32))!, /repeated byte/);
  * assert.equal(weakV2KeyReason(crypto.getRandomValues(new Uint8Array(32))), undefined);
@@ -155,7 +155,7 @@ export interface KeyringFile {
  *
  * @example
  * ```ts
- * import { parseKeyringText } from "@chatter/chatter";
+ * import { parseKeyringText } from "./keys.ts";
  * import assert from "node:assert/strict";
  * const a = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
  * const b = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
@@ -203,9 +203,17 @@ export function parseKeyringText(text: string, what = "key file"): KeyringFile {
  * [R-NODE-KEY-004]
  *
  * @example
- * ```ts ignore
- * import { readKeyringFile } from "@chatter/chatter";
- * const ring = readKeyringFile("/etc/chatter/keyring"); // { keys: [{ id, key }, ...] }
+ * ```ts
+ * import { generateV2Key } from "@chatter/chatter";
+ * import { readKeyringFile } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * const path = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(path, generateV2Key());
+ * Deno.chmodSync(path, 0o600);
+ * assert.equal(readKeyringFile(path).keys[0].id, 0);
+ * Deno.chmodSync(path, 0o644);
+ * assert.throws(() => readKeyringFile(path), /chmod 600/);
+ * Deno.removeSync(path);
  * ```
  */
 export function readKeyringFile(path: string): KeyringFile {
@@ -223,7 +231,8 @@ export function readKeyringFile(path: string): KeyringFile {
  *
  * @example
  * ```ts
- * import { DEFAULT_KEY, usesPublicLegacyKey } from "@chatter/chatter";
+ * import { DEFAULT_KEY } from "@chatter/chatter";
+ * import { usesPublicLegacyKey } from "./keys.ts";
  * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode(DEFAULT_KEY);
  * assert.equal(usesPublicLegacyKey({ acceptProfiles: ["legacy"], key }), true);

@@ -28,3 +28,6 @@ export * from "./peer_db.ts";
 export * from "./dedup.ts";
 export * from "./node.ts";
 export * from "./events.ts";
+export * from "./liveness.ts";
+export * from "./sys_codec.ts";
+export * from "./monitor.ts";

@@ -23,6 +23,8 @@ import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
+import { Liveness, type LivenessStats, type PeerRecord, type SysRecord } from "./liveness.ts";
+import { type Monitor, RelayLog, startMonitor } from "./monitor.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
@@ -70,6 +72,8 @@ export interface NodeStats {
   listenerErrors: number;
   /** Peers known now. */
   peers: number;
+  /** Heartbeats, probes and peer states (see spec/node.md, "Liveness"). */
+  liveness: LivenessStats;
   /** The transport's own counters. */
   transport: TransportStats;
 }
@@ -94,6 +98,9 @@ interface Subscriber {
 }
 
 export { UnknownTypeError };
+
+/** `broadcast(ALL_PEERS, ...)` sends to every peer alive (or suspect) now. */
+export const ALL_PEERS = "all";
 
 /**
  * A Chatter node. Start one with {@linkcode startNode}.
@@ -125,6 +132,10 @@ export class ChatterNode {
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
   readonly #events = new NodeEvents();
+  readonly #live: Liveness;
+  /** Recent TCP relay edges of data frames, for the monitor. */
+  readonly relayLog: RelayLog = new RelayLog(256);
+  #monitor: Monitor | undefined;
   #flushScheduled = false;
   #destCache?: {
     input: unknown;
@@ -179,6 +190,13 @@ export class ChatterNode {
       o.clock,
       o.random,
     );
+    this.#live = new Liveness(this.id, o, o.clock, o.random, {
+      multicast: (recs) => this.#sendSys(undefined, recs),
+      tcp: (to, recs) => this.#sendSys(to, recs),
+      domainOf: (id) => this.#db.domainOf(id),
+      hearsUs: (id) => this.#db.hearsUs(id),
+      otherIds: () => this.#db.otherIds(),
+    }, this.#events);
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
@@ -246,6 +264,15 @@ export class ChatterNode {
     const node = new ChatterNode(o, transport, codecs, next);
     ref.node = node;
     node.#armTimer();
+    node.#live.start();
+    if (o.monitor) {
+      try {
+        node.#monitor = await startMonitor(o.monitor, node);
+      } catch (e) {
+        await node.close();
+        throw e;
+      }
+    }
     return node;
   }
 
@@ -254,6 +281,7 @@ export class ChatterNode {
       this.#timer = undefined;
       if (this.#closed) return;
       this.#db.sweep();
+      this.#live.maintain();
       this.#armTimer();
     }, this.#o.maintenanceMs);
   }
@@ -293,8 +321,13 @@ export class ChatterNode {
    * broadcasts made together are batched into shared frames. If this node is among the
    * destinations it is delivered here too.
    */
-  broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
+  broadcast<T>(
+    destinations: Iterable<NetId | string> | typeof ALL_PEERS,
+    typeName: string,
+    value: T,
+  ): BroadcastId {
     if (this.#closed) throw new NodeClosedError("broadcast");
+    if (destinations === ALL_PEERS) destinations = this.#live.alive();
     const reg = this.#byName.get(typeName);
     if (!reg) throw new UnknownTypeError(typeName);
     const { dests, key, toSelf } = this.#resolveDests(destinations);
@@ -403,8 +436,41 @@ export class ChatterNode {
         if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
         else this.#transport.sendMulticast(f);
       }
+      if (frames.length > 0) this.#live.dataSent();
     }
-    for (const s of plan.tcp) this.#sendTcp(s, base, out);
+    for (const s of plan.tcp) {
+      this.relayLog.add(this.id, s.to, recs[0]?.origin, s.distribution.length, this.#o.clock.now());
+      this.#sendTcp(s, base, out);
+    }
+  }
+
+  /** Send control records (heartbeats, probes) in one frame: by multicast, or by TCP to `to`. */
+  #sendSys(to: NetId | undefined, recs: SysRecord[]): boolean {
+    if (this.#closed) return false;
+    const out: OutgoingRecord[] = recs.map((r) => ({
+      typeTag: r.tag,
+      origin: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+      payload: r.payload,
+    }));
+    const g: Gossip = {
+      current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      distribution: [],
+    };
+    let ok = false;
+    if (to === undefined) {
+      if (!this.#o.multicast) return false;
+      for (const f of this.#encode(g, out, this.#transport.maxDatagramBytes)) {
+        if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
+        else ok = this.#transport.sendMulticast(f) || ok;
+      }
+    } else {
+      for (const f of this.#encode(g, out, this.#o.maxTcpFrameBytes)) {
+        ok = this.#transport.sendTcp(to, f) || ok;
+      }
+    }
+    return ok;
   }
 
   #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number): Uint8Array[] {
@@ -485,11 +551,21 @@ export class ChatterNode {
     // Our own multicast, looped back.
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
+    this.#live.heard(g, kind, f.profile);
     const forward = kind === "tcp" && g.distribution.length > 0;
     const dedup = this.#dedupFor(f.profile);
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
+    let data = false;
     for (const r of f.records) {
+      if (Liveness.isSys(r.typeTag)) {
+        this.#live.record(r.typeTag, r.payload, sender);
+        continue;
+      }
+      if (!data && kind === "tcp") {
+        data = true;
+        this.relayLog.add(sender, this.id, r.origin, g.distribution.length, this.#o.clock.now());
+      }
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
       if (!reg) {
@@ -577,9 +653,23 @@ export class ChatterNode {
     return it;
   }
 
-  /** Peers known now (heard from, or named in frames, within the time-to-live). */
-  peers(): NetId[] {
-    return this.#db.peers();
+  /**
+   * Peers known now, with their liveness (state, last heard, domain, how heard, profile):
+   * alive and suspect ones, and with `{ includeGone: true }` also dead and left ones. Each
+   * record carries `ip` and `port`, so it is a NetID. See spec/node.md, "Liveness".
+   */
+  peers(options: { includeGone?: boolean } = {}): PeerRecord[] {
+    return this.#live.peers(options.includeGone ?? false);
+  }
+
+  /** This node's multicast domain key (see {@linkcode PeerRecord}'s `domain`). */
+  get domain(): string {
+    return this.#db.domainOf(this.id);
+  }
+
+  /** The monitoring endpoint's address (`"host:port"`), when `monitor` is set. */
+  get monitorAddress(): string | undefined {
+    return this.#monitor?.address;
   }
 
   /** True when `peer`'s frames say it hears this node's multicast. */
@@ -609,6 +699,7 @@ export class ChatterNode {
       streamErrors: t.streamErrors,
       listenerErrors: this.#events.listenerErrors,
       peers: this.#db.size,
+      liveness: this.#live.stats(),
       transport: t,
     };
   }
@@ -616,7 +707,16 @@ export class ChatterNode {
   /** Stop: close every socket and timer, end the message iterators. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Tell the peers we leave, and give the announcement a moment to go out. [R-NODE-LIVE-005]
+    const before = this.#transport.stats().udp.framesOut;
+    const sent = this.#live.leave();
+    for (let i = 0; sent !== "none" && i < 20; i++) {
+      const t = this.#transport.stats();
+      if (t.pendingFrames === 0 && (sent === "tcp" || t.udp.framesOut > before)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     this.#closed = true;
+    await this.#monitor?.close();
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     for (const s of this.#subs) s.wake?.();
     await this.#transport.close();

@@ -8,7 +8,7 @@
 import { NodeOptionError } from "../errors.ts";
 import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
-import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
+import { formatIp, isIpv4, type NetId, parseIp, parseNetId } from "../wire/netid.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
@@ -124,6 +124,36 @@ export interface NodeOptions {
   messageBuffer?: number;
   /** Peer database maintenance period (default 1 s). */
   maintenanceMs?: number;
+  /**
+   * Heartbeat interval in ms (default 1000 for the v2 profile; 0, off, for legacy, whose 0.0.15
+   * peers do not know the control records). 0 turns heartbeats and failure detection off:
+   * peers are then forgotten after `peerTtlMs`. See spec/node.md, "Liveness".
+   */
+  heartbeatMs?: number;
+  /** Send TCP heartbeats (to seeds and remote domains) every this many intervals (default 5). */
+  tcpHeartbeatEvery?: number;
+  /**
+   * Intervals of silence before a peer is probed and, unanswered for one more interval, made
+   * suspect (default 3; times `tcpHeartbeatEvery` for peers outside our multicast domain).
+   */
+  suspectIntervals?: number;
+  /** Intervals a peer stays suspect before it is dead (default 5). */
+  deadIntervals?: number;
+  /** Peers asked to probe a silent peer for us (SWIM's ping-req; default 2). */
+  indirectProbes?: number;
+  /**
+   * Seeds (`"host:port"` or NetIDs): nodes to send TCP heartbeats to and ask for the peers
+   * they know, so a node joins a cluster its multicast does not reach (default none).
+   */
+  seeds?: (string | NetId)[];
+  /**
+   * Serve the monitoring endpoint (`/metrics`, `/peers`, `/stats`, `/`) on `"host:port"`
+   * (port 0 picks one; see `node.monitorAddress`). Default: off. Anything but loopback must
+   * be asked for with `monitorPublic: true`.
+   */
+  monitor?: string;
+  /** Allow `monitor` on a non-loopback address (default false). */
+  monitorPublic?: boolean;
   /** Random source (default: crypto). */
   random?: RandomSource;
   /** Clock (default: the system clock). */
@@ -203,6 +233,20 @@ export interface ResolvedNodeOptions {
   /** See {@linkcode NodeOptions}. */
   maintenanceMs: number;
   /** See {@linkcode NodeOptions}. */
+  heartbeatMs: number;
+  /** See {@linkcode NodeOptions}. */
+  tcpHeartbeatEvery: number;
+  /** See {@linkcode NodeOptions}. */
+  suspectIntervals: number;
+  /** See {@linkcode NodeOptions}. */
+  deadIntervals: number;
+  /** See {@linkcode NodeOptions}. */
+  indirectProbes: number;
+  /** See {@linkcode NodeOptions}. */
+  seeds: NetId[];
+  /** See {@linkcode NodeOptions}: host and port, or undefined when off. */
+  monitor?: { hostname: string; port: number };
+  /** See {@linkcode NodeOptions}. */
   random: RandomSource;
   /** See {@linkcode NodeOptions}. */
   clock: Clock;
@@ -242,6 +286,41 @@ function keyBytes(name: string, v: unknown): Uint8Array {
   if (typeof v === "string" && v.length > 0) return new TextEncoder().encode(v);
   if (v instanceof Uint8Array && v.length > 0) return v;
   throw new NodeOptionError(name, v, "a non-empty string or Uint8Array");
+}
+
+function seedList(v: unknown): NetId[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new NodeOptionError("seeds", v, `a list of "host:port"`);
+  return v.map((x, i) => {
+    try {
+      const id = typeof x === "string" ? parseNetId(x) : parseNetId(`${x?.ip}:${x?.port}`);
+      return { ip: id.ip, port: id.port };
+    } catch {
+      throw new NodeOptionError(`seeds[${i}]`, x, `"host:port"`);
+    }
+  });
+}
+
+function monitorAddress(
+  v: unknown,
+  allowPublic: boolean,
+): { hostname: string; port: number } | undefined {
+  if (v === undefined || v === false || v === "") return undefined;
+  const m = typeof v === "string" ? /^(.+):(\d+)$/.exec(v) : null;
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new NodeOptionError("monitor", v, `"host:port", e.g. "127.0.0.1:9464"`);
+  }
+  const hostname = m[1].replace(/^\[(.*)\]$/, "$1");
+  const loopback = hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
+  if (!loopback && !allowPublic) {
+    throw new NodeOptionError(
+      "monitor",
+      v,
+      "a loopback address (set monitorPublic: true to serve it on another)",
+    );
+  }
+  return { hostname, port };
 }
 
 /** The first non-loopback IPv4 address of this machine, else 127.0.0.1. */
@@ -368,6 +447,13 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     replayWindow: pow2("replayWindow", o.replayWindow, 4096),
     messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
     maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
+    heartbeatMs: int("heartbeatMs", o.heartbeatMs, profile === "legacy" ? 0 : 1_000, 0, hour),
+    tcpHeartbeatEvery: int("tcpHeartbeatEvery", o.tcpHeartbeatEvery, 5, 1, 1000),
+    suspectIntervals: int("suspectIntervals", o.suspectIntervals, 3, 1, 1000),
+    deadIntervals: int("deadIntervals", o.deadIntervals, 5, 1, 1000),
+    indirectProbes: int("indirectProbes", o.indirectProbes, 2, 0, 16),
+    seeds: seedList(o.seeds),
+    monitor: monitorAddress(o.monitor, o.monitorPublic ?? false),
     random: o.random ?? cryptoRandom(),
     clock: o.clock ?? systemClock,
     transport: o.transport,

@@ -41,7 +41,8 @@ console.log(JSON.stringify({
   self: cfg.self,
   got: [...got].sort(),
   hearsUs: cfg.all.filter((ip) => ip !== cfg.self && node.hearsUs({ ip, port: 29999 })),
-  peers: node.peers().map((p) => p.ip).sort(),
+  // Peers learned, those that already closed (and announced it) included.
+  peers: node.peers({ includeGone: true }).map((p) => p.ip).sort(),
   udpIn: s.udp.framesIn,
   tcpIn: s.tcp.framesIn,
   tcpOut: s.tcp.framesOut,

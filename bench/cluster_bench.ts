@@ -11,7 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { bytesType, type ChatterNode, DEFAULT_PROFILE, type NetId, startNode } from "../mod.ts";
+import { bytesType, type ChatterNode, type NetId, startNode } from "../mod.ts";
+import { DEFAULT_PROFILE } from "../src/node/options.ts";
 import type { Profile } from "../src/wire/message.ts";
 
 const { values: v } = parseArgs({
@@ -69,7 +70,7 @@ function payload(id: number): Uint8Array {
   return b;
 }
 
-async function warm(nodes: ChatterNode[], ids: ReturnType<ChatterNode["peers"]>) {
+async function warm(nodes: ChatterNode[], ids: NetId[]) {
   // Learning: a few rounds of everyone to everyone, so multicast is used.
   for (let k = 0; k < 5; k++) {
     for (const n of nodes) n.broadcast(ids, "bench", payload(-1));

@@ -11,21 +11,18 @@ import { parseArgs } from "node:util";
 import {
   type ChatterNode,
   DEFAULT_KEY,
-  DEFAULT_MULTICAST_GROUP,
-  DEFAULT_MULTICAST_PORT,
-  DEFAULT_MULTICAST_TTL,
-  DEFAULT_PORT,
-  DEFAULT_PROFILE,
   formatNetId,
-  GroupNode,
   jsonType,
   type NetId,
+  NODE_DEFAULTS,
   type NodeOptions,
   parseNetId,
   startNode,
   textType,
-  viewToJson,
 } from "../../mod.ts";
+import { DEFAULT_PROFILE } from "../node/options.ts";
+import { GroupNode } from "../membership/group_node.ts";
+import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
 import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
@@ -52,10 +49,10 @@ const NODE_OPTS = {
 
 const NODE_HELP =
   `  --address A          address to listen on and be known by (default: first non-loopback IPv4)
-  --port P             TCP port (default ${DEFAULT_PORT}; 0 = any free port)
-  --multicast-group G  multicast group (default ${DEFAULT_MULTICAST_GROUP})
-  --multicast-port P   multicast port (default ${DEFAULT_MULTICAST_PORT})
-  --ttl T              multicast TTL (default ${DEFAULT_MULTICAST_TTL})
+  --port P             TCP port (default ${NODE_DEFAULTS.port}; 0 = any free port)
+  --multicast-group G  multicast group (default ${NODE_DEFAULTS.multicastGroup})
+  --multicast-port P   multicast port (default ${NODE_DEFAULTS.multicastPort})
+  --ttl T              multicast TTL (default ${NODE_DEFAULTS.multicastTtl})
   --interface A        interface address multicast uses (default: --address)
   --no-multicast       TCP only
   --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
@@ -126,7 +123,7 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
     multicast: !v["no-multicast"],
   };
   if (v.address !== undefined) o.address = v.address;
-  if (v.port !== undefined) o.port = num("port", v.port, DEFAULT_PORT, 0, 65535);
+  if (v.port !== undefined) o.port = num("port", v.port, NODE_DEFAULTS.port, 0, 65535);
   if (v["multicast-group"] !== undefined) o.multicastGroup = v["multicast-group"];
   if (v["multicast-port"] !== undefined) {
     o.multicastPort = num("multicast-port", v["multicast-port"], 0, 1, 65535);

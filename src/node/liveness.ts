@@ -28,7 +28,7 @@
 import type { Gossip } from "../wire/gossip.ts";
 import type { Profile } from "../wire/message.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { TransportKind } from "./frame_codec.ts";
 import { randomInt, type RandomSource, shuffle } from "./random.ts";

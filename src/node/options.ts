@@ -1,34 +1,141 @@
 /**
  * Node options, their defaults, and their checks: a bad option fails at start with an error
- * that names the option and the value.
+ * that names the option and the value. The defaults are declared once, in
+ * {@linkcode NODE_DEFAULTS}; {@linkcode ResolvedNodeOptions} is derived from
+ * {@linkcode NodeOptions}, and the transport and peer database read the resolved options
+ * directly (their option types are picks of it), so nothing is copied by hand.
  *
  * @module
  */
 
 import { NodeOptionError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import { type DecodeLimits, DEFAULT_LIMITS, V2_REPLAY_WINDOW } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, type NetId, parseIp, parseNetId } from "../wire/netid.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type NodeClock, systemClock } from "./clock.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
 
-/** The profile a node speaks when none is given. */
-export const DEFAULT_PROFILE: Profile = "v2";
+/**
+ * The default of every node option that has a fixed default: the one place defaults are
+ * declared (the CLI's help and the docs read them from here). Options whose default depends
+ * on others (`address`, `multicastInterface`, `key`, `acceptProfiles`) say so on
+ * {@linkcode NodeOptions}.
+ *
+ * @example
+ * ```ts
+ * import { NODE_DEFAULTS, resolveNodeOptions } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * assert.equal(o.port, NODE_DEFAULTS.port);
+ * assert.equal(o.replayWindow, NODE_DEFAULTS.replayWindow);
+ * ```
+ */
+export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
+  {
+    port: 29999,
+    multicast: true,
+    multicastGroup: "224.1.1.1",
+    multicastPort: 29999,
+    multicastTtl: 4,
+    multicastLoss: 0,
+    label: "",
+    profile: "v2",
+    maxQueueFrames: 4096,
+    maxQueueBytes: 8_388_608,
+    maxConnections: 64,
+    maxIncomingConnections: 256,
+    idleTimeoutMs: 30_000,
+    connectTimeoutMs: 2_000,
+    maxDatagramBytes: 1400,
+    maxInflightDatagrams: 8192,
+    maxTcpFrameBytes: 65_536,
+    maxBatchRecords: 256,
+    peerTtlMs: 60_000,
+    maxPeers: 1024,
+    maxSeenIds: 32,
+    maxOtherIds: 4,
+    forwardUnknownTypes: true,
+    dedup: true,
+    dedupWindow: 4096,
+    legacyDedupMs: 5_000,
+    // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
+    replayWindow: V2_REPLAY_WINDOW,
+    messageBuffer: 65_536,
+    maintenanceMs: 1_000,
+    tcpHeartbeatEvery: 5,
+    suspectIntervals: 3,
+    deadIntervals: 5,
+    indirectProbes: 2,
+  },
+);
 
-/** The default TCP port. */
-export const DEFAULT_PORT = 29999;
-/** The default multicast group. */
-export const DEFAULT_MULTICAST_GROUP = "224.1.1.1";
-/** The default multicast port. */
-export const DEFAULT_MULTICAST_PORT = 29999;
-/** The default multicast TTL. */
-export const DEFAULT_MULTICAST_TTL = 4;
+/** The options {@linkcode NODE_DEFAULTS} holds a default for, each as {@linkcode NodeOptions} documents it. */
+export type NodeDefaults = Readonly<
+  Required<
+    Pick<
+      NodeOptions,
+      | "port"
+      | "multicast"
+      | "multicastGroup"
+      | "multicastPort"
+      | "multicastTtl"
+      | "multicastLoss"
+      | "label"
+      | "profile"
+      | "maxQueueFrames"
+      | "maxQueueBytes"
+      | "maxConnections"
+      | "maxIncomingConnections"
+      | "idleTimeoutMs"
+      | "connectTimeoutMs"
+      | "maxDatagramBytes"
+      | "maxInflightDatagrams"
+      | "maxTcpFrameBytes"
+      | "maxBatchRecords"
+      | "peerTtlMs"
+      | "maxPeers"
+      | "maxSeenIds"
+      | "maxOtherIds"
+      | "forwardUnknownTypes"
+      | "dedup"
+      | "dedupWindow"
+      | "legacyDedupMs"
+      | "replayWindow"
+      | "messageBuffer"
+      | "maintenanceMs"
+      | "tcpHeartbeatEvery"
+      | "suspectIntervals"
+      | "deadIntervals"
+      | "indirectProbes"
+    >
+  >
+>;
+
+/**
+ * The profile a node speaks when none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PROFILE } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_PROFILE, "v2");
+ * ```
+ */
+export const DEFAULT_PROFILE: Profile = NODE_DEFAULTS.profile;
+
 /**
  * The key Elixir Chatter 0.0.15 uses when none is configured (its code's default, not the
  * `...912` key of its docs' sample config). The legacy profile defaults to it so that a default
  * 0.0.15 node and a default legacy node talk; it is public, so set your own. The v2 profile has
  * no default key. [R-NODE-KEY-001]
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEY } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_KEY.length, 32);
+ * ```
  */
 export const DEFAULT_KEY = "01234567890123456789012345678901";
 
@@ -40,23 +147,36 @@ export interface KeyringEntry {
   key: string | Uint8Array;
 }
 
-/** Options of {@linkcode startNode}. Everything has a default. */
+/**
+ * Where a node reports what goes wrong, when the application wants it logged rather than (or
+ * as well as) handled as events: every node event is also given to `warn` (with the event as
+ * `fields`). `console` fits. The library logs nothing unless a logger is given.
+ */
+export interface Logger {
+  /** A failure the node survived (a node event). */
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Options of {@linkcode startNode}. Everything is optional; fixed defaults are listed in
+ * {@linkcode NODE_DEFAULTS} (named after the option), the others below.
+ */
 export interface NodeOptions {
   /** Address to listen on and to be known by (default: first non-loopback IPv4, else 127.0.0.1). */
   address?: string;
-  /** TCP port (default 29999; 0 picks a free port). */
+  /** TCP port; 0 picks a free port. */
   port?: number;
-  /** Use UDP multicast (default true). */
+  /** Use UDP multicast. */
   multicast?: boolean;
-  /** Multicast group (default 224.1.1.1). */
+  /** Multicast group (IPv4, 224.0.0.0 to 239.255.255.255). */
   multicastGroup?: string;
-  /** Multicast port (default 29999). */
+  /** Multicast UDP port. */
   multicastPort?: number;
-  /** Multicast TTL (default 4). */
+  /** Multicast time-to-live. */
   multicastTtl?: number;
   /** Address of the interface multicast uses (default: `address`). */
   multicastInterface?: string;
-  /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob (default 0). */
+  /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob. */
   multicastLoss?: number;
   /**
    * The shared key (legacy: any length, normalised as 0.0.15 does, default
@@ -68,7 +188,7 @@ export interface NodeOptions {
   keyring?: KeyringEntry[];
   /** v2 cluster label, bound into authentication. */
   label?: string;
-  /** Wire profile this node sends (default {@linkcode DEFAULT_PROFILE}). */
+  /** Wire profile this node sends. */
   profile?: Profile;
   /**
    * Profiles accepted on receive, told apart by each frame's first byte on TCP and UDP
@@ -76,53 +196,55 @@ export interface NodeOptions {
    * hear legacy (0.0.15) nodes; the legacy side uses `key` (or the primary keyring key).
    */
   acceptProfiles?: Profile[];
-  /** Receiver limits. */
+  /** Receiver limits (default: the wire's `DEFAULT_LIMITS`). */
   limits?: Partial<DecodeLimits>;
-  /** Most frames queued for one peer (default 4096). */
+  /** Most frames queued for one peer. */
   maxQueueFrames?: number;
-  /** Most bytes queued for one peer (default 8 MiB). */
+  /** Most bytes queued for one peer. */
   maxQueueBytes?: number;
-  /** Most open outgoing connections (default 64). */
+  /** Most open outgoing connections. */
   maxConnections?: number;
-  /** Most open incoming connections (default 256). */
+  /** Most open incoming connections. */
   maxIncomingConnections?: number;
-  /** Close connections idle this long (default 30 s). */
+  /** Close connections idle this long (milliseconds). */
   idleTimeoutMs?: number;
-  /** Give up connecting after this long (default 2 s). */
+  /** Give up connecting after this long (milliseconds). */
   connectTimeoutMs?: number;
-  /** Largest multicast datagram (default 1400). */
+  /** Largest multicast datagram. */
   maxDatagramBytes?: number;
-  /** Target size of one TCP frame when batching (default 64 KiB). */
+  /** Most multicast datagrams queued for sending; more are dropped and counted. */
+  maxInflightDatagrams?: number;
+  /** Target size of one TCP frame when batching. */
   maxTcpFrameBytes?: number;
-  /** Most records in one frame (default 256). */
+  /** Most records in one frame. */
   maxBatchRecords?: number;
-  /** Forget peers not heard from for this long (default 60 s). */
+  /** Forget peers not heard from for this long (milliseconds). */
   peerTtlMs?: number;
-  /** Most peers remembered (default 1024). */
+  /** Most peers remembered. */
   maxPeers?: number;
-  /** Most seen IDs per frame (default 32). */
+  /** Most seen IDs per frame. */
   maxSeenIds?: number;
-  /** Most other IDs per frame (default 4). */
+  /** Most other IDs per frame. */
   maxOtherIds?: number;
   /**
-   * Forward records of types not registered here, payload bytes unchanged (default true).
+   * Forward records of types not registered here, payload bytes unchanged.
    * Their NetID references cannot be rewritten: see R-NODE-UNKNOWN-001 in spec/node.md.
    */
   forwardUnknownTypes?: boolean;
-  /** De-duplicate deliveries by message identity (default true). */
+  /** De-duplicate deliveries by message identity. */
   dedup?: boolean;
-  /** Sequence numbers remembered per origin for de-duplication (default 4096). */
+  /** Sequence numbers remembered per origin for de-duplication. */
   dedupWindow?: number;
   /**
-   * Legacy profile: how long a (sender, sequence number) identity is remembered for
-   * de-duplication (default 5 s; 0.0.15 restarts its numbers at 1).
+   * Legacy profile: how long (milliseconds) a (sender, sequence number) identity is remembered
+   * for de-duplication (0.0.15 restarts its numbers at 1).
    */
   legacyDedupMs?: number;
-  /** v2 replay window per sender session, in frames (power of two, default 4096). */
+  /** v2 replay window per sender session, in frames (a power of two, 32 to 2^20). */
   replayWindow?: number;
-  /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
+  /** Messages buffered per `messages()` iterator before the oldest is dropped. */
   messageBuffer?: number;
-  /** Peer database maintenance period (default 1 s). */
+  /** Peer database maintenance period (milliseconds). */
   maintenanceMs?: number;
   /**
    * Heartbeat interval in ms (default 1000 for the v2 profile; 0, off, for legacy, whose 0.0.15
@@ -130,131 +252,112 @@ export interface NodeOptions {
    * peers are then forgotten after `peerTtlMs`. See spec/node.md, "Liveness".
    */
   heartbeatMs?: number;
-  /** Send TCP heartbeats (to seeds and remote domains) every this many intervals (default 5). */
+  /** Send TCP heartbeats (to seeds and remote domains) every this many intervals. */
   tcpHeartbeatEvery?: number;
   /**
-   * Intervals of silence before a peer is probed and, unanswered for one more interval, made
-   * suspect (default 3; times `tcpHeartbeatEvery` for peers outside our multicast domain).
+   * Intervals of silence (plus half of one) before a peer is probed and, unanswered by the
+   * next tick, made suspect (times `tcpHeartbeatEvery` for peers outside our multicast domain).
    */
   suspectIntervals?: number;
-  /** Intervals a peer stays suspect before it is dead (default 5). */
+  /** Intervals a peer stays suspect before it is dead. */
   deadIntervals?: number;
-  /** Peers asked to probe a silent peer for us (SWIM's ping-req; default 2). */
+  /** Peers asked to probe a silent peer for us (SWIM's ping-req). */
   indirectProbes?: number;
   /**
-   * Seeds (`"host:port"` or NetIDs): nodes to send TCP heartbeats to and ask for the peers
+   * Seeds (`"address:port"` or NetIDs): nodes to send TCP heartbeats to and ask for the peers
    * they know, so a node joins a cluster its multicast does not reach (default none).
    */
   seeds?: (string | NetId)[];
   /**
-   * Serve the monitoring endpoint (`/metrics`, `/peers`, `/stats`, `/`) on `"host:port"`
-   * (port 0 picks one; see `node.monitorAddress`). Default: off. Anything but loopback must
-   * be asked for with `monitorPublic: true`.
+   * Serve the monitoring endpoint (`/metrics`, `/peers`, `/stats`, `/tree`, `/`) on
+   * `"host:port"` (port 0 picks one; see `node.monitorAddress`). Default: off. A non-loopback
+   * host must be asked for with `monitorPublic: true`.
    */
   monitor?: string;
   /** Allow `monitor` on a non-loopback address (default false). */
   monitorPublic?: boolean;
   /** Random source (default: crypto). */
   random?: RandomSource;
-  /** Clock (default: the system clock). */
-  clock?: Clock;
+  /** NodeClock (default: the system clock). */
+  clock?: NodeClock;
   /** Transport (default: the real Deno transport from the address options). */
   transport?: TransportFactory;
+  /** Where node events are also logged (default: nowhere). See {@linkcode Logger}. */
+  logger?: Logger;
 }
 
-/** Options with every default filled in. */
-export interface ResolvedNodeOptions {
-  /** See {@linkcode NodeOptions}. */
-  address: string;
-  /** See {@linkcode NodeOptions}. */
-  port: number;
-  /** See {@linkcode NodeOptions}. */
-  multicast: boolean;
-  /** See {@linkcode NodeOptions}. */
-  multicastGroup: string;
-  /** See {@linkcode NodeOptions}. */
-  multicastPort: number;
-  /** See {@linkcode NodeOptions}. */
-  multicastTtl: number;
-  /** See {@linkcode NodeOptions}. */
-  multicastInterface: string;
-  /** See {@linkcode NodeOptions}. */
-  multicastLoss: number;
-  /** See {@linkcode NodeOptions}. */
-  key: Uint8Array;
-  /** See {@linkcode NodeOptions}. */
-  keyring: { id: number; key: Uint8Array }[];
-  /** See {@linkcode NodeOptions}. */
-  label: string;
-  /** See {@linkcode NodeOptions}. */
-  profile: Profile;
-  /** See {@linkcode NodeOptions}. */
-  acceptProfiles: Profile[];
-  /** See {@linkcode NodeOptions}. */
-  limits: DecodeLimits;
-  /** See {@linkcode NodeOptions}. */
-  maxQueueFrames: number;
-  /** See {@linkcode NodeOptions}. */
-  maxQueueBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxConnections: number;
-  /** See {@linkcode NodeOptions}. */
-  maxIncomingConnections: number;
-  /** See {@linkcode NodeOptions}. */
-  idleTimeoutMs: number;
-  /** See {@linkcode NodeOptions}. */
-  connectTimeoutMs: number;
-  /** See {@linkcode NodeOptions}. */
-  maxDatagramBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxTcpFrameBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxBatchRecords: number;
-  /** See {@linkcode NodeOptions}. */
-  peerTtlMs: number;
-  /** See {@linkcode NodeOptions}. */
-  maxPeers: number;
-  /** See {@linkcode NodeOptions}. */
-  maxSeenIds: number;
-  /** See {@linkcode NodeOptions}. */
-  maxOtherIds: number;
-  /** See {@linkcode NodeOptions}. */
-  forwardUnknownTypes: boolean;
-  /** See {@linkcode NodeOptions}. */
-  dedup: boolean;
-  /** See {@linkcode NodeOptions}. */
-  dedupWindow: number;
-  /** See {@linkcode NodeOptions}. */
-  legacyDedupMs: number;
-  /** See {@linkcode NodeOptions}. */
-  replayWindow: number;
-  /** See {@linkcode NodeOptions}. */
-  messageBuffer: number;
-  /** See {@linkcode NodeOptions}. */
-  maintenanceMs: number;
-  /** See {@linkcode NodeOptions}. */
-  heartbeatMs: number;
-  /** See {@linkcode NodeOptions}. */
-  tcpHeartbeatEvery: number;
-  /** See {@linkcode NodeOptions}. */
-  suspectIntervals: number;
-  /** See {@linkcode NodeOptions}. */
-  deadIntervals: number;
-  /** See {@linkcode NodeOptions}. */
-  indirectProbes: number;
-  /** See {@linkcode NodeOptions}. */
-  seeds: NetId[];
-  /** See {@linkcode NodeOptions}: host and port, or undefined when off. */
-  monitor?: { hostname: string; port: number };
-  /** See {@linkcode NodeOptions}. */
-  random: RandomSource;
-  /** See {@linkcode NodeOptions}. */
-  clock: Clock;
-  /** See {@linkcode NodeOptions}. */
-  transport?: TransportFactory;
-}
+/**
+ * Options with every default filled in: {@linkcode NodeOptions} with each field required,
+ * keys as bytes and limits complete.
+ */
+export type ResolvedNodeOptions =
+  & Required<
+    Omit<
+      NodeOptions,
+      "key" | "keyring" | "limits" | "transport" | "logger" | "seeds" | "monitor" | "monitorPublic"
+    >
+  >
+  & {
+    /** Seeds as NetIDs. */
+    seeds: NetId[];
+    /** The monitor's host and port, or undefined when off. */
+    monitor?: { hostname: string; port: number };
+    /** The primary key's bytes. */
+    key: Uint8Array;
+    /** The keyring, keys as bytes (empty when only `key` was given). */
+    keyring: { id: number; key: Uint8Array }[];
+    /** Every receiver limit. */
+    limits: DecodeLimits;
+    /** See {@linkcode NodeOptions}. */
+    transport?: TransportFactory;
+    /** See {@linkcode NodeOptions}. */
+    logger?: Logger;
+  };
 
 export { NodeOptionError } from "../errors.ts";
+
+type Defaults = NodeDefaults;
+type IntOption = { [K in keyof Defaults]: Defaults[K] extends number ? K : never }[keyof Defaults];
+type BoolOption = {
+  [K in keyof Defaults]: Defaults[K] extends boolean ? K : never;
+}[keyof Defaults];
+
+const HOUR = 3_600_000;
+
+/** The accepted range of each integer option (some bounded by the receiver limits). */
+const INT_RANGES: Record<
+  Exclude<IntOption, "multicastLoss">,
+  readonly [number, number] | ((l: DecodeLimits) => readonly [number, number])
+> = {
+  port: [0, 65535],
+  multicastPort: [1, 65535],
+  multicastTtl: [0, 255],
+  maxQueueFrames: [1, 1 << 24],
+  maxQueueBytes: [1, 2 ** 40],
+  maxConnections: [1, 1 << 16],
+  maxIncomingConnections: [1, 1 << 16],
+  idleTimeoutMs: [1, 24 * HOUR],
+  connectTimeoutMs: [1, HOUR],
+  maxDatagramBytes: [64, 65_507],
+  maxInflightDatagrams: [1, 1 << 20],
+  maxTcpFrameBytes: (l) => [64, l.maxFrameBytes],
+  maxBatchRecords: (l) => [1, l.maxListLength],
+  peerTtlMs: [1, 24 * HOUR],
+  maxPeers: [1, 1 << 20],
+  maxSeenIds: (l) => [0, l.maxListLength],
+  maxOtherIds: (l) => [0, l.maxListLength],
+  dedupWindow: [1, 1 << 20],
+  legacyDedupMs: [1, HOUR],
+  replayWindow: [32, 1 << 20],
+  messageBuffer: [1, 1 << 24],
+  maintenanceMs: [1, HOUR],
+  tcpHeartbeatEvery: [1, 1000],
+  suspectIntervals: [1, 1000],
+  deadIntervals: [1, 1000],
+  indirectProbes: [0, 16],
+};
+
+const BOOL_OPTIONS: readonly BoolOption[] = ["multicast", "forwardUnknownTypes", "dedup"];
 
 function int(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -262,12 +365,6 @@ function int(name: string, v: unknown, def: number, min: number, max: number): n
     throw new NodeOptionError(name, v, `an integer in [${min}, ${max}]`);
   }
   return v;
-}
-
-function pow2(name: string, v: unknown, def: number): number {
-  const x = int(name, v, def, 32, 1 << 20);
-  if ((x & (x - 1)) !== 0) throw new NodeOptionError(name, v, "a power of two in [32, 2^20]");
-  return x;
 }
 
 function ipv4(name: string, v: unknown, def: string): string {
@@ -290,13 +387,13 @@ function keyBytes(name: string, v: unknown): Uint8Array {
 
 function seedList(v: unknown): NetId[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new NodeOptionError("seeds", v, `a list of "host:port"`);
+  if (!Array.isArray(v)) throw new NodeOptionError("seeds", v, `a list of "address:port"`);
   return v.map((x, i) => {
     try {
       const id = typeof x === "string" ? parseNetId(x) : parseNetId(`${x?.ip}:${x?.port}`);
       return { ip: id.ip, port: id.port };
     } catch {
-      throw new NodeOptionError(`seeds[${i}]`, x, `"host:port"`);
+      throw new NodeOptionError(`seeds[${i}]`, x, `"address:port"`);
     }
   });
 }
@@ -305,7 +402,7 @@ function monitorAddress(
   v: unknown,
   allowPublic: boolean,
 ): { hostname: string; port: number } | undefined {
-  if (v === undefined || v === false || v === "") return undefined;
+  if (v === undefined || v === "") return undefined;
   const m = typeof v === "string" ? /^(.+):(\d+)$/.exec(v) : null;
   const port = m ? Number(m[2]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) {
@@ -323,7 +420,16 @@ function monitorAddress(
   return { hostname, port };
 }
 
-/** The first non-loopback IPv4 address of this machine, else 127.0.0.1. */
+/**
+ * The first non-loopback IPv4 address of this machine, else 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { defaultAddress } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.match(defaultAddress(), /^\d+\.\d+\.\d+\.\d+$/);
+ * ```
+ */
 export function defaultAddress(): string {
   try {
     for (const i of Deno.networkInterfaces()) {
@@ -338,14 +444,18 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { resolveNodeOptions } from "@chatter/chatter";
- * resolveNodeOptions({ address: "127.0.0.1" }).port; // 29999
+ * import { NodeOptionError, resolveNodeOptions } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * assert.equal(o.port, 29999);
+ * assert.equal(o.multicastInterface, "127.0.0.1");
+ * assert.throws(() => resolveNodeOptions({ port: -1, key: "k".repeat(32) }), NodeOptionError);
  * ```
  */
 export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
   const address = o.address === undefined ? defaultAddress() : ipv4("address", o.address, "");
-  const group = ipv4("multicastGroup", o.multicastGroup, DEFAULT_MULTICAST_GROUP);
+  const group = ipv4("multicastGroup", o.multicastGroup, NODE_DEFAULTS.multicastGroup);
   const first = Number(group.split(".")[0]);
   if (first < 224 || first > 239) {
     throw new NodeOptionError(
@@ -357,7 +467,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o.profile !== undefined && o.profile !== "legacy" && o.profile !== "v2") {
     throw new NodeOptionError("profile", o.profile, `"v2" or "legacy"`);
   }
-  const loss = o.multicastLoss ?? 0;
+  const loss = o.multicastLoss ?? NODE_DEFAULTS.multicastLoss;
   if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
     throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
   }
@@ -392,7 +502,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   const key = o.key === undefined && keyring.length > 0
     ? keyring[0].key
     : keyBytes("key", o.key ?? DEFAULT_KEY);
-  const label = o.label ?? "";
+  const label = o.label ?? NODE_DEFAULTS.label;
   if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
   const limits: DecodeLimits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(o.limits ?? {})) {
@@ -405,59 +515,23 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (!isIpv4(multicastInterface)) {
     throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
   }
-  const hour = 3_600_000;
-  const resolved: ResolvedNodeOptions = {
-    address,
-    port: int("port", o.port, DEFAULT_PORT, 0, 65535),
-    multicast: o.multicast ?? true,
-    multicastGroup: group,
-    multicastPort: int("multicastPort", o.multicastPort, DEFAULT_MULTICAST_PORT, 1, 65535),
-    multicastTtl: int("multicastTtl", o.multicastTtl, DEFAULT_MULTICAST_TTL, 0, 255),
-    multicastInterface,
-    multicastLoss: loss,
-    key,
-    keyring,
-    label,
-    profile,
-    acceptProfiles,
-    limits,
-    maxQueueFrames: int("maxQueueFrames", o.maxQueueFrames, 4096, 1, 1 << 24),
-    maxQueueBytes: int("maxQueueBytes", o.maxQueueBytes, 8 << 20, 1, 2 ** 40),
-    maxConnections: int("maxConnections", o.maxConnections, 64, 1, 1 << 16),
-    maxIncomingConnections: int(
-      "maxIncomingConnections",
-      o.maxIncomingConnections,
-      256,
-      1,
-      1 << 16,
-    ),
-    idleTimeoutMs: int("idleTimeoutMs", o.idleTimeoutMs, 30_000, 1, 24 * hour),
-    connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 2_000, 1, hour),
-    maxDatagramBytes: int("maxDatagramBytes", o.maxDatagramBytes, 1400, 64, 65_507),
-    maxTcpFrameBytes: int("maxTcpFrameBytes", o.maxTcpFrameBytes, 65_536, 64, limits.maxFrameBytes),
-    maxBatchRecords: int("maxBatchRecords", o.maxBatchRecords, 256, 1, limits.maxListLength),
-    peerTtlMs: int("peerTtlMs", o.peerTtlMs, 60_000, 1, 24 * hour),
-    maxPeers: int("maxPeers", o.maxPeers, 1024, 1, 1 << 20),
-    maxSeenIds: int("maxSeenIds", o.maxSeenIds, 32, 0, limits.maxListLength),
-    maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
-    forwardUnknownTypes: o.forwardUnknownTypes ?? true,
-    dedup: o.dedup ?? true,
-    dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
-    legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),
-    replayWindow: pow2("replayWindow", o.replayWindow, 4096),
-    messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
-    maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
-    heartbeatMs: int("heartbeatMs", o.heartbeatMs, profile === "legacy" ? 0 : 1_000, 0, hour),
-    tcpHeartbeatEvery: int("tcpHeartbeatEvery", o.tcpHeartbeatEvery, 5, 1, 1000),
-    suspectIntervals: int("suspectIntervals", o.suspectIntervals, 3, 1, 1000),
-    deadIntervals: int("deadIntervals", o.deadIntervals, 5, 1, 1000),
-    indirectProbes: int("indirectProbes", o.indirectProbes, 2, 0, 16),
-    seeds: seedList(o.seeds),
-    monitor: monitorAddress(o.monitor, o.monitorPublic ?? false),
-    random: o.random ?? cryptoRandom(),
-    clock: o.clock ?? systemClock,
-    transport: o.transport,
-  };
+  const ints = {} as Record<keyof typeof INT_RANGES, number>;
+  for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
+    const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];
+    ints[k] = int(k, o[k], NODE_DEFAULTS[k], min, max);
+  }
+  if ((ints.replayWindow & (ints.replayWindow - 1)) !== 0) {
+    throw new NodeOptionError("replayWindow", o.replayWindow, "a power of two in [32, 2^20]");
+  }
+  const bools = {} as Record<BoolOption, boolean>;
+  for (const k of BOOL_OPTIONS) {
+    const v = o[k] ?? NODE_DEFAULTS[k];
+    if (typeof v !== "boolean") throw new NodeOptionError(k, v, "true or false");
+    bools[k] = v;
+  }
+  if (o.logger !== undefined && typeof o.logger?.warn !== "function") {
+    throw new NodeOptionError("logger", o.logger, "an object with a warn(message, fields) method");
+  }
   if (o.key === undefined && o.keyring === undefined && profile === "v2") {
     // An authenticated profile with a well-known key authenticates nothing. [R-NODE-KEY-001]
     throw new NodeOptionError(
@@ -466,5 +540,25 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       "a 32-byte key or a keyring: the v2 profile has no default key (`chatter keygen` makes one)",
     );
   }
-  return resolved;
+  return {
+    ...ints,
+    ...bools,
+    address,
+    multicastGroup: group,
+    multicastInterface,
+    multicastLoss: loss,
+    key,
+    keyring,
+    label,
+    profile,
+    acceptProfiles,
+    limits,
+    heartbeatMs: int("heartbeatMs", o.heartbeatMs, profile === "legacy" ? 0 : 1_000, 0, HOUR),
+    seeds: seedList(o.seeds),
+    monitor: monitorAddress(o.monitor, o.monitorPublic ?? false),
+    random: o.random ?? cryptoRandom(),
+    clock: o.clock ?? systemClock,
+    transport: o.transport,
+    logger: o.logger,
+  };
 }

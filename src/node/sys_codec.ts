@@ -130,14 +130,6 @@ export const MAX_DIGEST = 32;
 /**
  * Encode a heartbeat: version 1, flags, incarnation (u32), stamp (u32), entry count, then per
  * entry the address (length-prefixed bytes), port (u16), stamp (u32) and a left flag (u8).
- *
- * @example
- * ```ts
- * import { decodeHeartbeat, encodeHeartbeat } from "@chatter/chatter";
- * import assert from "node:assert/strict";
- * const hb = { flags: 2, incarnation: 7, stamp: 99, digest: [{ id: { ip: "10.0.0.2", port: 4000 }, stamp: 120, left: false }] };
- * assert.deepEqual(decodeHeartbeat(encodeHeartbeat(hb)), hb);
- * ```
  */
 export function encodeHeartbeat(h: Heartbeat): Uint8Array {
   const o = new Out();
@@ -178,14 +170,6 @@ export function decodeHeartbeat(b: Uint8Array): Heartbeat {
 
 /**
  * Encode a ping or ack: nonce (u32) and target address.
- *
- * @example
- * ```ts
- * import { decodeProbe, encodeProbe } from "@chatter/chatter";
- * import assert from "node:assert/strict";
- * const p = { nonce: 9, target: { ip: "10.0.0.3", port: 1 } };
- * assert.deepEqual(decodeProbe(encodeProbe(p)), p);
- * ```
  */
 export function encodeProbe(p: Probe): Uint8Array {
   const o = new Out();
@@ -205,12 +189,6 @@ export function decodeProbe(b: Uint8Array): Probe {
 
 /**
  * True when stamp `a` is newer than `b` (serial-number arithmetic on u32, RFC 1982).
- *
- * @example
- * ```ts
- * import { stampNewer } from "@chatter/chatter";
- * stampNewer(5, 0xffff_fff0); // true: wrapped around
- * ```
  */
 export function stampNewer(a: number, b: number): boolean {
   const d = (a - b) >>> 0;

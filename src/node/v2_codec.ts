@@ -16,6 +16,7 @@ import { V2Sender } from "../wire/v2/sender.ts";
 import {
   V2_FLAG_SNAPPY,
   V2_HEADER_BYTES,
+  V2_REPLAY_WINDOW,
   V2_SALT_BYTES,
   V2_TAG_BYTES,
   type V2Limits,
@@ -32,7 +33,7 @@ export interface V2CodecOptions {
   label: string;
   /** Receiver limits. */
   limits?: Partial<V2Limits>;
-  /** Replay window in frames per sender session (power of two, default 4096). */
+  /** Replay window in frames per sender session (power of two, default `V2_REPLAY_WINDOW`). */
   replayWindow?: number;
   /** Random bytes for session salts (default: crypto). */
   random?: (n: number) => Uint8Array;
@@ -82,7 +83,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
     keyring: opts.keyring,
     label: opts.label,
     limits: opts.limits,
-    replayWindow: opts.replayWindow ?? 4096,
+    replayWindow: opts.replayWindow ?? V2_REPLAY_WINDOW,
   });
   let misses = 0, skipped = 0;
   let lastGossip: Gossip | undefined;

@@ -1,6 +1,7 @@
 /** Helpers for liveness runs on the in-memory network with a virtual clock. */
 
-import type { MemoryNetworkOptions, NodeOptions, PeerEvent } from "../../mod.ts";
+import type { NodeOptions, PeerEvent } from "../../mod.ts";
+import type { MemoryNetworkOptions } from "../../src/node/memory_transport.ts";
 import { type MemCluster, memCluster } from "./_memory_cluster.ts";
 
 export interface LiveCluster extends MemCluster {

@@ -3,16 +3,12 @@
  * R-NODE-DEDUP-003, R-NODE-KEY-001), on real loopback sockets with a raw peer playing 0.0.15.
  */
 import assert from "node:assert/strict";
-import {
-  DedupWindow,
-  DEFAULT_KEY,
-  jsonType,
-  legacyCodec,
-  legacyFrameLength,
-  resolveNodeOptions,
-  startNode,
-  typeTag,
-} from "../../mod.ts";
+import { DEFAULT_KEY, jsonType, startNode } from "../../mod.ts";
+import { DedupWindow } from "../../src/node/dedup.ts";
+import { legacyCodec } from "../../src/node/legacy_codec.ts";
+import { legacyFrameLength } from "../../src/wire/legacy_frame.ts";
+import { resolveNodeOptions } from "../../src/node/options.ts";
+import { typeTag } from "../../src/wire/xxhash32.ts";
 import { waitFor } from "./_net_cluster.ts";
 
 const KEY = "legacy interop test key 32 bytes";

@@ -264,7 +264,9 @@ Deno.test("[R-NODE-LIVE-004] partitions: both sides see the other dead, and aliv
       if (allAlive(c)) healedAt = c.clock.now() - t;
     }
     assert.ok(healedAt > 0 && healedAt <= 2 * 5 * HB + 2 * HB, `healed after ${healedAt} ms`);
-    console.log(`liveness partition of 16 nodes (2 domains): all alive again ${healedAt} ms after healing`);
+    console.log(
+      `liveness partition of 16 nodes (2 domains): all alive again ${healedAt} ms after healing`,
+    );
   } finally {
     await c.close();
   }
@@ -281,7 +283,9 @@ Deno.test("[R-NODE-LIVE-004] indirect probes: a peer we cannot reach but others 
       // Nodes 0 and 1 no longer reach each other; everybody else reaches both.
       c.net.partition([[c.ids[0]], [c.ids[1]]]);
       await c.run(20_000);
-      const sus = c.log.filter((e) => e.node === 0 && e.peer === key(c, 1) && e.type === "peerSuspect");
+      const sus = c.log.filter((e) =>
+        e.node === 0 && e.peer === key(c, 1) && e.type === "peerSuspect"
+      );
       if (indirect > 0) {
         assert.equal(sus.length, 0, "indirect probes answered for node 1");
         assert.equal(stateOf(c, 0, 1), "alive");

@@ -45,6 +45,7 @@ export {
 export {
   DEFAULT_KEY,
   type KeyringEntry,
+  LEGACY_DEFAULTS,
   type Logger,
   NODE_DEFAULTS,
   type NodeDefaults,

@@ -7,6 +7,11 @@
  * The legacy profile has no origin identity and 0.0.15 restarts its sequence numbers at 1, so
  * for it an identity is remembered only for a short time and nothing is "too old": a restarted
  * 0.0.15 peer's messages are delivered again once that time has passed. [R-NODE-DEDUP-003]
+ * Within that time a restart is detected and the peer's memory cleared, so nothing it sends
+ * after a restart is lost [R-NODE-LEGACY-005]: one legacy send gives a receiver at most one copy
+ * per transport (the multicast one and one TCP frame), so an identity arriving again by a
+ * transport that already brought it is a new message of a restarted peer; and so is a sequence
+ * number at least a window below the peer's newest that is not remembered.
  *
  * @module
  */
@@ -16,11 +21,18 @@ import { type BroadcastId, netIdKey } from "../wire/netid.ts";
 /** Outcome of {@linkcode DedupWindow.check}. */
 export type DedupVerdict = "new" | "duplicate" | "old";
 
+/** How a copy arrived; the time-bounded window tells restarts by it. */
+export type DedupVia = "udp" | "tcp" | "local";
+
+const VIA_BIT: Record<DedupVia, number> = { udp: 1, tcp: 2, local: 4 };
+
 interface OriginWindow {
   max: number;
   ring: Float64Array;
   /** When each slot was recorded (timed mode only). */
   at?: Float64Array;
+  /** The transports each slot's identity arrived by, as bits (timed mode only). */
+  via?: Uint8Array;
 }
 
 /** Options of a time-bounded {@linkcode DedupWindow} (the legacy profile's). */
@@ -50,11 +62,13 @@ export class DedupWindow {
   readonly #timed?: DedupTimeBound;
   /** The origin checked last (it is the most recently refreshed one in the map). */
   #last?: { ip: string; port: number; w: OriginWindow };
+  #restarts = 0;
 
   /**
    * `window` sequence numbers per origin, at most `maxOrigins` origins (oldest forgotten).
    * With `timed`, an identity counts as a duplicate only within `timed.ttlMs` of when it was
-   * recorded, and no sequence number is "old" (for peers whose numbers restart).
+   * recorded, no sequence number is "old", and a peer's restart clears its memory (for peers
+   * whose numbers restart, see {@linkcode DedupWindow.restarts}).
    */
   constructor(window: number, maxOrigins: number, timed?: DedupTimeBound) {
     this.#window = window;
@@ -63,10 +77,33 @@ export class DedupWindow {
   }
 
   /**
-   * Record `id` and say whether it is new, a duplicate, or too far behind the origin's
-   * newest sequence number to tell (treated as already delivered).
+   * Restarts detected (time-bounded mode): identities that arrived again by a transport that
+   * had already brought them, or sequence numbers at least a window below the origin's newest
+   * and not remembered. Each cleared that origin's memory. [R-NODE-LEGACY-005]
    */
-  check(id: BroadcastId): DedupVerdict {
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /**
+   * Record `id`, which arrived by `via`, and say whether it is new, a duplicate, or too far
+   * behind the origin's newest sequence number to tell (treated as already delivered).
+   *
+   * @example
+   * ```ts
+   * import { DedupWindow } from "./dedup.ts";
+   * import assert from "node:assert/strict";
+   * let now = 0;
+   * const d = new DedupWindow(4096, 8, { ttlMs: 5000, now: () => now });
+   * const id = { ip: "10.0.0.1", port: 1, seqno: 1 };
+   * assert.equal(d.check(id, "udp"), "new");
+   * assert.equal(d.check(id, "tcp"), "duplicate"); // the TCP copy of the same send
+   * now = 1000;
+   * assert.equal(d.check(id, "udp"), "new"); // seqno 1 by multicast again: the peer restarted
+   * assert.equal(d.restarts, 1);
+   * ```
+   */
+  check(id: BroadcastId, via: DedupVia = "local"): DedupVerdict {
     let w: OriginWindow | undefined;
     if (this.#last && this.#last.ip === id.ip && this.#last.port === id.port) {
       // Records of one frame mostly share an origin: skip the key and the map.
@@ -80,7 +117,10 @@ export class DedupWindow {
           this.#origins.delete(this.#origins.keys().next().value!);
         }
         w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-        if (this.#timed) w.at = new Float64Array(this.#window);
+        if (this.#timed) {
+          w.at = new Float64Array(this.#window);
+          w.via = new Uint8Array(this.#window);
+        }
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -92,9 +132,23 @@ export class DedupWindow {
     const slot = s % this.#window;
     if (w.at) {
       const now = this.#timed!.now();
-      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) return "duplicate";
+      const bit = VIA_BIT[via];
+      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
+        // The other transport's copy of the same send: merge it.
+        if ((w.via![slot] & bit) === 0) {
+          w.via![slot] |= bit;
+          return "duplicate";
+        }
+        // A second copy by the same transport: no send gives that, the peer restarted.
+        this.#restart(w);
+      } else if (w.max >= 0 && s <= w.max - this.#window) {
+        // Far below the newest and not remembered: the peer restarted (0.0.15 starts at 1).
+        this.#restart(w);
+      }
       w.ring[slot] = s;
       w.at[slot] = now;
+      w.via![slot] = bit;
+      if (s > w.max) w.max = s;
       return "new";
     }
     if (w.max >= 0 && s <= w.max - this.#window) return "old";
@@ -102,5 +156,11 @@ export class DedupWindow {
     w.ring[slot] = s;
     if (s > w.max) w.max = s;
     return "new";
+  }
+
+  #restart(w: OriginWindow): void {
+    this.#restarts++;
+    w.ring.fill(-1);
+    w.max = -1;
   }
 }

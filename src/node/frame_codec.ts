@@ -33,7 +33,9 @@ export interface FrameCodec {
   readonly carriesOrigin: boolean;
   /**
    * Encode `records` under `gossip`. Throws `TypeError`/`RangeError` for inputs the profile
-   * cannot carry (e.g. IPv6 in legacy).
+   * cannot carry (e.g. IPv6 in legacy). The node encodes one send once per copy (multicast, each
+   * TCP share, a take-over) with the same record objects; a codec that numbers records keeps one
+   * number per record object, so all copies carry it. [R-NODE-LEGACY-003]
    */
   encode(gossip: Gossip, records: readonly OutgoingRecord[], opts: EncodeOptions): Uint8Array[];
   /**

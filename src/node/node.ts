@@ -23,6 +23,7 @@ import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
 import { DedupWindow } from "./dedup.ts";
+import { checkLegacyBroadcast } from "./legacy_interop.ts";
 import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
 import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
@@ -51,6 +52,8 @@ export interface NodeStats {
   duplicates: number;
   /** Messages too far behind their origin's newest to tell; not delivered. */
   tooOld: number;
+  /** Legacy peers seen restarting (their duplicate memory cleared). [R-NODE-LEGACY-005] */
+  legacyRestarts: number;
   /** Frames rejected by the decoder, by error code. */
   decodeErrors: Record<string, number>;
   /** TCP frames dropped because a peer's queue was full. */
@@ -399,6 +402,8 @@ export class ChatterNode {
     );
     const typeName = reg.type.typeName;
     const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    // What no 0.0.15 node could read fails here. [R-NODE-LEGACY-004], [R-NODE-LEGACY-006]
+    if (this.profile === "legacy") this.#checkLegacy(reg, value, origin, prepared);
     this.#s.broadcasts++;
     if (toSelf) {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
@@ -417,6 +422,25 @@ export class ChatterNode {
       queueMicrotask(() => this.#flush());
     }
     return origin;
+  }
+
+  #checkLegacy(
+    reg: Registered,
+    value: unknown,
+    origin: BroadcastId,
+    prepared: { bytes?: Uint8Array; extraNetIds?: NetId[] },
+  ): void {
+    checkLegacyBroadcast({
+      ...prepared,
+      codec: this.#codec,
+      origin,
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      type: reg.type,
+      tag: reg.tag,
+      value,
+      maxDatagramBytes: this.#o.multicast ? this.#transport.maxDatagramBytes : undefined,
+    });
   }
 
   /**
@@ -711,7 +735,7 @@ export class ChatterNode {
         this.relayLog.add(sender, this.id, r.origin, g.distribution.length, this.#o.clock.now());
       }
       const reg = this.#byTag.get(r.typeTag);
-      const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
+      const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";
       if (!reg) {
         this.#s.unknownTypes++;
         if (!forward) continue;
@@ -843,6 +867,7 @@ export class ChatterNode {
       tcp: t.tcp,
       udp: t.udp,
       ...structuredClone(this.#s),
+      legacyRestarts: this.#dedupLegacy.restarts,
       queueDrops: t.queueDrops,
       multicastDrops: t.multicastDrops,
       connectFailures: t.connectFailures,

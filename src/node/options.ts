@@ -113,6 +113,23 @@ export type NodeDefaults = Readonly<
 >;
 
 /**
+ * Defaults that differ on the legacy profile (they replace {@linkcode NODE_DEFAULTS}' there):
+ * `maxDatagramBytes` is 8192, the most Elixir Chatter 0.0.15 reads from one multicast datagram
+ * (Erlang `gen_udp`'s default buffer). [R-NODE-LEGACY-004]
+ *
+ * @example
+ * ```ts
+ * import { LEGACY_DEFAULTS, resolveNodeOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", profile: "legacy" });
+ * assert.equal(o.maxDatagramBytes, LEGACY_DEFAULTS.maxDatagramBytes); // 8192
+ * ```
+ */
+export const LEGACY_DEFAULTS: Readonly<Pick<NodeDefaults, "maxDatagramBytes">> = Object.freeze({
+  maxDatagramBytes: 8192,
+});
+
+/**
  * The profile a node speaks when none is given.
  *
  * @example
@@ -125,10 +142,11 @@ export type NodeDefaults = Readonly<
 export const DEFAULT_PROFILE: Profile = NODE_DEFAULTS.profile;
 
 /**
- * The key Elixir Chatter 0.0.15 uses when none is configured (its code's default, not the
- * `...912` key of its docs' sample config). The legacy profile defaults to it so that a default
- * 0.0.15 node and a default legacy node talk; it is public, so set your own. The v2 profile has
- * no default key. [R-NODE-KEY-001]
+ * The key Elixir Chatter 0.0.15 uses when no key is configured (its code's default). Its sample
+ * `config/dev.exs` sets `...78912` instead, and a node on one key does not talk to a node on the
+ * other. The legacy profile defaults to this one, so that it talks to a 0.0.15 node started
+ * without a key; it is public, so set your own. The v2 profile has no default key.
+ * [R-NODE-KEY-001]
  *
  * @example
  * ```ts
@@ -210,7 +228,19 @@ export interface NodeOptions {
   idleTimeoutMs?: number;
   /** Give up connecting after this long (milliseconds). */
   connectTimeoutMs?: number;
-  /** Largest multicast datagram. */
+  /**
+   * Largest multicast datagram in bytes, 64 to 65,507 (default 1400 on v2, 8192 on legacy).
+   * Larger frames are not multicast: v2 packs records into frames that fit; on legacy, where
+   * each message is one frame, `broadcast` throws an `EncodeError` (`MESSAGE_TOO_LARGE`) for a
+   * message whose frame is larger. Trade-off: a datagram larger than the path MTU (about 1472
+   * bytes of UDP payload on Ethernet) travels as IP fragments, and the loss of any fragment
+   * loses the whole datagram, so large datagrams are lost more often than small ones. The
+   * legacy default is what Elixir Chatter 0.0.15 reads: its multicast socket (Erlang `gen_udp`
+   * with its default 8 KiB buffer) truncates larger datagrams, and 0.0.15 then rejects them.
+   * 0.0.15 itself sends datagrams up to 65,507 bytes, and this node receives them. Raise it
+   * only when every legacy receiver reads more (Deno nodes read up to 65,507). See
+   * R-NODE-LEGACY-004 in spec/node.md.
+   */
   maxDatagramBytes?: number;
   /** Most multicast datagrams queued for sending; more are dropped and counted. */
   maxInflightDatagrams?: number;
@@ -518,7 +548,10 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   const ints = {} as Record<keyof typeof INT_RANGES, number>;
   for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
     const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];
-    ints[k] = int(k, o[k], NODE_DEFAULTS[k], min, max);
+    const def = profile === "legacy" && k in LEGACY_DEFAULTS
+      ? LEGACY_DEFAULTS[k as keyof typeof LEGACY_DEFAULTS]
+      : NODE_DEFAULTS[k];
+    ints[k] = int(k, o[k], def, min, max);
   }
   if ((ints.replayWindow & (ints.replayWindow - 1)) !== 0) {
     throw new NodeOptionError("replayWindow", o.replayWindow, "a power of two in [32, 2^20]");

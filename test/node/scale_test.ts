@@ -4,15 +4,17 @@
  * to a domain that already heard the frame. [R-NODE-SCALE-*]
  */
 import assert from "node:assert/strict";
-import { jsonType, type NetId } from "../../mod.ts";
+import { jsonType, type NetId, startNode } from "../../mod.ts";
 import { netIdKey } from "../../src/wire/netid.ts";
 import { planBroadcast } from "../../src/node/plan.ts";
 import { seededRandom } from "../../src/node/random.ts";
-import { learn, memCluster, total } from "./_memory_cluster.ts";
+import { learn, memCluster, TEST_KEY, total } from "./_memory_cluster.ts";
 
 const same = (n: number, d: string) => Array.from({ length: n }, () => d);
 
-for (const profile of ["v2", "legacy"] as const) {
+// On legacy an originator refuses a frame over the datagram limit (R-NODE-LEGACY-004, in
+// legacy_live_defects_test.ts): there a too-large record exists only at relays (test below).
+for (const profile of ["v2"] as const) {
   Deno.test(`[R-NODE-SCALE-001] a record too large for one datagram reaches every node of a learned 32-node domain (${profile})`, async () => {
     const c = await memCluster(same(32, "A"), { profile });
     try {
@@ -38,6 +40,39 @@ for (const profile of ["v2", "legacy"] as const) {
     }
   });
 }
+
+Deno.test("[R-NODE-SCALE-001] legacy: a relay that cannot multicast a too-large record keeps its whole list on TCP", async () => {
+  const c = await memCluster(same(32, "A"), { profile: "legacy" });
+  // The origin does not multicast, so it may send a legacy frame over the datagram limit.
+  const origin = await startNode({
+    address: "127.0.0.1",
+    profile: "legacy",
+    key: TEST_KEY,
+    clock: c.clock,
+    random: seededRandom(99),
+    multicast: false,
+    transport: c.net.transport({ id: { ip: "10.0.66.1", port: 5000 }, domain: "B" }),
+  });
+  try {
+    await learn(c, 2);
+    origin.register(jsonType("test.msg"));
+    // The domain tells the origin (by TCP) whom it hears: the origin sees one domain.
+    for (const n of c.nodes) n.broadcast([origin.id], "test.msg", { n: -2 });
+    await c.net.settle();
+    const got = new Set<number>();
+    origin.register(jsonType<string>("big"));
+    c.nodes.forEach((n, i) => n.register(jsonType<string>("big", () => void got.add(i))));
+    const r = seededRandom(5);
+    const big = Array.from({ length: 2_000 }, () => String.fromCharCode(33 + r.next() * 90));
+    origin.broadcast(c.ids, "big", big.join(""));
+    await c.net.settle();
+    assert.equal(got.size, 32, `delivered to ${got.size} of 32`);
+    assert.ok(total(c.nodes, (s) => s.multicastTooLarge) >= 1, "a relay could not multicast it");
+  } finally {
+    await origin.close();
+    await c.close();
+  }
+});
 
 Deno.test("[R-NODE-SCALE-001] with multicast off every destination stays on TCP", () => {
   const ids: NetId[] = Array.from({ length: 9 }, (_, i) => ({ ip: `10.0.0.${i + 1}`, port: 7 }));

@@ -24,6 +24,7 @@ import { DEFAULT_PROFILE } from "../node/options.ts";
 import { GroupNode } from "../membership/group_node.ts";
 import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
+import { v2AeadInfo } from "../wire/v2/aead_backend.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
 import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
 
@@ -218,11 +219,22 @@ async function cmdNode(args: string[]): Promise<number> {
     );
     timer = setInterval(() => group.tick(), digestMs);
   }
-  console.error(`chatter: node ${formatNetId(node.id)} (${node.profile}) running; Ctrl-C to stop`);
+  console.error(
+    `chatter: node ${formatNetId(node.id)} (${node.profile}) running${
+      aeadNote(node.profile)
+    }; Ctrl-C to stop`,
+  );
   await waitForSignal();
   if (timer !== undefined) clearInterval(timer);
   await node.close();
   return 0;
+}
+
+/** `; AES-GCM openssl` or `; AES-GCM node:crypto (--allow-ffi not granted)` for v2. */
+function aeadNote(profile: string): string {
+  if (profile !== "v2") return "";
+  const a = v2AeadInfo();
+  return `; AES-GCM ${a.name}${a.fallbackReason ? ` (${a.fallbackReason})` : ""}`;
 }
 
 function peerFlags(texts: string[] | undefined): NetId[] {

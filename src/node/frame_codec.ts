@@ -46,33 +46,3 @@ export interface FrameCodec {
   /** Decode one whole frame. Throws only `DecodeError`. */
   decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
 }
-
-/**
- * Split `records` into chunks and encode each with `encodeOne`, halving a chunk whose frame
- * comes out larger than `maxFrameBytes` (down to single records). For batching codecs.
- */
-export function encodeSplit(
-  records: readonly OutgoingRecord[],
-  opts: EncodeOptions,
-  encodeOne: (chunk: readonly OutgoingRecord[]) => Uint8Array,
-): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const go = (chunk: readonly OutgoingRecord[]) => {
-    if (chunk.length > opts.maxRecords) {
-      for (let i = 0; i < chunk.length; i += opts.maxRecords) {
-        go(chunk.slice(i, i + opts.maxRecords));
-      }
-      return;
-    }
-    const frame = encodeOne(chunk);
-    if (frame.length <= opts.maxFrameBytes || chunk.length === 1) {
-      out.push(frame);
-      return;
-    }
-    const half = Math.ceil(chunk.length / 2);
-    go(chunk.slice(0, half));
-    go(chunk.slice(half));
-  };
-  if (records.length > 0) go(records);
-  return out;
-}

@@ -22,6 +22,7 @@ import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.t
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
+import { v2Aead, type V2AeadName } from "../wire/v2/aead_backend.ts";
 import { DedupWindow } from "./dedup.ts";
 import { checkLegacyBroadcast } from "./legacy_interop.ts";
 import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
@@ -93,6 +94,8 @@ export interface NodeStats {
   liveness: LivenessStats;
   /** The transport's own counters. */
   transport: TransportStats;
+  /** The AES-256-GCM backend v2 frames are sealed and opened with. [R-V2-IMPL-001] */
+  aead: V2AeadName;
 }
 
 interface Registered {
@@ -876,6 +879,7 @@ export class ChatterNode {
       peers: this.#db.size,
       liveness: this.#live.stats(),
       transport: t,
+      aead: v2Aead().name,
     };
   }
 

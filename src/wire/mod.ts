@@ -91,7 +91,14 @@ export {
 } from "./legacy_frame.ts";
 export { frameLength, type FrameLengthFn } from "./frame_length.ts";
 export { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
-export { readV2Header, v2FrameLength, type V2Header, writeV2Header } from "./v2/header.ts";
+export {
+  readV2Header,
+  v2FrameCompressed,
+  v2FrameLength,
+  v2FrameSalt,
+  type V2Header,
+  writeV2Header,
+} from "./v2/header.ts";
 export {
   deriveV2SessionKey,
   v2LabelBytes,
@@ -100,6 +107,16 @@ export {
   v2Seal,
   v2SessionInfo,
 } from "./v2/aead.ts";
+export {
+  nativeV2Aead,
+  portableV2Aead,
+  useV2Aead,
+  v2Aead,
+  type V2AeadBackend,
+  type V2AeadInfo,
+  v2AeadInfo,
+  type V2AeadName,
+} from "./v2/aead_backend.ts";
 export { V2Keyring, type V2KeyringEntry } from "./v2/keyring.ts";
 export { V2SessionKeys } from "./v2/session_keys.ts";
 export {
@@ -114,11 +131,15 @@ export {
 export {
   encodeV2Frame,
   encodeV2FrameLayers,
+  sealV2Body,
   type V2Compression,
   v2FitsDatagram,
   type V2FrameInput,
   type V2FrameLayers,
+  type V2Sealed,
+  type V2SealInput,
 } from "./v2/encoder.ts";
+export { encodeV2Batch, type V2BatchInput, type V2CompressionPolicy } from "./v2/pack.ts";
 export { type V2ReplayVerdict, V2ReplayWindow } from "./v2/replay_window.ts";
 export {
   decodeV2Frame,

@@ -24,7 +24,8 @@ import type { TransportFactory } from "./transport.ts";
  *
  * @example
  * ```ts
- * import { NODE_DEFAULTS, resolveNodeOptions } from "@chatter/chatter";
+ * import { NODE_DEFAULTS } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, NODE_DEFAULTS.port);
@@ -67,6 +68,15 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     suspectIntervals: 3,
     deadIntervals: 5,
     indirectProbes: 2,
+    // Hostile peers and limits (spec/node.md). [R-NODE-INTAKE-*], [R-NODE-AMP-*]
+    maxConnectionsPerSource: 64,
+    firstFrameTimeoutMs: 10_000,
+    frameTimeoutMs: 10_000,
+    maxReceiveBufferBytes: 67_108_864,
+    maxDistribution: 1024,
+    maxReceivedSeenIds: 64,
+    maxReceivedOtherIds: 16,
+    maxRelayTakeovers: 16,
   },
 );
 
@@ -108,6 +118,14 @@ export type NodeDefaults = Readonly<
       | "suspectIntervals"
       | "deadIntervals"
       | "indirectProbes"
+      | "maxConnectionsPerSource"
+      | "firstFrameTimeoutMs"
+      | "frameTimeoutMs"
+      | "maxReceiveBufferBytes"
+      | "maxDistribution"
+      | "maxReceivedSeenIds"
+      | "maxReceivedOtherIds"
+      | "maxRelayTakeovers"
     >
   >
 >;
@@ -134,7 +152,7 @@ export const LEGACY_DEFAULTS: Readonly<Pick<NodeDefaults, "maxDatagramBytes">> =
  *
  * @example
  * ```ts
- * import { DEFAULT_PROFILE } from "@chatter/chatter";
+ * import { DEFAULT_PROFILE } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.equal(DEFAULT_PROFILE, "v2");
  * ```
@@ -222,10 +240,43 @@ export interface NodeOptions {
   maxQueueBytes?: number;
   /** Most open outgoing connections. */
   maxConnections?: number;
-  /** Most open incoming connections. */
+  /**
+   * Most open incoming connections. At the cap the oldest connection that never delivered a
+   * valid frame is closed to make room; only when all have is a newcomer refused.
+   * [R-NODE-INTAKE-001]
+   */
   maxIncomingConnections?: number;
-  /** Close connections idle this long (milliseconds). */
+  /**
+   * Close connections idle this long (milliseconds); an incoming one is idle until it delivers
+   * a whole valid frame (bytes alone do not count). [R-NODE-INTAKE-005]
+   */
   idleTimeoutMs?: number;
+  /**
+   * Most open incoming connections from one source address; at the limit the source's oldest
+   * unproven connection makes room. [R-NODE-INTAKE-002]
+   */
+  maxConnectionsPerSource?: number;
+  /** An incoming connection must deliver a whole valid frame within this (ms). [R-NODE-INTAKE-003] */
+  firstFrameTimeoutMs?: number;
+  /** A frame must be complete this long (ms) after its first byte arrived. [R-NODE-INTAKE-004] */
+  frameTimeoutMs?: number;
+  /** Most reassembly-buffer bytes over all incoming connections. [R-NODE-INTAKE-006] */
+  maxReceiveBufferBytes?: number;
+  /**
+   * Longest distribution list a received frame may carry; a longer one rejects the frame
+   * (counted in `stats().limits.distributionTooLong`). This node's own shares are cut to it
+   * too. [R-NODE-AMP-001]
+   */
+  maxDistribution?: number;
+  /** Most seen IDs of a received frame that are learned; the rest are ignored. [R-NODE-AMP-002] */
+  maxReceivedSeenIds?: number;
+  /** Most other IDs of a received frame that are learned; the rest are ignored. [R-NODE-AMP-002] */
+  maxReceivedOtherIds?: number;
+  /**
+   * Most relay take-overs after failed sends, over all the shares of one send or forward.
+   * [R-NODE-AMP-003]
+   */
+  maxRelayTakeovers?: number;
   /** Give up connecting after this long (milliseconds). */
   connectTimeoutMs?: number;
   /**
@@ -385,6 +436,14 @@ const INT_RANGES: Record<
   suspectIntervals: [1, 1000],
   deadIntervals: [1, 1000],
   indirectProbes: [0, 16],
+  maxConnectionsPerSource: [1, 1 << 16],
+  firstFrameTimeoutMs: [1, HOUR],
+  frameTimeoutMs: [1, HOUR],
+  maxReceiveBufferBytes: [65_536, 2 ** 40],
+  maxDistribution: (l) => [0, l.maxListLength],
+  maxReceivedSeenIds: [0, 1 << 16],
+  maxReceivedOtherIds: [0, 1 << 16],
+  maxRelayTakeovers: [0, 1 << 16],
 };
 
 const BOOL_OPTIONS: readonly BoolOption[] = ["multicast", "forwardUnknownTypes", "dedup"];
@@ -455,7 +514,7 @@ function monitorAddress(
  *
  * @example
  * ```ts
- * import { defaultAddress } from "@chatter/chatter";
+ * import { defaultAddress } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.match(defaultAddress(), /^\d+\.\d+\.\d+\.\d+$/);
  * ```
@@ -474,7 +533,8 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { NodeOptionError, resolveNodeOptions } from "@chatter/chatter";
+ * import { NodeOptionError } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, 29999);

@@ -46,6 +46,7 @@ const NODE_OPTS = {
   label: { type: "string" },
   profile: { type: "string" },
   accept: { type: "string" },
+  "multicast-loss": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -62,7 +63,8 @@ const NODE_HELP =
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's);
                        legacy frames carry no authentication: their messages are shown as
-                       "unauthenticated" and a v2 node never forwards them`;
+                       "unauthenticated" and a v2 node never forwards them
+  --multicast-loss P   testing: drop this fraction of received multicast datagrams (default 0)`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -135,6 +137,9 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
   if (v.ttl !== undefined) o.multicastTtl = num("ttl", v.ttl, 0, 0, 255);
   if (v.interface !== undefined) o.multicastInterface = v.interface;
   if (v.label !== undefined) o.label = v.label;
+  if (v["multicast-loss"] !== undefined) {
+    o.multicastLoss = num("multicast-loss", v["multicast-loss"], 0, 0, 0.99, false);
+  }
   if (v.profile !== undefined) o.profile = v.profile as Profile;
   if (v.accept !== undefined) {
     o.acceptProfiles = v.accept.split(",").map((p) => p.trim()) as Profile[];

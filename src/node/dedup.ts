@@ -18,6 +18,16 @@
 
 import { type BroadcastId, netIdKey } from "../wire/netid.ts";
 
+function hasBit(b: Uint32Array, i: number): boolean {
+  return (b[i >>> 5] & (1 << (i & 31))) !== 0;
+}
+function setBit(b: Uint32Array, i: number): void {
+  b[i >>> 5] |= 1 << (i & 31);
+}
+function clearBit(b: Uint32Array, i: number): void {
+  b[i >>> 5] &= ~(1 << (i & 31));
+}
+
 /** Outcome of {@linkcode DedupWindow.check}. */
 export type DedupVerdict = "new" | "duplicate" | "old";
 
@@ -28,7 +38,14 @@ const VIA_BIT: Record<DedupVia, number> = { udp: 1, tcp: 2, local: 4 };
 
 interface OriginWindow {
   max: number;
-  ring: Float64Array;
+  /**
+   * Untimed mode: one bit per sequence number in (max - window, max], bit `s % window`; a
+   * window of 4,096 costs 512 bytes per origin (a ring of numbers would cost 32 KiB).
+   * [R-NODE-SCALE-005]
+   */
+  bits?: Uint32Array;
+  /** Timed mode: the sequence number held by each slot. */
+  ring?: Float64Array;
   /** When each slot was recorded (timed mode only). */
   at?: Float64Array;
   /** The transports each slot's identity arrived by, as bits (timed mode only). */
@@ -117,11 +134,14 @@ export class DedupWindow {
           // Map order is insertion order: the first key is the origin refreshed longest ago.
           this.#origins.delete(this.#origins.keys().next().value!);
         }
-        w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-        if (this.#timed) {
-          w.at = new Float64Array(this.#window);
-          w.via = new Uint8Array(this.#window);
-        }
+        w = this.#timed
+          ? {
+            max: -1,
+            ring: new Float64Array(this.#window).fill(-1),
+            at: new Float64Array(this.#window),
+            via: new Uint8Array(this.#window),
+          }
+          : { max: -1, bits: new Uint32Array(Math.ceil(this.#window / 32)) };
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -132,9 +152,10 @@ export class DedupWindow {
     const s = id.seqno;
     const slot = s % this.#window;
     if (w.at) {
+      const ring = w.ring!;
       const now = this.#timed!.now();
       const bit = VIA_BIT[via];
-      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
+      if (ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
         // The other transport's copy of the same send: merge it.
         if ((w.via![slot] & bit) === 0) {
           w.via![slot] |= bit;
@@ -146,22 +167,27 @@ export class DedupWindow {
         // Far below the newest and not remembered: the peer restarted (0.0.15 starts at 1).
         this.#restart(w);
       }
-      w.ring[slot] = s;
+      ring[slot] = s;
       w.at[slot] = now;
       w.via![slot] = bit;
       if (s > w.max) w.max = s;
       return "new";
     }
+    const bits = w.bits!;
     if (w.max >= 0 && s <= w.max - this.#window) return "old";
-    if (w.ring[slot] === s) return "duplicate";
-    w.ring[slot] = s;
-    if (s > w.max) w.max = s;
+    if (s > w.max) {
+      // Slide: clear the bits of the numbers that leave the window, (max, s].
+      if (w.max < 0 || s - w.max >= this.#window) bits.fill(0);
+      else for (let x = w.max + 1; x <= s; x++) clearBit(bits, x % this.#window);
+      w.max = s;
+    } else if (hasBit(bits, slot)) return "duplicate";
+    setBit(bits, slot);
     return "new";
   }
 
   #restart(w: OriginWindow): void {
     this.#restarts++;
-    w.ring.fill(-1);
+    w.ring!.fill(-1);
     w.max = -1;
   }
 }

@@ -18,7 +18,12 @@ import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
 import { type BroadcastId, type NetId, netIdKey, parseNetId } from "../wire/netid.ts";
-import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.ts";
+import {
+  type DecodeLimits,
+  LEGACY_START_BYTE,
+  MAX_SEQNO,
+  V2_START_BYTE,
+} from "../wire/constants.ts";
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
@@ -314,7 +319,12 @@ export class ChatterNode {
       oneFramePerConnection: o.profile === "legacy",
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codecs, next);
+    // Simulation only: the simulator's transport (sim/net.ts) brings an unsealed codec so that
+    // 10,000 nodes run in minutes. Not part of the public Transport: the Deno transport never
+    // has it, so production nodes always seal their frames.
+    const unsealed = (transport as { unsealedCodec?: (l: DecodeLimits) => FrameCodec })
+      .unsealedCodec;
+    const node = new ChatterNode(o, transport, unsealed ? [unsealed(o.limits)] : codecs, next);
     ref.node = node;
     node.#armTimer();
     node.#live.start();

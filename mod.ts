@@ -36,13 +36,6 @@
 export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
 export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
 export {
-  formatMetrics,
-  type Metric,
-  type RelayEdge,
-  RelayLog,
-  statsMetrics,
-} from "./src/node/monitor.ts";
-export {
   DEFAULT_KEY,
   type KeyringEntry,
   LEGACY_DEFAULTS,

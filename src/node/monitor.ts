@@ -30,7 +30,7 @@ export interface RelayEdge {
  *
  * @example
  * ```ts
- * import { RelayLog } from "@chatter/chatter";
+ * import { RelayLog } from "./monitor.ts";
  * import assert from "node:assert/strict";
  * const log = new RelayLog(2);
  * const a = { ip: "10.0.0.1", port: 1 }, b = { ip: "10.0.0.2", port: 1 };
@@ -148,7 +148,7 @@ function snake(s: string): string {
  *
  * @example
  * ```ts
- * import { statsMetrics } from "@chatter/chatter";
+ * import { statsMetrics } from "./monitor.ts";
  * import assert from "node:assert/strict";
  * const m = statsMetrics({ broadcasts: 3, peers: 2, decodeErrors: { BAD_TAG: 1 } });
  * assert.deepEqual(m.map((x) => [x.name, x.type]), [

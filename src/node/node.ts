@@ -204,7 +204,7 @@ export class ChatterNode {
   readonly #events: NodeEvents;
   readonly #live: Liveness;
   /** Recent TCP relay edges of data frames, for the monitor. */
-  readonly relayLog: RelayLog = new RelayLog(256);
+  readonly #relayLog: RelayLog = new RelayLog(256);
   #monitor: Monitor | undefined;
   #flushScheduled = false;
 
@@ -330,7 +330,16 @@ export class ChatterNode {
     node.#live.start();
     if (o.monitor) {
       try {
-        node.#monitor = await startMonitor(o.monitor, node);
+        node.#monitor = await startMonitor(o.monitor, {
+          id: node.id,
+          profile: node.profile,
+          get domain() {
+            return node.domain;
+          },
+          stats: () => node.stats(),
+          peers: (opts) => node.peers(opts),
+          relayLog: node.#relayLog,
+        });
       } catch (e) {
         await node.close();
         throw e;
@@ -633,7 +642,7 @@ export class ChatterNode {
     for (const s of tcp) {
       if (maxShare < 0) this.#shareUnsent(s, maxShare);
       else {
-        this.relayLog.add(
+        this.#relayLog.add(
           this.id,
           s.to,
           out[0]?.origin,
@@ -812,7 +821,7 @@ export class ChatterNode {
       }
       if (!data && kind === "tcp") {
         data = true;
-        this.relayLog.add(sender, this.id, r.origin, g.distribution.length, this.#o.clock.now());
+        this.#relayLog.add(sender, this.id, r.origin, g.distribution.length, this.#o.clock.now());
       }
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";

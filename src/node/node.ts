@@ -677,7 +677,7 @@ export class ChatterNode {
         else ok = this.#transport.sendMulticast(f) || ok;
       }
     } else {
-      for (const f of this.#encode(g, out, this.#o.maxTcpFrameBytes)) {
+      for (const f of this.#encode(g, out, this.#o.maxTcpFrameBytes, to)) {
         ok = this.#transport.sendTcp(to, f) || ok;
       }
     }

@@ -26,6 +26,9 @@ const node = await startNode({
   multicastPort: cfg.mport,
   multicastInterface: cfg.self,
   key: cfg.key,
+  // This test asserts no decode errors at all: a heartbeat multicast while another node is
+  // still starting is rightly rejected there as BEFORE_START (R-V2-TIME-003). Heartbeats off.
+  heartbeatMs: 0,
 });
 const got = new Set<string>();
 node.register(jsonType<{ id: string }>("netns.msg", (v) => void got.add(v.id)));

@@ -72,7 +72,6 @@ export {
   type ChatterErrorCode,
   EncodeError,
   KeyError,
-  KeyFileUnsafeError,
   MessageTypeError,
   NodeClosedError,
   NodeOptionError,

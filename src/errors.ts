@@ -151,7 +151,7 @@ export class KeyError extends ChatterError {
  *
  * @example
  * ```ts
- * import { KeyFileUnsafeError } from "@chatter/chatter";
+ * import { KeyFileUnsafeError } from "./errors.ts";
  * import assert from "node:assert/strict";
  * const e = new KeyFileUnsafeError("/tmp/k", 0o644);
  * assert.equal(e.code, "KEY_FILE_UNSAFE");

@@ -207,7 +207,7 @@ Deno.test("[R-NODE-LIVE-005] a clean close is a leave; a restarted node is alive
     const restarted = await startNode({
       address: "127.0.0.1",
       profile: "v2",
-      key: "a test key for the node tests!!!",
+      key: "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b",
       clock: c.clock,
       heartbeatMs: HB,
       seeds: seedsFor(doms, (i) => idOf(doms, i)),
@@ -229,7 +229,7 @@ Deno.test("[R-NODE-LIVE-005] a clean close is a leave; a restarted node is alive
     const again = await startNode({
       address: "127.0.0.1",
       profile: "v2",
-      key: "a test key for the node tests!!!",
+      key: "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b",
       clock: c.clock,
       heartbeatMs: HB,
       transport: c.net.transport({ id: c.ids[2], domain: doms[2] }),

@@ -290,7 +290,9 @@ export class Liveness {
       e.profile = profile;
       if (kind === "udp") e.lastMulticast = now;
     }
-    for (const o of g.seen) this.#named(o, now);
+    // Seen IDs may name nodes long gone (they age out after the TTL): with heartbeats on,
+    // live peers are learned from heartbeats instead.
+    if (!this.#on) { for (const o of g.seen) this.#named(o, now); }
     for (const o of g.other) this.#named(o, now);
     for (const d of g.distribution) this.#named(d, now);
   }

@@ -423,6 +423,13 @@ export class Liveness {
       if (k === this.#selfKey) continue;
       const x = this.#peers.get(k);
       if (x && x.stamp !== undefined && !stampNewer(d.stamp, x.stamp)) continue;
+      // A rumour refutes suspicion (or death) only when the peer's own clock says it lived
+      // most of a silence window past our last news: late news of a heartbeat from before it
+      // died must not restart detection. [R-NODE-LIVE-004]
+      if (
+        x && x.stamp !== undefined && (x.state === "suspect" || x.state === "dead") &&
+        ((d.stamp - x.stamp) >>> 0) < 0.8 * this.#silenceLimit(x, now)
+      ) continue;
       const y = this.#evidence(d.id, now, "gossip", d.left);
       if (y) y.stamp = d.stamp;
     }

@@ -35,6 +35,7 @@ import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import type { MessageHandle, MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
 import { maxPayloadBytes, prepareValue } from "./outgoing.ts";
+import { resolveHostAddress } from "./address.ts";
 import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
@@ -257,7 +258,7 @@ export class ChatterNode {
    * address when the port is in use.
    */
   static async start(options: NodeOptions = {}): Promise<ChatterNode> {
-    const o = resolveNodeOptions(options);
+    const o = resolveNodeOptions(await resolveHostAddress(options));
     // Sequence numbers start from the clock so a restarted node's new messages are not taken
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);

@@ -190,7 +190,11 @@ export interface Logger {
  * {@linkcode NODE_DEFAULTS} (named after the option), the others below.
  */
 export interface NodeOptions {
-  /** Address to listen on and to be known by (default: first non-loopback IPv4, else 127.0.0.1). */
+  /**
+   * Address to listen on and to be known by: IPv4, IPv6 (multicast is IPv4 only: set
+   * `multicast: false` or an IPv4 `multicastInterface`) or a host name, resolved once at start
+   * (default: first non-loopback IPv4, else 127.0.0.1).
+   */
   address?: string;
   /** TCP port; 0 picks a free port. */
   port?: number;
@@ -419,6 +423,15 @@ function ipv4(name: string, v: unknown, def: string): string {
   }
 }
 
+function ipAddress(name: string, v: unknown): string {
+  if (typeof v !== "string") throw new NodeOptionError(name, v, "an IPv4 or IPv6 address");
+  try {
+    return formatIp(parseIp(v));
+  } catch {
+    throw new NodeOptionError(name, v, "an IPv4 or IPv6 address, or a host name");
+  }
+}
+
 function keyBytes(name: string, v: unknown): Uint8Array {
   if (typeof v === "string" && v.length > 0) return new TextEncoder().encode(v);
   if (v instanceof Uint8Array && v.length > 0) return v;
@@ -460,7 +473,8 @@ export function defaultAddress(): string {
  */
 export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
-  const address = o.address === undefined ? defaultAddress() : ipv4("address", o.address, "");
+  // Host names are resolved by startNode before this (resolveHostAddress). [R-NODE-ADDR-001]
+  const address = o.address === undefined ? defaultAddress() : ipAddress("address", o.address);
   const group = ipv4("multicastGroup", o.multicastGroup, NODE_DEFAULTS.multicastGroup);
   const first = Number(group.split(".")[0]);
   if (first < 224 || first > 239) {
@@ -517,10 +531,24 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     }
     (limits as unknown as Record<string, number>)[k] = int(`limits.${k}`, v, 0, 1, 2 ** 31);
   }
-  const multicastInterface = ipv4("multicastInterface", o.multicastInterface, address);
-  if (!isIpv4(multicastInterface)) {
-    throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
+  // Multicast is IPv4 only: an IPv6 node needs multicast off or an IPv4 interface. [R-NODE-ADDR-001]
+  if (!isIpv4(address) && o.multicastInterface === undefined && (o.multicast ?? true)) {
+    throw new NodeOptionError(
+      "multicast",
+      o.multicast,
+      `multicast off, or an IPv4 multicast interface: multicast is IPv4 only and ${address} is IPv6`,
+    );
   }
+  if (!isIpv4(address) && (o.profile ?? DEFAULT_PROFILE) === "legacy") {
+    throw new NodeOptionError(
+      "address",
+      o.address,
+      "an IPv4 address: legacy frames carry IPv4 only",
+    );
+  }
+  const multicastInterface = o.multicastInterface === undefined && !isIpv4(address)
+    ? address
+    : ipv4("multicastInterface", o.multicastInterface, address);
   const ints = {} as Record<keyof typeof INT_RANGES, number>;
   for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
     const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];

@@ -13,6 +13,7 @@ import {
 } from "../../../src/wire/mod.ts";
 import type { V2Vector } from "../../../vectors/v2_cases.ts";
 import { hex, unhex } from "../../../vectors/v2_json.ts";
+import { named, PYTHON, pythonMissing } from "../../_helpers/requires.ts";
 
 async function subtleHkdf(
   key: Uint8Array,
@@ -112,23 +113,16 @@ for c in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-Deno.test("every valid v2 vector: HKDF and AES-GCM agree with python3-cryptography (OpenSSL)", async () => {
-  const py = "/usr/bin/python3";
-  let available = false;
-  try {
-    const probe = await new Deno.Command(py, {
-      args: ["-c", "import cryptography"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    available = probe.success;
-  } catch { /* missing interpreter */ }
-  if (!available) {
-    console.log(
-      "SKIP: /usr/bin/python3 with the cryptography module is missing; cross-check not run",
-    );
-    return;
-  }
+const NO_PYTHON = await pythonMissing(["cryptography"]);
+
+Deno.test({
+  name: named(
+    "every valid v2 vector: HKDF and AES-GCM agree with python3-cryptography (OpenSSL)",
+    NO_PYTHON,
+  ),
+  ignore: NO_PYTHON !== undefined,
+}, async () => {
+  const py = PYTHON;
   const file = JSON.parse(
     await Deno.readTextFile(new URL("../../../vectors/v2.json", import.meta.url)),
   ) as { cases: V2Vector[] };

@@ -614,9 +614,13 @@ export class ChatterNode {
     });
   }
 
-  #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number): Uint8Array[] {
+  #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number, to?: NetId): Uint8Array[] {
     try {
-      return this.#codec.encode(g, out, { maxFrameBytes, maxRecords: this.#o.maxBatchRecords });
+      return this.#codec.encode(g, out, {
+        maxFrameBytes,
+        maxRecords: this.#o.maxBatchRecords,
+        to,
+      });
     } catch (e) {
       // An encoder callback or the profile rejected a value: count and report it, never crash
       // the node.
@@ -636,6 +640,7 @@ export class ChatterNode {
       { ...base, distribution: send.distribution },
       out,
       this.#o.maxTcpFrameBytes,
+      send.to,
     );
     let failed = false;
     const onFail = (err: Error) => {
@@ -701,7 +706,7 @@ export class ChatterNode {
           `start byte ${b}: not a profile this node accepts (${this.#o.acceptProfiles.join(", ")})`,
         );
       }
-      f = codec.decode(bytes, kind);
+      f = codec.decode(bytes, kind, this.id);
     } catch (e) {
       if (e instanceof DecodeError) {
         this.#countDecodeError(e, kind);

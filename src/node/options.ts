@@ -9,7 +9,12 @@
  */
 
 import { NodeOptionError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS, V2_REPLAY_WINDOW } from "../wire/constants.ts";
+import {
+  type DecodeLimits,
+  DEFAULT_LIMITS,
+  V2_MAX_CLOCK_SKEW_MS,
+  V2_REPLAY_WINDOW,
+} from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
 import { type NodeClock, systemClock } from "./clock.ts";
@@ -62,6 +67,8 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     legacyDedupMs: 5_000,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
+    // The wire's default clock-skew tolerance (spec/wire.md 15.15).
+    maxClockSkewMs: V2_MAX_CLOCK_SKEW_MS,
     messageBuffer: 65_536,
     maintenanceMs: 1_000,
     // Hostile peers and limits (spec/node.md). [R-NODE-INTAKE-*], [R-NODE-AMP-*]
@@ -108,6 +115,7 @@ export type NodeDefaults = Readonly<
       | "dedupWindow"
       | "legacyDedupMs"
       | "replayWindow"
+      | "maxClockSkewMs"
       | "messageBuffer"
       | "maintenanceMs"
       | "maxConnectionsPerSource"
@@ -319,6 +327,12 @@ export interface NodeOptions {
   legacyDedupMs?: number;
   /** v2 replay window per sender session, in frames (a power of two, 32 to 2^20). */
   replayWindow?: number;
+  /**
+   * v2 clock-skew tolerance (milliseconds): frames sealed more than this before or after this
+   * node's clock are refused (`CLOCK_SKEW`), and so are frames sealed before the node started
+   * (`BEFORE_START`). Node clocks must agree to within it. [R-V2-TIME-002..003]
+   */
+  maxClockSkewMs?: number;
   /** Messages buffered per `messages()` iterator before the oldest is dropped. */
   messageBuffer?: number;
   /** Peer database maintenance period (milliseconds). */
@@ -389,6 +403,7 @@ const INT_RANGES: Record<
   dedupWindow: [1, 1 << 20],
   legacyDedupMs: [1, HOUR],
   replayWindow: [32, 1 << 20],
+  maxClockSkewMs: [0, 24 * HOUR],
   messageBuffer: [1, 1 << 24],
   maintenanceMs: [1, HOUR],
   maxConnectionsPerSource: [1, 1 << 16],

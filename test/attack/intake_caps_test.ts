@@ -34,7 +34,7 @@ for (
         conns.push(
           await rawConnect(
             victim.id,
-            craft(codec, gossipFrom(me(i)), [testRecord(me(i), `p${i}`)]),
+            craft(codec, gossipFrom(me(i)), [testRecord(me(i), `p${i}`)], victim.id),
           ),
         );
       }
@@ -51,7 +51,7 @@ for (
       // The proven connections are still served.
       const again = craft(codec, gossipFrom({ ...me(0), seqno: me(0).seqno + 100 }), [
         testRecord(me(0), "again"),
-      ]);
+      ], victim.id);
       await conns[0].write(again);
       await waitFor(() => c.got[1].has("again"), "a proven connection still served");
     } finally {

@@ -50,7 +50,7 @@ for (
       await legit.check("before the attack");
       // A real header (a key holder's frame), so it parses as the start of a valid frame.
       const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
-      const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")]);
+      const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")], victim.id);
       // Each socket trickles its own copy of the header; one that is closed is replaced, at
       // most 2 per tick (26/s): tricklers that repair themselves, not a reconnect storm (see
       // R-NODE-INTAKE-002 on churn from a shared address).
@@ -139,10 +139,10 @@ for (
       await legit.check("before");
       const me = { ip: "127.0.0.1", port: 11, seqno: Date.now() };
       const codec = keyHolderCodec(c.key);
-      const first = craft(codec, gossipFrom(me), [testRecord(me, `${tag}-first`)]);
+      const first = craft(codec, gossipFrom(me), [testRecord(me, `${tag}-first`)], victim.id);
       const next = craft(codec, gossipFrom({ ...me, seqno: me.seqno + 1 }), [
         testRecord(me, `${tag}-next`),
-      ]);
+      ], victim.id);
       conn = await rawConnect(victim.id, first);
       await waitFor(() => c.got[1].has(`${tag}-first`), "the first frame delivered");
       const a = conn;

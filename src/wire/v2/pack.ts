@@ -161,6 +161,8 @@ export function encodeV2Batch(input: V2BatchInput): Uint8Array[] {
     const nonce = sender.next();
     seal.salt = nonce.salt;
     seal.counter = nonce.counter;
+    // Each frame is sealed with the sender's clock at that moment. [R-V2-TIME-001]
+    seal.sealedAt = input.sealedAt ?? sender.now();
     const choice: V2Compression = policy === undefined
       ? "snappy"
       : typeof policy === "string"

@@ -135,7 +135,7 @@ Deno.test({
       info: hex(v2SessionInfo(c.inputs.keyId, c.inputs.label)),
       nonce: c.layers.nonce,
       plaintext: c.layers.plaintext,
-      header: c.layers.header,
+      header: c.layers.associatedData,
       frame: c.frame!,
     };
   });
@@ -153,7 +153,7 @@ Deno.test({
   for (let i = 0; i < cases.length; i++) {
     const c = file.cases.find((v) => v.id === cases[i].id)!;
     strictEqual(got[i].sessionKey, c.layers.sessionKey, `${cases[i].id} session key`);
-    strictEqual(got[i].sealed, cases[i].frame.slice(2 * 37), `${cases[i].id} sealed bytes`);
+    strictEqual(got[i].sealed, cases[i].frame.slice(2 * 45), `${cases[i].id} sealed bytes`);
   }
   strictEqual(unhex(cases[0].frame)[0], 0xc7);
 });

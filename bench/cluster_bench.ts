@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { bytesType, type ChatterNode, type NetId, startNode } from "../mod.ts";
+import { bytesType, type ChatterNode, generateV2Key, type NetId, startNode } from "../mod.ts";
 import { DEFAULT_PROFILE } from "../src/node/options.ts";
 import type { Profile } from "../src/wire/message.ts";
 import { v2AeadInfo } from "../src/wire/v2/aead_backend.ts";
@@ -43,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function cluster(onMsg: (node: number, id: number) => void): Promise<ChatterNode[]> {
   const r = crypto.getRandomValues(new Uint8Array(4));
   const nodes: ChatterNode[] = [];
-  const key = crypto.randomUUID().slice(0, 32);
+  const key = generateV2Key();
   for (let i = 0; i < N; i++) {
     const node = await startNode({
       address: "127.0.0.1",
@@ -201,7 +201,7 @@ async function throughputWorkers(): Promise<
   { perSec: number; delivered: number; seconds: number }
 > {
   const r = crypto.getRandomValues(new Uint8Array(4));
-  const key = crypto.randomUUID().slice(0, 32);
+  const key = generateV2Key();
   const workers: Worker[] = [];
   const got = new Array(N).fill(0);
   const ready: Promise<NetId>[] = [];

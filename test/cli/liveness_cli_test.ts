@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { TextLineStream } from "./_lines.ts";
+import { generateV2Key } from "../../mod.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const HB = 200;
@@ -49,7 +50,7 @@ Deno.test("[R-NODE-LIVE-001] [R-NODE-LIVE-004] CLI: idle nodes see each other in
     "--multicast-port",
     String(20000 + (((b[2] << 8) | b[3]) % 40000)),
     "--key",
-    crypto.randomUUID().slice(0, 32),
+    generateV2Key(),
     "--heartbeat-ms",
     String(HB),
   ];

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { startNode } from "../../mod.ts";
+import { generateV2Key, startNode } from "../../mod.ts";
 import { randomMulticast, waitFor } from "./_net_cluster.ts";
 
 /** The documented name of every numeric leaf of a stats() snapshot (R-NODE-MON-002). */
@@ -71,7 +71,7 @@ function expectedMetrics(stats: Record<string, unknown>): Map<string, "COUNTER" 
 
 Deno.test("[R-NODE-MON-001] [R-NODE-MON-002] /metrics parses as Prometheus text with every stats() number; /peers and /stats are JSON", async () => {
   const mc = randomMulticast();
-  const key = crypto.randomUUID().slice(0, 32);
+  const key = generateV2Key();
   const opts = {
     address: "127.0.0.1",
     port: 0,
@@ -141,7 +141,7 @@ Deno.test("[R-NODE-MON-001] monitor binds loopback unless monitorPublic is set",
         address: "127.0.0.1",
         port: 0,
         multicast: false,
-        key: "k".repeat(32),
+        key: generateV2Key(),
         monitor: "0.0.0.0:0",
       }),
     (e: Error & { code?: string }) => e.code === "OPTION_INVALID" && /monitor/.test(e.message),

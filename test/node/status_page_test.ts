@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startNode } from "../../mod.ts";
+import { generateV2Key, startNode } from "../../mod.ts";
 import { randomMulticast, waitFor } from "./_net_cluster.ts";
 
 function findChromium(): string | undefined {
@@ -40,7 +40,7 @@ Deno.test({
       multicastGroup: mc.group,
       multicastPort: mc.port,
       multicastInterface: "127.0.0.1",
-      key: crypto.randomUUID().slice(0, 32),
+      key: generateV2Key(),
       heartbeatMs: 200,
     };
     const a = await startNode({ ...opts, monitor: "127.0.0.1:0" });

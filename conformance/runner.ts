@@ -32,6 +32,7 @@ Options:
   --expected-failures FILE  lines "case-id  # reason": listed FAIL/ERROR do not fail the run;
                             a listed case that passes, or an id naming no case, fails it
   --timeout MS              per-request (offline) or per-step (live) timeout, default ${DEFAULT_TIMEOUT_MS}
+  --deadline MS             offline: overall deadline of the run; cases not started by then are ERROR
   --report-dir DIR          where report.txt, report.json, junit.xml, coverage.md go
                             (default: reports/conformance)
   --vectors DIR             golden vectors directory (default: vectors)
@@ -88,6 +89,7 @@ export async function main(args: string[]): Promise<number> {
         profile: { type: "string", multiple: true },
         "expected-failures": { type: "string" },
         timeout: { type: "string" },
+        deadline: { type: "string" },
         "report-dir": { type: "string", default: "reports/conformance" },
         vectors: { type: "string", default: "vectors" },
         spec: { type: "string", default: "spec" },
@@ -109,6 +111,11 @@ export async function main(args: string[]): Promise<number> {
   const timeoutMs = o.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(o.timeout);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     console.error(`--timeout must be a positive number of ms, got ${o.timeout}`);
+    return 2;
+  }
+  const deadlineMs = o.deadline === undefined ? undefined : Number(o.deadline);
+  if (deadlineMs !== undefined && (!Number.isFinite(deadlineMs) || deadlineMs <= 0)) {
+    console.error(`--deadline must be a positive number of ms, got ${o.deadline}`);
     return 2;
   }
   let expectedFailures;
@@ -161,6 +168,7 @@ export async function main(args: string[]): Promise<number> {
       profiles: o.profile,
       expectedFailures,
       timeoutMs,
+      deadlineMs,
     });
   }
   if (out.startFailure) {

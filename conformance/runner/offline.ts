@@ -46,6 +46,11 @@ export interface OfflineOptions {
   expectedFailures?: ExpectedFailure[];
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /**
+   * Overall deadline of the run in ms (default: none): cases not started by then are ERROR
+   * ("overall deadline"), and the run ends.
+   */
+  deadlineMs?: number;
   /** Called after each case (progress). */
   onResult?: (r: CaseResult) => void;
 }
@@ -140,6 +145,20 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
       declared = { profiles: h.profiles, ops: [...h.ops, "hello", PROBE_OP] };
       implementation = h.impl;
       for (const c of selected) {
+        if (opts.deadlineMs !== undefined && performance.now() - t0 > opts.deadlineMs) {
+          results.push({
+            id: c.id,
+            section: c.section,
+            reqs: c.reqs,
+            profile: c.profile,
+            title: c.title,
+            status: "ERROR",
+            durationMs: 0,
+            detail: `not run: the overall deadline of ${opts.deadlineMs} ms passed`,
+            wireLog: [],
+          });
+          continue;
+        }
         const r = await runCase(client, c, { ...h, ops: declared.ops });
         results.push(r);
         opts.onResult?.(r);

@@ -11,6 +11,32 @@ import { TesteeError, type WireLogEntry } from "./types.ts";
 /** How long a testee may take to answer one request, by default. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/** Longest reply line the runner reads (bytes of text); a longer one fails the case. */
+export const MAX_REPLY_BYTES = 8 << 20;
+
+/** Deepest nesting of arrays and objects a reply may have; a deeper one fails the case. */
+export const MAX_REPLY_DEPTH = 64;
+
+/**
+ * How deeply `text` (JSON) nests arrays and objects, stopping once it passes `limit` (so a
+ * hostile line costs one scan and never a deep parse). Strings are skipped.
+ */
+export function jsonDepth(text: string, limit: number = Infinity): number {
+  let d = 0, max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c) i++;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++d > max) max = d;
+      if (max > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) d--;
+  }
+  return max;
+}
+
 const STDERR_TAIL_BYTES = 4096;
 
 /** A running (or restartable) testee process. */
@@ -26,7 +52,11 @@ export class TesteeClient {
   starts = 0;
 
   /** `command` is a shell command line, run with `sh -c`. */
-  constructor(command: string, timeoutMs: number = DEFAULT_TIMEOUT_MS) {
+  constructor(
+    command: string,
+    timeoutMs: number = DEFAULT_TIMEOUT_MS,
+    readonly maxReplyBytes: number = MAX_REPLY_BYTES,
+  ) {
     this.#command = command;
     this.#timeoutMs = timeoutMs;
   }
@@ -37,15 +67,17 @@ export class TesteeClient {
   }
 
   #start(): void {
+    // Its own process group (setsid), so that stopping it stops whatever it started too.
     const child = new Deno.Command("sh", {
       args: ["-c", this.#command],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
+      detached: true,
     }).spawn();
     this.#child = child;
     this.starts++;
-    this.#lines = lineIterator(child.stdout);
+    this.#lines = lineIterator(child.stdout, this.maxReplyBytes);
     const dec = new TextDecoder();
     this.#stderrDone = (async () => {
       try {
@@ -73,19 +105,22 @@ export class TesteeClient {
     const at = () => Math.round(performance.now() - t0);
     for (const l of text.split("\n")) if (l !== "") log.push({ t: at(), dir: ">", data: l });
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // One deadline for the whole exchange: writing (a testee that does not read), and reading
+    // (one that never ends its line, or trickles it).
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TesteeError(`no reply within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    timeout.catch(() => {});
     try {
       const writer = child.stdin.getWriter();
       try {
-        await writer.write(new TextEncoder().encode(text));
+        await Promise.race([writer.write(new TextEncoder().encode(text)), timeout]);
       } finally {
         writer.releaseLock();
       }
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TesteeError(`no reply within ${this.#timeoutMs} ms`)),
-          this.#timeoutMs,
-        );
-      });
       const lines: string[] = [];
       while (lines.length < n) {
         const next = await Promise.race([this.#lines!.next(), timeout]);
@@ -113,6 +148,10 @@ export class TesteeClient {
   /** Parse a reply line; throws {@linkcode TesteeError} (and stops the process) when it is not one. */
   async parse(line: string, log: WireLogEntry[] = []): Promise<Record<string, unknown>> {
     let reply: unknown;
+    if (jsonDepth(line, MAX_REPLY_DEPTH) > MAX_REPLY_DEPTH) {
+      await this.#fail(log, 0);
+      throw new TesteeError(`reply nests deeper than ${MAX_REPLY_DEPTH} levels`);
+    }
     try {
       reply = JSON.parse(line);
     } catch {
@@ -204,8 +243,12 @@ export class TesteeClient {
       try {
         child.kill("SIGKILL");
       } catch { /* gone */ }
-      await child.status;
     }
+    // Whatever the testee started (its process group) goes with it.
+    try {
+      Deno.kill(-child.pid, "SIGKILL");
+    } catch { /* no such group left */ }
+    if (!exited) await child.status;
     try {
       await this.#lines?.return?.();
     } catch { /* stream already closed */ }
@@ -222,7 +265,10 @@ export class TesteeClient {
 }
 
 /** Split a byte stream into text lines (without the newline). */
-async function* lineIterator(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lineIterator(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): AsyncGenerator<string> {
   const dec = new TextDecoder();
   let buf = "";
   try {
@@ -232,8 +278,13 @@ async function* lineIterator(stream: ReadableStream<Uint8Array>): AsyncGenerator
       while ((nl = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, nl).replace(/\r$/, "");
         buf = buf.slice(nl + 1);
+        if (line.length > maxBytes) {
+          throw new TesteeError(`reply line longer than ${maxBytes} bytes`);
+        }
         if (line.trim() !== "") yield line;
       }
+      // A line that has not ended is bounded too: stop reading it.
+      if (buf.length > maxBytes) throw new TesteeError(`reply line longer than ${maxBytes} bytes`);
     }
     if (buf.trim() !== "") yield buf;
   } finally {

@@ -1,8 +1,8 @@
 /**
  * Delivery de-duplication by message identity (origin NetID and origin sequence number): a
  * message received again, by multicast and TCP or through two relays, is delivered once.
- * Memory is bounded: a sliding window of sequence numbers per origin and a cap on origins.
- * [R-NODE-DEDUP-001]
+ * Memory is bounded: a sliding window of sequence numbers per origin (one bit each) and a cap
+ * on origins. [R-NODE-DEDUP-001]
  *
  * The legacy profile has no origin identity and 0.0.15 restarts its sequence numbers at 1, so
  * for it an identity is remembered only for a short time and nothing is "too old": a restarted
@@ -18,7 +18,10 @@ export type DedupVerdict = "new" | "duplicate" | "old";
 
 interface OriginWindow {
   max: number;
-  ring: Float64Array;
+  /** Timed mode: the sequence number in each slot. */
+  ring?: Float64Array;
+  /** Untimed mode: one bit per sequence number in `(max - window, max]`, by `seqno % window`. */
+  bits?: Uint32Array;
   /** When each slot was recorded (timed mode only). */
   at?: Float64Array;
 }
@@ -57,9 +60,24 @@ export class DedupWindow {
    * recorded, and no sequence number is "old" (for peers whose numbers restart).
    */
   constructor(window: number, maxOrigins: number, timed?: DedupTimeBound) {
-    this.#window = window;
+    // Untimed windows are bitmaps (1 bit per sequence number): round up to whole words.
+    this.#window = timed ? window : Math.ceil(window / 32) * 32;
     this.#maxOrigins = maxOrigins;
     this.#timed = timed;
+  }
+
+  /**
+   * True when `id` is remembered as delivered (nothing is recorded). An identity too far
+   * behind its origin's newest, or of an origin forgotten, is not remembered.
+   */
+  has(id: BroadcastId): boolean {
+    const w = this.#origins.get(netIdKey(id));
+    if (!w) return false;
+    const s = id.seqno;
+    const slot = s % this.#window;
+    if (w.at) return w.ring![slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
+    if (s > w.max || s <= w.max - this.#window) return false;
+    return (w.bits![slot >>> 5] & (1 << (slot & 31))) !== 0;
   }
 
   /**
@@ -79,8 +97,13 @@ export class DedupWindow {
           // Map order is insertion order: the first key is the origin refreshed longest ago.
           this.#origins.delete(this.#origins.keys().next().value!);
         }
-        w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-        if (this.#timed) w.at = new Float64Array(this.#window);
+        w = this.#timed
+          ? {
+            max: -1,
+            ring: new Float64Array(this.#window).fill(-1),
+            at: new Float64Array(this.#window),
+          }
+          : { max: -1, bits: new Uint32Array(this.#window / 32) };
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -91,16 +114,31 @@ export class DedupWindow {
     const s = id.seqno;
     const slot = s % this.#window;
     if (w.at) {
+      const ring = w.ring!;
       const now = this.#timed!.now();
-      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) return "duplicate";
-      w.ring[slot] = s;
+      if (ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) return "duplicate";
+      ring[slot] = s;
       w.at[slot] = now;
       return "new";
     }
+    const bits = w.bits!;
     if (w.max >= 0 && s <= w.max - this.#window) return "old";
-    if (w.ring[slot] === s) return "duplicate";
-    w.ring[slot] = s;
-    if (s > w.max) w.max = s;
+    if (s > w.max) {
+      // Slide the window: forget the slots of numbers that fall out of it.
+      if (w.max < 0 || s - w.max >= this.#window) bits.fill(0);
+      else {
+        for (let x = w.max + 1; x < s; x++) {
+          const k = x % this.#window;
+          bits[k >>> 5] &= ~(1 << (k & 31));
+        }
+      }
+      w.max = s;
+      bits[slot >>> 5] |= 1 << (slot & 31);
+      return "new";
+    }
+    const m = 1 << (slot & 31);
+    if ((bits[slot >>> 5] & m) !== 0) return "duplicate";
+    bits[slot >>> 5] |= m;
     return "new";
   }
 }

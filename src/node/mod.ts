@@ -28,3 +28,7 @@ export * from "./peer_db.ts";
 export * from "./dedup.ts";
 export * from "./node.ts";
 export * from "./events.ts";
+export { emptyReliableStats, type ReliableStats } from "./reliable.ts";
+export * from "./reliable_sender.ts";
+export * from "./reliable_receiver.ts";
+export * from "./reliable_wire.ts";

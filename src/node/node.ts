@@ -7,7 +7,12 @@
  * @module
  */
 
-import { ChatterError, NodeClosedError, UnknownTypeError } from "../errors.ts";
+import {
+  ChatterError,
+  DeliveryUnconfirmedError,
+  NodeClosedError,
+  UnknownTypeError,
+} from "../errors.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { OutgoingRecord, Profile } from "../wire/message.ts";
@@ -24,6 +29,12 @@ import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.t
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
+import {
+  emptyReliableStats,
+  isReliableControlTag,
+  Reliability,
+  type ReliableStats,
+} from "./reliable.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
 /** Counters of a node. */
@@ -68,6 +79,8 @@ export interface NodeStats {
   messageBufferDrops: number;
   /** Event listener calls that threw (see {@linkcode ChatterNode.on}). */
   listenerErrors: number;
+  /** Reliable delivery (zero when off): acknowledgements, repairs, losses, flow control. */
+  reliable: ReliableStats;
   /** Peers known now. */
   peers: number;
   /** The transport's own counters. */
@@ -134,6 +147,8 @@ export class ChatterNode {
     out: { dests: NetId[]; key: string; toSelf: boolean };
   };
   readonly #nextSeq: () => number;
+  /** Reliable delivery, when on (v2). [R-NODE-REL-001] */
+  readonly #rel?: Reliability;
   #timer: TimerHandle | undefined;
   #closed = false;
   readonly #s = {
@@ -157,6 +172,7 @@ export class ChatterNode {
     transport: Transport,
     codecs: FrameCodec[],
     seq: () => number,
+    peekSeq: () => number,
   ) {
     this.#o = o;
     this.#transport = transport;
@@ -182,10 +198,26 @@ export class ChatterNode {
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
-    this.#dedupLegacy = new DedupWindow(o.dedupWindow, o.maxPeers, {
+    this.#dedupLegacy = new DedupWindow(Math.min(o.dedupWindow, 4096), o.maxPeers, {
       ttlMs: o.legacyDedupMs,
       now: () => o.clock.now(),
     });
+    if (o.reliable && codec.profile === "v2") {
+      this.#rel = new Reliability({
+        self: this.id,
+        clock: o.clock,
+        events: this.#events,
+        nextSeq: seq,
+        currentSeq: peekSeq,
+        enqueue: (dests, key, recs) => this.#enqueue(dests, key, recs),
+        sendDirect: (to, recs, onFail) => this.#sendDirect(to, recs, onFail),
+        hasDelivered: (id) => this.#dedup.has(id),
+        encodeFailed: (typeName, error) => {
+          this.#s.handlerErrors++;
+          this.#events.emit("handlerError", { typeName, error });
+        },
+      }, o);
+    }
   }
 
   /**
@@ -198,6 +230,7 @@ export class ChatterNode {
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);
     const next = () => ++seq;
+    const peek = () => seq;
     // The sending profile's codec first, then any other accepted one.
     const codecs = [createCodec(o, next)];
     for (const p of o.acceptProfiles) if (p !== o.profile) codecs.push(createCodec(o, next, p));
@@ -243,7 +276,7 @@ export class ChatterNode {
       random: o.random,
     });
     const transport = await factory(handlers);
-    const node = new ChatterNode(o, transport, codecs, next);
+    const node = new ChatterNode(o, transport, codecs, next, peek);
     ref.node = node;
     node.#armTimer();
     return node;
@@ -304,15 +337,48 @@ export class ChatterNode {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
       this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
     }
-    if (dests.length === 0) return origin;
+    if (dests.length === 0) {
+      this.#rel?.confirmedAtOnce(origin.seqno);
+      return origin;
+    }
+    const rec: OutRec = { tag: reg.tag, origin, reg, value };
+    // Reliable delivery tracks it; flow control may hold it back. [R-NODE-REL-001], [R-NODE-REL-008]
+    if (this.#rel && this.#rel.admit(rec, dests, key) !== "send") return origin;
+    this.#enqueue(dests, key, [rec]);
+    return origin;
+  }
+
+  #enqueue(dests: NetId[], key: string, recs: OutRec[]): void {
     let p = this.#pending.get(key);
     if (!p) this.#pending.set(key, p = { dests, recs: [] });
-    p.recs.push({ tag: reg.tag, origin, reg, value });
+    for (const r of recs) p.recs.push(r);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
     }
-    return origin;
+  }
+
+  /**
+   * A Promise that resolves when every destination of `id` (a broadcast of this node) has
+   * acknowledged it, and rejects with {@linkcode DeliveryUnconfirmedError} (code
+   * `DELIVERY_UNCONFIRMED`, naming the destinations that did not confirm) after `timeoutMs`
+   * (default 10 s), or when the message is given up, or at once when reliable delivery is off
+   * or the message is not (or no longer) known. [R-NODE-REL-007]
+   */
+  confirmed(id: BroadcastId, opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.#rel) {
+      return Promise.reject(new DeliveryUnconfirmedError(id, [], "unknown"));
+    }
+    return this.#rel.confirmed(id, opts.timeoutMs ?? 10_000);
+  }
+
+  /**
+   * Resolves when no broadcast is held back by flow control (immediately when none is); an
+   * application that broadcasts in a loop awaits it to go at its receivers' pace.
+   * [R-NODE-REL-008]
+   */
+  drained(): Promise<void> {
+    return this.#rel ? this.#rel.drained() : Promise.resolve();
   }
 
   /**
@@ -407,6 +473,27 @@ export class ChatterNode {
     for (const s of plan.tcp) this.#sendTcp(s, base, out);
   }
 
+  /** Records straight to one node by TCP, with no distribution list (repairs, control). */
+  #sendDirect(to: NetId, recs: OutRec[], onFail?: () => void): { frames: number; bytes: number } {
+    if (this.#closed) return { frames: 0, bytes: 0 };
+    const frames = this.#encode(
+      {
+        current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+        seen: this.#db.seenIds(),
+        other: this.#db.otherIds(),
+        distribution: [],
+      },
+      this.#outgoing(recs),
+      this.#o.maxTcpFrameBytes,
+    );
+    let bytes = 0;
+    for (const f of frames) {
+      bytes += f.length;
+      this.#transport.sendTcp(to, f, onFail);
+    }
+    return { frames: frames.length, bytes };
+  }
+
   #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number): Uint8Array[] {
     try {
       return this.#codec.encode(g, out, { maxFrameBytes, maxRecords: this.#o.maxBatchRecords });
@@ -490,8 +577,15 @@ export class ChatterNode {
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
     for (const r of f.records) {
+      if (isReliableControlTag(r.typeTag)) {
+        // Reserved control records: handled here, never delivered or forwarded.
+        this.#rel?.control(r, sender, f.profile);
+        continue;
+      }
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
+      // Acknowledge what arrived (not what is too old to tell). [R-NODE-REL-002]
+      if (this.#rel && verdict !== "old") this.#rel.received(r.origin, f.profile);
       if (!reg) {
         this.#s.unknownTypes++;
         if (!forward) continue;
@@ -608,6 +702,7 @@ export class ChatterNode {
       connectFailures: t.connectFailures,
       streamErrors: t.streamErrors,
       listenerErrors: this.#events.listenerErrors,
+      reliable: this.#rel?.stats() ?? emptyReliableStats(),
       peers: this.#db.size,
       transport: t,
     };
@@ -616,6 +711,8 @@ export class ChatterNode {
   /** Stop: close every socket and timer, end the message iterators. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Pending acknowledgements go out; unconfirmed broadcasts are reported lost ("closed").
+    this.#rel?.close();
     this.#closed = true;
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     for (const s of this.#subs) s.wake?.();

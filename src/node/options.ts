@@ -111,8 +111,43 @@ export interface NodeOptions {
   forwardUnknownTypes?: boolean;
   /** De-duplicate deliveries by message identity (default true). */
   dedup?: boolean;
-  /** Sequence numbers remembered per origin for de-duplication (default 4096). */
+  /**
+   * Sequence numbers remembered per origin for de-duplication, one bit each (default 65536,
+   * 8 KiB per origin). Reliable delivery gives a message up once it falls this far (less a
+   * margin of 1024) behind its origin's newest sequence number. [R-NODE-REL-005]
+   */
   dedupWindow?: number;
+  /**
+   * Reliable delivery on the v2 profile (default true; the legacy profile never uses it):
+   * destinations acknowledge what they received, the origin re-sends what was not
+   * acknowledged and reports what it gives up. Off: broadcasts are fire-and-forget (multicast
+   * plus one kept TCP copy) and no acknowledgements are sent. [R-NODE-REL-001]
+   */
+  reliable?: boolean;
+  /** Reliable delivery: destinations send acknowledgements at most this late (default 100 ms). */
+  ackDelayMs?: number;
+  /**
+   * Reliable delivery: smallest retransmission timeout (default 500 ms); the timeout adapts to
+   * the measured round trip (acknowledgement delay included), up to 5 s, doubling per retry.
+   */
+  retransmitMs?: number;
+  /** Reliable delivery: most messages in the retransmit buffer (default 65536). */
+  retransmitMaxMessages?: number;
+  /** Reliable delivery: most payload bytes in the retransmit buffer (default 32 MiB). */
+  retransmitMaxBytes?: number;
+  /** Reliable delivery: a message unconfirmed this long is given up (default 30 s). */
+  retransmitMaxAgeMs?: number;
+  /**
+   * Reliable delivery, flow control: most unacknowledged messages per destination (default
+   * 8192); further broadcasts to it are held back until acknowledgements arrive.
+   */
+  sendWindow?: number;
+  /**
+   * Reliable delivery: consecutive failed repair rounds to a destination after which its
+   * pending messages are given up as unreachable (default 5; it must also have sent no
+   * acknowledgement for 5 s).
+   */
+  maxRepairFailures?: number;
   /**
    * Legacy profile: how long a (sender, sequence number) identity is remembered for
    * de-duplication (default 5 s; 0.0.15 restarts its numbers at 1).
@@ -194,6 +229,22 @@ export interface ResolvedNodeOptions {
   dedup: boolean;
   /** See {@linkcode NodeOptions}. */
   dedupWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  reliable: boolean;
+  /** See {@linkcode NodeOptions}. */
+  ackDelayMs: number;
+  /** See {@linkcode NodeOptions}. */
+  retransmitMs: number;
+  /** See {@linkcode NodeOptions}. */
+  retransmitMaxMessages: number;
+  /** See {@linkcode NodeOptions}. */
+  retransmitMaxBytes: number;
+  /** See {@linkcode NodeOptions}. */
+  retransmitMaxAgeMs: number;
+  /** See {@linkcode NodeOptions}. */
+  sendWindow: number;
+  /** See {@linkcode NodeOptions}. */
+  maxRepairFailures: number;
   /** See {@linkcode NodeOptions}. */
   legacyDedupMs: number;
   /** See {@linkcode NodeOptions}. */
@@ -363,7 +414,21 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
     forwardUnknownTypes: o.forwardUnknownTypes ?? true,
     dedup: o.dedup ?? true,
-    dedupWindow: int("dedupWindow", o.dedupWindow, 4096, 1, 1 << 20),
+    dedupWindow: int("dedupWindow", o.dedupWindow, 65_536, 1, 1 << 22),
+    reliable: o.reliable ?? true,
+    ackDelayMs: int("ackDelayMs", o.ackDelayMs, 100, 1, 60_000),
+    retransmitMs: int("retransmitMs", o.retransmitMs, 500, 1, 60_000),
+    retransmitMaxMessages: int(
+      "retransmitMaxMessages",
+      o.retransmitMaxMessages,
+      65_536,
+      1,
+      1 << 24,
+    ),
+    retransmitMaxBytes: int("retransmitMaxBytes", o.retransmitMaxBytes, 32 << 20, 1, 2 ** 40),
+    retransmitMaxAgeMs: int("retransmitMaxAgeMs", o.retransmitMaxAgeMs, 30_000, 1, 24 * hour),
+    sendWindow: int("sendWindow", o.sendWindow, 8192, 1, 1 << 24),
+    maxRepairFailures: int("maxRepairFailures", o.maxRepairFailures, 5, 1, 1000),
     legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),
     replayWindow: pow2("replayWindow", o.replayWindow, 4096),
     messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),

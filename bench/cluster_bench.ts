@@ -11,7 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { bytesType, type ChatterNode, DEFAULT_PROFILE, type NetId, startNode } from "../mod.ts";
+import { bytesType, type ChatterNode, type NetId, startNode } from "../mod.ts";
+import { DEFAULT_PROFILE } from "../src/node/options.ts";
 import type { Profile } from "../src/wire/message.ts";
 
 const { values: v } = parseArgs({

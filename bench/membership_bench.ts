@@ -13,8 +13,8 @@ import {
   Item,
   LocalClock,
   membershipNetIds,
+  MembershipState,
   MembershipView,
-  Message,
   TimedItem,
 } from "../src/membership/mod.ts";
 import { type NetId, NetIdTable } from "../src/wire/mod.ts";
@@ -41,7 +41,7 @@ const MEMBERS: NetId[] = Array.from({ length: 100 }, (_, i) => ({
  * `n` items over 100 members. Slots come from a pool shared by both sides (`slotSeed`), so a
  * share of them collide and the merge resolves them by clock; clocks differ per side.
  */
-function state(n: number, seed: number): Message {
+function state(n: number, seed: number): MembershipState {
   const slots = rng(1234);
   const r = rng(seed);
   const items: TimedItem[] = [];
@@ -63,7 +63,7 @@ function state(n: number, seed: number): Message {
       ),
     );
   }
-  return Message.from(items);
+  return MembershipState.from(items);
 }
 
 const A = state(10_000, 7);
@@ -94,7 +94,7 @@ Deno.bench("membership: encode a 1,000-item payload", { group: "encode" }, () =>
 
 Deno.bench("membership: derive the view of the 13,287-item merged state", { group: "view" }, () => {
   // A fresh (equal) state each time, so the view cache does not answer.
-  MembershipView.of(merged.merge(Message.EMPTY.write(MEMBERS[0], [])));
+  MembershipView.of(merged.merge(MembershipState.EMPTY.write(MEMBERS[0], [])));
 });
 
 if (import.meta.main) {

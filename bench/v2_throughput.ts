@@ -11,6 +11,7 @@ import {
   type Gossip,
   type OutgoingRecord,
   typeTag,
+  v2AeadInfo,
   V2Decoder,
   V2Keyring,
   V2Sender,
@@ -54,7 +55,9 @@ for (const compression of ["none", "snappy"] as const) {
   const f64 = run(64, compression, 2000);
   const f1 = run(1, compression, 20000);
   console.log(
-    `${runtime} compression=${compression}: 64 records: ${Math.round(f64 * 64)} messages/s ` +
+    `${runtime} aead=${v2AeadInfo().name} compression=${compression}: 64 records: ${
+      Math.round(f64 * 64)
+    } messages/s ` +
       `(${Math.round(f64)} frames/s); 1 record: ${Math.round(f1)} frames/s`,
   );
 }

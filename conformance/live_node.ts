@@ -10,7 +10,8 @@
  * @module
  */
 
-import { bytesType, startNode } from "../src/node/mod.ts";
+import { bytesType } from "../src/node/message_type.ts";
+import { startNode } from "../src/node/node.ts";
 import type { Profile } from "../src/wire/message.ts";
 import { unhex } from "./runner/hex.ts";
 import { LIVE_V2_KEY_ID } from "./runner/live_profiles.ts";

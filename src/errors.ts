@@ -30,9 +30,11 @@ export const CHATTER_ERROR_CODES = {
   NODE_CLOSED: "the node was closed; it sends and receives nothing more",
   UNKNOWN_TYPE: "no message type of that name is registered on this node",
   TYPE_ALREADY_REGISTERED: "a message type of that name (or of the same type tag) is registered",
+  TYPE_NAME_RESERVED: "message type names starting with `chatter.sys.` are the node's own",
   ENCODE_FAILED: "a value could not be encoded by its message type",
   MESSAGE_TOO_LARGE: "an encoded message does not fit the frame limits of any transport",
   SEND_FAILED: "a frame could not be handed to any destination",
+  SHARE_TOO_LARGE: "a TCP share's frame would exceed the receiver's NetID table limit",
   DELIVERY_UNCONFIRMED: "some destinations did not confirm a message before the deadline",
   MESSAGE_LOST: "a message could no longer be repaired and is reported lost",
   KEY_INVALID: "a key is not 32 random bytes, or is a known weak key",
@@ -239,5 +241,32 @@ export class DeliveryUnconfirmedError extends ChatterError {
     this.id = id;
     this.missing = missing;
     this.reason = reason;
+  }
+}
+
+/**
+ * `register` refused a message type: its name (or its xxhash32 tag) is registered already
+ * (`TYPE_ALREADY_REGISTERED`), or it starts with `chatter.sys.` (`TYPE_NAME_RESERVED`).
+ *
+ * @example
+ * ```ts
+ * import { MessageTypeError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new MessageTypeError("TYPE_ALREADY_REGISTERED", "chat", "is registered already");
+ * assert.equal(e.code, "TYPE_ALREADY_REGISTERED");
+ * assert.equal(e.typeName, "chat");
+ * ```
+ */
+export class MessageTypeError extends ChatterError {
+  /** The type name refused. */
+  readonly typeName: string;
+  /** Create the error. */
+  constructor(
+    code: "TYPE_ALREADY_REGISTERED" | "TYPE_NAME_RESERVED",
+    typeName: string,
+    detail: string,
+  ) {
+    super(code, `message type ${JSON.stringify(typeName)}: ${detail}`);
+    this.typeName = typeName;
   }
 }

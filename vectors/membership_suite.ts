@@ -15,15 +15,10 @@
  * @module
  */
 
-import type { MessageJson, TimedItemJson } from "../src/membership/mod.ts";
+import type { MembershipStateJson, TimedItemJson } from "../src/membership/mod.ts";
 import type { NetId } from "../src/wire/mod.ts";
-import {
-  membershipDecode,
-  membershipEncode,
-  membershipMerge,
-} from "../conformance/testee/ops_membership.ts";
-import type { TesteeReply, TesteeRequest } from "../conformance/testee/ops.ts";
-import { errorReply } from "../conformance/testee/server.ts";
+import { membershipDecode, membershipEncode, membershipMerge } from "./membership_ops.ts";
+import { errorReply, type TesteeReply, type TesteeRequest } from "./testee_protocol.ts";
 import type { VectorSuite } from "./suite.ts";
 
 /** Run an op as the testee server does: a throw becomes an error reply. */
@@ -54,7 +49,10 @@ function ti(
   return { item: { member, op, start, end, priority }, clock: { member: clockMember, time } };
 }
 
-function msg(items: TimedItemJson[], clock: { member: NetId; time: number }[] = []): MessageJson {
+function msg(
+  items: TimedItemJson[],
+  clock: { member: NetId; time: number }[] = [],
+): MembershipStateJson {
   return { clock, items };
 }
 
@@ -62,7 +60,7 @@ interface PayloadCase {
   id: string;
   name: string;
   reqs: string[];
-  message: MessageJson;
+  message: MembershipStateJson;
   table?: NetId[];
 }
 
@@ -262,7 +260,7 @@ interface MergeCase {
   id: string;
   name: string;
   reqs: string[];
-  messages: MessageJson[];
+  messages: MembershipStateJson[];
 }
 
 const MERGES: MergeCase[] = [
@@ -449,7 +447,7 @@ export function buildMembershipVectors(): unknown {
     cases.push({
       id: `membership/invalid-message/${c.id}`,
       name: c.name,
-      // A well-typed Message that breaks section 2 is BAD_INPUT (section 6).
+      // A well-typed MembershipState that breaks section 2 is BAD_INPUT (section 6).
       reqs: c.reqs.includes("R-MEM-040") ? c.reqs : [...c.reqs, "R-MEM-040"],
       profile: "membership",
       op: "membership_merge",

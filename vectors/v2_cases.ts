@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import {
   buildV2Table,
-  ByteWriter,
   DecodeError,
   type DecodeErrorCode,
   type DecodeErrorLayer,
@@ -42,6 +41,7 @@ import {
   writeV2Body,
   writeV2Header,
 } from "../src/wire/mod.ts";
+import { ByteWriter } from "../src/wire/byte_writer.ts";
 import {
   decodedToJson,
   hex,

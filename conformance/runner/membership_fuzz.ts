@@ -1,7 +1,7 @@
 /**
  * Differential cases for the membership payload: deterministic mutations of every valid
  * membership vector, decoded by the testee and by the reference decoder. Whatever the bytes, a
- * decoder returns a valid Message or fails with one decode error of `spec/membership.md`
+ * decoder returns a valid MembershipState or fails with one decode error of `spec/membership.md`
  * section 5.2, the code of the first failing step of section 5.3 [R-MEM-029].
  *
  * @module

@@ -7,39 +7,13 @@
  * @module
  */
 
-import { DecodeError } from "../../src/wire/mod.ts";
-import type { OpsModule, TesteeReply, TesteeRequest } from "./ops.ts";
+import type { OpsModule, TesteeReply, TesteeRequest } from "../../vectors/testee_protocol.ts";
 
 /** Name and version this testee reports in `hello`. */
 export const TESTEE_IMPL = "chatter-deno 0.1.0";
 
-/** Error classes the protocol itself uses (besides the codec's decode error codes). */
-export type ProtocolErrorClass = "BAD_REQUEST" | "BAD_INPUT" | "INTERNAL";
-
-/** Raise from an op handler for a request whose fields are missing or of the wrong type. */
-export class BadRequest extends Error {
-  /** Create one; `message` names the bad field. */
-  constructor(message: string) {
-    super(message);
-    this.name = "BadRequest";
-  }
-}
-
-/** Turn a thrown value into an error reply: decode errors keep their code. */
-export function errorReply(e: unknown): TesteeReply {
-  if (e instanceof DecodeError) return { result: "error", errorClass: e.code, detail: e.message };
-  if (e instanceof BadRequest) {
-    return { result: "error", errorClass: "BAD_REQUEST", detail: e.message };
-  }
-  if (e instanceof TypeError || e instanceof RangeError) {
-    return { result: "error", errorClass: "BAD_INPUT", detail: e.message };
-  }
-  return {
-    result: "error",
-    errorClass: "INTERNAL",
-    detail: e instanceof Error ? e.message : String(e),
-  };
-}
+import { errorReply } from "../../vectors/testee_protocol.ts";
+export { BadRequest, errorReply, type ProtocolErrorClass } from "../../vectors/testee_protocol.ts";
 
 /** Serves requests against a set of ops modules. */
 export class TesteeServer {

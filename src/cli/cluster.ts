@@ -10,14 +10,8 @@
  * @module
  */
 
-import {
-  type ChatterNode,
-  jsonType,
-  type NetId,
-  type NodeStats,
-  seededRandom,
-  startNode,
-} from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, type NodeStats, startNode } from "../../mod.ts";
+import { seededRandom } from "../node/random.ts";
 import type { Profile } from "../wire/message.ts";
 import { xxhash32 } from "../wire/xxhash32.ts";
 

@@ -8,15 +8,10 @@
  * @module
  */
 
-import {
-  type ChatterNode,
-  GroupNode,
-  messageToJson,
-  type NetId,
-  seededRandom,
-  startNode,
-  viewToJson,
-} from "../../mod.ts";
+import { type ChatterNode, type NetId, startNode } from "../../mod.ts";
+import { GroupNode } from "../membership/group_node.ts";
+import { stateToJson, viewToJson } from "../membership/json.ts";
+import { seededRandom } from "../node/random.ts";
 import type { Profile } from "../wire/message.ts";
 import { xxhash32 } from "../wire/xxhash32.ts";
 
@@ -158,7 +153,7 @@ export async function runMembershipCluster(
 
     const t0 = performance.now();
     const views = () => groups.map((g) => hex32(JSON.stringify(viewToJson(g.view))));
-    const states = () => groups.map((g) => hex32(JSON.stringify(messageToJson(g.group.state))));
+    const states = () => groups.map((g) => hex32(JSON.stringify(stateToJson(g.group.state))));
     const agreed = () => {
       const v = views(), s = states();
       return v.every((x) => x === v[0]) && s.every((x) => x === s[0]);

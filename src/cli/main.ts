@@ -11,22 +11,20 @@ import { parseArgs } from "node:util";
 import {
   type ChatterNode,
   DEFAULT_KEY,
-  DEFAULT_MULTICAST_GROUP,
-  DEFAULT_MULTICAST_PORT,
-  DEFAULT_MULTICAST_TTL,
-  DEFAULT_PORT,
-  DEFAULT_PROFILE,
   formatNetId,
-  GroupNode,
   jsonType,
   type NetId,
+  NODE_DEFAULTS,
   type NodeOptions,
   parseNetId,
   startNode,
   textType,
-  viewToJson,
 } from "../../mod.ts";
+import { DEFAULT_PROFILE } from "../node/options.ts";
+import { GroupNode } from "../membership/group_node.ts";
+import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
+import { v2AeadInfo } from "../wire/v2/aead_backend.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
 import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
 
@@ -52,10 +50,10 @@ const NODE_OPTS = {
 
 const NODE_HELP =
   `  --address A          address to listen on and be known by (default: first non-loopback IPv4)
-  --port P             TCP port (default ${DEFAULT_PORT}; 0 = any free port)
-  --multicast-group G  multicast group (default ${DEFAULT_MULTICAST_GROUP})
-  --multicast-port P   multicast port (default ${DEFAULT_MULTICAST_PORT})
-  --ttl T              multicast TTL (default ${DEFAULT_MULTICAST_TTL})
+  --port P             TCP port (default ${NODE_DEFAULTS.port}; 0 = any free port)
+  --multicast-group G  multicast group (default ${NODE_DEFAULTS.multicastGroup})
+  --multicast-port P   multicast port (default ${NODE_DEFAULTS.multicastPort})
+  --ttl T              multicast TTL (default ${NODE_DEFAULTS.multicastTtl})
   --interface A        interface address multicast uses (default: --address)
   --no-multicast       TCP only
   --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
@@ -126,7 +124,7 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
     multicast: !v["no-multicast"],
   };
   if (v.address !== undefined) o.address = v.address;
-  if (v.port !== undefined) o.port = num("port", v.port, DEFAULT_PORT, 0, 65535);
+  if (v.port !== undefined) o.port = num("port", v.port, NODE_DEFAULTS.port, 0, 65535);
   if (v["multicast-group"] !== undefined) o.multicastGroup = v["multicast-group"];
   if (v["multicast-port"] !== undefined) {
     o.multicastPort = num("multicast-port", v["multicast-port"], 0, 1, 65535);
@@ -221,11 +219,22 @@ async function cmdNode(args: string[]): Promise<number> {
     );
     timer = setInterval(() => group.tick(), digestMs);
   }
-  console.error(`chatter: node ${formatNetId(node.id)} (${node.profile}) running; Ctrl-C to stop`);
+  console.error(
+    `chatter: node ${formatNetId(node.id)} (${node.profile}) running${
+      aeadNote(node.profile)
+    }; Ctrl-C to stop`,
+  );
   await waitForSignal();
   if (timer !== undefined) clearInterval(timer);
   await node.close();
   return 0;
+}
+
+/** `; AES-GCM openssl` or `; AES-GCM node:crypto (--allow-ffi not granted)` for v2. */
+function aeadNote(profile: string): string {
+  if (profile !== "v2") return "";
+  const a = v2AeadInfo();
+  return `; AES-GCM ${a.name}${a.fallbackReason ? ` (${a.fallbackReason})` : ""}`;
 }
 
 function peerFlags(texts: string[] | undefined): NetId[] {

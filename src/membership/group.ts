@@ -18,7 +18,7 @@ import type { NetId } from "../wire/netid.ts";
 import type { ItemFields } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
 import { memberInfo } from "./member.ts";
-import { Message } from "./message.ts";
+import { MembershipState } from "./state.ts";
 import { MembershipView, type Server } from "./view.ts";
 
 /** A change of the view, as {@linkcode Group.onChange} listeners get it. */
@@ -61,14 +61,14 @@ export class Group {
   /** This node's member NetID (canonical). */
   readonly self: NetId;
   readonly #key: string;
-  #state: Message;
+  #state: MembershipState;
   readonly #listeners = new Set<(c: GroupChange) => void>();
 
   /**
    * A group for member `self`, optionally starting from a saved state (e.g. after a restart;
    * its own clock then continues from the saved one).
    */
-  constructor(self: NetId, initial: Message = Message.EMPTY) {
+  constructor(self: NetId, initial: MembershipState = MembershipState.EMPTY) {
     const m = memberInfo(self, "Group member");
     this.self = m.id;
     this.#key = m.key;
@@ -76,7 +76,7 @@ export class Group {
   }
 
   /** The merged state. */
-  get state(): Message {
+  get state(): MembershipState {
     return this.#state;
   }
 
@@ -97,30 +97,30 @@ export class Group {
   }
 
   /** Serve `[start, end]` at `priority`. Returns the snapshot to broadcast. */
-  join(start: number, end: number, priority: number): Message {
+  join(start: number, end: number, priority: number): MembershipState {
     return this.write([{ op: "add", start, end, priority }]);
   }
 
   /** Stop serving `[start, end]`. Returns the snapshot to broadcast. */
-  leave(start: number, end: number): Message {
+  leave(start: number, end: number): MembershipState {
     return this.write([{ op: "rmv", start, end, priority: 0 }]);
   }
 
   /** Write several claims as one change (one clock tick). Returns the snapshot to broadcast. */
-  write(items: Iterable<Omit<ItemFields, "member">>): Message {
+  write(items: Iterable<Omit<ItemFields, "member">>): MembershipState {
     this.#set(this.#state.write(this.self, items));
     return this.snapshot();
   }
 
   /** This node's own items and clock: what it broadcasts after a change or on request. */
-  snapshot(): Message {
+  snapshot(): MembershipState {
     const clock = this.#state.clock.clockOf(this.self) ?? new LocalClock(this.self, 0);
-    return Message.from(this.#state.itemsOf(this.self), [clock]);
+    return MembershipState.from(this.#state.itemsOf(this.self), [clock]);
   }
 
   /** The whole world clock and no items: a digest, for anti-entropy. */
-  digest(): Message {
-    return Message.from([], this.#state.clock.clocks);
+  digest(): MembershipState {
+    return MembershipState.from([], this.#state.clock.clocks);
   }
 
   /**
@@ -129,7 +129,7 @@ export class Group {
    * is complete up to that clock, so taking it is sound). Everything else is ignored, as is a
    * snapshot claiming to come from this node.
    */
-  receiveSnapshot(message: Message, origin: NetId): ReceiveResult {
+  receiveSnapshot(message: MembershipState, origin: NetId): ReceiveResult {
     const o = memberInfo(origin, "origin");
     const originClock = message.clock.clocks.find((c) => c.memberKey === o.key);
     if (originClock === undefined || o.key === this.#key) {
@@ -142,7 +142,7 @@ export class Group {
       return false;
     });
     const before = this.#state;
-    this.#set(before.merge(Message.from(own, [originClock])));
+    this.#set(before.merge(MembershipState.from(own, [originClock])));
     return { changed: !this.#state.equals(before), ignored, resend: false, lagging: [] };
   }
 
@@ -151,7 +151,7 @@ export class Group {
    * lags behind this node's own clock (`resend`: this node should broadcast its snapshot) and
    * which members this node lags behind (`lagging`; their snapshots bring it up to date).
    */
-  receiveDigest(message: Message): ReceiveResult {
+  receiveDigest(message: MembershipState): ReceiveResult {
     const mine = this.#state.clock.clockOf(this.self);
     const theirs = message.clock.clockOf(this.self);
     const resend = mine !== undefined && (theirs === undefined || theirs.time < mine.time);
@@ -161,7 +161,7 @@ export class Group {
     return { changed: false, ignored: message.items.length, resend, lagging };
   }
 
-  #set(next: Message): void {
+  #set(next: MembershipState): void {
     const previous = MembershipView.of(this.#state);
     this.#state = next;
     if (this.#listeners.size === 0) return;

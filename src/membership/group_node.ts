@@ -13,7 +13,7 @@ import type { NetId } from "../wire/netid.ts";
 import type { NetIdTable } from "../wire/netid_table.ts";
 import { Group, type GroupChange } from "./group.ts";
 import type { ItemFields } from "./item.ts";
-import type { Message } from "./message.ts";
+import type { MembershipState } from "./state.ts";
 import { MEMBERSHIP_CODEC } from "./payload.ts";
 import { MEMBERSHIP_DIGEST_TYPE_NAME } from "../wire/constants.ts";
 import type { MembershipView, Server } from "./view.ts";
@@ -29,13 +29,13 @@ export interface GroupMessageType {
   /** The payload's type name. */
   typeName: string;
   /** Encode against the frame's NetID table. */
-  encode(value: Message, table: NetIdTable): Uint8Array;
+  encode(value: MembershipState, table: NetIdTable): Uint8Array;
   /** Decode against the frame's NetID table. */
-  decode(bytes: Uint8Array, table: readonly NetId[]): Message;
+  decode(bytes: Uint8Array, table: readonly NetId[]): MembershipState;
   /** The member NetIDs, for the frame's table. */
-  extractNetIds(value: Message): NetId[];
+  extractNetIds(value: MembershipState): NetId[];
   /** Called with every delivered message. */
-  handler(value: Message, meta: GroupMessageMeta): undefined;
+  handler(value: MembershipState, meta: GroupMessageMeta): undefined;
 }
 
 /** The part of a Chatter node a {@linkcode GroupNode} uses. */
@@ -45,7 +45,7 @@ export interface GroupHost {
   /** Register a message type. */
   register(type: GroupMessageType): void;
   /** Broadcast `value` of type `typeName` to `destinations`. */
-  broadcast(destinations: Iterable<NetId>, typeName: string, value: Message): unknown;
+  broadcast(destinations: Iterable<NetId>, typeName: string, value: MembershipState): unknown;
   /** The peers this node knows. */
   peers(): NetId[];
 }
@@ -55,7 +55,7 @@ export interface GroupNodeOptions {
   /** Where to broadcast; default: the host's peers. */
   destinations?: () => Iterable<NetId>;
   /** A saved state to start from (e.g. after a restart). */
-  initial?: Message;
+  initial?: MembershipState;
 }
 
 /** Counters of a {@linkcode GroupNode}. */
@@ -169,7 +169,7 @@ export class GroupNode {
     return { ...this.#stats };
   }
 
-  #send(snapshot: Message): void {
+  #send(snapshot: MembershipState): void {
     this.#stats.snapshotsSent++;
     this.#host.broadcast(this.#destinations(), MEMBERSHIP_CODEC.typeName, snapshot);
   }

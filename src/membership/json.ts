@@ -9,7 +9,7 @@
 import { type NetId, netId } from "../wire/netid.ts";
 import { Item } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
-import { Message } from "./message.ts";
+import { MembershipState } from "./state.ts";
 import { TimedItem } from "./timed_item.ts";
 import type { MembershipView } from "./view.ts";
 
@@ -43,8 +43,8 @@ export interface TimedItemJson {
   clock: LocalClockJson;
 }
 
-/** JSON form of a {@linkcode Message}. */
-export interface MessageJson {
+/** JSON form of a {@linkcode MembershipState}. */
+export interface MembershipStateJson {
   /** World clock entries (more may be implied by the items' clocks). */
   clock: LocalClockJson[];
   /** Timed items. */
@@ -93,12 +93,12 @@ function clockFromJson(j: LocalClockJson, what: string): LocalClock {
  *
  * @example
  * ```ts
- * import { messageFromJson } from "@chatter/chatter/membership";
- * const m = messageFromJson({ clock: [{ member: { ip: "10.0.0.1", port: 4000 }, time: 2 }], items: [] });
+ * import { stateFromJson } from "@chatter/chatter/membership";
+ * const m = stateFromJson({ clock: [{ member: { ip: "10.0.0.1", port: 4000 }, time: 2 }], items: [] });
  * m.clock.size; // 1
  * ```
  */
-export function messageFromJson(j: MessageJson): Message {
+export function stateFromJson(j: MembershipStateJson): MembershipState {
   if (j === null || typeof j !== "object" || !Array.isArray(j.clock) || !Array.isArray(j.items)) {
     throw new TypeError(`a message must be {clock: [...], items: [...]}, got ${JSON.stringify(j)}`);
   }
@@ -116,7 +116,7 @@ export function messageFromJson(j: MessageJson): Message {
     });
     return new TimedItem(it, clockFromJson(t.clock, `items[${i}].clock`));
   });
-  return Message.from(items, clocks);
+  return MembershipState.from(items, clocks);
 }
 
 /**
@@ -125,11 +125,11 @@ export function messageFromJson(j: MessageJson): Message {
  *
  * @example
  * ```ts
- * import { Message, messageToJson } from "@chatter/chatter/membership";
- * messageToJson(Message.EMPTY); // { clock: [], items: [] }
+ * import { MembershipState, stateToJson } from "@chatter/chatter/membership";
+ * stateToJson(MembershipState.EMPTY); // { clock: [], items: [] }
  * ```
  */
-export function messageToJson(m: Message): MessageJson {
+export function stateToJson(m: MembershipState): MembershipStateJson {
   return {
     clock: m.clock.clocks.map((c) => ({ member: netIdJson(c.member), time: c.time })),
     items: m.items.map((t) => ({
@@ -150,8 +150,8 @@ export function messageToJson(m: Message): MessageJson {
  *
  * @example
  * ```ts
- * import { Message, MembershipView, viewToJson } from "@chatter/chatter/membership";
- * viewToJson(MembershipView.of(Message.EMPTY)); // []
+ * import { MembershipState, MembershipView, viewToJson } from "@chatter/chatter/membership";
+ * viewToJson(MembershipView.of(MembershipState.EMPTY)); // []
  * ```
  */
 export function viewToJson(v: MembershipView): SegmentJson[] {

@@ -6,26 +6,48 @@
  *
  * @example
  * ```ts
- * import { lookup, Message } from "@chatter/chatter/membership";
+ * import { lookup, MembershipState } from "@chatter/chatter/membership";
  * const a = { ip: "10.0.0.1", port: 4000 }, b = { ip: "10.0.0.2", port: 4000 };
- * const sa = Message.EMPTY.write(a, [{ op: "add", start: 0, end: 999, priority: 1 }]);
- * const sb = Message.EMPTY.write(b, [{ op: "add", start: 500, end: 1999, priority: 9 }]);
- * lookup(sa.merge(sb), 700).map((s) => s.member.ip); // ["10.0.0.2", "10.0.0.1"]
+ * const sa = MembershipState.EMPTY.write(a, [{ op: "add", start: 0, end: 999, priority: 1 }]);
+ * const sb = MembershipState.EMPTY.write(b, [{ op: "add", start: 500, end: 1999, priority: 9 }]);
+ * assert.deepEqual(lookup(sa.merge(sb), 700).map((s) => s.member.ip), ["10.0.0.2", "10.0.0.1"]);
  * ```
  *
  * @module
  */
 
-export * from "./local_clock.ts";
-export * from "./item.ts";
-export * from "./timed_item.ts";
+export { LocalClock } from "./local_clock.ts";
 export { WorldClock } from "./world_clock.ts";
-export { merge, Message } from "./message.ts";
-export * from "./view.ts";
-export * from "./payload.ts";
-export * from "./json.ts";
-export * from "./group.ts";
-export * from "./group_node.ts";
+export { Item, type ItemFields, type Op } from "./item.ts";
+export { compareSlots, compareWrites, TimedItem } from "./timed_item.ts";
+export { MembershipState, merge } from "./state.ts";
+export { lookup, MembershipView, type Segment, type Server } from "./view.ts";
+export {
+  decodeMembership,
+  encodeMembership,
+  MEMBERSHIP_CODEC,
+  type MembershipCodec,
+  membershipNetIds,
+} from "./payload.ts";
+export {
+  type ItemJson,
+  type LocalClockJson,
+  type MembershipStateJson,
+  type SegmentJson,
+  stateFromJson,
+  stateToJson,
+  type TimedItemJson,
+  viewToJson,
+} from "./json.ts";
+export { Group, type GroupChange, type ReceiveResult } from "./group.ts";
+export {
+  type GroupHost,
+  type GroupMessageMeta,
+  type GroupMessageType,
+  GroupNode,
+  type GroupNodeOptions,
+  type GroupNodeStats,
+} from "./group_node.ts";
 // Wire types and constants this API uses, so that this entry point documents itself.
 export type { NetId } from "../wire/netid.ts";
 export { NetIdTable, type NetIdTableEntry } from "../wire/netid_table.ts";

@@ -1,5 +1,5 @@
 /**
- * The `chatter.membership.v1` payload: a {@linkcode Message} with every member written as a
+ * The `chatter.membership.v1` payload: a {@linkcode MembershipState} with every member written as a
  * reference into the frame's NetID table. Layout (all integers unsigned LEB128 varints
  * except `op`, one byte) [R-MEM-021]:
  *
@@ -30,7 +30,7 @@ import type { NetIdTable } from "../wire/netid_table.ts";
 import { decodeVarint } from "../wire/varint.ts";
 import { Item } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
-import { type Message, trustedMessage } from "./message.ts";
+import { type MembershipState, trustedState } from "./state.ts";
 import { TimedItem } from "./timed_item.ts";
 import { sortedWorldClock } from "./world_clock.ts";
 
@@ -45,11 +45,11 @@ const MIN_ITEM_BYTES = 5;
  *
  * @example
  * ```ts
- * import { membershipNetIds, Message } from "@chatter/chatter/membership";
- * membershipNetIds(Message.EMPTY); // []
+ * import { membershipNetIds, MembershipState } from "@chatter/chatter/membership";
+ * membershipNetIds(MembershipState.EMPTY); // []
  * ```
  */
-export function membershipNetIds(message: Message): NetId[] {
+export function membershipNetIds(message: MembershipState): NetId[] {
   return message.clock.clocks.map((c) => c.member);
 }
 
@@ -61,13 +61,13 @@ export function membershipNetIds(message: Message): NetId[] {
  * @example
  * ```ts
  * import { NetIdTable } from "@chatter/chatter/wire";
- * import { encodeMembership, membershipNetIds, Message } from "@chatter/chatter/membership";
+ * import { encodeMembership, membershipNetIds, MembershipState } from "@chatter/chatter/membership";
  * const m = { ip: "10.0.0.1", port: 4000 };
- * const state = Message.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
+ * const state = MembershipState.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
  * encodeMembership(state, NetIdTable.build(membershipNetIds(state))); // Uint8Array [1, 0, 1, 1, 0, 99, 0, 5, 1]
  * ```
  */
-export function encodeMembership(message: Message, table: NetIdTable): Uint8Array {
+export function encodeMembership(message: MembershipState, table: NetIdTable): Uint8Array {
   const clocks = message.clock.clocks;
   const items = message.items;
   const w = new ByteWriter(8 + clocks.length * 8 + items.length * 12);
@@ -96,7 +96,7 @@ export function encodeMembership(message: Message, table: NetIdTable): Uint8Arra
 /**
  * Decode a membership payload against the frame's NetID table (the seed's `decode_with`).
  * Every count, reference and value is checked before it is used; whatever the bytes, this
- * returns a valid {@linkcode Message} or throws {@linkcode DecodeError} (layer `payload`).
+ * returns a valid {@linkcode MembershipState} or throws {@linkcode DecodeError} (layer `payload`).
  *
  * @example
  * ```ts
@@ -109,7 +109,7 @@ export function decodeMembership(
   payload: Uint8Array,
   table: readonly NetId[],
   limits: MembershipLimits = DEFAULT_MEMBERSHIP_LIMITS,
-): Message {
+): MembershipState {
   let o = 0;
   const u32 = (): number => {
     let v: number;
@@ -278,7 +278,7 @@ export function decodeMembership(
       "payload",
     );
   }
-  return trustedMessage(sortedWorldClock(clocks), items);
+  return trustedState(sortedWorldClock(clocks), items);
 }
 
 /** The membership payload as a message type: the shape a node registers (the seed's callbacks). */
@@ -286,11 +286,11 @@ export interface MembershipCodec {
   /** {@linkcode MEMBERSHIP_TYPE_NAME}. */
   readonly typeName: string;
   /** {@linkcode encodeMembership}. */
-  encode(value: Message, table: NetIdTable): Uint8Array;
+  encode(value: MembershipState, table: NetIdTable): Uint8Array;
   /** {@linkcode decodeMembership} with the default limits. */
-  decode(bytes: Uint8Array, table: readonly NetId[]): Message;
+  decode(bytes: Uint8Array, table: readonly NetId[]): MembershipState;
   /** {@linkcode membershipNetIds}. */
-  extractNetIds(value: Message): NetId[];
+  extractNetIds(value: MembershipState): NetId[];
 }
 
 /**
@@ -299,8 +299,8 @@ export interface MembershipCodec {
  *
  * @example
  * ```ts
- * import { MEMBERSHIP_CODEC, Message } from "@chatter/chatter/membership";
- * MEMBERSHIP_CODEC.extractNetIds(Message.EMPTY); // []
+ * import { MEMBERSHIP_CODEC, MembershipState } from "@chatter/chatter/membership";
+ * MEMBERSHIP_CODEC.extractNetIds(MembershipState.EMPTY); // []
  * ```
  */
 export const MEMBERSHIP_CODEC: MembershipCodec = Object.freeze({

@@ -8,7 +8,7 @@
 import { MAX_UINT32 } from "../wire/constants.ts";
 import type { NetId } from "../wire/netid.ts";
 import { checkU32, compareKeys } from "./member.ts";
-import type { Message } from "./message.ts";
+import type { MembershipState } from "./state.ts";
 import { compareWrites, type TimedItem } from "./timed_item.ts";
 
 /** A member serving a key, with the priority of the claim that makes it serve it. */
@@ -121,9 +121,9 @@ function compareServers(a: Run, b: Run): number {
  *
  * @example
  * ```ts
- * import { MembershipView, Message } from "@chatter/chatter/membership";
+ * import { MembershipView, MembershipState } from "@chatter/chatter/membership";
  * const m = { ip: "10.0.0.1", port: 4000 };
- * const state = Message.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
+ * const state = MembershipState.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
  * MembershipView.of(state).lookup(42); // [{ member: m, priority: 5 }]
  * ```
  */
@@ -137,7 +137,7 @@ export class MembershipView {
   }
 
   /** Derive the view of `state` (cached per state object). [R-MEM-013] */
-  static of(state: Message): MembershipView {
+  static of(state: MembershipState): MembershipView {
     let v = cache.get(state);
     if (v === undefined) {
       v = new MembershipView(deriveSegments(state));
@@ -202,9 +202,9 @@ function position(active: Run[], r: Run): number {
   }
   return lo;
 }
-const cache = new WeakMap<Message, MembershipView>();
+const cache = new WeakMap<MembershipState, MembershipView>();
 
-function deriveSegments(state: Message): Segment[] {
+function deriveSegments(state: MembershipState): Segment[] {
   const items = state.items;
   const runs: Run[] = [];
   for (let i = 0; i < items.length;) {
@@ -249,10 +249,10 @@ function deriveSegments(state: Message): Segment[] {
  *
  * @example
  * ```ts
- * import { lookup, Message } from "@chatter/chatter/membership";
- * lookup(Message.EMPTY, 7); // []
+ * import { lookup, MembershipState } from "@chatter/chatter/membership";
+ * lookup(MembershipState.EMPTY, 7); // []
  * ```
  */
-export function lookup(state: Message, key: number): readonly Server[] {
+export function lookup(state: MembershipState, key: number): readonly Server[] {
   return MembershipView.of(state).lookup(key);
 }

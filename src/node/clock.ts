@@ -5,11 +5,14 @@
  * @module
  */
 
-/** A handle returned by {@linkcode Clock.setTimeout}. */
+/** A handle returned by {@linkcode NodeClock.setTimeout}. */
 export type TimerHandle = unknown;
 
-/** Current time and one-shot timers. */
-export interface Clock {
+/**
+ * The node's wall clock: current time and one-shot timers (not to be confused with the
+ * membership module's logical `LocalClock` and `WorldClock`).
+ */
+export interface NodeClock {
   /** Milliseconds since some fixed point. */
   now(): number;
   /** Run `fn` once after `ms` milliseconds. */
@@ -17,6 +20,9 @@ export interface Clock {
   /** Cancel a timer; a no-op for a timer that already ran. */
   clearTimeout(handle: TimerHandle): void;
 }
+
+/** @deprecated Old name of {@linkcode NodeClock}; internal code only. */
+export type Clock = NodeClock;
 
 /**
  * The real clock: `Date.now()` and the runtime's timers.
@@ -27,7 +33,7 @@ export interface Clock {
  * systemClock.now() > 0; // true
  * ```
  */
-export const systemClock: Clock = {
+export const systemClock: NodeClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as number),
@@ -47,7 +53,7 @@ export const systemClock: Clock = {
  * fired; // true
  * ```
  */
-export class ManualClock implements Clock {
+export class ManualClock implements NodeClock {
   #now: number;
   #seq = 0;
   #timers = new Map<number, { at: number; fn: () => void }>();

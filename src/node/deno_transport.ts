@@ -8,11 +8,12 @@
  */
 
 import { AddressInUseError, ChatterError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import { DEFAULT_LIMITS } from "../wire/constants.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { FrameReader } from "../wire/frame_reader.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
+import type { ResolvedNodeOptions } from "./options.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -37,43 +38,36 @@ export interface MulticastOptions {
   loss?: number;
 }
 
-/** Options of {@linkcode denoTransport}. */
-export interface DenoTransportOptions {
-  /** Address the TCP listener binds and that peers reach us on. */
-  address: string;
-  /** TCP port; 0 picks a free one. */
-  port: number;
-  /** Multicast settings, or `false` for TCP only. */
-  multicast: MulticastOptions | false;
-  /**
-   * Open a fresh connection for every frame, write the frame with one write call and close it:
-   * for peers that decode each read as exactly one frame (Elixir Chatter 0.0.15). Default
-   * false: connections are reused and frames coalesced. [R-NODE-LEGACY-001]
-   */
-  oneFramePerConnection?: boolean;
-  /** Most open outgoing connections; the least recently used is closed to make room. */
-  maxConnections: number;
-  /** Most open incoming connections; more are refused. */
-  maxIncomingConnections: number;
-  /** Connections unused for this long are closed. */
-  idleTimeoutMs: number;
-  /** Connect attempts slower than this fail. */
-  connectTimeoutMs: number;
-  /** Most frames queued for one peer; more are dropped and counted. */
-  maxQueueFrames: number;
-  /** Most bytes queued for one peer; more are dropped and counted. */
-  maxQueueBytes: number;
-  /** Largest datagram sent by multicast. */
-  maxDatagramBytes: number;
-  /** Most multicast datagrams queued for sending; more are dropped and counted. */
-  maxInflightDatagrams: number;
-  /** Receiver limits for TCP stream reassembly. */
-  limits?: DecodeLimits;
-  /** Clock for idle timeouts. */
-  clock?: Clock;
-  /** Randomness for the loss knob. */
-  random?: RandomSource;
-}
+/**
+ * Options of {@linkcode denoTransport}: the node's own resolved options (the same names and
+ * meanings, see `NodeOptions`), so a node passes its options straight through, plus
+ * the transport-only settings below.
+ */
+export type DenoTransportOptions =
+  & Pick<
+    ResolvedNodeOptions,
+    | "address"
+    | "port"
+    | "maxConnections"
+    | "maxIncomingConnections"
+    | "idleTimeoutMs"
+    | "connectTimeoutMs"
+    | "maxQueueFrames"
+    | "maxQueueBytes"
+    | "maxDatagramBytes"
+    | "maxInflightDatagrams"
+  >
+  & Partial<Pick<ResolvedNodeOptions, "limits" | "clock" | "random">>
+  & {
+    /** Multicast settings, or `false` for TCP only. */
+    multicast: MulticastOptions | false;
+    /**
+     * Open a fresh connection for every frame, write the frame with one write call and close
+     * it: for peers that decode each read as exactly one frame (Elixir Chatter 0.0.15).
+     * Default false: connections are reused and frames coalesced. [R-NODE-LEGACY-001]
+     */
+    oneFramePerConnection?: boolean;
+  };
 
 interface Queued {
   frame: Uint8Array;
@@ -128,7 +122,7 @@ class DenoTransport implements Transport {
   readonly maxDatagramBytes: number;
   readonly #o: DenoTransportOptions;
   readonly #h: TransportHandlers;
-  readonly #clock: Clock;
+  readonly #clock: NodeClock;
   readonly #random: RandomSource;
   #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;

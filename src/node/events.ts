@@ -12,6 +12,7 @@ import type { ChatterError } from "../errors.ts";
 import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { TransportKind } from "./frame_codec.ts";
+import type { Logger } from "./options.ts";
 
 /** A frame for `to` could not be written (connect, write or queue failure). */
 export interface SendFailedEvent {
@@ -67,6 +68,20 @@ export interface LostEvent {
 }
 
 /**
+ * A TCP share was not sent: even a frame without a distribution list would exceed the
+ * receiver's NetID table limit (too many seen IDs, other IDs or records' NetIDs).
+ * Counted in `stats().sharesUnsent`. [R-NODE-SCALE-002]
+ */
+export interface ShareUnsentEvent {
+  /** The relay the share was for. */
+  to: NetId;
+  /** Nodes of the share (the relay and its list) that this frame would have reached. */
+  nodes: number;
+  /** Why; code `SHARE_TOO_LARGE`. */
+  error: ChatterError;
+}
+
+/**
  * Every event a node emits, by name. Names are stable; each event's fields are documented on
  * its interface.
  */
@@ -81,6 +96,8 @@ export interface NodeEventMap {
   listenerFailed: ListenerFailedEvent;
   /** See {@linkcode LostEvent}. */
   lost: LostEvent;
+  /** See {@linkcode ShareUnsentEvent}. */
+  shareUnsent: ShareUnsentEvent;
 }
 
 /** A listener for event `K`. */
@@ -104,8 +121,14 @@ export type NodeEventListener<K extends keyof NodeEventMap> = (event: NodeEventM
  */
 export class NodeEvents {
   readonly #listeners = new Map<string, Set<(e: unknown) => void>>();
+  readonly #logger?: Logger;
   /** Listener calls that threw. */
   listenerErrors = 0;
+
+  /** An emitter that also hands every event to `logger.warn` when a logger is given. */
+  constructor(logger?: Logger) {
+    this.#logger = logger;
+  }
 
   /** Subscribe `listener` to `type`; returns the function that unsubscribes it. */
   on<K extends keyof NodeEventMap>(type: K, listener: NodeEventListener<K>): () => void {
@@ -120,11 +143,20 @@ export class NodeEvents {
 
   /** True when anyone listens to `type` (so callers can skip building costly events). */
   has(type: keyof NodeEventMap): boolean {
-    return (this.#listeners.get(type)?.size ?? 0) > 0;
+    return this.#logger !== undefined || (this.#listeners.get(type)?.size ?? 0) > 0;
   }
 
   /** Call every listener of `type` with `event`; a listener that throws is counted. */
   emit<K extends keyof NodeEventMap>(type: K, event: NodeEventMap[K]): void {
+    if (this.#logger) {
+      const err = (event as { error?: unknown }).error;
+      const why = err instanceof Error ? err.message : "";
+      try {
+        this.#logger.warn(`chatter ${type}${why ? `: ${why}` : ""}`, { ...event });
+      } catch {
+        this.listenerErrors++;
+      }
+    }
     const set = this.#listeners.get(type);
     if (!set) return;
     for (const fn of [...set]) {

@@ -33,7 +33,9 @@ export interface FrameCodec {
   readonly carriesOrigin: boolean;
   /**
    * Encode `records` under `gossip`. Throws `TypeError`/`RangeError` for inputs the profile
-   * cannot carry (e.g. IPv6 in legacy).
+   * cannot carry (e.g. IPv6 in legacy). The node encodes one send once per copy (multicast, each
+   * TCP share, a take-over) with the same record objects; a codec that numbers records keeps one
+   * number per record object, so all copies carry it. [R-NODE-LEGACY-003]
    */
   encode(gossip: Gossip, records: readonly OutgoingRecord[], opts: EncodeOptions): Uint8Array[];
   /**
@@ -43,34 +45,4 @@ export interface FrameCodec {
   isOwn?(frame: Uint8Array): boolean;
   /** Decode one whole frame. Throws only `DecodeError`. */
   decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
-}
-
-/**
- * Split `records` into chunks and encode each with `encodeOne`, halving a chunk whose frame
- * comes out larger than `maxFrameBytes` (down to single records). For batching codecs.
- */
-export function encodeSplit(
-  records: readonly OutgoingRecord[],
-  opts: EncodeOptions,
-  encodeOne: (chunk: readonly OutgoingRecord[]) => Uint8Array,
-): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const go = (chunk: readonly OutgoingRecord[]) => {
-    if (chunk.length > opts.maxRecords) {
-      for (let i = 0; i < chunk.length; i += opts.maxRecords) {
-        go(chunk.slice(i, i + opts.maxRecords));
-      }
-      return;
-    }
-    const frame = encodeOne(chunk);
-    if (frame.length <= opts.maxFrameBytes || chunk.length === 1) {
-      out.push(frame);
-      return;
-    }
-    const half = Math.ceil(chunk.length / 2);
-    go(chunk.slice(0, half));
-    go(chunk.slice(half));
-  };
-  if (records.length > 0) go(records);
-  return out;
 }

@@ -2,7 +2,11 @@
  * The legacy profile (Elixir Chatter 0.0.15) behind the {@linkcode FrameCodec} seam: one
  * record per frame; a record's origin is the frame's current BroadcastID, since 0.0.15 has no
  * origin identity. A record this node originated keeps its origin as the frame's current ID,
- * so the multicast copy and the TCP copy of it can be recognised as the same message.
+ * so the multicast copy and the TCP copy of it can be recognised as the same message. A record
+ * it forwards gets one fresh sequence number, taken at its first encode and kept for every
+ * later encode of the same record object (the node encodes one send once for multicast and once
+ * per TCP share, with the same objects), so every copy of one forward carries one BroadcastID.
+ * [R-NODE-LEGACY-003]
  *
  * @module
  */
@@ -20,7 +24,10 @@ export interface LegacyCodecOptions {
   key: string | Uint8Array;
   /** Receiver limits. */
   limits?: DecodeLimits;
-  /** Allocates a fresh sequence number for frames that forward someone else's record. */
+  /**
+   * Allocates a fresh sequence number for a record forwarded for someone else; called once per
+   * record object, however many copies of it are encoded.
+   */
   nextSeqno: () => number;
 }
 
@@ -43,6 +50,8 @@ export function legacyCodec(opts: LegacyCodecOptions): FrameCodec {
     typeof opts.key === "string" ? new TextEncoder().encode(opts.key) : opts.key,
   );
   const limits = opts.limits ?? DEFAULT_LIMITS;
+  // One number per forwarded record object: its multicast copy and all its TCP copies share it.
+  const forwardSeqno = new WeakMap<OutgoingRecord, number>();
   return {
     profile: "legacy",
     carriesOrigin: false,
@@ -50,7 +59,9 @@ export function legacyCodec(opts: LegacyCodecOptions): FrameCodec {
       const out: Uint8Array[] = [];
       for (const r of records) {
         const own = r.origin.ip === gossip.current.ip && r.origin.port === gossip.current.port;
-        const current = own ? r.origin : { ...gossip.current, seqno: opts.nextSeqno() };
+        let seqno = own ? r.origin.seqno : forwardSeqno.get(r);
+        if (seqno === undefined) forwardSeqno.set(r, seqno = opts.nextSeqno());
+        const current = own ? r.origin : { ...gossip.current, seqno };
         out.push(encodeLegacyFrame({
           key,
           gossip: { ...gossip, current },

@@ -58,6 +58,33 @@ export interface ReceivedMessage<T = unknown> {
 }
 
 /**
+ * A message type registered on a node, as `node.register(type)` returns it: values and
+ * iterators carry the type's value type.
+ *
+ * @typeParam T the decoded value.
+ */
+export interface MessageHandle<T> {
+  /** The registered type. */
+  readonly type: MessageType<T>;
+  /** Its name. */
+  readonly typeName: string;
+  /**
+   * Broadcast `value` to `destinations` (NetIDs or `"host:port"` text), as
+   * `node.broadcast(destinations, typeName, value)` does: encoded now, so a bad value throws
+   * an `EncodeError` here. Returns the message's identity.
+   */
+  broadcast(destinations: Iterable<NetId | string>, value: T): BroadcastId;
+  /** Delivered messages of this type only, from now on, until the node closes. */
+  messages(): AsyncIterableIterator<ReceivedMessage<T>>;
+}
+
+function expect(ok: boolean, what: string, v: unknown): void {
+  if (!ok) {
+    throw new TypeError(`expected ${what}, got ${v === null ? "null" : typeof v}`);
+  }
+}
+
+/**
  * A message type whose payload is raw bytes.
  *
  * @example
@@ -71,7 +98,15 @@ export function bytesType(
   typeName: string,
   handler?: (value: Uint8Array, meta: MessageMeta) => Uint8Array | undefined | void,
 ): MessageType<Uint8Array> {
-  return { typeName, encode: (v) => v, decode: (b) => b.slice(), handler };
+  return {
+    typeName,
+    encode: (v) => {
+      expect(v instanceof Uint8Array, "a Uint8Array", v);
+      return v;
+    },
+    decode: (b) => b.slice(),
+    handler,
+  };
 }
 
 /**
@@ -89,7 +124,15 @@ export function textType(
 ): MessageType<string> {
   const enc = new TextEncoder();
   const dec = new TextDecoder("utf-8", { fatal: true });
-  return { typeName, encode: (v) => enc.encode(v), decode: (b) => dec.decode(b), handler };
+  return {
+    typeName,
+    encode: (v) => {
+      expect(typeof v === "string", "a string", v);
+      return enc.encode(v);
+    },
+    decode: (b) => dec.decode(b),
+    handler,
+  };
 }
 
 /**
@@ -109,7 +152,11 @@ export function jsonType<T = unknown>(
   const dec = new TextDecoder("utf-8", { fatal: true });
   return {
     typeName,
-    encode: (v) => enc.encode(JSON.stringify(v)),
+    encode: (v) => {
+      const text = JSON.stringify(v);
+      expect(typeof text === "string", "a value JSON can represent", v);
+      return enc.encode(text);
+    },
     decode: (b) => JSON.parse(dec.decode(b)) as T,
     handler,
   };

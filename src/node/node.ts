@@ -10,7 +10,9 @@
 import {
   ChatterError,
   DeliveryUnconfirmedError,
+  MessageTypeError,
   NodeClosedError,
+  NodeOptionError,
   UnknownTypeError,
 } from "../errors.ts";
 import { DecodeError } from "../wire/decode_error.ts";
@@ -21,11 +23,15 @@ import { LEGACY_START_BYTE, MAX_SEQNO, V2_START_BYTE } from "../wire/constants.t
 import { typeTag } from "../wire/xxhash32.ts";
 import type { TimerHandle } from "./clock.ts";
 import { createCodec } from "./codecs.ts";
+import { v2Aead, type V2AeadName } from "../wire/v2/aead_backend.ts";
 import { DedupWindow } from "./dedup.ts";
+import { checkLegacyBroadcast } from "./legacy_interop.ts";
 import { type NodeEventListener, type NodeEventMap, NodeEvents } from "./events.ts";
 import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
-import type { MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
+import type { MessageHandle, MessageMeta, MessageType, ReceivedMessage } from "./message_type.ts";
+import { maxPayloadBytes, prepareValue } from "./outgoing.ts";
+import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
@@ -35,6 +41,7 @@ import {
   Reliability,
   type ReliableStats,
 } from "./reliable.ts";
+import { maxShareFor } from "./share_limits.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
 /** Counters of a node. */
@@ -51,14 +58,21 @@ export interface NodeStats {
   duplicates: number;
   /** Messages too far behind their origin's newest to tell; not delivered. */
   tooOld: number;
+  /** Legacy peers seen restarting (their duplicate memory cleared). [R-NODE-LEGACY-005] */
+  legacyRestarts: number;
   /** Frames rejected by the decoder, by error code. */
   decodeErrors: Record<string, number>;
   /** TCP frames dropped because a peer's queue was full. */
   queueDrops: number;
   /** Multicast datagrams dropped (loss knob, too many in flight). */
   multicastDrops: number;
-  /** Frames not sent by multicast because they exceed the datagram limit. */
+  /**
+   * Records not sent by multicast because they exceed the datagram limit (they went by TCP
+   * to every destination). [R-NODE-SCALE-001]
+   */
   multicastTooLarge: number;
+  /** TCP shares not sent: even a frame without a list is over the receiver's limits. */
+  sharesUnsent: number;
   /** Failed TCP sends whose share the next node took over. */
   relayTakeovers: number;
   /** Outgoing connections that could not be opened. */
@@ -85,11 +99,15 @@ export interface NodeStats {
   peers: number;
   /** The transport's own counters. */
   transport: TransportStats;
+  /** The AES-256-GCM backend v2 frames are sealed and opened with. [R-V2-IMPL-001] */
+  aead: V2AeadName;
 }
 
 interface Registered {
   type: MessageType<unknown>;
   tag: number;
+  /** A reserved `chatter.sys.` type: not yielded by the node-wide `messages()`. */
+  system: boolean;
 }
 
 /** A record on its way out: a typed value, or raw bytes of a type not registered here. */
@@ -99,11 +117,28 @@ interface OutRec {
   reg?: Registered;
   value?: unknown;
   raw?: Uint8Array;
+  /** NetIDs the payload refers to, when known already. */
+  extraNetIds?: NetId[];
 }
 
 interface Subscriber {
   buf: ReceivedMessage[];
   wake?: () => void;
+  /** Only messages of this registration (a handle's iterator); else every application type. */
+  only?: Registered;
+}
+
+/** Type names reserved for the node's own control records. [R-NODE-TYPE-002] */
+export const SYSTEM_TYPE_PREFIX = "chatter.sys.";
+
+let registerSystem: <T>(node: ChatterNode, type: MessageType<T>) => MessageHandle<T>;
+
+/**
+ * Register a reserved `chatter.sys.` message type (acks, digests, heartbeats and other control
+ * records of the node itself). Internal: not exported by the package. [R-NODE-TYPE-002]
+ */
+export function registerSystemType<T>(node: ChatterNode, type: MessageType<T>): MessageHandle<T> {
+  return registerSystem(node, type);
 }
 
 export { UnknownTypeError };
@@ -137,8 +172,12 @@ export class ChatterNode {
   readonly #byName = new Map<string, Registered>();
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
-  readonly #events = new NodeEvents();
+  readonly #events: NodeEvents;
   #flushScheduled = false;
+
+  static {
+    registerSystem = (node, type) => node.#register(type, true);
+  }
   #destCache?: {
     input: unknown;
     items: (NetId | string)[];
@@ -158,6 +197,7 @@ export class ChatterNode {
     tooOld: 0,
     decodeErrors: {} as Record<string, number>,
     multicastTooLarge: 0,
+    sharesUnsent: 0,
     relayTakeovers: 0,
     unknownTypes: 0,
     unknownForwarded: 0,
@@ -175,6 +215,7 @@ export class ChatterNode {
     peekSeq: () => number,
   ) {
     this.#o = o;
+    this.#events = new NodeEvents(o.logger);
     this.#transport = transport;
     this.id = transport.local;
     const codec = codecs[0];
@@ -184,17 +225,7 @@ export class ChatterNode {
     }
     this.profile = codec.profile;
     this.#nextSeq = seq;
-    this.#db = new PeerDb(
-      this.id,
-      {
-        maxPeers: o.maxPeers,
-        peerTtlMs: o.peerTtlMs,
-        maxSeenIds: o.maxSeenIds,
-        maxOtherIds: o.maxOtherIds,
-      },
-      o.clock,
-      o.random,
-    );
+    this.#db = new PeerDb(this.id, o, o.clock, o.random);
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
@@ -250,8 +281,7 @@ export class ChatterNode {
       },
     };
     const factory = o.transport ?? denoTransport({
-      address: o.address,
-      port: o.port,
+      ...o,
       multicast: o.multicast
         ? {
           group: o.multicastGroup,
@@ -263,17 +293,6 @@ export class ChatterNode {
         : false,
       // 0.0.15 decodes each read as exactly one frame. [R-NODE-LEGACY-001]
       oneFramePerConnection: o.profile === "legacy",
-      maxConnections: o.maxConnections,
-      maxIncomingConnections: o.maxIncomingConnections,
-      idleTimeoutMs: o.idleTimeoutMs,
-      connectTimeoutMs: o.connectTimeoutMs,
-      maxQueueFrames: o.maxQueueFrames,
-      maxQueueBytes: o.maxQueueBytes,
-      maxDatagramBytes: o.maxDatagramBytes,
-      maxInflightDatagrams: 8192,
-      limits: o.limits,
-      clock: o.clock,
-      random: o.random,
     });
     const transport = await factory(handlers);
     const node = new ChatterNode(o, transport, codecs, next, peek);
@@ -292,46 +311,95 @@ export class ChatterNode {
   }
 
   /**
-   * Register a message type. Its name's xxhash32 must not collide with another registered
-   * name.
+   * Register a message type and get its typed handle: `handle.broadcast(destinations, value)`
+   * takes only values of the type, `handle.messages()` yields only its messages, typed. Throws
+   * {@linkcode MessageTypeError} `TYPE_ALREADY_REGISTERED` for a name registered already (or
+   * one whose xxhash32 tag equals a registered name's) and `TYPE_NAME_RESERVED` for a name
+   * starting with `chatter.sys.`; {@linkcode NodeOptionError} for a type without a name or
+   * codec. [R-NODE-TYPE-001], [R-NODE-TYPE-002]
    */
-  register<T>(type: MessageType<T>): void {
+  register<T>(type: MessageType<T>): MessageHandle<T> {
+    return this.#register(type, false);
+  }
+
+  #register<T>(type: MessageType<T>, system: boolean): MessageHandle<T> {
+    if (this.#closed) throw new NodeClosedError("register");
     if (!type || typeof type.typeName !== "string" || type.typeName === "") {
-      throw new TypeError(
-        `a message type needs a non-empty typeName, got ${JSON.stringify(type?.typeName)}`,
-      );
+      throw new NodeOptionError("typeName", type?.typeName, "a non-empty string");
     }
+    const name = type.typeName;
     if (typeof type.encode !== "function" || typeof type.decode !== "function") {
-      throw new TypeError(
-        `message type ${JSON.stringify(type.typeName)} needs encode and decode functions`,
+      throw new NodeOptionError(
+        `${name}: encode/decode`,
+        typeof type.encode,
+        "encode and decode functions",
       );
     }
-    const tag = typeTag(type.typeName);
+    if (name.startsWith(SYSTEM_TYPE_PREFIX) !== system) {
+      throw new MessageTypeError(
+        "TYPE_NAME_RESERVED",
+        name,
+        system
+          ? `system types must start with ${JSON.stringify(SYSTEM_TYPE_PREFIX)}`
+          : `names starting with ${JSON.stringify(SYSTEM_TYPE_PREFIX)} are reserved for the node`,
+      );
+    }
+    const tag = typeTag(name);
     const prev = this.#byTag.get(tag);
-    if (prev && prev.type.typeName !== type.typeName) {
-      throw new Error(
-        `message type ${JSON.stringify(type.typeName)} has the same tag 0x${tag.toString(16)} as ${
-          JSON.stringify(prev.type.typeName)
-        }`,
+    if (prev) {
+      throw new MessageTypeError(
+        "TYPE_ALREADY_REGISTERED",
+        name,
+        prev.type.typeName === name
+          ? "is registered already"
+          : `has the same tag 0x${tag.toString(16)} as ${JSON.stringify(prev.type.typeName)}`,
       );
     }
-    const reg = { type: type as MessageType<unknown>, tag };
+    const reg: Registered = { type: type as MessageType<unknown>, tag, system };
     this.#byTag.set(tag, reg);
-    this.#byName.set(type.typeName, reg);
+    this.#byName.set(name, reg);
+    return {
+      type,
+      typeName: name,
+      broadcast: (destinations: Iterable<NetId | string>, value: T): BroadcastId =>
+        this.#broadcast(reg, destinations, value),
+      messages: (): AsyncIterableIterator<ReceivedMessage<T>> =>
+        this.#iterate(reg) as AsyncIterableIterator<ReceivedMessage<T>>,
+    };
   }
 
   /**
-   * Broadcast `value` of a registered type to `destinations` (NetIDs or `"host:port"` text).
-   * Returns the message's identity. Sending happens right after the current task, so
-   * broadcasts made together are batched into shared frames. If this node is among the
-   * destinations it is delivered here too.
+   * Broadcast `value` of the registered type `typeName` to `destinations` (NetIDs or
+   * `"host:port"` text); the typed `register(...).broadcast(destinations, value)` does the
+   * same. The value is encoded now: {@linkcode EncodeError} `ENCODE_FAILED` for a value its
+   * type cannot encode, `MESSAGE_TOO_LARGE` for one no frame can carry; also
+   * {@linkcode UnknownTypeError}, {@linkcode NodeClosedError}, and {@linkcode NodeOptionError}
+   * for a destination that is not an address. Returns the message's identity. Sending happens
+   * right after the current task, so broadcasts made together are batched into shared frames;
+   * a destination that cannot be reached is reported by the `sendFailed` event. If this node
+   * is among the destinations it is delivered here too. [R-NODE-SEND-001]
    */
   broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
     if (this.#closed) throw new NodeClosedError("broadcast");
+    if (typeof typeName !== "string") throw new NodeOptionError("typeName", typeName, "a string");
     const reg = this.#byName.get(typeName);
-    if (!reg) throw new UnknownTypeError(typeName);
+    if (!reg || reg.system) throw new UnknownTypeError(typeName);
+    return this.#broadcast(reg, destinations, value);
+  }
+
+  #broadcast(reg: Registered, destinations: Iterable<NetId | string>, value: unknown): BroadcastId {
+    if (this.#closed) throw new NodeClosedError("broadcast");
     const { dests, key, toSelf } = this.#resolveDests(destinations);
+    const prepared = prepareValue(
+      reg.type,
+      value,
+      this.id,
+      (extra) => maxPayloadBytes(this.#o.limits, this.#o, dests.length, extra),
+    );
+    const typeName = reg.type.typeName;
     const origin: BroadcastId = { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() };
+    // What no 0.0.15 node could read fails here. [R-NODE-LEGACY-004], [R-NODE-LEGACY-006]
+    if (this.profile === "legacy") this.#checkLegacy(reg, value, origin, prepared);
     this.#s.broadcasts++;
     if (toSelf) {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
@@ -341,7 +409,9 @@ export class ChatterNode {
       this.#rel?.confirmedAtOnce(origin.seqno);
       return origin;
     }
-    const rec: OutRec = { tag: reg.tag, origin, reg, value };
+    const rec: OutRec = prepared.bytes
+      ? { tag: reg.tag, origin, raw: prepared.bytes, extraNetIds: prepared.extraNetIds }
+      : { tag: reg.tag, origin, reg, value, extraNetIds: prepared.extraNetIds };
     // Reliable delivery tracks it; flow control may hold it back. [R-NODE-REL-001], [R-NODE-REL-008]
     if (this.#rel && this.#rel.admit(rec, dests, key) !== "send") return origin;
     this.#enqueue(dests, key, [rec]);
@@ -381,6 +451,25 @@ export class ChatterNode {
     return this.#rel ? this.#rel.drained() : Promise.resolve();
   }
 
+  #checkLegacy(
+    reg: Registered,
+    value: unknown,
+    origin: BroadcastId,
+    prepared: { bytes?: Uint8Array; extraNetIds?: NetId[] },
+  ): void {
+    checkLegacyBroadcast({
+      ...prepared,
+      codec: this.#codec,
+      origin,
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      type: reg.type,
+      tag: reg.tag,
+      value,
+      maxDatagramBytes: this.#o.multicast ? this.#transport.maxDatagramBytes : undefined,
+    });
+  }
+
   /**
    * Destinations without this node, and a key naming the set. The last result is reused when
    * the same (unchanged) array is passed again, as applications that broadcast many messages
@@ -406,8 +495,14 @@ export class ChatterNode {
     const selfKey = netIdKey(this.id);
     let toSelf = false;
     for (const d of destinations) {
-      const id = typeof d === "string" ? parseNetId(d) : d;
-      const k = netIdKey(id);
+      let id: NetId, k: string;
+      try {
+        id = typeof d === "string" ? parseNetId(d) : d;
+        k = netIdKey(id);
+        if (typeof d !== "string") NetIdTable.build([id]);
+      } catch {
+        throw new NodeOptionError("destination", d, `a NetID {ip, port} or "ip:port" text`);
+      }
       if (k === selfKey) {
         toSelf = true;
         continue;
@@ -440,37 +535,96 @@ export class ChatterNode {
 
   #outgoing(recs: OutRec[]): OutgoingRecord[] {
     return recs.map((r) => {
-      if (r.raw || !r.reg) return { typeTag: r.tag, origin: r.origin, payload: r.raw! };
+      if (r.raw || !r.reg) {
+        return { typeTag: r.tag, origin: r.origin, payload: r.raw!, extraNetIds: r.extraNetIds };
+      }
       const t = r.reg.type;
       const v = r.value;
       return {
         typeTag: r.tag,
         origin: r.origin,
         payload: (table) => t.encode(v, table),
-        extraNetIds: t.extractNetIds?.(v),
+        extraNetIds: r.extraNetIds ?? t.extractNetIds?.(v),
       };
     });
   }
 
-  /** Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*] */
-  #send(dests: readonly NetId[], recs: OutRec[]): void {
-    const plan = planBroadcast(this.id, dests, this.#db, this.#o.random);
-    if (!plan.multicast && plan.tcp.length === 0) return;
-    const out = this.#outgoing(recs);
+  /**
+   * Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*]
+   * `relayNew` is set for a relay's forward: whether any record arrived new by TCP (a relay
+   * whose records its domain already heard does not multicast them again). [R-NODE-SCALE-003]
+   */
+  #send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean): void {
+    let mc = this.#o.multicast;
+    // A relay multicasts only records that were new to it: if it had them already (by a
+    // domain-mate's multicast), its domain has heard them. [R-NODE-SCALE-003]
+    if (mc && relayNew !== undefined) mc = relayNew;
+    const o = this.#o;
+    let out = this.#outgoing(recs);
     const base: Gossip = {
       current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
       seen: this.#db.seenIds(),
       other: this.#db.otherIds(),
       distribution: [],
     };
-    if (plan.multicast && this.#o.multicast) {
-      const frames = this.#encode(base, out, this.#transport.maxDatagramBytes);
-      for (const f of frames) {
-        if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
-        else this.#transport.sendMulticast(f);
-      }
+    // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
+    const maxShare = maxShareFor(o.limits, base, out);
+    const plan = planBroadcast(this.id, dests, this.#db, o.random, {
+      multicast: mc,
+      maxShare: Math.max(0, maxShare),
+    });
+    if (!plan.multicast && plan.tcp.length === 0) return;
+    let tcpOnly: OutgoingRecord[] = [];
+    if (plan.multicast) {
+      const max = this.#transport.maxDatagramBytes;
+      const frames = this.#encode(base, out, max);
+      if (frames.some((f) => f.length > max)) {
+        // Which records do not fit one datagram: they keep every destination on TCP.
+        // [R-NODE-SCALE-001]
+        const fits: OutgoingRecord[] = [];
+        for (const r of out) {
+          const alone = this.#encode(base, [r], max);
+          if (alone.some((f) => f.length > max)) tcpOnly.push(r);
+          else fits.push(r);
+        }
+        this.#s.multicastTooLarge += tcpOnly.length;
+        out = fits;
+        for (const f of this.#encode(base, fits, max)) this.#transport.sendMulticast(f);
+      } else for (const f of frames) this.#transport.sendMulticast(f);
+    } else tcpOnly = out.splice(0);
+    this.#sendPlan(plan.multicast ? plan.tcp : [], base, out, maxShare);
+    if (tcpOnly.length > 0) {
+      const all = plan.multicast
+        ? planBroadcast(this.id, dests, this.#db, o.random, {
+          multicast: false,
+          maxShare: Math.max(0, maxShare),
+        }).tcp
+        : plan.tcp;
+      this.#sendPlan(all, base, tcpOnly, maxShare);
     }
-    for (const s of plan.tcp) this.#sendTcp(s, base, out);
+  }
+
+  /** Send each share of a plan; none when even a leaf frame is over the limits. */
+  #sendPlan(tcp: TcpSend[], base: Gossip, out: OutgoingRecord[], maxShare: number): void {
+    if (out.length === 0) return;
+    for (const s of tcp) {
+      if (maxShare < 0) this.#shareUnsent(s, maxShare);
+      else this.#sendTcp(s, base, out);
+    }
+  }
+
+  #shareUnsent(s: TcpSend, maxShare: number): void {
+    this.#s.sharesUnsent++;
+    if (!this.#events.has("shareUnsent")) return;
+    this.#events.emit("shareUnsent", {
+      to: s.to,
+      nodes: s.distribution.length + 1,
+      error: new ChatterError(
+        "SHARE_TOO_LARGE",
+        `a frame to ${s.to.ip}:${s.to.port} would need ${-maxShare} NetID table entries more ` +
+          `than the receiver's limit allows, even without a distribution list`,
+      ),
+    });
   }
 
   /** Records straight to one node by TCP, with no distribution list (repairs, control). */
@@ -576,6 +730,7 @@ export class ChatterNode {
     const dedup = this.#dedupFor(f.profile);
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
+    let anyNew = false;
     for (const r of f.records) {
       if (isReliableControlTag(r.typeTag)) {
         // Reserved control records: handled here, never delivered or forwarded.
@@ -583,7 +738,7 @@ export class ChatterNode {
         continue;
       }
       const reg = this.#byTag.get(r.typeTag);
-      const verdict = this.#o.dedup ? dedup.check(r.origin) : "new";
+      const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";
       // Acknowledge what arrived (not what is too old to tell). [R-NODE-REL-002]
       if (this.#rel && verdict !== "old") this.#rel.received(r.origin, f.profile);
       if (!reg) {
@@ -605,6 +760,7 @@ export class ChatterNode {
         continue;
       }
       if (verdict === "new") {
+        anyNew = true;
         value = this.#deliver(reg, value, {
           typeName: reg.type.typeName,
           origin: r.origin,
@@ -615,7 +771,7 @@ export class ChatterNode {
       else this.#s.tooOld++;
       if (forward) out.push({ tag: r.typeTag, origin: r.origin, reg, value });
     }
-    if (out.length > 0) this.#send(g.distribution, out);
+    if (out.length > 0) this.#send(g.distribution, out, anyNew);
     return true;
   }
 
@@ -632,6 +788,7 @@ export class ChatterNode {
       }
     }
     for (const s of this.#subs) {
+      if (s.only ? s.only !== reg : reg.system) continue;
       if (s.buf.length >= this.#o.messageBuffer) {
         s.buf.shift();
         this.#s.messageBufferDrops++;
@@ -647,7 +804,11 @@ export class ChatterNode {
    * Each iterator buffers up to `messageBuffer` messages, dropping the oldest (counted).
    */
   messages(): AsyncIterableIterator<ReceivedMessage> {
-    const sub: Subscriber = { buf: [] };
+    return this.#iterate();
+  }
+
+  #iterate(only?: Registered): AsyncIterableIterator<ReceivedMessage> {
+    const sub: Subscriber = { buf: [], only };
     this.#subs.add(sub);
     const ended = () => this.#closed || !this.#subs.has(sub);
     const it: AsyncIterableIterator<ReceivedMessage> = {
@@ -697,6 +858,7 @@ export class ChatterNode {
       tcp: t.tcp,
       udp: t.udp,
       ...structuredClone(this.#s),
+      legacyRestarts: this.#dedupLegacy.restarts,
       queueDrops: t.queueDrops,
       multicastDrops: t.multicastDrops,
       connectFailures: t.connectFailures,
@@ -705,6 +867,7 @@ export class ChatterNode {
       reliable: this.#rel?.stats() ?? emptyReliableStats(),
       peers: this.#db.size,
       transport: t,
+      aead: v2Aead().name,
     };
   }
 

@@ -1,34 +1,185 @@
 /**
  * Node options, their defaults, and their checks: a bad option fails at start with an error
- * that names the option and the value.
+ * that names the option and the value. The defaults are declared once, in
+ * {@linkcode NODE_DEFAULTS}; {@linkcode ResolvedNodeOptions} is derived from
+ * {@linkcode NodeOptions}, and the transport and peer database read the resolved options
+ * directly (their option types are picks of it), so nothing is copied by hand.
  *
  * @module
  */
 
 import { NodeOptionError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS } from "../wire/constants.ts";
+import { type DecodeLimits, DEFAULT_LIMITS, V2_REPLAY_WINDOW } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type NodeClock, systemClock } from "./clock.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
 
-/** The profile a node speaks when none is given. */
-export const DEFAULT_PROFILE: Profile = "v2";
-
-/** The default TCP port. */
-export const DEFAULT_PORT = 29999;
-/** The default multicast group. */
-export const DEFAULT_MULTICAST_GROUP = "224.1.1.1";
-/** The default multicast port. */
-export const DEFAULT_MULTICAST_PORT = 29999;
-/** The default multicast TTL. */
-export const DEFAULT_MULTICAST_TTL = 4;
 /**
- * The key Elixir Chatter 0.0.15 uses when none is configured (its code's default, not the
- * `...912` key of its docs' sample config). The legacy profile defaults to it so that a default
- * 0.0.15 node and a default legacy node talk; it is public, so set your own. The v2 profile has
- * no default key. [R-NODE-KEY-001]
+ * The default of every node option that has a fixed default: the one place defaults are
+ * declared (the CLI's help and the docs read them from here). Options whose default depends
+ * on others (`address`, `multicastInterface`, `key`, `acceptProfiles`) say so on
+ * {@linkcode NodeOptions}.
+ *
+ * @example
+ * ```ts
+ * import { NODE_DEFAULTS, resolveNodeOptions } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * assert.equal(o.port, NODE_DEFAULTS.port);
+ * assert.equal(o.replayWindow, NODE_DEFAULTS.replayWindow);
+ * ```
+ */
+export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
+  {
+    port: 29999,
+    multicast: true,
+    multicastGroup: "224.1.1.1",
+    multicastPort: 29999,
+    multicastTtl: 4,
+    multicastLoss: 0,
+    label: "",
+    profile: "v2",
+    maxQueueFrames: 4096,
+    maxQueueBytes: 8_388_608,
+    maxConnections: 64,
+    maxIncomingConnections: 256,
+    idleTimeoutMs: 30_000,
+    connectTimeoutMs: 2_000,
+    maxDatagramBytes: 1400,
+    maxInflightDatagrams: 8192,
+    maxTcpFrameBytes: 65_536,
+    maxBatchRecords: 256,
+    peerTtlMs: 60_000,
+    maxPeers: 1024,
+    maxSeenIds: 32,
+    maxOtherIds: 4,
+    forwardUnknownTypes: true,
+    dedup: true,
+    dedupWindow: 65_536,
+    legacyDedupMs: 5_000,
+    // Reliable delivery (spec/node.md). [R-NODE-REL-*]
+    reliable: true,
+    ackDelayMs: 100,
+    retransmitMs: 500,
+    retransmitMaxMessages: 65_536,
+    retransmitMaxBytes: 33_554_432,
+    retransmitMaxAgeMs: 30_000,
+    sendWindow: 8192,
+    maxRepairFailures: 5,
+    // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
+    replayWindow: V2_REPLAY_WINDOW,
+    messageBuffer: 65_536,
+    maintenanceMs: 1_000,
+    // Hostile peers and limits (spec/node.md). [R-NODE-INTAKE-*], [R-NODE-AMP-*]
+    maxConnectionsPerSource: 64,
+    firstFrameTimeoutMs: 10_000,
+    frameTimeoutMs: 10_000,
+    maxReceiveBufferBytes: 67_108_864,
+    maxDistribution: 1024,
+    maxReceivedSeenIds: 64,
+    maxReceivedOtherIds: 16,
+    maxRelayTakeovers: 16,
+  },
+);
+
+/** The options {@linkcode NODE_DEFAULTS} holds a default for, each as {@linkcode NodeOptions} documents it. */
+export type NodeDefaults = Readonly<
+  Required<
+    Pick<
+      NodeOptions,
+      | "port"
+      | "multicast"
+      | "multicastGroup"
+      | "multicastPort"
+      | "multicastTtl"
+      | "multicastLoss"
+      | "label"
+      | "profile"
+      | "maxQueueFrames"
+      | "maxQueueBytes"
+      | "maxConnections"
+      | "maxIncomingConnections"
+      | "idleTimeoutMs"
+      | "connectTimeoutMs"
+      | "maxDatagramBytes"
+      | "maxInflightDatagrams"
+      | "maxTcpFrameBytes"
+      | "maxBatchRecords"
+      | "peerTtlMs"
+      | "maxPeers"
+      | "maxSeenIds"
+      | "maxOtherIds"
+      | "forwardUnknownTypes"
+      | "dedup"
+      | "dedupWindow"
+      | "legacyDedupMs"
+      | "reliable"
+      | "ackDelayMs"
+      | "retransmitMs"
+      | "retransmitMaxMessages"
+      | "retransmitMaxBytes"
+      | "retransmitMaxAgeMs"
+      | "sendWindow"
+      | "maxRepairFailures"
+      | "replayWindow"
+      | "messageBuffer"
+      | "maintenanceMs"
+      | "maxConnectionsPerSource"
+      | "firstFrameTimeoutMs"
+      | "frameTimeoutMs"
+      | "maxReceiveBufferBytes"
+      | "maxDistribution"
+      | "maxReceivedSeenIds"
+      | "maxReceivedOtherIds"
+      | "maxRelayTakeovers"
+    >
+  >
+>;
+
+/**
+ * Defaults that differ on the legacy profile (they replace {@linkcode NODE_DEFAULTS}' there):
+ * `maxDatagramBytes` is 8192, the most Elixir Chatter 0.0.15 reads from one multicast datagram
+ * (Erlang `gen_udp`'s default buffer). [R-NODE-LEGACY-004]
+ *
+ * @example
+ * ```ts
+ * import { LEGACY_DEFAULTS, resolveNodeOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", profile: "legacy" });
+ * assert.equal(o.maxDatagramBytes, LEGACY_DEFAULTS.maxDatagramBytes); // 8192
+ * ```
+ */
+export const LEGACY_DEFAULTS: Readonly<Pick<NodeDefaults, "maxDatagramBytes">> = Object.freeze({
+  maxDatagramBytes: 8192,
+});
+
+/**
+ * The profile a node speaks when none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PROFILE } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_PROFILE, "v2");
+ * ```
+ */
+export const DEFAULT_PROFILE: Profile = NODE_DEFAULTS.profile;
+
+/**
+ * The key Elixir Chatter 0.0.15 uses when no key is configured (its code's default). Its sample
+ * `config/dev.exs` sets `...78912` instead, and a node on one key does not talk to a node on the
+ * other. The legacy profile defaults to this one, so that it talks to a 0.0.15 node started
+ * without a key; it is public, so set your own. The v2 profile has no default key.
+ * [R-NODE-KEY-001]
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KEY } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_KEY.length, 32);
+ * ```
  */
 export const DEFAULT_KEY = "01234567890123456789012345678901";
 
@@ -40,23 +191,36 @@ export interface KeyringEntry {
   key: string | Uint8Array;
 }
 
-/** Options of {@linkcode startNode}. Everything has a default. */
+/**
+ * Where a node reports what goes wrong, when the application wants it logged rather than (or
+ * as well as) handled as events: every node event is also given to `warn` (with the event as
+ * `fields`). `console` fits. The library logs nothing unless a logger is given.
+ */
+export interface Logger {
+  /** A failure the node survived (a node event). */
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Options of {@linkcode startNode}. Everything is optional; fixed defaults are listed in
+ * {@linkcode NODE_DEFAULTS} (named after the option), the others below.
+ */
 export interface NodeOptions {
   /** Address to listen on and to be known by (default: first non-loopback IPv4, else 127.0.0.1). */
   address?: string;
-  /** TCP port (default 29999; 0 picks a free port). */
+  /** TCP port; 0 picks a free port. */
   port?: number;
-  /** Use UDP multicast (default true). */
+  /** Use UDP multicast. */
   multicast?: boolean;
-  /** Multicast group (default 224.1.1.1). */
+  /** Multicast group (IPv4, 224.0.0.0 to 239.255.255.255). */
   multicastGroup?: string;
-  /** Multicast port (default 29999). */
+  /** Multicast UDP port. */
   multicastPort?: number;
-  /** Multicast TTL (default 4). */
+  /** Multicast time-to-live. */
   multicastTtl?: number;
   /** Address of the interface multicast uses (default: `address`). */
   multicastInterface?: string;
-  /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob (default 0). */
+  /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob. */
   multicastLoss?: number;
   /**
    * The shared key (legacy: any length, normalised as 0.0.15 does, default
@@ -68,7 +232,7 @@ export interface NodeOptions {
   keyring?: KeyringEntry[];
   /** v2 cluster label, bound into authentication. */
   label?: string;
-  /** Wire profile this node sends (default {@linkcode DEFAULT_PROFILE}). */
+  /** Wire profile this node sends. */
   profile?: Profile;
   /**
    * Profiles accepted on receive, told apart by each frame's first byte on TCP and UDP
@@ -76,192 +240,229 @@ export interface NodeOptions {
    * hear legacy (0.0.15) nodes; the legacy side uses `key` (or the primary keyring key).
    */
   acceptProfiles?: Profile[];
-  /** Receiver limits. */
+  /** Receiver limits (default: the wire's `DEFAULT_LIMITS`). */
   limits?: Partial<DecodeLimits>;
-  /** Most frames queued for one peer (default 4096). */
+  /** Most frames queued for one peer. */
   maxQueueFrames?: number;
-  /** Most bytes queued for one peer (default 8 MiB). */
+  /** Most bytes queued for one peer. */
   maxQueueBytes?: number;
-  /** Most open outgoing connections (default 64). */
+  /** Most open outgoing connections. */
   maxConnections?: number;
-  /** Most open incoming connections (default 256). */
+  /**
+   * Most open incoming connections. At the cap the oldest connection that never delivered a
+   * valid frame is closed to make room; only when all have is a newcomer refused.
+   * [R-NODE-INTAKE-001]
+   */
   maxIncomingConnections?: number;
-  /** Close connections idle this long (default 30 s). */
+  /**
+   * Close connections idle this long (milliseconds); an incoming one is idle until it delivers
+   * a whole valid frame (bytes alone do not count). [R-NODE-INTAKE-005]
+   */
   idleTimeoutMs?: number;
-  /** Give up connecting after this long (default 2 s). */
+  /**
+   * Most open incoming connections from one source address; at the limit the source's oldest
+   * unproven connection makes room. [R-NODE-INTAKE-002]
+   */
+  maxConnectionsPerSource?: number;
+  /** An incoming connection must deliver a whole valid frame within this (ms). [R-NODE-INTAKE-003] */
+  firstFrameTimeoutMs?: number;
+  /** A frame must be complete this long (ms) after its first byte arrived. [R-NODE-INTAKE-004] */
+  frameTimeoutMs?: number;
+  /** Most reassembly-buffer bytes over all incoming connections. [R-NODE-INTAKE-006] */
+  maxReceiveBufferBytes?: number;
+  /**
+   * Longest distribution list a received frame may carry; a longer one rejects the frame
+   * (counted in `stats().limits.distributionTooLong`). This node's own shares are cut to it
+   * too. [R-NODE-AMP-001]
+   */
+  maxDistribution?: number;
+  /** Most seen IDs of a received frame that are learned; the rest are ignored. [R-NODE-AMP-002] */
+  maxReceivedSeenIds?: number;
+  /** Most other IDs of a received frame that are learned; the rest are ignored. [R-NODE-AMP-002] */
+  maxReceivedOtherIds?: number;
+  /**
+   * Most relay take-overs after failed sends, over all the shares of one send or forward.
+   * [R-NODE-AMP-003]
+   */
+  maxRelayTakeovers?: number;
+  /** Give up connecting after this long (milliseconds). */
   connectTimeoutMs?: number;
-  /** Largest multicast datagram (default 1400). */
+  /**
+   * Largest multicast datagram in bytes, 64 to 65,507 (default 1400 on v2, 8192 on legacy).
+   * Larger frames are not multicast: v2 packs records into frames that fit; on legacy, where
+   * each message is one frame, `broadcast` throws an `EncodeError` (`MESSAGE_TOO_LARGE`) for a
+   * message whose frame is larger. Trade-off: a datagram larger than the path MTU (about 1472
+   * bytes of UDP payload on Ethernet) travels as IP fragments, and the loss of any fragment
+   * loses the whole datagram, so large datagrams are lost more often than small ones. The
+   * legacy default is what Elixir Chatter 0.0.15 reads: its multicast socket (Erlang `gen_udp`
+   * with its default 8 KiB buffer) truncates larger datagrams, and 0.0.15 then rejects them.
+   * 0.0.15 itself sends datagrams up to 65,507 bytes, and this node receives them. Raise it
+   * only when every legacy receiver reads more (Deno nodes read up to 65,507). See
+   * R-NODE-LEGACY-004 in spec/node.md.
+   */
   maxDatagramBytes?: number;
-  /** Target size of one TCP frame when batching (default 64 KiB). */
+  /** Most multicast datagrams queued for sending; more are dropped and counted. */
+  maxInflightDatagrams?: number;
+  /** Target size of one TCP frame when batching. */
   maxTcpFrameBytes?: number;
-  /** Most records in one frame (default 256). */
+  /** Most records in one frame. */
   maxBatchRecords?: number;
-  /** Forget peers not heard from for this long (default 60 s). */
+  /** Forget peers not heard from for this long (milliseconds). */
   peerTtlMs?: number;
-  /** Most peers remembered (default 1024). */
+  /** Most peers remembered. */
   maxPeers?: number;
-  /** Most seen IDs per frame (default 32). */
+  /** Most seen IDs per frame. */
   maxSeenIds?: number;
-  /** Most other IDs per frame (default 4). */
+  /** Most other IDs per frame. */
   maxOtherIds?: number;
   /**
-   * Forward records of types not registered here, payload bytes unchanged (default true).
+   * Forward records of types not registered here, payload bytes unchanged.
    * Their NetID references cannot be rewritten: see R-NODE-UNKNOWN-001 in spec/node.md.
    */
   forwardUnknownTypes?: boolean;
-  /** De-duplicate deliveries by message identity (default true). */
+  /** De-duplicate deliveries by message identity. */
   dedup?: boolean;
   /**
-   * Sequence numbers remembered per origin for de-duplication, one bit each (default 65536,
-   * 8 KiB per origin). Reliable delivery gives a message up once it falls this far (less a
-   * margin of 1024) behind its origin's newest sequence number. [R-NODE-REL-005]
+   * Sequence numbers remembered per origin for de-duplication, one bit each (8 KiB per origin
+   * at the default 65536; legacy frames use at most 4096). Reliable delivery gives a message up
+   * once it falls this far (less a margin of 1024) behind its origin's newest sequence number.
+   * [R-NODE-REL-005]
    */
   dedupWindow?: number;
   /**
-   * Reliable delivery on the v2 profile (default true; the legacy profile never uses it):
-   * destinations acknowledge what they received, the origin re-sends what was not
-   * acknowledged and reports what it gives up. Off: broadcasts are fire-and-forget (multicast
-   * plus one kept TCP copy) and no acknowledgements are sent. [R-NODE-REL-001]
+   * Reliable delivery on the v2 profile (the legacy profile never uses it): destinations
+   * acknowledge what they received, the origin re-sends what was not acknowledged and reports
+   * what it gives up. Off: broadcasts are fire-and-forget (multicast plus one kept TCP copy)
+   * and no acknowledgements are sent. [R-NODE-REL-001]
    */
   reliable?: boolean;
-  /** Reliable delivery: destinations send acknowledgements at most this late (default 100 ms). */
+  /** Reliable delivery: destinations send acknowledgements at most this late (milliseconds). */
   ackDelayMs?: number;
   /**
-   * Reliable delivery: smallest retransmission timeout (default 500 ms); the timeout adapts to
-   * the measured round trip (acknowledgement delay included), up to 5 s, doubling per retry.
+   * Reliable delivery: smallest retransmission timeout (milliseconds); the timeout adapts to
+   * the measured round trip (acknowledgement delay included), up to 5 s, doubling per retry;
+   * 1 s plus `ackDelayMs` before the first measurement. [R-NODE-REL-003]
    */
   retransmitMs?: number;
-  /** Reliable delivery: most messages in the retransmit buffer (default 65536). */
+  /** Reliable delivery: most messages in the retransmit buffer. [R-NODE-REL-004] */
   retransmitMaxMessages?: number;
-  /** Reliable delivery: most payload bytes in the retransmit buffer (default 32 MiB). */
+  /** Reliable delivery: most payload bytes in the retransmit buffer. [R-NODE-REL-004] */
   retransmitMaxBytes?: number;
-  /** Reliable delivery: a message unconfirmed this long is given up (default 30 s). */
+  /** Reliable delivery: a message unconfirmed this long (milliseconds) is given up. */
   retransmitMaxAgeMs?: number;
   /**
-   * Reliable delivery, flow control: most unacknowledged messages per destination (default
-   * 8192); further broadcasts to it are held back until acknowledgements arrive.
+   * Reliable delivery, flow control: most unacknowledged messages per destination; further
+   * broadcasts to it are held back until acknowledgements arrive. [R-NODE-REL-008]
    */
   sendWindow?: number;
   /**
    * Reliable delivery: consecutive failed repair rounds to a destination after which its
-   * pending messages are given up as unreachable (default 5; it must also have sent no
-   * acknowledgement for 5 s).
+   * pending messages are given up as unreachable (it must also have sent no acknowledgement
+   * for 5 s). [R-NODE-REL-004]
    */
   maxRepairFailures?: number;
   /**
-   * Legacy profile: how long a (sender, sequence number) identity is remembered for
-   * de-duplication (default 5 s; 0.0.15 restarts its numbers at 1).
+   * Legacy profile: how long (milliseconds) a (sender, sequence number) identity is remembered
+   * for de-duplication (0.0.15 restarts its numbers at 1).
    */
   legacyDedupMs?: number;
-  /** v2 replay window per sender session, in frames (power of two, default 4096). */
+  /** v2 replay window per sender session, in frames (a power of two, 32 to 2^20). */
   replayWindow?: number;
-  /** Messages buffered per `messages()` iterator before the oldest is dropped (default 65536). */
+  /** Messages buffered per `messages()` iterator before the oldest is dropped. */
   messageBuffer?: number;
-  /** Peer database maintenance period (default 1 s). */
+  /** Peer database maintenance period (milliseconds). */
   maintenanceMs?: number;
   /** Random source (default: crypto). */
   random?: RandomSource;
-  /** Clock (default: the system clock). */
-  clock?: Clock;
+  /** NodeClock (default: the system clock). */
+  clock?: NodeClock;
   /** Transport (default: the real Deno transport from the address options). */
   transport?: TransportFactory;
+  /** Where node events are also logged (default: nowhere). See {@linkcode Logger}. */
+  logger?: Logger;
 }
 
-/** Options with every default filled in. */
-export interface ResolvedNodeOptions {
-  /** See {@linkcode NodeOptions}. */
-  address: string;
-  /** See {@linkcode NodeOptions}. */
-  port: number;
-  /** See {@linkcode NodeOptions}. */
-  multicast: boolean;
-  /** See {@linkcode NodeOptions}. */
-  multicastGroup: string;
-  /** See {@linkcode NodeOptions}. */
-  multicastPort: number;
-  /** See {@linkcode NodeOptions}. */
-  multicastTtl: number;
-  /** See {@linkcode NodeOptions}. */
-  multicastInterface: string;
-  /** See {@linkcode NodeOptions}. */
-  multicastLoss: number;
-  /** See {@linkcode NodeOptions}. */
-  key: Uint8Array;
-  /** See {@linkcode NodeOptions}. */
-  keyring: { id: number; key: Uint8Array }[];
-  /** See {@linkcode NodeOptions}. */
-  label: string;
-  /** See {@linkcode NodeOptions}. */
-  profile: Profile;
-  /** See {@linkcode NodeOptions}. */
-  acceptProfiles: Profile[];
-  /** See {@linkcode NodeOptions}. */
-  limits: DecodeLimits;
-  /** See {@linkcode NodeOptions}. */
-  maxQueueFrames: number;
-  /** See {@linkcode NodeOptions}. */
-  maxQueueBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxConnections: number;
-  /** See {@linkcode NodeOptions}. */
-  maxIncomingConnections: number;
-  /** See {@linkcode NodeOptions}. */
-  idleTimeoutMs: number;
-  /** See {@linkcode NodeOptions}. */
-  connectTimeoutMs: number;
-  /** See {@linkcode NodeOptions}. */
-  maxDatagramBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxTcpFrameBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  maxBatchRecords: number;
-  /** See {@linkcode NodeOptions}. */
-  peerTtlMs: number;
-  /** See {@linkcode NodeOptions}. */
-  maxPeers: number;
-  /** See {@linkcode NodeOptions}. */
-  maxSeenIds: number;
-  /** See {@linkcode NodeOptions}. */
-  maxOtherIds: number;
-  /** See {@linkcode NodeOptions}. */
-  forwardUnknownTypes: boolean;
-  /** See {@linkcode NodeOptions}. */
-  dedup: boolean;
-  /** See {@linkcode NodeOptions}. */
-  dedupWindow: number;
-  /** See {@linkcode NodeOptions}. */
-  reliable: boolean;
-  /** See {@linkcode NodeOptions}. */
-  ackDelayMs: number;
-  /** See {@linkcode NodeOptions}. */
-  retransmitMs: number;
-  /** See {@linkcode NodeOptions}. */
-  retransmitMaxMessages: number;
-  /** See {@linkcode NodeOptions}. */
-  retransmitMaxBytes: number;
-  /** See {@linkcode NodeOptions}. */
-  retransmitMaxAgeMs: number;
-  /** See {@linkcode NodeOptions}. */
-  sendWindow: number;
-  /** See {@linkcode NodeOptions}. */
-  maxRepairFailures: number;
-  /** See {@linkcode NodeOptions}. */
-  legacyDedupMs: number;
-  /** See {@linkcode NodeOptions}. */
-  replayWindow: number;
-  /** See {@linkcode NodeOptions}. */
-  messageBuffer: number;
-  /** See {@linkcode NodeOptions}. */
-  maintenanceMs: number;
-  /** See {@linkcode NodeOptions}. */
-  random: RandomSource;
-  /** See {@linkcode NodeOptions}. */
-  clock: Clock;
-  /** See {@linkcode NodeOptions}. */
-  transport?: TransportFactory;
-}
+/**
+ * Options with every default filled in: {@linkcode NodeOptions} with each field required,
+ * keys as bytes and limits complete.
+ */
+export type ResolvedNodeOptions =
+  & Required<
+    Omit<NodeOptions, "key" | "keyring" | "limits" | "transport" | "logger">
+  >
+  & {
+    /** The primary key's bytes. */
+    key: Uint8Array;
+    /** The keyring, keys as bytes (empty when only `key` was given). */
+    keyring: { id: number; key: Uint8Array }[];
+    /** Every receiver limit. */
+    limits: DecodeLimits;
+    /** See {@linkcode NodeOptions}. */
+    transport?: TransportFactory;
+    /** See {@linkcode NodeOptions}. */
+    logger?: Logger;
+  };
 
 export { NodeOptionError } from "../errors.ts";
+
+type Defaults = NodeDefaults;
+type IntOption = { [K in keyof Defaults]: Defaults[K] extends number ? K : never }[keyof Defaults];
+type BoolOption = {
+  [K in keyof Defaults]: Defaults[K] extends boolean ? K : never;
+}[keyof Defaults];
+
+const HOUR = 3_600_000;
+
+/** The accepted range of each integer option (some bounded by the receiver limits). */
+const INT_RANGES: Record<
+  Exclude<IntOption, "multicastLoss">,
+  readonly [number, number] | ((l: DecodeLimits) => readonly [number, number])
+> = {
+  port: [0, 65535],
+  multicastPort: [1, 65535],
+  multicastTtl: [0, 255],
+  maxQueueFrames: [1, 1 << 24],
+  maxQueueBytes: [1, 2 ** 40],
+  maxConnections: [1, 1 << 16],
+  maxIncomingConnections: [1, 1 << 16],
+  idleTimeoutMs: [1, 24 * HOUR],
+  connectTimeoutMs: [1, HOUR],
+  maxDatagramBytes: [64, 65_507],
+  maxInflightDatagrams: [1, 1 << 20],
+  maxTcpFrameBytes: (l) => [64, l.maxFrameBytes],
+  maxBatchRecords: (l) => [1, l.maxListLength],
+  peerTtlMs: [1, 24 * HOUR],
+  maxPeers: [1, 1 << 20],
+  maxSeenIds: (l) => [0, l.maxListLength],
+  maxOtherIds: (l) => [0, l.maxListLength],
+  dedupWindow: [1, 1 << 22],
+  legacyDedupMs: [1, HOUR],
+  ackDelayMs: [1, 60_000],
+  retransmitMs: [1, 60_000],
+  retransmitMaxMessages: [1, 1 << 24],
+  retransmitMaxBytes: [1, 2 ** 40],
+  retransmitMaxAgeMs: [1, 24 * HOUR],
+  sendWindow: [1, 1 << 24],
+  maxRepairFailures: [1, 1000],
+  replayWindow: [32, 1 << 20],
+  messageBuffer: [1, 1 << 24],
+  maintenanceMs: [1, HOUR],
+  maxConnectionsPerSource: [1, 1 << 16],
+  firstFrameTimeoutMs: [1, HOUR],
+  frameTimeoutMs: [1, HOUR],
+  maxReceiveBufferBytes: [65_536, 2 ** 40],
+  maxDistribution: (l) => [0, l.maxListLength],
+  maxReceivedSeenIds: [0, 1 << 16],
+  maxReceivedOtherIds: [0, 1 << 16],
+  maxRelayTakeovers: [0, 1 << 16],
+};
+
+const BOOL_OPTIONS: readonly BoolOption[] = [
+  "multicast",
+  "forwardUnknownTypes",
+  "dedup",
+  "reliable",
+];
 
 function int(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -269,12 +470,6 @@ function int(name: string, v: unknown, def: number, min: number, max: number): n
     throw new NodeOptionError(name, v, `an integer in [${min}, ${max}]`);
   }
   return v;
-}
-
-function pow2(name: string, v: unknown, def: number): number {
-  const x = int(name, v, def, 32, 1 << 20);
-  if ((x & (x - 1)) !== 0) throw new NodeOptionError(name, v, "a power of two in [32, 2^20]");
-  return x;
 }
 
 function ipv4(name: string, v: unknown, def: string): string {
@@ -295,7 +490,16 @@ function keyBytes(name: string, v: unknown): Uint8Array {
   throw new NodeOptionError(name, v, "a non-empty string or Uint8Array");
 }
 
-/** The first non-loopback IPv4 address of this machine, else 127.0.0.1. */
+/**
+ * The first non-loopback IPv4 address of this machine, else 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { defaultAddress } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.match(defaultAddress(), /^\d+\.\d+\.\d+\.\d+$/);
+ * ```
+ */
 export function defaultAddress(): string {
   try {
     for (const i of Deno.networkInterfaces()) {
@@ -310,14 +514,18 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { resolveNodeOptions } from "@chatter/chatter";
- * resolveNodeOptions({ address: "127.0.0.1" }).port; // 29999
+ * import { NodeOptionError, resolveNodeOptions } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
+ * assert.equal(o.port, 29999);
+ * assert.equal(o.multicastInterface, "127.0.0.1");
+ * assert.throws(() => resolveNodeOptions({ port: -1, key: "k".repeat(32) }), NodeOptionError);
  * ```
  */
 export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
   const address = o.address === undefined ? defaultAddress() : ipv4("address", o.address, "");
-  const group = ipv4("multicastGroup", o.multicastGroup, DEFAULT_MULTICAST_GROUP);
+  const group = ipv4("multicastGroup", o.multicastGroup, NODE_DEFAULTS.multicastGroup);
   const first = Number(group.split(".")[0]);
   if (first < 224 || first > 239) {
     throw new NodeOptionError(
@@ -329,7 +537,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o.profile !== undefined && o.profile !== "legacy" && o.profile !== "v2") {
     throw new NodeOptionError("profile", o.profile, `"v2" or "legacy"`);
   }
-  const loss = o.multicastLoss ?? 0;
+  const loss = o.multicastLoss ?? NODE_DEFAULTS.multicastLoss;
   if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
     throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
   }
@@ -364,7 +572,7 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   const key = o.key === undefined && keyring.length > 0
     ? keyring[0].key
     : keyBytes("key", o.key ?? DEFAULT_KEY);
-  const label = o.label ?? "";
+  const label = o.label ?? NODE_DEFAULTS.label;
   if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
   const limits: DecodeLimits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(o.limits ?? {})) {
@@ -377,66 +585,26 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (!isIpv4(multicastInterface)) {
     throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
   }
-  const hour = 3_600_000;
-  const resolved: ResolvedNodeOptions = {
-    address,
-    port: int("port", o.port, DEFAULT_PORT, 0, 65535),
-    multicast: o.multicast ?? true,
-    multicastGroup: group,
-    multicastPort: int("multicastPort", o.multicastPort, DEFAULT_MULTICAST_PORT, 1, 65535),
-    multicastTtl: int("multicastTtl", o.multicastTtl, DEFAULT_MULTICAST_TTL, 0, 255),
-    multicastInterface,
-    multicastLoss: loss,
-    key,
-    keyring,
-    label,
-    profile,
-    acceptProfiles,
-    limits,
-    maxQueueFrames: int("maxQueueFrames", o.maxQueueFrames, 4096, 1, 1 << 24),
-    maxQueueBytes: int("maxQueueBytes", o.maxQueueBytes, 8 << 20, 1, 2 ** 40),
-    maxConnections: int("maxConnections", o.maxConnections, 64, 1, 1 << 16),
-    maxIncomingConnections: int(
-      "maxIncomingConnections",
-      o.maxIncomingConnections,
-      256,
-      1,
-      1 << 16,
-    ),
-    idleTimeoutMs: int("idleTimeoutMs", o.idleTimeoutMs, 30_000, 1, 24 * hour),
-    connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 2_000, 1, hour),
-    maxDatagramBytes: int("maxDatagramBytes", o.maxDatagramBytes, 1400, 64, 65_507),
-    maxTcpFrameBytes: int("maxTcpFrameBytes", o.maxTcpFrameBytes, 65_536, 64, limits.maxFrameBytes),
-    maxBatchRecords: int("maxBatchRecords", o.maxBatchRecords, 256, 1, limits.maxListLength),
-    peerTtlMs: int("peerTtlMs", o.peerTtlMs, 60_000, 1, 24 * hour),
-    maxPeers: int("maxPeers", o.maxPeers, 1024, 1, 1 << 20),
-    maxSeenIds: int("maxSeenIds", o.maxSeenIds, 32, 0, limits.maxListLength),
-    maxOtherIds: int("maxOtherIds", o.maxOtherIds, 4, 0, limits.maxListLength),
-    forwardUnknownTypes: o.forwardUnknownTypes ?? true,
-    dedup: o.dedup ?? true,
-    dedupWindow: int("dedupWindow", o.dedupWindow, 65_536, 1, 1 << 22),
-    reliable: o.reliable ?? true,
-    ackDelayMs: int("ackDelayMs", o.ackDelayMs, 100, 1, 60_000),
-    retransmitMs: int("retransmitMs", o.retransmitMs, 500, 1, 60_000),
-    retransmitMaxMessages: int(
-      "retransmitMaxMessages",
-      o.retransmitMaxMessages,
-      65_536,
-      1,
-      1 << 24,
-    ),
-    retransmitMaxBytes: int("retransmitMaxBytes", o.retransmitMaxBytes, 32 << 20, 1, 2 ** 40),
-    retransmitMaxAgeMs: int("retransmitMaxAgeMs", o.retransmitMaxAgeMs, 30_000, 1, 24 * hour),
-    sendWindow: int("sendWindow", o.sendWindow, 8192, 1, 1 << 24),
-    maxRepairFailures: int("maxRepairFailures", o.maxRepairFailures, 5, 1, 1000),
-    legacyDedupMs: int("legacyDedupMs", o.legacyDedupMs, 5_000, 1, hour),
-    replayWindow: pow2("replayWindow", o.replayWindow, 4096),
-    messageBuffer: int("messageBuffer", o.messageBuffer, 65_536, 1, 1 << 24),
-    maintenanceMs: int("maintenanceMs", o.maintenanceMs, 1_000, 1, hour),
-    random: o.random ?? cryptoRandom(),
-    clock: o.clock ?? systemClock,
-    transport: o.transport,
-  };
+  const ints = {} as Record<keyof typeof INT_RANGES, number>;
+  for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
+    const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];
+    const def = profile === "legacy" && k in LEGACY_DEFAULTS
+      ? LEGACY_DEFAULTS[k as keyof typeof LEGACY_DEFAULTS]
+      : NODE_DEFAULTS[k];
+    ints[k] = int(k, o[k], def, min, max);
+  }
+  if ((ints.replayWindow & (ints.replayWindow - 1)) !== 0) {
+    throw new NodeOptionError("replayWindow", o.replayWindow, "a power of two in [32, 2^20]");
+  }
+  const bools = {} as Record<BoolOption, boolean>;
+  for (const k of BOOL_OPTIONS) {
+    const v = o[k] ?? NODE_DEFAULTS[k];
+    if (typeof v !== "boolean") throw new NodeOptionError(k, v, "true or false");
+    bools[k] = v;
+  }
+  if (o.logger !== undefined && typeof o.logger?.warn !== "function") {
+    throw new NodeOptionError("logger", o.logger, "an object with a warn(message, fields) method");
+  }
   if (o.key === undefined && o.keyring === undefined && profile === "v2") {
     // An authenticated profile with a well-known key authenticates nothing. [R-NODE-KEY-001]
     throw new NodeOptionError(
@@ -445,5 +613,22 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       "a 32-byte key or a keyring: the v2 profile has no default key (`chatter keygen` makes one)",
     );
   }
-  return resolved;
+  return {
+    ...ints,
+    ...bools,
+    address,
+    multicastGroup: group,
+    multicastInterface,
+    multicastLoss: loss,
+    key,
+    keyring,
+    label,
+    profile,
+    acceptProfiles,
+    limits,
+    random: o.random ?? cryptoRandom(),
+    clock: o.clock ?? systemClock,
+    transport: o.transport,
+    logger: o.logger,
+  };
 }

@@ -8,7 +8,7 @@
 
 import type { Gossip } from "../wire/gossip.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
-import type { Clock } from "./clock.ts";
+import type { NodeClock } from "./clock.ts";
 import type { PlanView } from "./plan.ts";
 import { randomInt, type RandomSource } from "./random.ts";
 
@@ -46,7 +46,7 @@ export class PeerDb implements PlanView {
   readonly #self: NetId;
   readonly #selfKey: string;
   readonly #opts: PeerDbOptions;
-  readonly #clock: Clock;
+  readonly #clock: NodeClock;
   readonly #random: RandomSource;
   readonly #peers = new Map<string, PeerEntry>();
   /** Whom we hear on multicast: key -> latest BroadcastID and when. */
@@ -58,7 +58,7 @@ export class PeerDb implements PlanView {
   #repAt = 0;
 
   /** Create an empty database for the node `self`. */
-  constructor(self: NetId, opts: PeerDbOptions, clock: Clock, random: RandomSource) {
+  constructor(self: NetId, opts: PeerDbOptions, clock: NodeClock, random: RandomSource) {
     this.#self = self;
     this.#selfKey = netIdKey(self);
     this.#opts = opts;

@@ -10,6 +10,10 @@
  *    one relay (the first node of the first of them) with the other nodes of that half as its
  *    distribution list; the relay repeats the procedure. Domains and nodes are shuffled so
  *    successive broadcasts build different trees. [R-NODE-PLAN-004]
+ * 5. Records that are not multicast (multicast off, or too large for one datagram) keep every
+ *    destination on TCP: rule 3 applies only to what was multicast. [R-NODE-SCALE-001]
+ * 6. No distribution list is longer than `maxShare`: a larger share is cut into several TCP
+ *    frames, at domain boundaries where it can be. [R-NODE-SCALE-002]
  *
  * @module
  */
@@ -31,6 +35,17 @@ export interface TcpSend {
   to: NetId;
   /** Who the relay must forward to; empty for a leaf. */
   distribution: NetId[];
+}
+
+/** Options of {@linkcode planBroadcast}. */
+export interface PlanOptions {
+  /**
+   * The records go by multicast (default true). When false nothing is dropped as "hears us":
+   * every destination stays on TCP. [R-NODE-SCALE-001]
+   */
+  multicast?: boolean;
+  /** Longest distribution list of one TCP frame (default unbounded). [R-NODE-SCALE-002] */
+  maxShare?: number;
 }
 
 /** The frames one node sends for one set of destinations. */
@@ -58,7 +73,10 @@ export function planBroadcast(
   destinations: readonly NetId[],
   view: PlanView,
   random: RandomSource,
+  opts: PlanOptions = {},
 ): BroadcastPlan {
+  const multicast = opts.multicast ?? true;
+  const maxShare = Math.max(0, Math.floor(opts.maxShare ?? Infinity));
   const selfKey = netIdKey(self);
   const unique = new Map<string, NetId>();
   for (const d of destinations) {
@@ -71,7 +89,7 @@ export function planBroadcast(
   const byDomain = new Map<string, NetId[]>();
   let keepUnit: NetId[] | undefined;
   for (const d of dests) {
-    if (view.hearsUs(d)) {
+    if (multicast && view.hearsUs(d)) {
       if (d === keep) keepUnit = [keep];
       continue;
     }
@@ -88,11 +106,37 @@ export function planBroadcast(
   let at = 0;
   while (at < units.length) {
     const take = Math.ceil((units.length - at) / 2);
-    const share = units.slice(at, at + take).flat();
+    const half = units.slice(at, at + take);
     at += take;
-    tcp.push({ to: share[0], distribution: share.slice(1) });
+    if (half.reduce((a, u) => a + u.length, 0) <= maxShare + 1) {
+      const share = half.flat();
+      tcp.push({ to: share[0], distribution: share.slice(1) });
+    } else cutShare(half, maxShare, tcp);
   }
-  return { multicast: true, tcp };
+  return { multicast, tcp };
+}
+
+/**
+ * Cut a share too long for one frame into frames of at most `maxShare + 1` nodes (a relay and
+ * its list), filling each with whole domains and cutting a domain only when it alone is too
+ * large. [R-NODE-SCALE-002]
+ */
+function cutShare(units: NetId[][], maxShare: number, tcp: TcpSend[]): void {
+  const cap = maxShare + 1;
+  let cur: NetId[] = [];
+  const emit = () => {
+    if (cur.length > 0) tcp.push({ to: cur[0], distribution: cur.slice(1) });
+    cur = [];
+  };
+  for (const u of units) {
+    if (cur.length + u.length > cap) emit();
+    for (let i = 0; i < u.length; i += cap) {
+      const piece = u.slice(i, i + cap);
+      if (cur.length + piece.length > cap) emit();
+      cur.push(...piece);
+    }
+  }
+  emit();
 }
 
 /**

@@ -10,12 +10,17 @@
 import type { DecodedRecord, Profile } from "../wire/message.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import { NetIdTable } from "../wire/netid_table.ts";
-import type { Clock } from "./clock.ts";
+import type { NodeClock as Clock } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
 import { type ReceiverStats, ReliableReceiver } from "./reliable_receiver.ts";
 import { ReliableSender, type SenderStats } from "./reliable_sender.ts";
-import { decodeSeqRanges, encodeSeqRanges, SYS_ACK_TAG, SYS_LOST_TAG } from "./reliable_wire.ts";
+import {
+  decodeSeqRanges,
+  encodeSeqRanges,
+  SYS_ACK_TAG,
+  SYS_LOST_TAG,
+} from "../wire/reliable_control.ts";
 
 /** Counters of reliable delivery (all zero when it is off). */
 export interface ReliableStats extends SenderStats, ReceiverStats {
@@ -63,9 +68,10 @@ export function isReliableControlTag(tag: number): boolean {
 export interface RelRecord {
   tag: number;
   origin: BroadcastId;
-  reg?: { type: MessageType<unknown>; tag: number };
+  reg?: { type: MessageType<unknown>; tag: number; system: boolean };
   value?: unknown;
   raw?: Uint8Array;
+  extraNetIds?: NetId[];
 }
 
 /** What reliable delivery needs from its node. */

@@ -7,8 +7,8 @@
  */
 
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
-import { encodeSeqRanges, MAX_SEQ_RANGES } from "./reliable_wire.ts";
+import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
+import { encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
 
 /** What the receiver needs from its node. */
 export interface ReceiverHost {
@@ -39,7 +39,8 @@ interface Pending {
  *
  * @example
  * ```ts
- * import { ManualClock, ReliableReceiver } from "@chatter/chatter";
+ * import { ManualClock } from "@chatter/chatter/testing";
+ * import { ReliableReceiver } from "./reliable_receiver.ts";
  * import assert from "node:assert/strict";
  * const clock = new ManualClock();
  * const sent: number[] = [];

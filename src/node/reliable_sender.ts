@@ -13,7 +13,7 @@
 
 import { DeliveryUnconfirmedError } from "../errors.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -148,7 +148,8 @@ const LAG_MS = 50;
  *
  * @example
  * ```ts
- * import { ManualClock, ReliableSender } from "@chatter/chatter";
+ * import { ManualClock } from "@chatter/chatter/testing";
+ * import { ReliableSender } from "./reliable_sender.ts";
  * import assert from "node:assert/strict";
  * const clock = new ManualClock();
  * const repaired: string[] = [];

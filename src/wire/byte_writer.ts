@@ -60,6 +60,12 @@ export class ByteWriter {
 
   /** Append an unsigned LEB128 varint (0 to 2^53 - 1). */
   varint(v: number): void {
+    if (v === (v & 0x7f)) {
+      // One byte: the common case (table refs, counts, small tags and lengths).
+      if (this.length >= this.buf.length) this.ensure(1);
+      this.buf[this.length++] = v;
+      return;
+    }
     if (!Number.isInteger(v) || v < 0 || v > MAX_SEQNO) {
       throw new RangeError(`varint value must be an integer in [0, 2^53-1], got ${v}`);
     }

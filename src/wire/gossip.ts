@@ -10,7 +10,7 @@ import type { BroadcastId, NetId } from "./netid.ts";
 import type { NetIdTable } from "./netid_table.ts";
 import type { ByteWriter } from "./byte_writer.ts";
 import { DecodeError, type DecodeErrorLayer } from "./decode_error.ts";
-import { decodeVarint } from "./varint.ts";
+import { decodeVarint, varintLength } from "./varint.ts";
 import { MAX_SEQNO, MAX_UINT32, VARINT32_MAX_BYTES, VARINT53_MAX_BYTES } from "./constants.ts";
 
 /** The gossip header of a frame. */
@@ -51,6 +51,17 @@ export function writeGossip(w: ByteWriter, g: Gossip, table: NetIdTable): void {
   for (const o of g.other) w.varint(table.indexOf(o));
   w.varint(g.distribution.length);
   for (const d of g.distribution) w.varint(table.indexOf(d));
+}
+
+/**
+ * How many bytes {@linkcode writeGossip} appends when no table reference is wider than
+ * `refBytes` bytes: exact when every reference takes `refBytes`, an upper bound otherwise.
+ */
+export function gossipBytes(g: Gossip, refBytes: number): number {
+  let n = refBytes + varintLength(g.current.seqno) + varintLength(g.seen.length);
+  for (const s of g.seen) n += refBytes + varintLength(s.seqno);
+  return n + varintLength(g.other.length) + g.other.length * refBytes +
+    varintLength(g.distribution.length) + g.distribution.length * refBytes;
 }
 
 /** Limits {@linkcode readGossip} enforces. */

@@ -46,12 +46,31 @@ export function compareTableEntries(a: NetIdTableEntry, b: NetIdTableEntry): num
 export class NetIdTable {
   /** Entries in table order. */
   readonly entries: readonly NetIdTableEntry[];
-  readonly #index: Map<string, number>;
+  /** Address text, then port, to position (no per-lookup key strings). */
+  readonly #index: Map<string, number | Map<number, number>>;
+  /** Port of the entry an address maps to directly (the common single-port case). */
+  readonly #ports: number[];
 
   private constructor(entries: NetIdTableEntry[]) {
     this.entries = entries;
     this.#index = new Map();
-    for (let i = 0; i < entries.length; i++) this.#index.set(netIdKey(entries[i].id), i);
+    this.#ports = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const { ip, port } = entries[i].id;
+      this.#ports[i] = port;
+      const at = this.#index.get(ip);
+      if (at === undefined) this.#index.set(ip, i);
+      else if (typeof at === "number") {
+        this.#index.set(ip, new Map([[this.#ports[at], at], [port, i]]));
+      } else at.set(port, i);
+    }
+  }
+
+  #find(ip: string, port: number): number | undefined {
+    const at = this.#index.get(ip);
+    if (at === undefined) return undefined;
+    if (typeof at === "number") return this.#ports[at] === port ? at : undefined;
+    return at.get(port);
   }
 
   /**
@@ -95,11 +114,11 @@ export class NetIdTable {
 
   /** Position of `id`; throws a `RangeError` naming the NetID when it is not in the table. */
   indexOf(id: NetId): number {
-    let i = this.#index.get(netIdKey(id));
+    let i = this.#find(id.ip, id.port);
     if (i === undefined) {
       // Accept non-canonical address text from callers.
       try {
-        i = this.#index.get(netIdKey({ ip: formatIp(parseIp(id.ip)), port: id.port }));
+        i = this.#find(formatIp(parseIp(id.ip)), id.port);
       } catch { /* fall through to the error below */ }
     }
     if (i === undefined) {

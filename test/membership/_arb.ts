@@ -4,7 +4,7 @@
  * merge bugs live) are frequent, and the edges of the key space are reached.
  */
 import fc from "fast-check";
-import { Item, LocalClock, Message, TimedItem } from "../../src/membership/mod.ts";
+import { Item, LocalClock, MembershipState, TimedItem } from "../../src/membership/mod.ts";
 import type { NetId } from "../../src/wire/mod.ts";
 
 export const MEMBERS: NetId[] = [
@@ -58,9 +58,9 @@ export const rawMessage: fc.Arbitrary<RawMessage> = fc.record({
   ),
 });
 
-/** Build a fresh Message (new objects every call) from raw fields. */
-export function build(r: RawMessage): Message {
-  return Message.from(
+/** Build a fresh MembershipState (new objects every call) from raw fields. */
+export function build(r: RawMessage): MembershipState {
+  return MembershipState.from(
     r.items.map((i) =>
       new TimedItem(
         new Item({
@@ -77,10 +77,10 @@ export function build(r: RawMessage): Message {
   );
 }
 
-/** Arbitrary Message (built from raw fields, so it shrinks through them). */
-export const message: fc.Arbitrary<Message> = rawMessage.map(build, (m) => {
+/** Arbitrary MembershipState (built from raw fields, so it shrinks through them). */
+export const message: fc.Arbitrary<MembershipState> = rawMessage.map(build, (m) => {
   // Unmapping lets fc shrink values it did not generate (e.g. in replayed examples).
-  if (!(m instanceof Message)) throw new Error("not a Message");
+  if (!(m instanceof MembershipState)) throw new Error("not a MembershipState");
   return {
     items: m.items.map((t) => ({
       m: MEMBERS.findIndex((x) => x.ip === t.item.member.ip && x.port === t.item.member.port),

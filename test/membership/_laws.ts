@@ -2,22 +2,22 @@
  * The merge laws of `spec/membership.md` §3 as fast-check properties over any merge function,
  * so the same suite runs against the real merge and against deliberately broken ones (which
  * it must reject). States are compared through their canonical JSON, not through
- * `Message.equals`, so a broken `equals` cannot make a law pass.
+ * `MembershipState.equals`, so a broken `equals` cannot make a law pass.
  */
 import fc from "fast-check";
 import {
+  type MembershipState,
   MembershipView,
-  type Message,
-  messageToJson,
+  stateToJson,
   viewToJson,
 } from "../../src/membership/mod.ts";
 import { build, message, rawMessage } from "./_arb.ts";
 
 /** A merge under test. */
-export type MergeFn = (a: Message, b: Message) => Message;
+export type MergeFn = (a: MembershipState, b: MembershipState) => MembershipState;
 
-const json = (m: Message) => JSON.stringify(messageToJson(m));
-const view = (m: Message) => JSON.stringify(viewToJson(MembershipView.of(m)));
+const json = (m: MembershipState) => JSON.stringify(stateToJson(m));
+const view = (m: MembershipState) => JSON.stringify(viewToJson(MembershipView.of(m)));
 
 function same(x: string, y: string, what: string): void {
   if (x !== y) throw new Error(`${what}:\n  ${x}\n  ${y}`);

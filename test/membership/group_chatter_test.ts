@@ -2,7 +2,7 @@
 // multicast loss (v2 and legacy profiles), and on real loopback sockets (v2). Views converge,
 // and a member's claims arrive with the member's own origin identity.
 import assert from "node:assert/strict";
-import { GroupNode, type Message, viewToJson } from "../../src/membership/mod.ts";
+import { GroupNode, type MembershipState, viewToJson } from "../../src/membership/mod.ts";
 import { formatNetId } from "../../src/wire/mod.ts";
 import { memCluster } from "../node/_memory_cluster.ts";
 import { netCluster } from "../node/_net_cluster.ts";
@@ -57,7 +57,7 @@ Deno.test("[R-MEM-050] a member's items reach others under its own origin (v2 or
     assert.equal(gs[1].group.state.clock.get(c.ids[0]), 1);
     assert.equal(gs[2].lookup(5)[0].member.port, c.ids[0].port);
     // A relay that re-broadcasts node 0's snapshot under its own origin changes nothing.
-    const forged: Message = gs[0].group.state.write(c.ids[0], [
+    const forged: MembershipState = gs[0].group.state.write(c.ids[0], [
       { op: "rmv", start: 0, end: 9, priority: 0 },
     ]);
     c.nodes[1].broadcast(c.ids, "chatter.membership.v1", forged);

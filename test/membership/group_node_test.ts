@@ -6,7 +6,7 @@ import {
   type GroupHost,
   type GroupMessageType,
   GroupNode,
-  type Message,
+  type MembershipState,
   viewToJson,
 } from "../../src/membership/mod.ts";
 import { type NetId, NetIdTable } from "../../src/wire/mod.ts";
@@ -61,7 +61,12 @@ class FakeHost implements GroupHost {
   peers(): NetId[] {
     return [...this.net.hosts.values()].map((h) => h.id).filter((x) => x !== this.id);
   }
-  broadcast(destinations: Iterable<NetId>, typeName: string, value: Message, origin = this.id) {
+  broadcast(
+    destinations: Iterable<NetId>,
+    typeName: string,
+    value: MembershipState,
+    origin = this.id,
+  ) {
     const type = this.types.get(typeName)!;
     const table = NetIdTable.build([origin, ...type.extractNetIds(value)]);
     const bytes = type.encode(value, table);

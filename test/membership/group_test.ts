@@ -3,7 +3,7 @@
 // converges on one view. The simulation is seeded, so a failure replays.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Group, type GroupChange, Message, viewToJson } from "../../src/membership/mod.ts";
+import { Group, type GroupChange, MembershipState, viewToJson } from "../../src/membership/mod.ts";
 import type { NetId } from "../../src/wire/mod.ts";
 
 const A: NetId = { ip: "10.0.0.1", port: 4000 };
@@ -33,7 +33,7 @@ Deno.test("[R-MEM-050] a member's items are accepted only from frames that membe
   const a = new Group(A), b = new Group(B), c = new Group(C);
   const snapA = a.join(0, 99, 5);
   // C forwards a forged message claiming A left, under its own origin: ignored.
-  const forged = Message.EMPTY.write(A, [{ op: "rmv", start: 0, end: 99, priority: 0 }])
+  const forged = MembershipState.EMPTY.write(A, [{ op: "rmv", start: 0, end: 99, priority: 0 }])
     .write(A, [{ op: "rmv", start: 0, end: 99, priority: 0 }]);
   const r1 = b.receiveSnapshot(snapA, A);
   assert.equal(r1.changed, true);
@@ -63,7 +63,7 @@ Deno.test("[R-MEM-051] [R-MEM-052] [R-MEM-053] digests: a member resends when a 
   // C hears B's digest that knows A at 1: C lags behind A (and B has no clock: not listed).
   assert.deepEqual(c.receiveDigest(b.digest()).lagging.map((m) => m.ip), ["10.0.0.1"]);
   // A member never takes its own clock from a peer.
-  const fake = Message.EMPTY.write(A, [{ op: "rmv", start: 0, end: 9, priority: 0 }]);
+  const fake = MembershipState.EMPTY.write(A, [{ op: "rmv", start: 0, end: 9, priority: 0 }]);
   assert.equal(a.receiveSnapshot(fake, A).changed, false);
   // A snapshot without its origin's clock (e.g. relayed under another origin) is ignored whole:
   // it must not set the relay's clock either.
@@ -95,7 +95,7 @@ function simulate(n: number, loss: number, seed: number, maxRounds = 200): numbe
   const r = rng(seed);
   const ids: NetId[] = Array.from({ length: n }, (_, i) => ({ ip: `10.0.1.${i + 1}`, port: 4000 }));
   const groups = ids.map((id) => new Group(id));
-  const broadcast = (from: number, m: Message, digest = false) => {
+  const broadcast = (from: number, m: MembershipState, digest = false) => {
     for (let j = 0; j < n; j++) {
       if (j === from || r() < loss) continue;
       if (!digest) {

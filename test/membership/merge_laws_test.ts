@@ -2,7 +2,7 @@
 // proof that the suite can fail: deliberately broken merges are rejected.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { merge, Message, type TimedItem } from "../../src/membership/mod.ts";
+import { MembershipState, merge, type TimedItem } from "../../src/membership/mod.ts";
 import { type MergeFn, mergeLaws } from "./_laws.ts";
 
 const RUNS = 10_000;
@@ -24,15 +24,15 @@ const leftBiased: MergeFn = (a, b) => {
     const old = m.get(slot(t));
     if (old === undefined || t.clock.time > old.clock.time) m.set(slot(t), t);
   }
-  return Message.from([...m.values()], [...a.clock.clocks, ...b.clock.clocks]);
+  return MembershipState.from([...m.values()], [...a.clock.clocks, ...b.clock.clocks]);
 };
 
 /** Broken: takes the right side's world clock entries instead of the maximum. */
 const rightClock: MergeFn = (a, b) => {
   const clocks = new Map(a.clock.clocks.map((c) => [c.memberKey, c]));
   for (const c of b.clock.clocks) clocks.set(c.memberKey, c);
-  // Message.from still raises each clock to its items', so only clock-only entries go back.
-  return Message.from(merge(a, b).items, [...clocks.values()]);
+  // MembershipState.from still raises each clock to its items', so only clock-only entries go back.
+  return MembershipState.from(merge(a, b).items, [...clocks.values()]);
 };
 
 /** Broken: a slot written by both sides keeps the older write. */
@@ -42,7 +42,7 @@ const olderWins: MergeFn = (a, b) => {
     const old = m.get(slot(t));
     if (old === undefined || t.clock.time < old.clock.time) m.set(slot(t), t);
   }
-  return Message.from([...m.values()], [...a.clock.clocks, ...b.clock.clocks]);
+  return MembershipState.from([...m.values()], [...a.clock.clocks, ...b.clock.clocks]);
 };
 
 function fails(fn: MergeFn, law: string): fc.RunDetails<unknown> {
@@ -54,7 +54,7 @@ function fails(fn: MergeFn, law: string): fc.RunDetails<unknown> {
 Deno.test("the laws catch a left-biased merge (not commutative) and shrink the counterexample", () => {
   const out = fails(leftBiased, "commutative");
   // Shrunk to the essence: one colliding slot on each side.
-  const [a, b] = out.counterexample as [Message, Message];
+  const [a, b] = out.counterexample as [MembershipState, MembershipState];
   assert.equal(a.items.length, 1);
   assert.equal(b.items.length, 1);
   assert.equal(a.items[0].clock.time, b.items[0].clock.time);

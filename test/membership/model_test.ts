@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import {
   Item,
   LocalClock,
-  Message,
-  messageFromJson,
-  messageToJson,
+  MembershipState,
+  stateFromJson,
+  stateToJson,
   TimedItem,
   WorldClock,
 } from "../../src/membership/mod.ts";
@@ -52,7 +52,7 @@ Deno.test("[R-MEM-004] TimedItem rejects a clock of another member, naming both"
 
 Deno.test("values are immutable", () => {
   const t = new TimedItem(item(), new LocalClock(A, 1));
-  const m = Message.from([t]);
+  const m = MembershipState.from([t]);
   assert.throws(() => {
     (t.item as { start: number }).start = 5;
   }, TypeError);
@@ -65,8 +65,8 @@ Deno.test("values are immutable", () => {
   assert.ok(Object.isFrozen(t.item.member));
 });
 
-Deno.test("[R-MEM-005] Message.from keeps one write per slot (the later) and lifts the world clock [R-MEM-008]", () => {
-  const m = Message.from(
+Deno.test("[R-MEM-005] MembershipState.from keeps one write per slot (the later) and lifts the world clock [R-MEM-008]", () => {
+  const m = MembershipState.from(
     [
       new TimedItem(item({ op: "add" }), new LocalClock(A, 3)),
       new TimedItem(item({ op: "rmv" }), new LocalClock(A, 2)),
@@ -93,7 +93,7 @@ Deno.test("[R-MEM-007] WorldClock keeps the latest clock per member and reports 
 });
 
 Deno.test("[R-MEM-010] write() stamps the member's next clock, so a change wins over the member's past", () => {
-  let s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
+  let s = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
   assert.equal(s.clock.get(A), 1);
   s = s.write(A, [{ op: "rmv", start: 0, end: 9, priority: 1 }]);
   assert.equal(s.clock.get(A), 2);
@@ -102,7 +102,7 @@ Deno.test("[R-MEM-010] write() stamps the member's next clock, so a change wins 
 });
 
 Deno.test("since(): what a lagging node misses, which brings it up to date when merged", () => {
-  let full = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
+  let full = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
   const old = full;
   full = full.write(A, [{ op: "add", start: 20, end: 29, priority: 1 }]);
   full = full.write(B, [{ op: "add", start: 5, end: 6, priority: 2 }]);
@@ -113,15 +113,18 @@ Deno.test("since(): what a lagging node misses, which brings it up to date when 
 });
 
 Deno.test("JSON form: round trip, and invalid JSON rejected naming the value", () => {
-  const s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]).write(B, []);
-  assert.equal(messageFromJson(messageToJson(s)).equals(s), true);
-  const j = messageToJson(s);
+  const s = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]).write(
+    B,
+    [],
+  );
+  assert.equal(stateFromJson(stateToJson(s)).equals(s), true);
+  const j = stateToJson(s);
   j.items[0].clock.member = { ip: "10.0.0.2", port: 4000 };
-  assert.throws(() => messageFromJson(j), /clock member 10.0.0.2:4000 differs/);
+  assert.throws(() => stateFromJson(j), /clock member 10.0.0.2:4000 differs/);
   const m = { ip: "10.0.0.1", port: 1 };
   assert.throws(
     () =>
-      messageFromJson({
+      stateFromJson({
         clock: [],
         items: [{
           item: { member: m, op: "add", start: 3, end: 2, priority: 0 },
@@ -131,20 +134,19 @@ Deno.test("JSON form: round trip, and invalid JSON rejected naming the value", (
     /start 3 > end 2/,
   );
   assert.throws(
-    () =>
-      messageFromJson({ clock: [{ member: "nope" as unknown as typeof m, time: 1 }], items: [] }),
+    () => stateFromJson({ clock: [{ member: "nope" as unknown as typeof m, time: 1 }], items: [] }),
     /clock\[0\] member must be a NetID \{ip, port\}, got "nope"/,
   );
   assert.throws(
-    () => messageFromJson({ clock: [{ member: { ip: "1.2.3", port: 1 }, time: 1 }], items: [] }),
+    () => stateFromJson({ clock: [{ member: { ip: "1.2.3", port: 1 }, time: 1 }], items: [] }),
     /clock\[0\] member: not an IPv4 or IPv6 address: "1.2.3"/,
   );
 });
 
 Deno.test("equals() tells different states apart", () => {
-  const a = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
-  const b = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 2 }]);
+  const a = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 1 }]);
+  const b = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 9, priority: 2 }]);
   assert.equal(a.equals(b), false);
-  assert.equal(a.equals(messageFromJson(messageToJson(a))), true);
+  assert.equal(a.equals(stateFromJson(stateToJson(a))), true);
   assert.equal(a.equals(a.write(B, [])), false);
 });

@@ -8,8 +8,8 @@ import {
   encodeMembership,
   MEMBERSHIP_CODEC,
   membershipNetIds,
-  Message,
-  messageToJson,
+  MembershipState,
+  stateToJson,
 } from "../../src/membership/mod.ts";
 import {
   DECODE_ERROR_REQUIREMENTS,
@@ -50,7 +50,7 @@ Deno.test("[R-MEM-021] round trip with a table shared with other NetIDs (5,000 r
       const table = NetIdTable.build([...others, ...membershipNetIds(m)]);
       const bytes = encodeMembership(m, table);
       const back = decodeMembership(bytes, table.ids());
-      assert.deepEqual(messageToJson(back), messageToJson(m));
+      assert.deepEqual(stateToJson(back), stateToJson(m));
       assert.equal(back.equals(m), true);
     }),
     { numRuns: 5_000 },
@@ -71,7 +71,7 @@ Deno.test("[R-MEM-025] one encoding per state: independently built equal states,
 
 Deno.test("[R-MEM-028] members travel in a legacy frame's NetID table and decode from it", () => {
   const A = { ip: "10.0.0.1", port: 4000 }, B = { ip: "10.0.0.2", port: 4000 };
-  const state = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 99, priority: 5 }])
+  const state = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 99, priority: 5 }])
     .write(B, [{ op: "rmv", start: 7, end: 7, priority: 0 }]);
   const key = new TextEncoder().encode("01234567890123456789012345678912");
   const frame = encodeLegacyFrame({
@@ -97,7 +97,7 @@ Deno.test("[R-MEM-028] members travel in a legacy frame's NetID table and decode
 });
 
 Deno.test("encoding a member missing from the table names it", () => {
-  const s = Message.EMPTY.write({ ip: "10.0.0.7", port: 1 }, []);
+  const s = MembershipState.EMPTY.write({ ip: "10.0.0.7", port: 1 }, []);
   assert.throws(
     () => encodeMembership(s, NetIdTable.build([])),
     /10.0.0.7:1 is not in the NetID table/,
@@ -153,7 +153,7 @@ Deno.test("[R-MEM-022..027] [R-MEM-030] each invalid payload is rejected with it
   rejects("0200000001000000", "TABLE_NOT_CANONICAL", [T[1], T[0]]);
 });
 
-Deno.test("[R-MEM-029] fuzz: random and mutated payloads decode to a valid Message or throw DecodeError only (10,000 runs)", () => {
+Deno.test("[R-MEM-029] fuzz: random and mutated payloads decode to a valid MembershipState or throw DecodeError only (10,000 runs)", () => {
   const valid = fc.tuple(message, fc.subarray(OTHERS)).map(([m, others]) => {
     const table = NetIdTable.build([...others, ...membershipNetIds(m)]);
     return { bytes: encodeMembership(m, table), table: table.ids() };
@@ -184,7 +184,7 @@ Deno.test("[R-MEM-029] fuzz: random and mutated payloads decode to a valid Messa
 
 Deno.test("MEMBERSHIP_CODEC carries the payload through a frame as a node's message type would", () => {
   const A = { ip: "10.0.0.1", port: 4000 };
-  const state = Message.EMPTY.write(A, [{ op: "add", start: 1, end: 2, priority: 3 }]);
+  const state = MembershipState.EMPTY.write(A, [{ op: "add", start: 1, end: 2, priority: 3 }]);
   const key = new TextEncoder().encode("k");
   const frame = encodeLegacyFrame({
     key,

@@ -7,15 +7,15 @@ import {
   Item,
   LocalClock,
   lookup,
+  MembershipState,
   MembershipView,
-  Message,
   type Server,
   TimedItem,
 } from "../../src/membership/mod.ts";
 import { build, message, rawMessage } from "./_arb.ts";
 
 /** The spec, key by key: per member the covering write of highest precedence decides. */
-function reference(state: Message, key: number): { member: string; priority: number }[] {
+function reference(state: MembershipState, key: number): { member: string; priority: number }[] {
   const best = new Map<string, (typeof state.items)[number]>();
   for (const t of state.items) {
     if (t.item.start > key || t.item.end < key) continue;
@@ -87,8 +87,8 @@ Deno.test("equal states built independently give equal views", () => {
 const A = { ip: "10.0.0.1", port: 4000 }, B = { ip: "10.0.0.2", port: 4000 };
 
 Deno.test("worked example: join, overlap, partial leave, re-join, tie on priority", () => {
-  let s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 999, priority: 1 }]);
-  s = s.merge(Message.EMPTY.write(B, [{ op: "add", start: 500, end: 1999, priority: 9 }]));
+  let s = MembershipState.EMPTY.write(A, [{ op: "add", start: 0, end: 999, priority: 1 }]);
+  s = s.merge(MembershipState.EMPTY.write(B, [{ op: "add", start: 500, end: 1999, priority: 9 }]));
   assert.deepEqual(show(lookup(s, 700)), [
     { member: "10.0.0.2:4000", priority: 9 },
     { member: "10.0.0.1:4000", priority: 1 },
@@ -119,7 +119,7 @@ Deno.test("equal clocks on overlapping slots of one member: rmv wins, then highe
   const c = new LocalClock(A, 5);
   const t = (op: "add" | "rmv", start: number, end: number, priority: number) =>
     new TimedItem(new Item({ member: A, op, start, end, priority }), c);
-  const s = Message.from([t("add", 0, 10, 1), t("add", 5, 20, 7), t("rmv", 8, 9, 0)]);
+  const s = MembershipState.from([t("add", 0, 10, 1), t("add", 5, 20, 7), t("rmv", 8, 9, 0)]);
   assert.deepEqual(show(lookup(s, 3)), [{ member: "10.0.0.1:4000", priority: 1 }]);
   assert.deepEqual(show(lookup(s, 6)), [{ member: "10.0.0.1:4000", priority: 7 }]);
   assert.deepEqual(show(lookup(s, 8)), []);
@@ -127,7 +127,12 @@ Deno.test("equal clocks on overlapping slots of one member: rmv wins, then highe
 });
 
 Deno.test("full key space and lookup argument checks", () => {
-  const s = Message.EMPTY.write(A, [{ op: "add", start: 0, end: 0xffff_ffff, priority: 0 }]);
+  const s = MembershipState.EMPTY.write(A, [{
+    op: "add",
+    start: 0,
+    end: 0xffff_ffff,
+    priority: 0,
+  }]);
   assert.deepEqual(MembershipView.of(s).segments.map((x) => [x.start, x.end]), [[0, 0xffff_ffff]]);
   assert.throws(
     () => lookup(s, 2 ** 32),

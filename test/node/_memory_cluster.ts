@@ -1,16 +1,9 @@
 /** Helpers: N Chatter nodes on the in-memory network, on a virtual clock. */
 
-import {
-  type ChatterNode,
-  jsonType,
-  ManualClock,
-  MemoryNetwork,
-  type MemoryNetworkOptions,
-  type NetId,
-  type NodeOptions,
-  seededRandom,
-  startNode,
-} from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, type NodeOptions, startNode } from "../../mod.ts";
+import { ManualClock } from "../../src/node/clock.ts";
+import { MemoryNetwork, type MemoryNetworkOptions } from "../../src/node/memory_transport.ts";
+import { seededRandom } from "../../src/node/random.ts";
 
 export interface MemCluster {
   net: MemoryNetwork;
@@ -87,10 +80,16 @@ export function total(
   return t;
 }
 
-/** Every node broadcasts once to all others, `rounds` times, settling in between. */
-export async function learn(c: MemCluster, rounds = 2): Promise<void> {
+/**
+ * Every node broadcasts once to all others, `rounds` times, settling in between. The clock
+ * advances `stepMs` per broadcast: seen IDs are the most recently heard senders, so on a
+ * frozen clock every frame would name the same first 32 and learning would stall in domains
+ * larger than that.
+ */
+export async function learn(c: MemCluster, rounds = 2, stepMs = 1): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const n of c.nodes) {
+      c.clock.advance(stepMs);
       n.broadcast(c.ids, "test.msg", { n: -1 });
       await c.net.settle();
     }

@@ -1,6 +1,7 @@
 /** Helpers for the reliable-delivery sweeps on the in-memory network. */
 
-import { type ChatterNode, type LostEvent, netIdKey } from "../../mod.ts";
+import type { ChatterNode, LostEvent } from "../../mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
 import type { MemCluster } from "./_memory_cluster.ts";
 
 /** Settle the network and move the virtual clock in steps until `ms` have passed. */

@@ -3,7 +3,9 @@
  * clock): delivery, learning, TCP frame counts, take-over, dedup, bounded queues, replacement.
  */
 import assert from "node:assert/strict";
-import { DecodeError, jsonType, netIdKey, seededRandom, textType } from "../../mod.ts";
+import { DecodeError, jsonType, textType } from "../../mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
+import { seededRandom } from "../../src/node/random.ts";
 import { assertDelivered, learn, memCluster, send, total } from "./_memory_cluster.ts";
 
 const eight = (d: (i: number) => string) => Array.from({ length: 8 }, (_, i) => d(i));

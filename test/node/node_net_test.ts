@@ -4,7 +4,11 @@
  * in parallel do not disturb each other.
  */
 import assert from "node:assert/strict";
-import { legacyCodec, NodeOptionError, startNode, typeTag, v2Codec, V2Keyring } from "../../mod.ts";
+import { NodeOptionError, startNode } from "../../mod.ts";
+import { legacyCodec } from "../../src/node/legacy_codec.ts";
+import { typeTag } from "../../src/wire/xxhash32.ts";
+import { v2Codec } from "../../src/node/v2_codec.ts";
+import { V2Keyring } from "../../src/wire/v2/keyring.ts";
 import { allGot, closedByPeer, netCluster, quiet, send, total, waitFor } from "./_net_cluster.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { type NetId, netIdKey, planBroadcast, seededRandom, takeOver } from "../../mod.ts";
+import type { NetId } from "../../mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
+import { planBroadcast, takeOver } from "../../src/node/plan.ts";
+import { seededRandom } from "../../src/node/random.ts";
 
 const ids: NetId[] = Array.from({ length: 16 }, (_, i) => ({ ip: `10.0.0.${i + 1}`, port: 7 }));
 const own = { hearsUs: () => false, domainOf: (id: NetId) => netIdKey(id) };

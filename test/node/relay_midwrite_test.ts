@@ -6,15 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import {
-  type ChatterNode,
-  jsonType,
-  type NetId,
-  netIdKey,
-  planBroadcast,
-  type RandomSource,
-  startNode,
-} from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, type RandomSource, startNode } from "../../mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
+import { planBroadcast } from "../../src/node/plan.ts";
 import { waitFor } from "./_net_cluster.ts";
 
 const KEY = "relay mid-write test key 32bytes";

@@ -6,15 +6,11 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  DecodeError,
-  decodeSeqRanges,
-  DeliveryUnconfirmedError,
-  encodeSeqRanges,
-  type NetId,
-  netIdKey,
-  seededRandom,
-} from "../../mod.ts";
+import { DecodeError, DeliveryUnconfirmedError, type NetId } from "../../mod.ts";
+import { decodeSeqRanges, encodeSeqRanges, SYS_ACK_TAG, SYS_LOST_TAG } from "../../src/wire/mod.ts";
+import { netIdKey } from "../../src/wire/netid.ts";
+import { seededRandom } from "../../src/node/random.ts";
+import { DedupWindow } from "../../src/node/dedup.ts";
 import { learn, type MemCluster, memCluster } from "./_memory_cluster.ts";
 import { collectLost, drive, driveUntilQuiet } from "./_reliable_helpers.ts";
 
@@ -345,6 +341,9 @@ Deno.test("[R-NODE-REL-001] reliability off, and the legacy profile: no acknowle
 });
 
 Deno.test("[R-WIRE-REL-001] sequence ranges round-trip; malformed lists are rejected", () => {
+  assert.equal(SYS_ACK_TAG, 0x647d2739, "spec/wire.md section 16");
+  assert.equal(SYS_LOST_TAG, 0xdfb56da4);
+  assert.deepEqual([...encodeSeqRanges([5, 6, 7, 10])], [2, 5, 2, 1, 0]);
   fc.assert(
     fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 40 }), { maxLength: 300 }), (a) => {
       const sorted = [...a].sort((x, y) => x - y);
@@ -360,8 +359,7 @@ Deno.test("[R-WIRE-REL-001] sequence ranges round-trip; malformed lists are reje
   }
 });
 
-Deno.test("[R-NODE-DEDUP-001] the bitmap window: new, duplicate, old; repairs inside the window are new", async () => {
-  const { DedupWindow } = await import("../../mod.ts");
+Deno.test("[R-NODE-DEDUP-001] the bitmap window: new, duplicate, old; repairs inside the window are new", () => {
   const d = new DedupWindow(64, 4);
   const id = (seqno: number): NetId & { seqno: number } => ({ ip: "10.0.0.1", port: 1, seqno });
   assert.equal(d.check(id(100)), "new");

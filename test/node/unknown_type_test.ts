@@ -3,15 +3,10 @@
  * loopback sockets: a raw v2 frame asks relay B to forward to C.
  */
 import assert from "node:assert/strict";
-import {
-  type ChatterNode,
-  jsonType,
-  type NetId,
-  startNode,
-  typeTag,
-  v2Codec,
-  V2Keyring,
-} from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, startNode } from "../../mod.ts";
+import { typeTag } from "../../src/wire/xxhash32.ts";
+import { v2Codec } from "../../src/node/v2_codec.ts";
+import { V2Keyring } from "../../src/wire/v2/keyring.ts";
 import { waitFor } from "./_net_cluster.ts";
 
 const KEY = "unknown type test key, 32 bytes!";

@@ -1,7 +1,8 @@
 /** The node's v2 codec: packing records into datagrams, and telling its own frames. */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { v2Codec, V2Keyring } from "../../mod.ts";
+import { v2Codec } from "../../src/node/v2_codec.ts";
+import { V2Keyring } from "../../src/wire/v2/keyring.ts";
 
 const keyring = V2Keyring.single(new Uint8Array(32).fill(7));
 const me = { ip: "127.0.0.1", port: 40000, seqno: 1.7e15 };

@@ -2,20 +2,20 @@
  * The v2 crypto: HKDF-SHA256 session keys and AES-256-GCM sealing with a counter nonce.
  * [R-V2-SESSION-002], [R-V2-AEAD-001..003], [R-V2-LABEL-001]
  *
- * Both come from `node:crypto` (present in Deno, Node and Bun), whose AES-GCM is synchronous:
- * one cipher object per frame, always finished with `final()` so the runtime releases it.
+ * HKDF comes from `node:crypto` (present in Deno, Node and Bun); AES-256-GCM from the backend
+ * chosen in `aead_backend.ts` (OpenSSL through FFI when allowed, else `node:crypto`).
  *
  * @module
  */
 
-import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
+import { hkdfSync } from "node:crypto";
+import { v2Aead } from "./aead_backend.ts";
 import {
   KEY_BYTES,
   V2_HKDF_INFO_PREFIX,
   V2_MAX_LABEL_BYTES,
   V2_NONCE_BYTES,
   V2_SALT_BYTES,
-  V2_TAG_BYTES,
 } from "../constants.ts";
 
 const utf8 = new TextEncoder();
@@ -142,13 +142,7 @@ export function v2Seal(
   out: Uint8Array,
   offset: number,
 ): void {
-  const c = createCipheriv("aes-256-gcm", sessionKey, nonce);
-  c.setAAD(aad);
-  const ct = c.update(plaintext);
-  const rest = c.final();
-  out.set(ct, offset);
-  if (rest.length) out.set(rest, offset + ct.length);
-  out.set(c.getAuthTag(), offset + plaintext.length);
+  v2Aead().seal(sessionKey, nonce, aad, plaintext, out, offset);
 }
 
 /**
@@ -169,19 +163,5 @@ export function v2Open(
   ciphertext: Uint8Array,
   tag: Uint8Array,
 ): Uint8Array | undefined {
-  if (tag.length !== V2_TAG_BYTES) return undefined;
-  const d = createDecipheriv("aes-256-gcm", sessionKey, nonce);
-  d.setAAD(aad);
-  d.setAuthTag(tag);
-  const pt = d.update(ciphertext);
-  try {
-    const rest = d.final();
-    if (rest.length === 0) return pt;
-    const all = new Uint8Array(pt.length + rest.length);
-    all.set(pt);
-    all.set(rest, pt.length);
-    return all;
-  } catch {
-    return undefined;
-  }
+  return v2Aead().open(sessionKey, nonce, aad, ciphertext, tag);
 }

@@ -27,7 +27,7 @@ import { type Gossip, gossipNetIds, readGossip, writeGossip } from "../gossip.ts
 import type { DecodedRecord, OutgoingRecord } from "../message.ts";
 import { formatIp, type NetId, parseIp } from "../netid.ts";
 import { compareTableEntries, NetIdTable, type NetIdTableEntry } from "../netid_table.ts";
-import { decodeVarint } from "../varint.ts";
+import { decodeVarint, varintLength } from "../varint.ts";
 
 /** Address family byte of an IPv4 table entry. [R-V2-NETID-001] */
 export const V2_FAMILY_IPV4 = 4;
@@ -40,19 +40,59 @@ const MIN_ENTRY_BYTES = 7;
 const MIN_RECORD_BYTES = 4;
 
 // Parsing address text is the encoder's most expensive step for small frames; the same few
-// addresses recur in every frame, so remember their bytes (bounded).
+// addresses recur in every frame, so remember their bytes (bounded). Each parsed address also
+// carries the scratch state buildV2Table uses to de-duplicate without key strings.
 const PARSE_CACHE_MAX = 1024;
-const parsed = new Map<string, { ip: string; addr: Uint8Array }>();
 
-function parseCached(ip: string): { ip: string; addr: Uint8Array } {
+interface ParsedIp {
+  /** Canonical text. */
+  ip: string;
+  /** 4 or 16 bytes. */
+  addr: Uint8Array;
+  /** For IPv4: the address as an unsigned 32-bit number (sort key); -1 for IPv6. */
+  v4: number;
+  /** buildV2Table call that last saw this address, and the ports it saw. */
+  gen: number;
+  ports: number[];
+}
+
+const parsed = new Map<string, ParsedIp>();
+let generation = 0;
+
+function parseCached(ip: string): ParsedIp {
   let p = parsed.get(ip);
   if (p === undefined) {
     const addr = parseIp(ip);
-    p = { ip: formatIp(addr), addr };
+    const canonical = formatIp(addr);
+    // Only canonical text is cached, so one address has one entry (de-duplication relies
+    // on it); non-canonical text is parsed each time.
+    if (canonical !== ip) return parseCached(canonical);
+    p = {
+      ip: canonical,
+      addr,
+      v4: addr.length === 4
+        ? ((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0
+        : -1,
+      gen: 0,
+      ports: [],
+    };
     if (parsed.size >= PARSE_CACHE_MAX) parsed.delete(parsed.keys().next().value!);
     parsed.set(ip, p);
   }
   return p;
+}
+
+interface Pending {
+  p: ParsedIp;
+  port: number;
+}
+
+function comparePending(a: Pending, b: Pending): number {
+  if (a.p.v4 >= 0 && b.p.v4 >= 0) return a.p.v4 - b.p.v4 || a.port - b.port;
+  return compareTableEntries(
+    { id: { ip: a.p.ip, port: a.port }, addr: a.p.addr },
+    { id: { ip: b.p.ip, port: b.port }, addr: b.p.addr },
+  );
 }
 
 /**
@@ -60,21 +100,33 @@ function parseCached(ip: string): { ip: string; addr: Uint8Array } {
  * Throws a `TypeError` naming a bad address or port.
  */
 export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
-  const seen = new Map<string, NetIdTableEntry>();
+  const gen = ++generation;
+  const found: Pending[] = [];
   let prevIp = "", prevPort = -1;
   for (const id of ids) {
     // Batches often repeat one origin: skip a NetID equal to the one before it.
     if (id.ip === prevIp && id.port === prevPort) continue;
-    prevIp = id.ip;
-    prevPort = id.port;
     const p = parseCached(id.ip);
-    if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535) {
-      throw new TypeError(`port must be an integer in [0, 65535], got ${id.port}`);
+    const port = id.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
     }
-    const key = `${p.ip}|${id.port}`;
-    if (!seen.has(key)) seen.set(key, { id: { ip: p.ip, port: id.port }, addr: p.addr });
+    prevIp = id.ip;
+    prevPort = port;
+    if (p.gen !== gen) {
+      p.gen = gen;
+      p.ports.length = 0;
+    } else if (p.ports.includes(port)) continue;
+    p.ports.push(port);
+    found.push({ p, port });
   }
-  return NetIdTable.fromSorted([...seen.values()].sort(compareTableEntries));
+  found.sort(comparePending);
+  const entries: NetIdTableEntry[] = new Array(found.length);
+  for (let i = 0; i < found.length; i++) {
+    const f = found[i];
+    entries[i] = { id: { ip: f.p.ip, port: f.port }, addr: f.p.addr };
+  }
+  return NetIdTable.fromSorted(entries);
 }
 
 /** Every NetID a frame's table must hold: gossip, record origins, extra NetIDs. */
@@ -90,6 +142,25 @@ export function v2FrameNetIds(
   }
   for (const x of extra) ids.push(x);
   return ids;
+}
+
+/** Bytes of one table entry as {@linkcode writeV2Body} writes it: family, address, port. */
+export function v2EntryBytes(addr: Uint8Array): number {
+  return 1 + addr.length + 2;
+}
+
+/**
+ * Bytes of one record as {@linkcode writeV2Body} writes it, with an origin reference of
+ * `refBytes` bytes.
+ */
+export function v2RecordBytes(
+  typeTag: number,
+  refBytes: number,
+  seqno: number,
+  payloadLength: number,
+): number {
+  return varintLength(typeTag) + refBytes + varintLength(seqno) + varintLength(payloadLength) +
+    payloadLength;
 }
 
 /**

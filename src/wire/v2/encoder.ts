@@ -121,19 +121,55 @@ function toCounter(c: bigint | number): bigint {
  * ```
  */
 export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
+  return encodeLayers(input, true);
+}
+
+/** The body writer {@linkcode encodeV2Frame} reuses (a body is sealed before the next). */
+const bodyWriter = new ByteWriter(2048);
+let bodyWriterBusy = false;
+
+function encodeLayers(input: V2FrameInput, copyBody: boolean): V2FrameLayers {
+  const table = buildV2Table(v2FrameNetIds(input.gossip, input.records, input.extraNetIds));
+  // A payload encoder that itself encodes a frame gets a writer of its own.
+  const w = bodyWriterBusy ? new ByteWriter(2048) : bodyWriter;
+  const outer = !bodyWriterBusy;
+  bodyWriterBusy = true;
+  try {
+    w.length = 0;
+    writeV2Body(w, table, input.gossip, input.records);
+    const body = copyBody ? w.finish() : w.view();
+    return { table, body, ...sealV2Body(input, body) };
+  } finally {
+    if (outer) bodyWriterBusy = false;
+  }
+}
+
+/** What {@linkcode sealV2Body} needs besides the body. */
+export type V2SealInput = Omit<V2FrameInput, "gossip" | "records" | "extraNetIds">;
+
+/** The sealed layers of a body (see {@linkcode V2FrameLayers}). */
+export type V2Sealed = Omit<V2FrameLayers, "table" | "body">;
+
+/**
+ * Seal an encoded body into a frame: optional snappy (kept when it saves at least
+ * `minCompressionSaving`), header, AES-256-GCM. Throws `TypeError`/`RangeError` naming a bad
+ * input. `body` is only read.
+ *
+ * @example
+ * ```ts
+ * import { sealV2Body, V2Keyring } from "@chatter/chatter/wire";
+ * const s = sealV2Body({
+ *   keyring: V2Keyring.single(new Uint8Array(32)), label: "", salt: new Uint8Array(16),
+ *   counter: 0n, compression: "none",
+ * }, new Uint8Array([1, 2, 3]));
+ * s.frame.length; // 37 + 3 + 16
+ * ```
+ */
+export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
   const keyId = input.keyId ?? input.keyring.primaryId;
   const base = input.keyring.get(keyId);
   if (base === undefined) throw new RangeError(`key id ${keyId} is not in the keyring`);
   const counter = toCounter(input.counter);
-  const table = buildV2Table(v2FrameNetIds(input.gossip, input.records, input.extraNetIds));
-  let size = 16 + table.size * 19 + input.gossip.seen.length * 10 +
-    (input.gossip.other.length + input.gossip.distribution.length) * 3;
-  for (const r of input.records) {
-    size += 24 + (typeof r.payload === "function" ? 64 : r.payload.length);
-  }
-  const w = new ByteWriter(size);
-  writeV2Body(w, table, input.gossip, input.records);
-  const body = w.view();
   let plaintext = body;
   let compressed = false;
   if ((input.compression ?? "snappy") === "snappy") {
@@ -166,8 +202,6 @@ export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
   const nonce = v2Nonce(counter);
   v2Seal(sessionKey, nonce, header, plaintext, frame, V2_HEADER_BYTES);
   return {
-    table,
-    body,
     compressed,
     plaintext,
     header,
@@ -197,7 +231,7 @@ export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
  * ```
  */
 export function encodeV2Frame(input: V2FrameInput): Uint8Array {
-  return encodeV2FrameLayers(input).frame;
+  return encodeLayers(input, false).frame;
 }
 
 /**

@@ -73,6 +73,35 @@ export interface V2Header {
   uncompressedLength: number;
 }
 
+/**
+ * The session salt of the v2 frame `frame` (a view, not a copy), or `undefined` when the
+ * frame is too short to hold one. Reads only the salt's bytes: nothing is checked.
+ *
+ * @example
+ * ```ts
+ * import { v2FrameSalt } from "@chatter/chatter/wire";
+ * v2FrameSalt(new Uint8Array(3)); // undefined
+ * ```
+ */
+export function v2FrameSalt(frame: Uint8Array): Uint8Array | undefined {
+  const at = V2_HEADER_OFFSETS.salt;
+  return frame.length >= at + V2_SALT_BYTES ? frame.subarray(at, at + V2_SALT_BYTES) : undefined;
+}
+
+/**
+ * Whether the v2 frame `frame` says its body is snappy-compressed (the flags field; nothing
+ * else is checked).
+ *
+ * @example
+ * ```ts
+ * import { v2FrameCompressed } from "@chatter/chatter/wire";
+ * v2FrameCompressed(new Uint8Array(37)); // false
+ * ```
+ */
+export function v2FrameCompressed(frame: Uint8Array): boolean {
+  return (frame[V2_HEADER_OFFSETS.flags] & V2_FLAG_SNAPPY) !== 0;
+}
+
 function u32(buf: Uint8Array, o: number): number {
   return ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
 }

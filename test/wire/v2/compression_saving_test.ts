@@ -1,6 +1,9 @@
 /** [R-V2-COMP-001] the encoder's optional minimum compression saving. */
 import assert from "node:assert/strict";
-import { decodeV2Frame, encodeV2FrameLayers, typeTag, V2Keyring } from "../../../mod.ts";
+import { decodeV2Frame } from "../../../src/wire/v2/decoder.ts";
+import { encodeV2FrameLayers } from "../../../src/wire/v2/encoder.ts";
+import { typeTag } from "../../../src/wire/xxhash32.ts";
+import { V2Keyring } from "../../../src/wire/v2/keyring.ts";
 
 Deno.test("[R-V2-COMP-001] minCompressionSaving: a block saving less than asked is not used", () => {
   const keyring = V2Keyring.single(new Uint8Array(32));

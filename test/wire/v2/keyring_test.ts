@@ -7,8 +7,8 @@ import {
   typeTag,
   V2Decoder,
   V2Keyring,
-  V2SessionKeys,
 } from "../../../src/wire/mod.ts";
+import { V2SessionKeys } from "../../../src/wire/v2/session_keys.ts";
 
 const k = (b: number) => new Uint8Array(32).fill(b);
 const me = { ip: "10.0.0.1", port: 9, seqno: 1 };

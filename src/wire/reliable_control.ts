@@ -14,10 +14,10 @@
  * @module
  */
 
-import { DecodeError } from "../wire/decode_error.ts";
-import { MAX_SEQNO } from "../wire/constants.ts";
-import { decodeVarint, encodeVarint, varintLength } from "../wire/varint.ts";
-import { typeTag } from "../wire/xxhash32.ts";
+import { DecodeError } from "./decode_error.ts";
+import { MAX_SEQNO } from "./constants.ts";
+import { decodeVarint, encodeVarint, varintLength } from "./varint.ts";
+import { typeTag } from "./xxhash32.ts";
 
 /** Type name of acknowledgements. */
 export const SYS_ACK_TYPE_NAME = "chatter.sys.ack";
@@ -36,7 +36,7 @@ export const MAX_SEQ_RANGES = 4096;
  *
  * @example
  * ```ts
- * import { decodeSeqRanges, encodeSeqRanges } from "@chatter/chatter";
+ * import { decodeSeqRanges, encodeSeqRanges } from "@chatter/chatter/wire";
  * import assert from "node:assert/strict";
  * const bytes = encodeSeqRanges([5, 6, 7, 10]);
  * assert.deepEqual([...bytes], [2, 5, 2, 1, 0]);

@@ -1,5 +1,5 @@
 /**
- * Message: a {@linkcode WorldClock} and a set of {@linkcode TimedItem}s, and the
+ * MembershipState: a {@linkcode WorldClock} and a set of {@linkcode TimedItem}s, and the
  * last-write-wins merge that makes Messages a join-semilattice (merge is idempotent,
  * commutative and associative). [R-MEM-005..009]
  *
@@ -14,7 +14,7 @@ import { compareSlots, compareWrites, TimedItem } from "./timed_item.ts";
 import { sortedWorldClock, WorldClock } from "./world_clock.ts";
 
 // Set by the class's static block: the one way around the private constructor.
-let make: (clock: WorldClock, items: TimedItem[]) => Message;
+let make: (clock: WorldClock, items: TimedItem[]) => MembershipState;
 
 /**
  * Group-membership state: the timed items, one per slot (member, start, end), sorted by slot
@@ -23,14 +23,14 @@ let make: (clock: WorldClock, items: TimedItem[]) => Message;
  *
  * @example
  * ```ts
- * import { Item, LocalClock, Message, TimedItem } from "@chatter/chatter/membership";
+ * import { Item, LocalClock, MembershipState, TimedItem } from "@chatter/chatter/membership";
  * const m = { ip: "10.0.0.1", port: 4000 };
- * const a = Message.from([new TimedItem(new Item({ member: m, op: "add", start: 0, end: 9, priority: 1 }), new LocalClock(m, 1))]);
- * const b = Message.from([new TimedItem(new Item({ member: m, op: "rmv", start: 0, end: 9, priority: 1 }), new LocalClock(m, 2))]);
+ * const a = MembershipState.from([new TimedItem(new Item({ member: m, op: "add", start: 0, end: 9, priority: 1 }), new LocalClock(m, 1))]);
+ * const b = MembershipState.from([new TimedItem(new Item({ member: m, op: "rmv", start: 0, end: 9, priority: 1 }), new LocalClock(m, 2))]);
  * a.merge(b).items[0].item.op; // "rmv"
  * ```
  */
-export class Message {
+export class MembershipState {
   /** The latest clock seen per member (at least the clock of each of its items). */
   readonly clock: WorldClock;
   /** One timed item per slot, sorted by slot: member (table order), start, end. */
@@ -43,18 +43,18 @@ export class Message {
   }
 
   /** The empty message. */
-  static readonly EMPTY: Message = new Message(WorldClock.EMPTY, []);
+  static readonly EMPTY: MembershipState = new MembershipState(WorldClock.EMPTY, []);
 
   /**
    * A message from timed items and extra clocks in any order. Items of the same slot are
    * resolved as merge does (the later write wins); the world clock is raised to cover every
    * item's clock. Throws a `TypeError` for anything that is not a TimedItem/LocalClock.
    */
-  static from(items: Iterable<TimedItem>, clocks: Iterable<LocalClock> = []): Message {
+  static from(items: Iterable<TimedItem>, clocks: Iterable<LocalClock> = []): MembershipState {
     const list = [...items];
     for (const t of list) {
       if (!(t instanceof TimedItem)) {
-        throw new TypeError(`Message items must be TimedItems, got ${JSON.stringify(t)}`);
+        throw new TypeError(`MembershipState items must be TimedItems, got ${JSON.stringify(t)}`);
       }
     }
     list.sort(compareSlots);
@@ -65,21 +65,23 @@ export class Message {
         if (compareWrites(t, out[last]) > 0) out[last] = t;
       } else out.push(t);
     }
-    return new Message(WorldClock.from([...clocks, ...out.map((t) => t.clock)]), out);
+    return new MembershipState(WorldClock.from([...clocks, ...out.map((t) => t.clock)]), out);
   }
 
   static {
     make = (clock, items) =>
-      items.length === 0 && clock.size === 0 ? Message.EMPTY : new Message(clock, items);
+      items.length === 0 && clock.size === 0
+        ? MembershipState.EMPTY
+        : new MembershipState(clock, items);
   }
 
   /** Merge with `other`; see {@linkcode merge}. */
-  merge(other: Message): Message {
+  merge(other: MembershipState): MembershipState {
     return merge(this, other);
   }
 
   /** True when both hold the same state (same clock entries, same items). */
-  equals(other: Message): boolean {
+  equals(other: MembershipState): boolean {
     if (this === other) return true;
     if (!this.clock.equals(other.clock) || this.items.length !== other.items.length) return false;
     for (let i = 0; i < this.items.length; i++) {
@@ -102,12 +104,12 @@ export class Message {
    * into a state whose clock is `known` brings it up to this one for those members, provided the
    * receiver already holds everything its clock claims. Used for anti-entropy.
    */
-  since(known: WorldClock): Message {
+  since(known: WorldClock): MembershipState {
     const items = this.items.filter((t) => {
       const k = known.get(t.item.member);
       return k === undefined || t.clock.time > k;
     });
-    return trustedMessage(sortedWorldClock(known.behind(this.clock)), items);
+    return trustedState(sortedWorldClock(known.behind(this.clock)), items);
   }
 
   /**
@@ -115,12 +117,12 @@ export class Message {
    * clock's entry for it), so the change wins over everything the member wrote before. Only
    * the member itself may call this on its own behalf. Throws naming a bad field.
    */
-  write(member: NetId, items: Iterable<Omit<ItemFields, "member">>): Message {
+  write(member: NetId, items: Iterable<Omit<ItemFields, "member">>): MembershipState {
     const prev = this.clock.clockOf(member);
     const clock = prev ? prev.next() : new LocalClock(member, 1);
     const timed: TimedItem[] = [];
     for (const f of items) timed.push(new TimedItem({ ...f, member: clock.member }, clock));
-    return merge(this, Message.from(timed, [clock]));
+    return merge(this, MembershipState.from(timed, [clock]));
   }
 }
 
@@ -130,7 +132,7 @@ export class Message {
  * internal to the membership module (the merge and the decoder, which have checked), and not
  * exported from its entry point.
  */
-export function trustedMessage(clock: WorldClock, items: TimedItem[]): Message {
+export function trustedState(clock: WorldClock, items: TimedItem[]): MembershipState {
   return make(clock, items);
 }
 
@@ -142,11 +144,11 @@ export function trustedMessage(clock: WorldClock, items: TimedItem[]): Message {
  *
  * @example
  * ```ts
- * import { merge, Message } from "@chatter/chatter/membership";
- * merge(Message.EMPTY, Message.EMPTY).items.length; // 0
+ * import { merge, MembershipState } from "@chatter/chatter/membership";
+ * merge(MembershipState.EMPTY, MembershipState.EMPTY).items.length; // 0
  * ```
  */
-export function merge(a: Message, b: Message): Message {
+export function merge(a: MembershipState, b: MembershipState): MembershipState {
   if (a === b) return a;
   const clock = a.clock.merge(b.clock);
   const A = a.items, B = b.items;
@@ -175,5 +177,5 @@ export function merge(a: Message, b: Message): Message {
   while (i < A.length) out[n++] = A[i++];
   while (j < B.length) out[n++] = B[j++];
   out.length = n;
-  return trustedMessage(clock, out);
+  return trustedState(clock, out);
 }

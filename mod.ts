@@ -35,6 +35,8 @@
 
 export { ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
 export type { ReliableStats } from "./src/node/reliable.ts";
+export type { LostReason, SenderStats } from "./src/node/reliable_sender.ts";
+export type { ReceiverStats } from "./src/node/reliable_receiver.ts";
 export {
   DEFAULT_KEY,
   type KeyringEntry,

@@ -63,6 +63,7 @@ export type {
   LostEvent,
   NodeEventListener,
   NodeEventMap,
+  ReceiveErrorEvent,
   SendFailedEvent,
   ShareUnsentEvent,
 } from "./src/node/events.ts";
@@ -83,5 +84,7 @@ export { type BroadcastId, formatNetId, type NetId, parseNetId } from "./src/wir
 export type { Profile } from "./src/wire/message.ts";
 export type { DecodeLimits } from "./src/wire/constants.ts";
 export type { TrafficCounters, TransportFactory, TransportStats } from "./src/node/transport.ts";
+export type { IntakeStats } from "./src/node/intake.ts";
+export type { ReceiveLimitStats } from "./src/node/receive_guard.ts";
 export type { NodeClock, TimerHandle } from "./src/node/clock.ts";
 export type { RandomSource } from "./src/node/random.ts";

@@ -58,7 +58,16 @@ Exit status: 0 when no case FAILs or ERRORs outside the expected-failures list a
 is not stale; 1 otherwise; 2 on bad usage.
 `;
 
-/** Parse the command line, run, write the reports; returns the exit status. */
+/**
+ * Parse the command line, run, write the reports; returns the exit status.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@chatter/chatter/conformance";
+ * import assert from "node:assert/strict";
+ * assert.equal(await main(["--no-such-option"]), 2); // bad usage
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
   // `deno task conformance -- --testee ...` passes the `--` through; it separates nothing here.
   if (args[0] === "--") args = args.slice(1);

@@ -21,6 +21,14 @@ import type { DecodeErrorCode } from "./wire/decode_error.ts";
 /**
  * Every code a non-decoding {@linkcode ChatterError} carries, with what it means. The table is
  * the documentation: codes are stable and never reused for another meaning.
+ *
+ * @example
+ * ```ts
+ * import { CHATTER_ERROR_CODES, NodeClosedError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new NodeClosedError("broadcast");
+ * assert.equal(CHATTER_ERROR_CODES[e.code as keyof typeof CHATTER_ERROR_CODES], "the node was closed; it sends and receives nothing more");
+ * ```
  */
 export const CHATTER_ERROR_CODES = {
   OPTION_INVALID: "an option or argument has a value outside its documented range",

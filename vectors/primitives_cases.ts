@@ -13,11 +13,11 @@ import {
   type DecodeErrorCode,
   decodeVarint,
   legacyKey,
-  legacyKeystream,
   MAX_SEQNO,
   MAX_UINT32,
   xxhash32,
 } from "../src/wire/mod.ts";
+import { legacyKeystream } from "../src/wire/legacy_cipher.ts";
 import { cat, prngBytes, vi, VI_2_32, VI_2_53, viNonMinimal, viTooLong } from "./craft.ts";
 import { hex } from "./json.ts";
 import type { VectorSuite } from "./suite.ts";

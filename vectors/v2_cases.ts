@@ -38,9 +38,9 @@ import {
   type V2Limits,
   v2Nonce,
   v2Seal,
-  writeV2Body,
-  writeV2Header,
 } from "../src/wire/mod.ts";
+import { writeV2Body } from "../src/wire/v2/body.ts";
+import { writeV2Header } from "../src/wire/v2/header.ts";
 import { ByteWriter } from "../src/wire/byte_writer.ts";
 import {
   decodedToJson,

@@ -26,6 +26,7 @@ import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
 import { v2AeadInfo } from "../wire/v2/aead_backend.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
+import { escapeControl, escapeJsonControl } from "./terminal.ts";
 import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
 
 /** Type names the CLI uses for text and JSON messages. */
@@ -59,7 +60,9 @@ const NODE_HELP =
   --key K              shared key (default: $CHATTER_KEY; v2 requires one; legacy falls back to 0.0.15's default)
   --label L            cluster label (v2)
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
-  --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's)`;
+  --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's);
+                       legacy frames carry no authentication: their messages are shown as
+                       "unauthenticated" and a v2 node never forwards them`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -144,18 +147,22 @@ function registerCliTypes(node: ChatterNode, print?: (line: string) => void, jso
     (type: string) =>
     (value: unknown, meta: Parameters<NonNullable<ReturnType<typeof textType>["handler"]>>[1]) => {
       if (!print) return;
+      // Received text is untrusted: control characters are escaped. [R-CLI-007]
       if (json) {
-        print(JSON.stringify({
+        print(escapeJsonControl(JSON.stringify({
           type,
           value,
           origin: `${formatNetId(meta.origin)}#${meta.origin.seqno}`,
           sender: formatNetId(meta.sender),
           transport: meta.transport,
-        }));
+          authenticated: meta.authenticated,
+        })));
       } else {
+        // [R-NODE-DOWNGRADE-001] legacy records carry no authentication: say so.
+        const how = meta.authenticated === false ? ", unauthenticated" : "";
         print(
-          `${formatNetId(meta.origin)} (${meta.transport} via ${formatNetId(meta.sender)}): ${
-            typeof value === "string" ? value : JSON.stringify(value)
+          `${formatNetId(meta.origin)} (${meta.transport} via ${formatNetId(meta.sender)}${how}): ${
+            escapeControl(typeof value === "string" ? value : JSON.stringify(value))
           }`,
         );
       }

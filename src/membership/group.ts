@@ -50,11 +50,12 @@ export interface ReceiveResult {
  * @example
  * ```ts
  * import { Group } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const a = new Group({ ip: "10.0.0.1", port: 4000 });
  * const b = new Group({ ip: "10.0.0.2", port: 4000 });
  * const snap = a.join(0, 999, 5);
  * b.receiveSnapshot(snap, a.self);
- * b.lookup(42).map((s) => s.member.ip); // ["10.0.0.1"]
+ * assert.deepEqual(b.lookup(42).map((s) => s.member.ip), ["10.0.0.1"]);
  * ```
  */
 export class Group {

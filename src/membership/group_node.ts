@@ -14,8 +14,9 @@ import type { NetIdTable } from "../wire/netid_table.ts";
 import { Group, type GroupChange } from "./group.ts";
 import type { ItemFields } from "./item.ts";
 import type { MembershipState } from "./state.ts";
-import { MEMBERSHIP_CODEC } from "./payload.ts";
+import { decodeMembership, MEMBERSHIP_CODEC } from "./payload.ts";
 import { MEMBERSHIP_DIGEST_TYPE_NAME } from "../wire/constants.ts";
+import { DecodeError } from "../wire/decode_error.ts";
 import type { MembershipView, Server } from "./view.ts";
 
 /** How a host delivers a message to a type's handler. */
@@ -56,7 +57,29 @@ export interface GroupNodeOptions {
   destinations?: () => Iterable<NetId>;
   /** A saved state to start from (e.g. after a restart). */
   initial?: MembershipState;
+  /**
+   * Most items one member's snapshot may carry (default 4,096); a larger one is rejected while
+   * it is decoded (`oversizedSnapshots`). [R-NODE-AMP-004]
+   */
+  maxItemsPerMember?: number;
+  /** Most members the state holds (default 1,024); a snapshot of one more is rejected (`stateFull`). */
+  maxMembers?: number;
+  /** Most items the state holds over all members (default 65,536), likewise. */
+  maxTotalItems?: number;
 }
+
+/**
+ * Default membership state bounds of a {@linkcode GroupNode}. [R-NODE-AMP-004]
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GROUP_LIMITS } from "@chatter/chatter/membership";
+ * DEFAULT_GROUP_LIMITS.maxItemsPerMember; // 4096
+ * ```
+ */
+export const DEFAULT_GROUP_LIMITS: Readonly<
+  Required<Pick<GroupNodeOptions, "maxItemsPerMember" | "maxMembers" | "maxTotalItems">>
+> = Object.freeze({ maxItemsPerMember: 4096, maxMembers: 1024, maxTotalItems: 65_536 });
 
 /** Counters of a {@linkcode GroupNode}. */
 export interface GroupNodeStats {
@@ -68,18 +91,34 @@ export interface GroupNodeStats {
   received: number;
   /** Items ignored: sent by another member, or in a snapshot without its origin's clock. */
   ignoredItems: number;
+  /** Payloads rejected for carrying more than `maxItemsPerMember` items. [R-NODE-AMP-004] */
+  oversizedSnapshots: number;
+  /** Snapshots rejected because they would take the state past `maxMembers`/`maxTotalItems`. */
+  stateFull: number;
+  /** Digests ignored for naming more than `maxMembers` members. */
+  oversizedDigests: number;
 }
 
 /**
  * Group membership over a Chatter node.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { startNode } from "@chatter/chatter";
  * import { GroupNode } from "@chatter/chatter/membership";
- * const group = new GroupNode(node); // node: a started ChatterNode
- * group.join(0, 0x7fffffff, 10);
- * setInterval(() => group.tick(), 1000);
- * group.onChange(({ view }) => console.log(view.segments.length));
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * const net = new MemoryNetwork();
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const ids = [{ ip: "10.0.0.1", port: 4000 }, { ip: "10.0.0.2", port: 4000 }];
+ * const nodes = await Promise.all(
+ *   ids.map((id) => startNode({ key, transport: net.transport({ id, domain: "lan" }) })),
+ * );
+ * const groups = nodes.map((n) => new GroupNode(n, { destinations: () => ids }));
+ * groups[0].join(0, 0x7fffffff, 10); // node 0 serves the lower half of the key space
+ * await net.settle();
+ * assert.deepEqual(groups[1].lookup(12345).map((s) => s.member), [ids[0]]);
+ * for (const n of nodes) await n.close();
  * ```
  */
 export class GroupNode {
@@ -88,11 +127,15 @@ export class GroupNode {
   readonly #host: GroupHost;
   readonly #destinations: () => Iterable<NetId>;
   #answered = false;
+  readonly #limits: typeof DEFAULT_GROUP_LIMITS;
   readonly #stats: GroupNodeStats = {
     snapshotsSent: 0,
     digestsSent: 0,
     received: 0,
     ignoredItems: 0,
+    oversizedSnapshots: 0,
+    stateFull: 0,
+    oversizedDigests: 0,
   };
 
   /** Attach to `host`: registers the membership payload type. */
@@ -100,10 +143,32 @@ export class GroupNode {
     this.#host = host;
     this.group = new Group(host.id, options.initial);
     this.#destinations = options.destinations ?? (() => host.peers());
+    this.#limits = {
+      maxItemsPerMember: options.maxItemsPerMember ?? DEFAULT_GROUP_LIMITS.maxItemsPerMember,
+      maxMembers: options.maxMembers ?? DEFAULT_GROUP_LIMITS.maxMembers,
+      maxTotalItems: options.maxTotalItems ?? DEFAULT_GROUP_LIMITS.maxTotalItems,
+    };
+    // Payloads are decoded under the per-member item bound: a snapshot carries only its
+    // origin's items, a digest none. [R-NODE-AMP-004]
+    const decode = (bytes: Uint8Array, table: readonly NetId[]) => {
+      try {
+        return decodeMembership(bytes, table, { maxItems: this.#limits.maxItemsPerMember });
+      } catch (e) {
+        if (e instanceof DecodeError && e.code === "MEMBERSHIP_ITEM_LIMIT") {
+          this.#stats.oversizedSnapshots++;
+        }
+        throw e;
+      }
+    };
     host.register({
       ...MEMBERSHIP_CODEC,
+      decode,
       handler: (value, meta) => {
         this.#stats.received++;
+        if (!this.#fits(value, meta.origin)) {
+          this.#stats.stateFull++;
+          return undefined;
+        }
         const r = this.group.receiveSnapshot(value, meta.origin);
         this.#stats.ignoredItems += r.ignored;
         return undefined;
@@ -112,8 +177,13 @@ export class GroupNode {
     host.register({
       ...MEMBERSHIP_CODEC,
       typeName: MEMBERSHIP_DIGEST_TYPE_NAME,
+      decode,
       handler: (value) => {
         this.#stats.received++;
+        if (value.clock.size > this.#limits.maxMembers) {
+          this.#stats.oversizedDigests++;
+          return undefined;
+        }
         // A lagging peer gets one snapshot per round, however many digests show the lag.
         if (this.group.receiveDigest(value).resend && !this.#answered) {
           this.#answered = true;
@@ -162,6 +232,16 @@ export class GroupNode {
     this.#answered = false;
     this.#stats.digestsSent++;
     this.#host.broadcast(this.#destinations(), MEMBERSHIP_DIGEST_TYPE_NAME, this.group.digest());
+  }
+
+  /** Would taking `m` from `origin` keep the state within `maxMembers` and `maxTotalItems`? */
+  #fits(m: MembershipState, origin: NetId): boolean {
+    const st = this.group.state;
+    if (st.clock.clockOf(origin) === undefined && st.clock.size >= this.#limits.maxMembers) {
+      return false;
+    }
+    const total = st.items.length - st.itemsOf(origin).length + m.itemsOf(origin).length;
+    return total <= this.#limits.maxTotalItems;
   }
 
   /** Counters. */

@@ -32,8 +32,9 @@ export interface ItemFields {
  * @example
  * ```ts
  * import { Item } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const it = new Item({ member: { ip: "10.0.0.1", port: 4000 }, op: "add", start: 0, end: 0xffff, priority: 10 });
- * it.end; // 65535
+ * assert.equal(it.end, 65535);
  * ```
  */
 export class Item implements ItemFields {

@@ -94,8 +94,9 @@ function clockFromJson(j: LocalClockJson, what: string): LocalClock {
  * @example
  * ```ts
  * import { stateFromJson } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const m = stateFromJson({ clock: [{ member: { ip: "10.0.0.1", port: 4000 }, time: 2 }], items: [] });
- * m.clock.size; // 1
+ * assert.equal(m.clock.size, 1);
  * ```
  */
 export function stateFromJson(j: MembershipStateJson): MembershipState {
@@ -126,7 +127,8 @@ export function stateFromJson(j: MembershipStateJson): MembershipState {
  * @example
  * ```ts
  * import { MembershipState, stateToJson } from "@chatter/chatter/membership";
- * stateToJson(MembershipState.EMPTY); // { clock: [], items: [] }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(stateToJson(MembershipState.EMPTY), { clock: [], items: [] });
  * ```
  */
 export function stateToJson(m: MembershipState): MembershipStateJson {
@@ -151,7 +153,8 @@ export function stateToJson(m: MembershipState): MembershipStateJson {
  * @example
  * ```ts
  * import { MembershipState, MembershipView, viewToJson } from "@chatter/chatter/membership";
- * viewToJson(MembershipView.of(MembershipState.EMPTY)); // []
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(viewToJson(MembershipView.of(MembershipState.EMPTY)), []);
  * ```
  */
 export function viewToJson(v: MembershipView): SegmentJson[] {

@@ -16,8 +16,9 @@ import { checkU32, isU32, memberInfo, memberText } from "./member.ts";
  * @example
  * ```ts
  * import { LocalClock } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const c = new LocalClock({ ip: "10.0.0.1", port: 4000 });
- * c.next().time; // 1
+ * assert.equal(c.next().time, 1);
  * ```
  */
 export class LocalClock {

@@ -7,6 +7,7 @@
  * @example
  * ```ts
  * import { lookup, MembershipState } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const a = { ip: "10.0.0.1", port: 4000 }, b = { ip: "10.0.0.2", port: 4000 };
  * const sa = MembershipState.EMPTY.write(a, [{ op: "add", start: 0, end: 999, priority: 1 }]);
  * const sb = MembershipState.EMPTY.write(b, [{ op: "add", start: 500, end: 1999, priority: 9 }]);
@@ -41,6 +42,7 @@ export {
 } from "./json.ts";
 export { Group, type GroupChange, type ReceiveResult } from "./group.ts";
 export {
+  DEFAULT_GROUP_LIMITS,
   type GroupHost,
   type GroupMessageMeta,
   type GroupMessageType,

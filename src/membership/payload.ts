@@ -46,7 +46,8 @@ const MIN_ITEM_BYTES = 5;
  * @example
  * ```ts
  * import { membershipNetIds, MembershipState } from "@chatter/chatter/membership";
- * membershipNetIds(MembershipState.EMPTY); // []
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(membershipNetIds(MembershipState.EMPTY), []);
  * ```
  */
 export function membershipNetIds(message: MembershipState): NetId[] {
@@ -62,9 +63,11 @@ export function membershipNetIds(message: MembershipState): NetId[] {
  * ```ts
  * import { NetIdTable } from "@chatter/chatter/wire";
  * import { encodeMembership, membershipNetIds, MembershipState } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const m = { ip: "10.0.0.1", port: 4000 };
  * const state = MembershipState.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
- * encodeMembership(state, NetIdTable.build(membershipNetIds(state))); // Uint8Array [1, 0, 1, 1, 0, 99, 0, 5, 1]
+ * const bytes = encodeMembership(state, NetIdTable.build(membershipNetIds(state)));
+ * assert.deepEqual(bytes, new Uint8Array([1, 0, 1, 1, 0, 99, 0, 5, 1]));
  * ```
  */
 export function encodeMembership(message: MembershipState, table: NetIdTable): Uint8Array {
@@ -101,8 +104,9 @@ export function encodeMembership(message: MembershipState, table: NetIdTable): U
  * @example
  * ```ts
  * import { decodeMembership } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const m = decodeMembership(new Uint8Array([1, 0, 1, 1, 0, 99, 0, 5, 1]), [{ ip: "10.0.0.1", port: 4000 }]);
- * m.items[0].item.end; // 99
+ * assert.equal(m.items[0].item.end, 99);
  * ```
  */
 export function decodeMembership(
@@ -300,7 +304,8 @@ export interface MembershipCodec {
  * @example
  * ```ts
  * import { MEMBERSHIP_CODEC, MembershipState } from "@chatter/chatter/membership";
- * MEMBERSHIP_CODEC.extractNetIds(MembershipState.EMPTY); // []
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(MEMBERSHIP_CODEC.extractNetIds(MembershipState.EMPTY), []);
  * ```
  */
 export const MEMBERSHIP_CODEC: MembershipCodec = Object.freeze({

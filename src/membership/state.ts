@@ -24,10 +24,11 @@ let make: (clock: WorldClock, items: TimedItem[]) => MembershipState;
  * @example
  * ```ts
  * import { Item, LocalClock, MembershipState, TimedItem } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const m = { ip: "10.0.0.1", port: 4000 };
  * const a = MembershipState.from([new TimedItem(new Item({ member: m, op: "add", start: 0, end: 9, priority: 1 }), new LocalClock(m, 1))]);
  * const b = MembershipState.from([new TimedItem(new Item({ member: m, op: "rmv", start: 0, end: 9, priority: 1 }), new LocalClock(m, 2))]);
- * a.merge(b).items[0].item.op; // "rmv"
+ * assert.equal(a.merge(b).items[0].item.op, "rmv");
  * ```
  */
 export class MembershipState {
@@ -145,7 +146,8 @@ export function trustedState(clock: WorldClock, items: TimedItem[]): MembershipS
  * @example
  * ```ts
  * import { merge, MembershipState } from "@chatter/chatter/membership";
- * merge(MembershipState.EMPTY, MembershipState.EMPTY).items.length; // 0
+ * import assert from "node:assert/strict";
+ * assert.equal(merge(MembershipState.EMPTY, MembershipState.EMPTY).items.length, 0);
  * ```
  */
 export function merge(a: MembershipState, b: MembershipState): MembershipState {

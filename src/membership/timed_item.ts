@@ -17,12 +17,13 @@ import { compareKeys, memberText } from "./member.ts";
  * @example
  * ```ts
  * import { Item, LocalClock, TimedItem } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const member = { ip: "10.0.0.1", port: 4000 };
  * const t = new TimedItem(
  *   new Item({ member, op: "add", start: 0, end: 99, priority: 1 }),
  *   new LocalClock(member, 3),
  * );
- * t.clock.time; // 3
+ * assert.equal(t.clock.time, 3);
  * ```
  */
 export class TimedItem {
@@ -55,6 +56,20 @@ export class TimedItem {
 /**
  * Compare the slots (member, start, end) of two timed items in canonical order: member in
  * NetID table order, then start, then end. Zero means the same slot. [R-MEM-005]
+ *
+ * @example
+ * ```ts
+ * import { compareSlots, MembershipState } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
+ * const m = { ip: "10.0.0.1", port: 4000 };
+ * const s = MembershipState.EMPTY.write(m, [
+ *   { op: "add", start: 0, end: 9, priority: 1 },
+ *   { op: "add", start: 10, end: 19, priority: 1 },
+ * ]);
+ * const [a, b] = s.items;
+ * assert.ok(compareSlots(a, b) < 0); // same member, lower start first
+ * assert.equal(compareSlots(a, a), 0);
+ * ```
  */
 export function compareSlots(a: TimedItem, b: TimedItem): number {
   const x = a.item, y = b.item;
@@ -67,6 +82,16 @@ export function compareSlots(a: TimedItem, b: TimedItem): number {
  * over `add`; then the higher priority. Positive when `a` wins, negative when `b` wins, zero
  * when they are indistinguishable. A total order on the content of a slot, which is what makes
  * merge commutative and associative. [R-MEM-006]
+ *
+ * @example
+ * ```ts
+ * import { compareWrites, MembershipState } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
+ * const m = { ip: "10.0.0.1", port: 4000 };
+ * const first = MembershipState.EMPTY.write(m, [{ op: "add", start: 0, end: 9, priority: 1 }]);
+ * const second = first.write(m, [{ op: "rmv", start: 0, end: 9, priority: 1 }]);
+ * assert.ok(compareWrites(second.items[0], first.items[0]) > 0); // the later clock wins
+ * ```
  */
 export function compareWrites(a: TimedItem, b: TimedItem): number {
   return a.clock.time - b.clock.time ||

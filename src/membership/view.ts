@@ -122,9 +122,10 @@ function compareServers(a: Run, b: Run): number {
  * @example
  * ```ts
  * import { MembershipView, MembershipState } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const m = { ip: "10.0.0.1", port: 4000 };
  * const state = MembershipState.EMPTY.write(m, [{ op: "add", start: 0, end: 99, priority: 5 }]);
- * MembershipView.of(state).lookup(42); // [{ member: m, priority: 5 }]
+ * assert.deepEqual(MembershipView.of(state).lookup(42), [{ member: m, priority: 5 }]);
  * ```
  */
 export class MembershipView {
@@ -250,7 +251,8 @@ function deriveSegments(state: MembershipState): Segment[] {
  * @example
  * ```ts
  * import { lookup, MembershipState } from "@chatter/chatter/membership";
- * lookup(MembershipState.EMPTY, 7); // []
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(lookup(MembershipState.EMPTY, 7), []);
  * ```
  */
 export function lookup(state: MembershipState, key: number): readonly Server[] {

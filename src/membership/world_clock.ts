@@ -27,9 +27,10 @@ export function sortedWorldClock(clocks: LocalClock[]): WorldClock {
  * @example
  * ```ts
  * import { LocalClock, WorldClock } from "@chatter/chatter/membership";
+ * import assert from "node:assert/strict";
  * const a = { ip: "10.0.0.1", port: 4000 };
  * const w = WorldClock.from([new LocalClock(a, 2), new LocalClock(a, 5)]);
- * w.get(a); // 5
+ * assert.equal(w.get(a), 5);
  * ```
  */
 export class WorldClock {

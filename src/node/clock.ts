@@ -29,8 +29,9 @@ export type Clock = NodeClock;
  *
  * @example
  * ```ts
- * import { systemClock } from "@chatter/chatter";
- * systemClock.now() > 0; // true
+ * import { systemClock } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * assert.equal(systemClock.now() > 0, true);
  * ```
  */
 export const systemClock: NodeClock = {
@@ -45,12 +46,13 @@ export const systemClock: NodeClock = {
  *
  * @example
  * ```ts
- * import { ManualClock } from "@chatter/chatter";
+ * import { ManualClock } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
  * const c = new ManualClock(1000);
  * let fired = false;
  * c.setTimeout(() => fired = true, 50);
  * c.advance(50);
- * fired; // true
+ * assert.equal(fired, true);
  * ```
  */
 export class ManualClock implements NodeClock {

@@ -54,11 +54,12 @@ export interface DedupTimeBound {
  *
  * @example
  * ```ts
- * import { DedupWindow } from "@chatter/chatter";
+ * import { DedupWindow } from "./dedup.ts";
+ * import assert from "node:assert/strict";
  * const d = new DedupWindow(1024, 100);
  * const id = { ip: "10.0.0.1", port: 1, seqno: 5 };
- * d.check(id); // "new"
- * d.check(id); // "duplicate"
+ * assert.equal(d.check(id), "new");
+ * assert.equal(d.check(id), "duplicate");
  * ```
  */
 export class DedupWindow {

@@ -8,12 +8,11 @@
  */
 
 import { AddressInUseError, ChatterError } from "../errors.ts";
-import { DEFAULT_LIMITS } from "../wire/constants.ts";
-import { DecodeError } from "../wire/decode_error.ts";
-import { FrameReader } from "../wire/frame_reader.ts";
+import { DEFAULT_LIMITS, LEGACY_START_BYTE, V2_START_BYTE } from "../wire/constants.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
 import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
-import type { ResolvedNodeOptions } from "./options.ts";
+import { Intake } from "./intake.ts";
+import { NODE_DEFAULTS, type ResolvedNodeOptions } from "./options.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -57,7 +56,22 @@ export type DenoTransportOptions =
     | "maxDatagramBytes"
     | "maxInflightDatagrams"
   >
-  & Partial<Pick<ResolvedNodeOptions, "limits" | "clock" | "random">>
+  & Partial<
+    Pick<
+      ResolvedNodeOptions,
+      | "limits"
+      | "clock"
+      | "random"
+      // Hostile peers and limits (default NODE_DEFAULTS). [R-NODE-INTAKE-*]
+      | "maxConnectionsPerSource"
+      | "firstFrameTimeoutMs"
+      | "frameTimeoutMs"
+      | "maxReceiveBufferBytes"
+      // Profiles whose start byte TCP streams may use; others are rejected at once (default:
+      // all). [R-NODE-INTAKE-007]
+      | "acceptProfiles"
+    >
+  >
   & {
     /** Multicast settings, or `false` for TCP only. */
     multicast: MulticastOptions | false;
@@ -88,11 +102,6 @@ interface OutConn {
   deferred: boolean;
   /** Frames taken off the queue and being written. */
   writing: number;
-}
-
-interface InConn {
-  conn: Deno.TcpConn;
-  lastUsed: number;
 }
 
 /** Largest write the pool hands the socket at once (frames are coalesced up to this). */
@@ -129,13 +138,12 @@ class DenoTransport implements Transport {
   #udpOut?: Deno.DatagramConn;
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #out = new Map<string, OutConn>();
-  readonly #in = new Set<InConn>();
-  readonly #readBufs: Uint8Array[] = [];
   readonly #tasks = new Set<Promise<unknown>>();
   #udpQueue: Uint8Array[] = [];
   #udpSending = false;
   #timer: TimerHandle | undefined;
   #closed = false;
+  readonly #intake: Intake;
 
   private constructor(
     o: DenoTransportOptions,
@@ -150,6 +158,25 @@ class DenoTransport implements Transport {
     const addr = listener.addr as Deno.NetAddr;
     this.local = { ip: o.address, port: addr.port };
     this.maxDatagramBytes = o.maxDatagramBytes;
+    const d = NODE_DEFAULTS;
+    this.#intake = new Intake(
+      {
+        maxIncomingConnections: o.maxIncomingConnections,
+        idleTimeoutMs: o.idleTimeoutMs,
+        maxConnectionsPerSource: o.maxConnectionsPerSource ?? d.maxConnectionsPerSource,
+        firstFrameTimeoutMs: o.firstFrameTimeoutMs ?? d.firstFrameTimeoutMs,
+        frameTimeoutMs: o.frameTimeoutMs ?? d.frameTimeoutMs,
+        maxReceiveBufferBytes: o.maxReceiveBufferBytes ?? d.maxReceiveBufferBytes,
+        limits: o.limits ?? DEFAULT_LIMITS,
+        acceptStartBytes: o.acceptProfiles?.map((p) =>
+          p === "legacy" ? LEGACY_START_BYTE : V2_START_BYTE
+        ),
+        clock: this.#clock,
+      },
+      h,
+      this.#stats,
+      (p) => this.#track(p),
+    );
   }
 
   static async start(o: DenoTransportOptions, h: TransportHandlers): Promise<DenoTransport> {
@@ -230,12 +257,6 @@ class DenoTransport implements Transport {
         this.#closeOut(c);
       }
     }
-    for (const c of this.#in) {
-      if (c.lastUsed < cutoff) {
-        this.#stats.idleClosed++;
-        this.#closeIn(c);
-      }
-    }
   }
 
   async #udpLoop(sock: Deno.DatagramConn, loss: number): Promise<void> {
@@ -243,9 +264,11 @@ class DenoTransport implements Transport {
     const buf = new Uint8Array(65_536);
     for (;;) {
       let data: Uint8Array;
+      let from: Deno.NetAddr;
       try {
-        const [view] = await sock.receive(buf);
+        const [view, addr] = await sock.receive(buf);
         data = view.slice();
+        from = addr as Deno.NetAddr;
       } catch {
         return; // closed
       }
@@ -258,9 +281,12 @@ class DenoTransport implements Transport {
       this.#stats.udp.bytesIn += data.length;
       try {
         this.#h.frame(data, "udp");
-      } catch {
-        // The node catches its own errors; this is a last guard, counted.
+      } catch (e) {
+        // The node catches its own errors; this is a last guard, counted. [R-NODE-ROBUST-001]
         this.#stats.handlerFailures++;
+        try {
+          this.#h.receiveError?.(e, "udp", { ip: from.hostname, port: from.port });
+        } catch { /* counted above */ }
       }
     }
   }
@@ -304,15 +330,8 @@ class DenoTransport implements Transport {
         conn.close();
         return;
       }
-      if (this.#in.size >= this.#o.maxIncomingConnections) {
-        this.#stats.connectionsRefused++;
-        conn.close();
-        continue;
-      }
-      const c: InConn = { conn, lastUsed: this.#clock.now() };
-      this.#in.add(c);
-      this.#stats.incomingOpen = this.#in.size;
-      this.#track(this.#readLoop(c));
+      // Caps, deadlines and the memory budget: src/node/intake.ts. [R-NODE-INTAKE-*]
+      this.#intake.admit(conn);
     }
   }
 
@@ -337,52 +356,6 @@ class DenoTransport implements Transport {
       }
     }
     return false;
-  }
-
-  async #readLoop(c: InConn): Promise<void> {
-    const reader = new FrameReader({ limits: this.#o.limits ?? DEFAULT_LIMITS });
-    // Read buffers are pooled: a peer that opens a connection per frame (0.0.15, legacy
-    // senders) would otherwise cost a 64 KiB allocation per frame.
-    const buf = this.#readBufs.pop() ?? new Uint8Array(64 * 1024);
-    try {
-      for (;;) {
-        let n: number | null;
-        try {
-          n = await c.conn.read(buf);
-        } catch {
-          return;
-        }
-        if (n === null || this.#closed) return;
-        c.lastUsed = this.#clock.now();
-        this.#stats.tcp.bytesIn += n;
-        let frames: Uint8Array[];
-        try {
-          frames = reader.push(buf.subarray(0, n));
-        } catch (e) {
-          if (e instanceof DecodeError) {
-            this.#stats.streamErrors++;
-            this.#h.streamError(e);
-            return;
-          }
-          throw e;
-        }
-        for (const f of frames) {
-          this.#stats.tcp.framesIn++;
-          if (!this.#h.frame(f, "tcp")) return;
-        }
-      }
-    } finally {
-      this.#closeIn(c);
-      if (this.#readBufs.length < 32) this.#readBufs.push(buf);
-    }
-  }
-
-  #closeIn(c: InConn): void {
-    if (!this.#in.delete(c)) return;
-    this.#stats.incomingOpen = this.#in.size;
-    try {
-      c.conn.close();
-    } catch { /* already closed */ }
   }
 
   sendMulticast(frame: Uint8Array): boolean {
@@ -640,7 +613,7 @@ class DenoTransport implements Transport {
     try {
       this.#listener.close();
     } catch { /* closed */ }
-    for (const c of [...this.#in]) this.#closeIn(c);
+    this.#intake.close();
     for (const c of [...this.#out.values()]) this.#closeOut(c);
     try {
       this.#udpIn?.close();

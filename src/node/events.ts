@@ -68,6 +68,23 @@ export interface LostEvent {
 }
 
 /**
+ * Something other than a `DecodeError` was thrown while receiving (a bug, or input no check
+ * foresaw): it was caught and counted (`stats().limits.receiveErrors`), the frame dropped and,
+ * on TCP, its connection closed; the node carries on. [R-NODE-ROBUST-001]
+ */
+export interface ReceiveErrorEvent {
+  /** The transport it came on. */
+  transport: TransportKind;
+  /**
+   * The source address of the connection or datagram (for TCP the peer's source port, not its
+   * listening port), when known.
+   */
+  remote?: NetId;
+  /** What was thrown. */
+  error: unknown;
+}
+
+/**
  * A TCP share was not sent: even a frame without a distribution list would exceed the
  * receiver's NetID table limit (too many seen IDs, other IDs or records' NetIDs).
  * Counted in `stats().sharesUnsent`. [R-NODE-SCALE-002]
@@ -96,6 +113,8 @@ export interface NodeEventMap {
   listenerFailed: ListenerFailedEvent;
   /** See {@linkcode LostEvent}. */
   lost: LostEvent;
+  /** See {@linkcode ReceiveErrorEvent}. */
+  receiveError: ReceiveErrorEvent;
   /** See {@linkcode ShareUnsentEvent}. */
   shareUnsent: ShareUnsentEvent;
 }
@@ -108,7 +127,7 @@ export type NodeEventListener<K extends keyof NodeEventMap> = (event: NodeEventM
  *
  * @example
  * ```ts
- * import { NodeEvents } from "@chatter/chatter";
+ * import { NodeEvents } from "./events.ts";
  * import assert from "node:assert/strict";
  * const events = new NodeEvents();
  * const seen: string[] = [];

@@ -43,6 +43,8 @@ export interface FrameCodec {
    * told without decrypting it. Optional; a codec that cannot tell returns false.
    */
   isOwn?(frame: Uint8Array): boolean;
+  /** Replay sessions the decoder forgot to stay within its limit (v2). Optional. */
+  sessionsEvicted?(): number;
   /** Decode one whole frame. Throws only `DecodeError`. */
   decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
 }

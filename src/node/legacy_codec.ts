@@ -36,7 +36,7 @@ export interface LegacyCodecOptions {
  *
  * @example
  * ```ts
- * import { legacyCodec } from "@chatter/chatter";
+ * import { legacyCodec } from "./legacy_codec.ts";
  * let n = 0;
  * const codec = legacyCodec({ key: "01234567890123456789012345678912", nextSeqno: () => ++n });
  * const me = { ip: "127.0.0.1", port: 29999, seqno: 1 };

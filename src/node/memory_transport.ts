@@ -80,14 +80,15 @@ type Event = { deliver: Delivery } | { fail: SendFailure; err: Error };
  *
  * @example
  * ```ts
- * import { MemoryNetwork } from "@chatter/chatter";
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
  * const net = new MemoryNetwork();
  * const got: Uint8Array[] = [];
  * const a = await net.transport({ id: { ip: "10.0.0.1", port: 1 }, domain: "A" })({ frame: () => true, streamError: () => {} });
  * await net.transport({ id: { ip: "10.0.0.2", port: 1 }, domain: "A" })({ frame: (f) => (got.push(f), true), streamError: () => {} });
  * a.sendMulticast(new Uint8Array([1]));
  * await net.settle();
- * got.length; // 1
+ * assert.equal(got.length, 1);
  * ```
  */
 export class MemoryNetwork {

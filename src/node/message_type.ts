@@ -23,6 +23,12 @@ export interface MessageMeta {
   sender: NetId;
   /** How it arrived. */
   transport: Arrival;
+  /**
+   * True when it arrived in an authenticated frame (v2) or was broadcast here; false when it
+   * arrived without authentication (a legacy frame: anyone on the path could have forged it).
+   * [R-NODE-DOWNGRADE-001]
+   */
+  authenticated: boolean;
 }
 
 /**
@@ -90,8 +96,9 @@ function expect(ok: boolean, what: string, v: unknown): void {
  * @example
  * ```ts
  * import { bytesType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = bytesType("blob");
- * t.typeName; // "blob"
+ * assert.equal(t.typeName, "blob");
  * ```
  */
 export function bytesType(
@@ -115,7 +122,12 @@ export function bytesType(
  * @example
  * ```ts
  * import { textType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = textType("chat", (text, meta) => console.log(meta.origin, text));
+ * const table = undefined as never; // text payloads refer to no NetIDs
+ * assert.deepEqual(t.encode("hi", table), new Uint8Array([0x68, 0x69]));
+ * assert.equal(t.decode(new Uint8Array([0x68, 0x69]), []), "hi");
+ * assert.throws(() => t.encode(42 as unknown as string, table), TypeError); // not a string
  * ```
  */
 export function textType(
@@ -141,7 +153,11 @@ export function textType(
  * @example
  * ```ts
  * import { jsonType } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
  * const t = jsonType<{ n: number }>("event");
+ * const bytes = t.encode({ n: 1 }, undefined as never);
+ * assert.equal(new TextDecoder().decode(bytes), '{"n":1}');
+ * assert.deepEqual(t.decode(bytes, []), { n: 1 });
  * ```
  */
 export function jsonType<T = unknown>(

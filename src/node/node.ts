@@ -34,6 +34,12 @@ import { maxPayloadBytes, prepareValue } from "./outgoing.ts";
 import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
+import {
+  boundGossip,
+  emptyReceiveLimitStats,
+  mayReseal,
+  type ReceiveLimitStats,
+} from "./receive_guard.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
 import {
   emptyReliableStats,
@@ -97,6 +103,8 @@ export interface NodeStats {
   reliable: ReliableStats;
   /** Peers known now. */
   peers: number;
+  /** Receive limits hit and unauthenticated records held back. [R-NODE-AMP-*] */
+  limits: ReceiveLimitStats;
   /** The transport's own counters. */
   transport: TransportStats;
   /** The AES-256-GCM backend v2 frames are sealed and opened with. [R-V2-IMPL-001] */
@@ -147,11 +155,26 @@ export { UnknownTypeError };
  * A Chatter node. Start one with {@linkcode startNode}.
  *
  * @example
- * ```ts ignore
- * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0, key: "my secret key" });
- * node.register(textType("chat", (text, meta) => console.log(meta.origin, text)));
- * node.broadcast(["127.0.0.1:29999"], "chat", "hello");
+ * ```ts
+ * import { EncodeError, MessageTypeError, type SendFailedEvent, startNode, textType } from "@chatter/chatter";
+ * import { MemoryNetwork } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
+ * const net = new MemoryNetwork();
+ * const node = await startNode({
+ *   key: crypto.getRandomValues(new Uint8Array(32)),
+ *   transport: net.transport({ id: { ip: "10.0.0.1", port: 4000 }, domain: "lan" }),
+ * });
+ * const chat = node.register(textType("chat"));
+ * // Mistakes throw at once, typed and coded:
+ * assert.throws(() => node.register(textType("chat")), MessageTypeError); // TYPE_ALREADY_REGISTERED
+ * assert.throws(() => node.broadcast(["10.0.0.2:4000"], "chat", 42), EncodeError); // ENCODE_FAILED
+ * // A network's failures arrive as events:
+ * const failures: SendFailedEvent[] = [];
+ * node.on("sendFailed", (e) => failures.push(e));
+ * chat.broadcast(["10.0.0.9:4000"], "anyone there?"); // nobody listens at 10.0.0.9
+ * await net.settle();
+ * assert.equal(failures[0].error.code, "SEND_FAILED");
+ * assert.equal(node.stats().broadcasts, 1);
  * await node.close();
  * ```
  */
@@ -205,6 +228,7 @@ export class ChatterNode {
     payloadErrors: 0,
     handlerErrors: 0,
     messageBufferDrops: 0,
+    limits: emptyReceiveLimitStats(),
   };
 
   private constructor(
@@ -270,6 +294,9 @@ export class ChatterNode {
       frame: (f: Uint8Array, t: TransportKind) => ref.node ? ref.node.#onFrame(f, t) : true,
       streamError: (e: DecodeError) => {
         if (ref.node) ref.node.#countDecodeError(e, "tcp");
+      },
+      receiveError: (e: unknown, t: TransportKind, remote: NetId) => {
+        if (ref.node) ref.node.#receiveError(e, t, remote);
       },
       listenerFailed: (e: Error) => {
         if (!ref.node) return;
@@ -403,7 +430,13 @@ export class ChatterNode {
     this.#s.broadcasts++;
     if (toSelf) {
       if (this.#o.dedup) this.#dedupFor(this.profile).check(origin);
-      this.#deliver(reg, value, { typeName, origin, sender: this.id, transport: "local" });
+      this.#deliver(reg, value, {
+        typeName,
+        origin,
+        sender: this.id,
+        transport: "local",
+        authenticated: true,
+      });
     }
     if (dests.length === 0) {
       this.#rel?.confirmedAtOnce(origin.seqno);
@@ -568,7 +601,8 @@ export class ChatterNode {
       distribution: [],
     };
     // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
-    const maxShare = maxShareFor(o.limits, base, out);
+    // And none longer than receivers accept (maxDistribution). [R-NODE-AMP-001]
+    const maxShare = Math.min(maxShareFor(o.limits, base, out), o.maxDistribution);
     const plan = planBroadcast(this.id, dests, this.#db, o.random, {
       multicast: mc,
       maxShare: Math.max(0, maxShare),
@@ -607,9 +641,11 @@ export class ChatterNode {
   /** Send each share of a plan; none when even a leaf frame is over the limits. */
   #sendPlan(tcp: TcpSend[], base: Gossip, out: OutgoingRecord[], maxShare: number): void {
     if (out.length === 0) return;
+    // One budget of relay take-overs for all the shares of this send. [R-NODE-AMP-003]
+    const takeovers = { left: this.#o.maxRelayTakeovers };
     for (const s of tcp) {
       if (maxShare < 0) this.#shareUnsent(s, maxShare);
-      else this.#sendTcp(s, base, out);
+      else this.#sendTcp(s, base, out, takeovers);
     }
   }
 
@@ -660,7 +696,12 @@ export class ChatterNode {
     }
   }
 
-  #sendTcp(send: TcpSend, base: Gossip, out: OutgoingRecord[]): void {
+  #sendTcp(
+    send: TcpSend,
+    base: Gossip,
+    out: OutgoingRecord[],
+    takeovers: { left: number },
+  ): void {
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
       out,
@@ -678,9 +719,12 @@ export class ChatterNode {
       }
       // The next node of the share becomes its relay. [R-NODE-RELAY-001]
       const next = takeOver(send);
-      if (next) {
+      if (next && takeovers.left <= 0) {
+        this.#s.limits.takeoverLimit++; // [R-NODE-AMP-003]
+      } else if (next) {
+        takeovers.left--;
         this.#s.relayTakeovers++;
-        this.#sendTcp(next, base, out);
+        this.#sendTcp(next, base, out, takeovers);
       }
     };
     for (const f of frames) this.#transport.sendTcp(send.to, f, onFail);
@@ -695,8 +739,24 @@ export class ChatterNode {
     this.#events.emit("decodeError", { transport, error: e });
   }
 
+  /** Something other than a DecodeError was thrown receiving: count, report, carry on. */
+  #receiveError(e: unknown, transport: TransportKind, remote?: NetId): void {
+    this.#s.limits.receiveErrors++;
+    this.#events.emit("receiveError", { transport, remote, error: e });
+  }
+
   #onFrame(bytes: Uint8Array, kind: TransportKind): boolean {
     if (this.#closed) return false;
+    try {
+      return this.#onFrameUnguarded(bytes, kind);
+    } catch (e) {
+      // Never fatal: counted and reported; on TCP the connection is closed. [R-NODE-ROBUST-001]
+      this.#receiveError(e, kind);
+      return false;
+    }
+  }
+
+  #onFrameUnguarded(bytes: Uint8Array, kind: TransportKind): boolean {
     let f;
     try {
       const codec = this.#decoders.get(bytes[0]);
@@ -722,11 +782,18 @@ export class ChatterNode {
       }
       throw e;
     }
-    const g = f.gossip;
+    const g = boundGossip(f.gossip, this.#o, this.#s.limits); // [R-NODE-AMP-001..002]
+    if (!g) return false;
     // Our own multicast, looped back.
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
-    const forward = kind === "tcp" && g.distribution.length > 0;
+    let forward = kind === "tcp" && g.distribution.length > 0;
+    // Unauthenticated (legacy) records are never re-sealed as v2. [R-NODE-DOWNGRADE-002]
+    if (forward && !mayReseal(f.profile, this.profile)) {
+      this.#s.limits.unauthenticatedNotForwarded += f.records.length;
+      forward = false;
+    }
+    const authenticated = f.profile !== "legacy";
     const dedup = this.#dedupFor(f.profile);
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
@@ -766,6 +833,7 @@ export class ChatterNode {
           origin: r.origin,
           sender,
           transport: kind,
+          authenticated,
         });
       } else if (verdict === "duplicate") this.#s.duplicates++;
       else this.#s.tooOld++;
@@ -854,6 +922,9 @@ export class ChatterNode {
   /** A snapshot of the counters. */
   stats(): NodeStats {
     const t = this.#transport.stats();
+    let evicted = 0;
+    for (const c of this.#decoders.values()) evicted += c.sessionsEvicted?.() ?? 0;
+    this.#s.limits.sessionsEvicted = evicted;
     return {
       tcp: t.tcp,
       udp: t.udp,
@@ -887,11 +958,21 @@ export class ChatterNode {
  * Start a Chatter node.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { startNode, textType } from "@chatter/chatter";
- * const node = await startNode({ address: "127.0.0.1", port: 0 });
- * node.register(textType("chat"));
- * for await (const m of node.messages()) console.log(m.meta.origin, m.value);
+ * import assert from "node:assert/strict";
+ * // Two nodes on loopback TCP (multicast off), with one shared key.
+ * const key = crypto.getRandomValues(new Uint8Array(32));
+ * const options = { address: "127.0.0.1", port: 0, multicast: false, key };
+ * const [a, b] = [await startNode(options), await startNode(options)];
+ * a.register(textType("chat"));
+ * const inbox = b.register(textType("chat")).messages();
+ * a.broadcast([b.id], "chat", "hello");
+ * const { value: m } = await inbox.next();
+ * assert.equal(m?.value, "hello");
+ * assert.deepEqual(m?.meta.sender, a.id);
+ * await a.close();
+ * await b.close();
  * ```
  */
 export function startNode(options: NodeOptions = {}): Promise<ChatterNode> {

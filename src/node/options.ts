@@ -24,7 +24,8 @@ import type { TransportFactory } from "./transport.ts";
  *
  * @example
  * ```ts
- * import { NODE_DEFAULTS, resolveNodeOptions } from "@chatter/chatter";
+ * import { NODE_DEFAULTS } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, NODE_DEFAULTS.port);
@@ -160,7 +161,7 @@ export const LEGACY_DEFAULTS: Readonly<Pick<NodeDefaults, "maxDatagramBytes">> =
  *
  * @example
  * ```ts
- * import { DEFAULT_PROFILE } from "@chatter/chatter";
+ * import { DEFAULT_PROFILE } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.equal(DEFAULT_PROFILE, "v2");
  * ```
@@ -495,7 +496,7 @@ function keyBytes(name: string, v: unknown): Uint8Array {
  *
  * @example
  * ```ts
- * import { defaultAddress } from "@chatter/chatter";
+ * import { defaultAddress } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.match(defaultAddress(), /^\d+\.\d+\.\d+\.\d+$/);
  * ```
@@ -514,7 +515,8 @@ export function defaultAddress(): string {
  *
  * @example
  * ```ts
- * import { NodeOptionError, resolveNodeOptions } from "@chatter/chatter";
+ * import { NodeOptionError } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
  * import assert from "node:assert/strict";
  * const o = resolveNodeOptions({ address: "127.0.0.1", key: "k".repeat(32) });
  * assert.equal(o.port, 29999);

@@ -34,7 +34,8 @@ interface PeerEntry {
  *
  * @example
  * ```ts
- * import { ManualClock, PeerDb, seededRandom } from "@chatter/chatter";
+ * import { ManualClock, seededRandom } from "@chatter/chatter/testing";
+ * import { PeerDb } from "./peer_db.ts";
  * const self = { ip: "10.0.0.1", port: 1 };
  * const db = new PeerDb(self, { maxPeers: 100, peerTtlMs: 60_000, maxSeenIds: 32, maxOtherIds: 4 }, new ManualClock(), seededRandom(1));
  * const peer = { ip: "10.0.0.2", port: 1, seqno: 7 };
@@ -53,6 +54,8 @@ export class PeerDb implements PlanView {
   readonly #heard = new Map<string, { id: BroadcastId; at: number }>();
   /** src key -> (dst key -> when): src hears dst on multicast. */
   readonly #hears = new Map<string, Map<string, number>>();
+  /** dst key -> src keys with an edge to it: forgetting a peer costs its edges, not the map. */
+  readonly #heardBy = new Map<string, Set<string>>();
   #domains: Map<string, string> | undefined;
   #reps: NetId[] = [];
   #repAt = 0;
@@ -76,7 +79,12 @@ export class PeerDb implements PlanView {
     if (k === this.#selfKey) return k;
     const e = this.#peers.get(k);
     if (e) {
-      if (now > e.at) e.at = now;
+      if (now > e.at) {
+        e.at = now;
+        // Keep the map in least-recently-heard order: eviction takes the first entry.
+        this.#peers.delete(k);
+        this.#peers.set(k, e);
+      }
       return k;
     }
     if (this.#peers.size >= this.#opts.maxPeers) this.#evictOldest();
@@ -84,30 +92,46 @@ export class PeerDb implements PlanView {
     return k;
   }
 
+  /** Forget the least recently heard peer: the map's first entry (constant time). [R-NODE-AMP-002] */
   #evictOldest(): void {
-    let oldK: string | undefined;
-    let oldAt = Infinity;
-    for (const [k, e] of this.#peers) {
-      if (e.at < oldAt) {
-        oldAt = e.at;
-        oldK = k;
-      }
+    for (const k of this.#peers.keys()) {
+      this.#forget(k);
+      return;
     }
-    if (oldK !== undefined) this.#forget(oldK);
   }
 
   #forget(k: string): void {
     this.#peers.delete(k);
     this.#heard.delete(k);
-    if (this.#hears.delete(k)) this.#domains = undefined;
-    for (const m of this.#hears.values()) if (m.delete(k)) this.#domains = undefined;
+    const out = this.#hears.get(k);
+    if (out) {
+      this.#hears.delete(k);
+      this.#domains = undefined;
+      for (const dst of out.keys()) this.#heardBy.get(dst)?.delete(k);
+    }
+    const into = this.#heardBy.get(k);
+    if (into) {
+      this.#heardBy.delete(k);
+      for (const src of into) {
+        const m = this.#hears.get(src);
+        if (m?.delete(k)) {
+          this.#domains = undefined;
+          if (m.size === 0) this.#hears.delete(src);
+        }
+      }
+    }
   }
 
   #edge(src: string, dst: string, now: number): void {
     if (src === dst) return;
     let m = this.#hears.get(src);
     if (!m) this.#hears.set(src, m = new Map());
-    if (!m.has(dst)) this.#domains = undefined;
+    if (!m.has(dst)) {
+      this.#domains = undefined;
+      let by = this.#heardBy.get(dst);
+      if (!by) this.#heardBy.set(dst, by = new Set());
+      by.add(src);
+    }
     m.set(dst, now);
   }
 
@@ -238,6 +262,9 @@ export class PeerDb implements PlanView {
       for (const [dst, at] of m) {
         if (at < fresh) {
           m.delete(dst);
+          const by = this.#heardBy.get(dst);
+          by?.delete(src);
+          if (by?.size === 0) this.#heardBy.delete(dst);
           this.#domains = undefined;
         }
       }

@@ -61,7 +61,8 @@ export interface BroadcastPlan {
  *
  * @example
  * ```ts
- * import { planBroadcast, seededRandom } from "@chatter/chatter";
+ * import { seededRandom } from "@chatter/chatter/testing";
+ * import { planBroadcast } from "./plan.ts";
  * const ids = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ ip: "10.0.0." + i, port: 1 }));
  * const view = { hearsUs: () => false, domainOf: (id: { ip: string }) => id.ip };
  * const plan = planBroadcast(ids[0], ids, view, seededRandom(1));

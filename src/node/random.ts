@@ -17,9 +17,10 @@ export interface RandomSource {
  *
  * @example
  * ```ts
- * import { seededRandom } from "@chatter/chatter";
+ * import { seededRandom } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
  * const r = seededRandom(42);
- * r.next() === seededRandom(42).next(); // true
+ * assert.equal(r.next() === seededRandom(42).next(), true);
  * ```
  */
 export function seededRandom(seed: number): RandomSource {
@@ -50,9 +51,10 @@ export function seededRandom(seed: number): RandomSource {
  *
  * @example
  * ```ts
- * import { cryptoRandom } from "@chatter/chatter";
+ * import { cryptoRandom } from "@chatter/chatter/testing";
+ * import assert from "node:assert/strict";
  * const r = cryptoRandom();
- * r.next() < 1; // true
+ * assert.equal(r.next() < 1, true);
  * ```
  */
 export function cryptoRandom(): RandomSource {

@@ -10,6 +10,7 @@
 import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { TransportKind } from "./frame_codec.ts";
+import { emptyIntakeStats, type IntakeStats } from "./intake.ts";
 
 /** Frame and byte counters of one direction of one transport. */
 export interface TrafficCounters {
@@ -55,6 +56,8 @@ export interface TransportStats {
   streamErrors: number;
   /** TCP frames queued or being written now (not yet counted in `framesOut`). */
   pendingFrames: number;
+  /** Incoming-connection limits hit (deadlines, evictions, memory budget). [R-NODE-INTAKE-*] */
+  intake: IntakeStats;
 }
 
 /** A fresh zeroed {@linkcode TransportStats}. */
@@ -76,6 +79,7 @@ export function emptyTransportStats(): TransportStats {
     incomingOpen: 0,
     streamErrors: 0,
     pendingFrames: 0,
+    intake: emptyIntakeStats(),
   };
 }
 
@@ -90,6 +94,12 @@ export interface TransportHandlers {
   streamError(err: DecodeError): void;
   /** The TCP listener died on its own; the transport is listening again. */
   listenerFailed?(err: Error): void;
+  /**
+   * Something other than a `DecodeError` was thrown while receiving from `remote` (the
+   * connection's or datagram's source address); it was caught and counted, and on TCP the
+   * connection was closed. [R-NODE-ROBUST-001]
+   */
+  receiveError?(err: unknown, transport: TransportKind, remote: NetId): void;
 }
 
 /** Called when a queued TCP frame could not be delivered to the peer's socket. */

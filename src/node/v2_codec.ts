@@ -59,7 +59,8 @@ function snappyPolicy(): V2CompressionPolicy {
  *
  * @example
  * ```ts
- * import { V2Keyring, v2Codec } from "@chatter/chatter";
+ * import { V2Keyring } from "@chatter/chatter/wire";
+ * import { v2Codec } from "./v2_codec.ts";
  * const codec = v2Codec({ keyring: V2Keyring.single(new Uint8Array(32)), label: "demo" });
  * const me = { ip: "127.0.0.1", port: 29999, seqno: 1 };
  * const frames = codec.encode({ current: me, seen: [], other: [], distribution: [] },
@@ -107,6 +108,7 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       const salt = v2FrameSalt(frame);
       return salt !== undefined && frame.length > ownSalt.length && sameBytes(salt, ownSalt);
     },
+    sessionsEvicted: () => decoder.stats().sessionsEvicted,
     decode(frame: Uint8Array, _t: TransportKind): DecodedFrame {
       return decoder.decode(frame);
     },

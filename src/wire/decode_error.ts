@@ -89,11 +89,11 @@ export const DECODE_ERROR_REQUIREMENTS: Readonly<Record<DecodeErrorCode, string>
  * @example
  * ```ts
  * import { DecodeError, decodeVarint } from "@chatter/chatter/wire";
- * try {
- *   decodeVarint(new Uint8Array([0x80]), 0, 5, 0xffffffff);
- * } catch (e) {
- *   if (e instanceof DecodeError) console.log(e.code, e.offset); // "TRUNCATED" 1
- * }
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => decodeVarint(new Uint8Array([0x80]), 0, 5, 0xffffffff),
+ *   (e) => e instanceof DecodeError && e.code === "TRUNCATED" && e.offset === 1,
+ * );
  * ```
  */
 export class DecodeError extends ChatterError {

@@ -29,6 +29,14 @@ export type FrameLengthFn = (
 /**
  * The total length of the frame at `offset` of any known profile (see
  * {@linkcode FrameLengthFn}).
+ *
+ * @example
+ * ```ts
+ * import { frameLength } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.equal(frameLength(new Uint8Array([0xff, 0x03, 1, 2, 3]), 0), 5); // a legacy frame
+ * assert.equal(frameLength(new Uint8Array([0xc7]), 0), undefined); // a v2 frame, header incomplete
+ * ```
  */
 export function frameLength(
   buf: Uint8Array,

@@ -26,8 +26,9 @@ export const LEGACY_KEYSTREAM_CACHE_KEYS = 16;
  * @example
  * ```ts
  * import { legacyKey } from "@chatter/chatter/wire";
- * new TextDecoder().decode(legacyKey(new TextEncoder().encode("abc")));
- * // "abc01234567890123456789012345678"
+ * import assert from "node:assert/strict";
+ * const key = new TextDecoder().decode(legacyKey(new TextEncoder().encode("abc")));
+ * assert.equal(key, "abc01234567890123456789012345678");
  * ```
  */
 export function legacyKey(key: Uint8Array): Uint8Array {
@@ -103,9 +104,11 @@ function keystreamFromCache(key: Uint8Array, length: number): Uint8Array {
  * @example
  * ```ts
  * import { legacyCrypt } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode("01234567890123456789012345678912");
  * const ct = legacyCrypt(key, new Uint8Array([1, 2, 3]));
- * legacyCrypt(key, ct); // Uint8Array [1, 2, 3]
+ * assert.notDeepEqual(ct, new Uint8Array([1, 2, 3]));
+ * assert.deepEqual(legacyCrypt(key, ct), new Uint8Array([1, 2, 3])); // its own inverse
  * ```
  */
 export function legacyCrypt(key: Uint8Array, data: Uint8Array): Uint8Array {

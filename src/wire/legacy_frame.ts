@@ -255,7 +255,8 @@ function sealFrame(
  *
  * @example
  * ```ts
- * import { encodeLegacyFrameLayers } from "@chatter/chatter/wire";
+ * import { decodeLegacyFrame, encodeLegacyFrameLayers } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode("01234567890123456789012345678912");
  * const layers = encodeLegacyFrameLayers({
  *   key,
@@ -263,7 +264,9 @@ function sealFrame(
  *   typeName: "hello",
  *   payload: new TextEncoder().encode("world"),
  * });
- * console.log(layers.checksum.toString(16));
+ * assert.equal(layers.frame[0], 255); // the finished frame, with every layer beside it
+ * assert.ok(layers.compressed.length > 0 && Number.isInteger(layers.checksum));
+ * assert.equal(new TextDecoder().decode(decodeLegacyFrame(layers.frame, key).payload), "world");
  * ```
  */
 export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLayers {
@@ -287,13 +290,14 @@ export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLay
  * @example
  * ```ts
  * import { encodeLegacyFrame } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const frame = encodeLegacyFrame({
  *   key: new TextEncoder().encode("01234567890123456789012345678912"),
  *   gossip: { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] },
  *   typeName: "hello",
  *   payload: new TextEncoder().encode("world"),
  * });
- * console.log(frame[0]); // 255
+ * assert.equal(frame[0], 255);
  * ```
  */
 export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
@@ -314,6 +318,14 @@ export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
  * in bytes (header included), or `undefined` when more bytes are needed to know it. Throws
  * {@linkcode DecodeError} `BAD_START_BYTE`, `VARINT_*` or `FRAME_TOO_LARGE` as soon as the
  * header shows them. Used by the streaming reader.
+ *
+ * @example
+ * ```ts
+ * import { legacyFrameLength } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.equal(legacyFrameLength(new Uint8Array([0xff]), 0), undefined); // needs the length varint
+ * assert.equal(legacyFrameLength(new Uint8Array([0xff, 0x03, 1, 2, 3]), 0), 5);
+ * ```
  */
 export function legacyFrameLength(
   buf: Uint8Array,
@@ -503,10 +515,11 @@ export function decryptLegacyFrame(
  * @example
  * ```ts
  * import { decodeLegacyFrame, encodeLegacyFrame } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode("01234567890123456789012345678912");
  * const gossip = { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] };
  * const frame = encodeLegacyFrame({ key, gossip, typeName: "hello", payload: new Uint8Array([1]) });
- * decodeLegacyFrame(frame, key).payload; // Uint8Array [1]
+ * assert.deepEqual(decodeLegacyFrame(frame, key).payload, new Uint8Array([1]));
  * ```
  */
 export function decodeLegacyFrame(

@@ -5,10 +5,11 @@
  * @example
  * ```ts
  * import { decodeLegacyFrame, encodeLegacyFrame } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode("01234567890123456789012345678912");
  * const gossip = { current: { ip: "127.0.0.1", port: 29999, seqno: 1 }, seen: [], other: [], distribution: [] };
  * const frame = encodeLegacyFrame({ key, gossip, typeName: "hello", payload: new TextEncoder().encode("world") });
- * decodeLegacyFrame(frame, key).typeTag; // 0xfb0077f9
+ * assert.equal(decodeLegacyFrame(frame, key).typeTag, 0xfb0077f9);
  * ```
  *
  * @module
@@ -57,7 +58,6 @@ export {
   type DecodeErrorLayer,
 } from "./decode_error.ts";
 export { decodeVarint, encodeVarint, MAX_VARINT_BYTES, varintLength } from "./varint.ts";
-export { ByteWriter } from "./byte_writer.ts";
 export {
   type BroadcastId,
   formatIp,
@@ -69,16 +69,14 @@ export {
   parseIp,
   parseNetId,
 } from "./netid.ts";
-export { compareTableEntries, NetIdTable, type NetIdTableEntry } from "./netid_table.ts";
-export { type Gossip, type GossipLimits, gossipNetIds, readGossip, writeGossip } from "./gossip.ts";
+export { NetIdTable, type NetIdTableEntry } from "./netid_table.ts";
+export type { Gossip, GossipLimits } from "./gossip.ts";
 export type { DecodedFrame, DecodedRecord, OutgoingRecord, Profile } from "./message.ts";
 export { typeTag, xxhash32 } from "./xxhash32.ts";
 export { snappyCompress, snappyDeclaredLength, snappyDecompress } from "./snappy.ts";
-export { legacyCrypt, legacyKey, legacyKeystream } from "./legacy_cipher.ts";
+export { legacyCrypt, legacyKey } from "./legacy_cipher.ts";
 export {
   decodeLegacyFrame,
-  decodeLegacyGossip,
-  decryptLegacyFrame,
   encodeLegacyFrame,
   encodeLegacyFrameLayers,
   LEGACY_NETID_BYTES,
@@ -86,18 +84,20 @@ export {
   type LegacyFrameInput,
   type LegacyFrameLayers,
   legacyFrameLength,
-  type LegacyPlaintext,
-  openLegacyPlaintext,
 } from "./legacy_frame.ts";
 export { frameLength, type FrameLengthFn } from "./frame_length.ts";
-export { FrameReader, type FrameReaderOptions } from "./frame_reader.ts";
+export {
+  type BufferAllocator,
+  FRAME_READER_BLOCK_BYTES,
+  FrameReader,
+  type FrameReaderOptions,
+} from "./frame_reader.ts";
 export {
   readV2Header,
   v2FrameCompressed,
   v2FrameLength,
   v2FrameSalt,
   type V2Header,
-  writeV2Header,
 } from "./v2/header.ts";
 export {
   deriveV2SessionKey,
@@ -119,15 +119,7 @@ export {
 } from "./v2/aead_backend.ts";
 export { V2Keyring, type V2KeyringEntry } from "./v2/keyring.ts";
 export { V2SessionKeys } from "./v2/session_keys.ts";
-export {
-  buildV2Table,
-  readV2Body,
-  V2_FAMILY_IPV4,
-  V2_FAMILY_IPV6,
-  type V2Body,
-  v2FrameNetIds,
-  writeV2Body,
-} from "./v2/body.ts";
+export { buildV2Table, V2_FAMILY_IPV4, V2_FAMILY_IPV6, v2FrameNetIds } from "./v2/body.ts";
 export {
   encodeV2Frame,
   encodeV2FrameLayers,

@@ -85,8 +85,9 @@ function parseIpv6(text: string): Uint8Array | undefined {
  * @example
  * ```ts
  * import { parseIp } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * parseIp("127.0.0.1"); // Uint8Array [127, 0, 0, 1]
- * parseIp("::1").length; // 16
+ * assert.equal(parseIp("::1").length, 16);
  * ```
  */
 export function parseIp(text: string): Uint8Array {
@@ -103,7 +104,8 @@ export function parseIp(text: string): Uint8Array {
  * @example
  * ```ts
  * import { formatIp } from "@chatter/chatter/wire";
- * formatIp(new Uint8Array([10, 0, 0, 1])); // "10.0.0.1"
+ * import assert from "node:assert/strict";
+ * assert.equal(formatIp(new Uint8Array([10, 0, 0, 1])), "10.0.0.1");
  * ```
  */
 export function formatIp(bytes: Uint8Array): string {
@@ -133,7 +135,17 @@ export function formatIp(bytes: Uint8Array): string {
   return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }
 
-/** True when `ip` is an IPv4 dotted quad (as opposed to IPv6 text). */
+/**
+ * True when `ip` is an IPv4 dotted quad (as opposed to IPv6 text).
+ *
+ * @example
+ * ```ts
+ * import { isIpv4 } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.equal(isIpv4("10.0.0.1"), true);
+ * assert.equal(isIpv4("::1"), false);
+ * ```
+ */
 export function isIpv4(ip: string): boolean {
   return !ip.includes(":");
 }
@@ -145,7 +157,8 @@ export function isIpv4(ip: string): boolean {
  * @example
  * ```ts
  * import { netId } from "@chatter/chatter/wire";
- * netId("127.0.0.1", 29999); // { ip: "127.0.0.1", port: 29999 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(netId("127.0.0.1", 29999), { ip: "127.0.0.1", port: 29999 });
  * ```
  */
 export function netId(ip: string, port: number): NetId {
@@ -156,12 +169,31 @@ export function netId(ip: string, port: number): NetId {
   return { ip: formatIp(bytes), port };
 }
 
-/** A stable string key for a NetID, for maps and sets: `"ip|port"` with canonical `ip`. */
+/**
+ * A stable string key for a NetID, for maps and sets: `"ip|port"` with canonical `ip`.
+ *
+ * @example
+ * ```ts
+ * import { netIdKey } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.equal(netIdKey({ ip: "10.0.0.1", port: 4000 }), "10.0.0.1|4000");
+ * ```
+ */
 export function netIdKey(id: NetId): string {
   return `${id.ip}|${id.port}`;
 }
 
-/** Text form of a NetID: `1.2.3.4:5` or `[::1]:5`. */
+/**
+ * Text form of a NetID: `1.2.3.4:5` or `[::1]:5`.
+ *
+ * @example
+ * ```ts
+ * import { formatNetId } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatNetId({ ip: "10.0.0.1", port: 4000 }), "10.0.0.1:4000");
+ * assert.equal(formatNetId({ ip: "::1", port: 4000 }), "[::1]:4000");
+ * ```
+ */
 export function formatNetId(id: NetId): string {
   return isIpv4(id.ip) ? `${id.ip}:${id.port}` : `[${id.ip}]:${id.port}`;
 }
@@ -172,7 +204,8 @@ export function formatNetId(id: NetId): string {
  * @example
  * ```ts
  * import { parseNetId } from "@chatter/chatter/wire";
- * parseNetId("127.0.0.1:29999"); // { ip: "127.0.0.1", port: 29999 }
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseNetId("127.0.0.1:29999"), { ip: "127.0.0.1", port: 29999 });
  * ```
  */
 export function parseNetId(text: string): NetId {

@@ -39,8 +39,9 @@ export function compareTableEntries(a: NetIdTableEntry, b: NetIdTableEntry): num
  * @example
  * ```ts
  * import { NetIdTable } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const t = NetIdTable.build([{ ip: "10.0.0.2", port: 1 }, { ip: "10.0.0.1", port: 9 }]);
- * t.indexOf({ ip: "10.0.0.1", port: 9 }); // 0
+ * assert.equal(t.indexOf({ ip: "10.0.0.1", port: 9 }), 0);
  * ```
  */
 export class NetIdTable {

@@ -130,8 +130,11 @@ function compressFragment(w: ByteWriter, src: Uint8Array, base: number, len: num
  * @example
  * ```ts
  * import { snappyCompress, snappyDecompress } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const data = new TextEncoder().encode("abcabcabcabcabcabcabcabc");
- * snappyDecompress(snappyCompress(data), 1024); // equals data
+ * const packed = snappyCompress(data);
+ * assert.ok(packed.length < data.length);
+ * assert.deepEqual(snappyDecompress(packed, 1024), data);
  * ```
  */
 export function snappyCompress(src: Uint8Array): Uint8Array {
@@ -146,6 +149,15 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
 /**
  * Read the uncompressed length a raw snappy block declares, and the offset where its
  * elements start. Throws {@linkcode DecodeError}.
+ *
+ * @example
+ * ```ts
+ * import { snappyDeclaredLength } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * const [length, start] = snappyDeclaredLength(new Uint8Array([0xac, 0x02, 0x00]));
+ * assert.equal(length, 300);
+ * assert.equal(start, 2);
+ * ```
  */
 export function snappyDeclaredLength(
   src: Uint8Array,
@@ -177,7 +189,9 @@ export function snappyDeclaredLength(
  * @example
  * ```ts
  * import { snappyDecompress } from "@chatter/chatter/wire";
- * snappyDecompress(new Uint8Array([3, 8, 0x61, 0x62, 0x63]), 64); // "abc"
+ * import assert from "node:assert/strict";
+ * const bytes = snappyDecompress(new Uint8Array([3, 8, 0x61, 0x62, 0x63]), 64);
+ * assert.equal(new TextDecoder().decode(bytes), "abc");
  * ```
  */
 export function snappyDecompress(

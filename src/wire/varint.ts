@@ -18,8 +18,10 @@ export const MAX_VARINT_BYTES: number = VARINT53_MAX_BYTES;
  * @example
  * ```ts
  * import { encodeVarint } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const [bytes, end] = encodeVarint(300);
- * console.log(bytes, end); // Uint8Array [0xac, 0x02], 2
+ * assert.deepEqual(bytes.subarray(0, end), new Uint8Array([0xac, 0x02]));
+ * assert.equal(end, 2);
  * ```
  */
 export function encodeVarint(
@@ -41,7 +43,17 @@ export function encodeVarint(
   return [buf.subarray(start, offset), offset];
 }
 
-/** Number of bytes `value` takes as a varint. */
+/**
+ * Number of bytes `value` takes as a varint.
+ *
+ * @example
+ * ```ts
+ * import { encodeVarint, varintLength } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.equal(varintLength(127), 1);
+ * assert.equal(varintLength(300), encodeVarint(300)[1]); // 2
+ * ```
+ */
 export function varintLength(value: number): number {
   let n = 1;
   while (value >= 0x80) {
@@ -60,8 +72,10 @@ export function varintLength(value: number): number {
  * @example
  * ```ts
  * import { decodeVarint } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const [value, next] = decodeVarint(new Uint8Array([0xac, 0x02]), 0, 5, 0xffffffff);
- * console.log(value, next); // 300 2
+ * assert.equal(value, 300);
+ * assert.equal(next, 2);
  * ```
  */
 export function decodeVarint(

@@ -30,7 +30,8 @@ function u32le(b: Uint8Array, i: number): number {
  * @example
  * ```ts
  * import { xxhash32 } from "@chatter/chatter/wire";
- * xxhash32(new TextEncoder().encode("hello")).toString(16); // "fb0077f9"
+ * import assert from "node:assert/strict";
+ * assert.equal(xxhash32(new TextEncoder().encode("hello")).toString(16), "fb0077f9");
  * ```
  */
 export function xxhash32(data: Uint8Array, seed = 0): number {
@@ -83,7 +84,8 @@ const tagCache = new Map<string, number>();
  * @example
  * ```ts
  * import { typeTag } from "@chatter/chatter/wire";
- * typeTag("hello"); // 0xfb0077f9
+ * import assert from "node:assert/strict";
+ * assert.equal(typeTag("hello"), 0xfb0077f9);
  * ```
  */
 export function typeTag(typeName: string): number {

@@ -27,7 +27,8 @@ const utf8 = new TextEncoder();
  * @example
  * ```ts
  * import { v2LabelBytes } from "@chatter/chatter/wire";
- * v2LabelBytes("prod").length; // 4
+ * import assert from "node:assert/strict";
+ * assert.equal(v2LabelBytes("prod").length, 4);
  * ```
  */
 export function v2LabelBytes(label: string): Uint8Array {
@@ -50,7 +51,8 @@ export function v2LabelBytes(label: string): Uint8Array {
  * @example
  * ```ts
  * import { v2SessionInfo } from "@chatter/chatter/wire";
- * v2SessionInfo(1, "prod").length; // 22 + 1 + 1 + 1 + 4
+ * import assert from "node:assert/strict";
+ * assert.equal(v2SessionInfo(1, "prod").length, 22 + 1 + 1 + 1 + 4);
  * ```
  */
 export function v2SessionInfo(keyId: number, label: string): Uint8Array {
@@ -73,7 +75,8 @@ export function v2SessionInfo(keyId: number, label: string): Uint8Array {
  * @example
  * ```ts
  * import { deriveV2SessionKey } from "@chatter/chatter/wire";
- * deriveV2SessionKey(new Uint8Array(32), 0, new Uint8Array(16), "").length; // 32
+ * import assert from "node:assert/strict";
+ * assert.equal(deriveV2SessionKey(new Uint8Array(32), 0, new Uint8Array(16), "").length, 32);
  * ```
  */
 export function deriveV2SessionKey(
@@ -98,7 +101,8 @@ export function deriveV2SessionKey(
  * @example
  * ```ts
  * import { v2Nonce } from "@chatter/chatter/wire";
- * v2Nonce(258n); // Uint8Array [0,0,0,0, 0,0,0,0, 0,0,1,2]
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(v2Nonce(258n), new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]));
  * ```
  */
 export function v2Nonce(
@@ -129,9 +133,13 @@ export function v2Nonce(
  *
  * @example
  * ```ts
- * import { v2Nonce, v2Seal } from "@chatter/chatter/wire";
+ * import { v2Nonce, v2Open, v2Seal } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * const key = new Uint8Array(32), nonce = v2Nonce(0n), ad = new Uint8Array(0);
  * const out = new Uint8Array(3 + 16);
- * v2Seal(new Uint8Array(32), v2Nonce(0n), new Uint8Array(0), new Uint8Array([1, 2, 3]), out, 0);
+ * v2Seal(key, nonce, ad, new Uint8Array([1, 2, 3]), out, 0);
+ * const opened = v2Open(key, nonce, ad, out.subarray(0, 3), out.subarray(3));
+ * assert.deepEqual([...opened!], [1, 2, 3]);
  * ```
  */
 export function v2Seal(
@@ -153,7 +161,8 @@ export function v2Seal(
  * @example
  * ```ts
  * import { v2Nonce, v2Open } from "@chatter/chatter/wire";
- * v2Open(new Uint8Array(32), v2Nonce(0n), new Uint8Array(0), new Uint8Array(0), new Uint8Array(16)); // undefined
+ * import assert from "node:assert/strict";
+ * assert.equal(v2Open(new Uint8Array(32), v2Nonce(0n), new Uint8Array(0), new Uint8Array(0), new Uint8Array(16)), undefined);
  * ```
  */
 export function v2Open(

@@ -125,8 +125,9 @@ function envChoice(): string | undefined {
  * @example
  * ```ts
  * import { nativeV2Aead } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const b = nativeV2Aead();
- * b === undefined || b.name === "openssl"; // true
+ * assert.equal(b === undefined || b.name === "openssl", true);
  * ```
  */
 export function nativeV2Aead(): V2AeadBackend | undefined {
@@ -145,7 +146,8 @@ export function nativeV2Aead(): V2AeadBackend | undefined {
  * @example
  * ```ts
  * import { useV2Aead } from "@chatter/chatter/wire";
- * useV2Aead("portable").name; // "node:crypto"
+ * import assert from "node:assert/strict";
+ * assert.equal(useV2Aead("portable").name, "node:crypto");
  * useV2Aead("auto");
  * ```
  */
@@ -182,7 +184,8 @@ useV2Aead("auto");
  * @example
  * ```ts
  * import { v2Aead } from "@chatter/chatter/wire";
- * ["openssl", "node:crypto"].includes(v2Aead().name); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(["openssl", "node:crypto"].includes(v2Aead().name), true);
  * ```
  */
 export function v2Aead(): V2AeadBackend {
@@ -195,8 +198,9 @@ export function v2Aead(): V2AeadBackend {
  * @example
  * ```ts
  * import { v2AeadInfo } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const info = v2AeadInfo();
- * info.name === "openssl" || typeof info.fallbackReason === "string"; // true
+ * assert.equal(info.name === "openssl" || typeof info.fallbackReason === "string", true);
  * ```
  */
 export function v2AeadInfo(): V2AeadInfo {

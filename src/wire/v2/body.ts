@@ -98,6 +98,14 @@ function comparePending(a: Pending, b: Pending): number {
 /**
  * Build the NetID table of a v2 frame from every NetID it mentions (repeats allowed).
  * Throws a `TypeError` naming a bad address or port.
+ *
+ * @example
+ * ```ts
+ * import { buildV2Table } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * const t = buildV2Table([{ ip: "::1", port: 1 }, { ip: "10.0.0.2", port: 1 }, { ip: "10.0.0.2", port: 1 }]);
+ * assert.deepEqual(t.ids(), [{ ip: "10.0.0.2", port: 1 }, { ip: "::1", port: 1 }]); // IPv4 first
+ * ```
  */
 export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
   const gen = ++generation;
@@ -129,7 +137,21 @@ export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
   return NetIdTable.fromSorted(entries);
 }
 
-/** Every NetID a frame's table must hold: gossip, record origins, extra NetIDs. */
+/**
+ * Every NetID a frame's table must hold: gossip, record origins, extra NetIDs.
+ *
+ * @example
+ * ```ts
+ * import { v2FrameNetIds } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
+ * const origin = { ip: "10.0.0.3", port: 1, seqno: 9 };
+ * const ids = v2FrameNetIds({ current: me, seen: [], other: [], distribution: [] }, [
+ *   { typeTag: 1, origin, payload: new Uint8Array(0) },
+ * ]);
+ * assert.deepEqual(ids.map((i) => i.ip), ["10.0.0.1", "10.0.0.3"]);
+ * ```
+ */
 export function v2FrameNetIds(
   gossip: Gossip,
   records: readonly OutgoingRecord[],

@@ -168,6 +168,7 @@ function decode(
  * @example
  * ```ts
  * import { decodeV2Frame, encodeV2Frame, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const keyring = V2Keyring.single(new Uint8Array(32));
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const frame = encodeV2Frame({
@@ -175,7 +176,7 @@ function decode(
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("x"), origin: me, payload: new Uint8Array([1]) }],
  * });
- * decodeV2Frame(frame, { keyring, label: "a" }).records.length; // 1
+ * assert.equal(decodeV2Frame(frame, { keyring, label: "a" }).records.length, 1);
  * ```
  */
 export function decodeV2Frame(frame: Uint8Array, options: V2DecoderOptions): V2DecodedFrame {
@@ -220,6 +221,7 @@ export interface V2DecoderStats {
  * @example
  * ```ts
  * import { encodeV2Frame, typeTag, V2Decoder, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const keyring = V2Keyring.single(new Uint8Array(32));
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const frame = encodeV2Frame({
@@ -230,7 +232,7 @@ export interface V2DecoderStats {
  * const rx = new V2Decoder({ keyring, label: "a" });
  * rx.decode(frame); // accepted
  * try { rx.decode(frame); } catch (e) { console.log((e as Error).message); } // REPLAY ...
- * rx.stats().rejected.REPLAY; // 1
+ * assert.equal(rx.stats().rejected.REPLAY, 1);
  * ```
  */
 export class V2Decoder {

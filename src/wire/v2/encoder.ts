@@ -108,6 +108,7 @@ function toCounter(c: bigint | number): bigint {
  * @example
  * ```ts
  * import { encodeV2FrameLayers, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };
  * const layers = encodeV2FrameLayers({
  *   keyring: V2Keyring.single(new Uint8Array(32)),
@@ -117,7 +118,7 @@ function toCounter(c: bigint | number): bigint {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("hello"), origin: me, payload: new TextEncoder().encode("world") }],
  * });
- * layers.header.length; // 37
+ * assert.equal(layers.header.length, 37);
  * ```
  */
 export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
@@ -158,11 +159,12 @@ export type V2Sealed = Omit<V2FrameLayers, "table" | "body">;
  * @example
  * ```ts
  * import { sealV2Body, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const s = sealV2Body({
  *   keyring: V2Keyring.single(new Uint8Array(32)), label: "", salt: new Uint8Array(16),
  *   counter: 0n, compression: "none",
  * }, new Uint8Array([1, 2, 3]));
- * s.frame.length; // 37 + 3 + 16
+ * assert.equal(s.frame.length, 37 + 3 + 16);
  * ```
  */
 export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
@@ -218,6 +220,7 @@ export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
  * @example
  * ```ts
  * import { encodeV2Frame, typeTag, V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const me = { ip: "::1", port: 29999, seqno: 7 };
  * const frame = encodeV2Frame({
  *   keyring: V2Keyring.single(new Uint8Array(32), 3),
@@ -227,7 +230,7 @@ export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("ping"), origin: me, payload: new Uint8Array(0) }],
  * });
- * frame[0]; // 0xc7
+ * assert.equal(frame[0], 0xc7);
  * ```
  */
 export function encodeV2Frame(input: V2FrameInput): Uint8Array {
@@ -241,8 +244,9 @@ export function encodeV2Frame(input: V2FrameInput): Uint8Array {
  * @example
  * ```ts
  * import { v2FitsDatagram } from "@chatter/chatter/wire";
- * v2FitsDatagram(new Uint8Array(1400)); // true
- * v2FitsDatagram(new Uint8Array(1401)); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FitsDatagram(new Uint8Array(1400)), true);
+ * assert.equal(v2FitsDatagram(new Uint8Array(1401)), false);
  * ```
  */
 export function v2FitsDatagram(

@@ -80,7 +80,8 @@ export interface V2Header {
  * @example
  * ```ts
  * import { v2FrameSalt } from "@chatter/chatter/wire";
- * v2FrameSalt(new Uint8Array(3)); // undefined
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FrameSalt(new Uint8Array(3)), undefined);
  * ```
  */
 export function v2FrameSalt(frame: Uint8Array): Uint8Array | undefined {
@@ -95,7 +96,8 @@ export function v2FrameSalt(frame: Uint8Array): Uint8Array | undefined {
  * @example
  * ```ts
  * import { v2FrameCompressed } from "@chatter/chatter/wire";
- * v2FrameCompressed(new Uint8Array(37)); // false
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FrameCompressed(new Uint8Array(37)), false);
  * ```
  */
 export function v2FrameCompressed(frame: Uint8Array): boolean {
@@ -199,7 +201,8 @@ function checkFixed(buf: Uint8Array, offset: number): number {
  * @example
  * ```ts
  * import { v2FrameLength } from "@chatter/chatter/wire";
- * v2FrameLength(new Uint8Array([0xc7, 2, 37]), 0); // undefined (needs more bytes)
+ * import assert from "node:assert/strict";
+ * assert.equal(v2FrameLength(new Uint8Array([0xc7, 2, 37]), 0), undefined); // needs more bytes
  * ```
  */
 export function v2FrameLength(
@@ -229,9 +232,12 @@ export function v2FrameLength(
  *
  * @example
  * ```ts
- * import { readV2Header } from "@chatter/chatter/wire";
- * try { readV2Header(new Uint8Array([0xc7, 3])); } catch (e) { console.log((e as Error).message); }
- * // UNKNOWN_VERSION at frame offset 1: ...
+ * import { DecodeError, readV2Header } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => readV2Header(new Uint8Array([0xc7, 3])),
+ *   (e) => e instanceof DecodeError && e.code === "UNKNOWN_VERSION" && e.offset === 1,
+ * );
  * ```
  */
 export function readV2Header(frame: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): V2Header {

@@ -30,8 +30,9 @@ function checkId(id: number): void {
  * @example
  * ```ts
  * import { V2Keyring } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const ring = new V2Keyring([{ id: 1, key: new Uint8Array(32) }, { id: 2, key: new Uint8Array(32).fill(1) }], 2);
- * ring.primaryId; // 2
+ * assert.equal(ring.primaryId, 2);
  * ring.has(1); // true (still accepted)
  * ```
  */

@@ -57,6 +57,7 @@ let writerBusy = false;
  * @example
  * ```ts
  * import { decodeV2Frame, encodeV2Batch, typeTag, V2Keyring, V2Sender } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const keyring = V2Keyring.single(new Uint8Array(32));
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const records = Array.from({ length: 30 }, (_, i) => ({
@@ -67,9 +68,9 @@ let writerBusy = false;
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records, maxFrameBytes: 1400, maxRecords: 64,
  * });
- * frames.length; // 3
- * frames.every((f) => f.length <= 1400); // true
- * decodeV2Frame(frames[0], { keyring, label: "" }).records.length; // 12
+ * assert.equal(frames.length, 3);
+ * assert.equal(frames.every((f) => f.length <= 1400), true);
+ * assert.equal(decodeV2Frame(frames[0], { keyring, label: "" }).records.length, 12);
  * ```
  */
 export function encodeV2Batch(input: V2BatchInput): Uint8Array[] {

@@ -18,10 +18,11 @@ export type V2ReplayVerdict = "fresh" | "REPLAY" | "BEHIND_WINDOW";
  * @example
  * ```ts
  * import { V2ReplayWindow } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const w = new V2ReplayWindow(1024);
  * w.accept(5000n);
- * w.check(5000n); // "REPLAY"
- * w.check(4999n); // "fresh"
+ * assert.equal(w.check(5000n), "REPLAY");
+ * assert.equal(w.check(4999n), "fresh");
  * w.check(3976n); // "BEHIND_WINDOW" (5000 - 1024)
  * ```
  */

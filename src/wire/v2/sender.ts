@@ -37,6 +37,7 @@ function defaultRandom(n: number): Uint8Array {
  * @example
  * ```ts
  * import { typeTag, V2Keyring, V2Sender } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const tx = new V2Sender();
  * const me = { ip: "10.0.0.1", port: 1, seqno: 1 };
  * const frame = tx.encode({
@@ -45,7 +46,8 @@ function defaultRandom(n: number): Uint8Array {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("x"), origin: me, payload: new Uint8Array(3) }],
  * });
- * tx.counter; // 1n: the next frame's counter
+ * assert.equal(frame[0], 0xc7);
+ * assert.equal(tx.counter, 1n); // the next frame's counter
  * ```
  */
 export class V2Sender {

@@ -28,9 +28,10 @@ function cacheId(keyId: number, salt: Uint8Array, label: string): string {
  * @example
  * ```ts
  * import { V2SessionKeys } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
  * const cache = new V2SessionKeys(16);
  * const k = cache.get(new Uint8Array(32), 0, new Uint8Array(16), "prod", true);
- * cache.size; // 1
+ * assert.equal(cache.size, 1);
  * ```
  */
 export class V2SessionKeys {

@@ -19,6 +19,7 @@ import {
   decodeSeqRanges,
   encodeSeqRanges,
   SYS_ACK_TAG,
+  SYS_ACKREQ_TAG,
   SYS_LOST_TAG,
 } from "../wire/reliable_control.ts";
 
@@ -41,6 +42,7 @@ export function emptyReliableStats(): ReliableStats {
     lostDestinations: 0,
     retransmits: 0,
     fastRepairs: 0,
+    probes: 0,
     repairFrames: 0,
     repairBytes: 0,
     acksReceived: 0,
@@ -61,7 +63,7 @@ export function emptyReliableStats(): ReliableStats {
 
 /** True for the tags of the reserved control records this layer handles. */
 export function isReliableControlTag(tag: number): boolean {
-  return tag === SYS_ACK_TAG || tag === SYS_LOST_TAG;
+  return tag === SYS_ACK_TAG || tag === SYS_LOST_TAG || tag === SYS_ACKREQ_TAG;
 }
 
 /** A record as the node queues it (the node's own shape). */
@@ -131,6 +133,9 @@ export class Reliability {
       currentSeq: h.currentSeq,
       release: (dests, key, recs) => h.enqueue(dests, key, recs),
       repair: (to, recs, onFail) => h.sendDirect(to, recs, onFail),
+      requestAck: (to) => {
+        h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]);
+      },
       notifyLost: (to, seqnos) => {
         h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]);
       },
@@ -204,6 +209,10 @@ export class Reliability {
     }
     if (r.typeTag === SYS_ACK_TAG) {
       this.#sender.acked(sender, ranges);
+      return;
+    }
+    if (r.typeTag === SYS_ACKREQ_TAG) {
+      this.#receiver.requested(sender);
       return;
     }
     // A loss notice: the origin gave these up for us. Report those we never delivered.

@@ -124,6 +124,15 @@ export class ReliableReceiver {
     this.stats.ackBytes += r.bytes;
   }
 
+  /** `origin` asked for an acknowledgement now: send its batch (an empty one if none). */
+  requested(origin: NetId): void {
+    if (this.#closed) return;
+    const k = netIdKey(origin);
+    const p = this.#pending.get(k);
+    if (p) this.#flushOne(k, p);
+    else this.#send({ ip: origin.ip, port: origin.port }, []);
+  }
+
   /** Send every pending acknowledgement now. */
   flush(): void {
     if (this.#timer !== undefined) {

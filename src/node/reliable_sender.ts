@@ -51,6 +51,8 @@ export interface SenderHost<R> {
   release(dests: NetId[], setKey: string, recs: R[]): void;
   /** Send records again to one destination by TCP; `onFail` when a frame cannot be written. */
   repair(to: NetId, recs: R[], onFail: () => void): { frames: number; bytes: number };
+  /** Ask `to` to acknowledge now (a `chatter.sys.ackreq`). */
+  requestAck(to: NetId): void;
   /** Tell `to` that these sequence numbers of ours are given up (a `chatter.sys.lost`). */
   notifyLost(to: NetId, seqnos: number[]): void;
   /** Report a lost message. */
@@ -71,6 +73,8 @@ export interface SenderStats {
   retransmits: number;
   /** Of those, repairs inferred from acknowledgement order (before any timeout). */
   fastRepairs: number;
+  /** Acknowledgement requests sent (tail-loss probes). */
+  probes: number;
   /** TCP frames of repairs. */
   repairFrames: number;
   /** Bytes of those frames. */
@@ -132,6 +136,10 @@ interface DestState {
   ackedSentAt: number;
   /** When an acknowledgement from it last arrived, or when we first sent to it. */
   lastAckAt: number;
+  /** When a message was last sent to it (first transmissions). */
+  lastSendAt: number;
+  /** When an acknowledgement request was sent to it since then (0: none, -1: answered). */
+  probeAt: number;
 }
 
 const RECENT = 65_536;
@@ -155,7 +163,7 @@ const LAG_MS = 50;
  * const repaired: string[] = [];
  * const s = new ReliableSender<string>({
  *   clock, currentSeq: () => 1,
- *   release: () => {}, notifyLost: () => {}, lost: () => {},
+ *   release: () => {}, notifyLost: () => {}, lost: () => {}, requestAck: () => {},
  *   repair: (to, recs) => (repaired.push(`${to.port}:${recs}`), { frames: 1, bytes: 10 }),
  * }, { maxMessages: 100, maxBytes: 1 << 20, maxAgeMs: 10_000, maxSpan: 1 << 16, window: 10,
  *   minRtoMs: 200, ackDelayMs: 50, maxRepairFailures: 3 });
@@ -187,6 +195,7 @@ export class ReliableSender<R> {
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   #scheduledAt = 0;
+  #probeTimer: TimerHandle | undefined;
   #dirtyRun = 0;
   #deferred = false;
   #closed = false;
@@ -199,6 +208,7 @@ export class ReliableSender<R> {
     lostDestinations: 0,
     retransmits: 0,
     fastRepairs: 0,
+    probes: 0,
     repairFrames: 0,
     repairBytes: 0,
     acksReceived: 0,
@@ -248,6 +258,8 @@ export class ReliableSender<R> {
           round: -1,
           ackedSentAt: 0,
           lastAckAt: this.#host.clock.now(),
+          lastSendAt: 0,
+          probeAt: 0,
         },
       );
     }
@@ -267,8 +279,50 @@ export class ReliableSender<R> {
     e.firstAt = now;
     e.nextAt = now + this.#rto();
     const { keys, ids } = e.set;
-    for (let i = 0; i < keys.length; i++) this.#dest(keys[i], ids[i]).inflight++;
+    for (let i = 0; i < keys.length; i++) {
+      const d = this.#dest(keys[i], ids[i]);
+      d.inflight++;
+      d.lastSendAt = now;
+      d.probeAt = 0;
+    }
     this.#arm(e.nextAt);
+    this.#armProbe(now + this.#probeIdle());
+  }
+
+  /** Idle time after the last send to a destination before it is asked to acknowledge now. */
+  #probeIdle(): number {
+    return Math.max(2 * this.#o.ackDelayMs, this.#srtt / 2);
+  }
+
+  #armProbe(at: number): void {
+    if (this.#closed || this.#probeTimer !== undefined) return;
+    this.#probeTimer = this.#host.clock.setTimeout(() => {
+      this.#probeTimer = undefined;
+      this.#probe();
+    }, Math.max(1, at - this.#host.clock.now()));
+  }
+
+  /**
+   * Tail loss: the last messages of a burst have no later message whose acknowledgement would
+   * reveal their loss. A destination with unacknowledged messages that has been sent nothing
+   * new for a while is sent a `chatter.sys.ackreq`; it acknowledges at once, and what that
+   * acknowledgement does not cover is repaired (as for loss inferred from acknowledgement
+   * order).
+   */
+  #probe(): void {
+    if (this.#closed) return;
+    const now = this.#host.clock.now();
+    const idle = this.#probeIdle();
+    let next = Infinity;
+    for (const d of this.#dests.values()) {
+      if (d.inflight <= 0 || d.probeAt !== 0) continue;
+      if (now - d.lastSendAt >= idle) {
+        d.probeAt = now;
+        this.stats.probes++;
+        this.#host.requestAck(d.id);
+      } else next = Math.min(next, d.lastSendAt + idle);
+    }
+    if (next < Infinity) this.#armProbe(next);
   }
 
   /**
@@ -338,14 +392,22 @@ export class ReliableSender<R> {
   /** `from` acknowledged these ranges of our sequence numbers. */
   acked(from: NetId, ranges: readonly (readonly [number, number])[]): void {
     this.stats.acksReceived++;
-    if (this.#entries.size === 0) return;
     const k = netIdKey(from);
     const d = this.#dests.get(k);
     const now = this.#host.clock.now();
+    let probed = false;
     if (d) {
       d.failures = 0;
       d.lastAckAt = now;
+      if (d.probeAt > 0) {
+        // The answer to an acknowledgement request: everything sent before the request that
+        // this acknowledgement does not cover is lost.
+        if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
+        d.probeAt = -1;
+        probed = true;
+      }
     }
+    if (this.#entries.size === 0) return;
     const first = this.#entries.keys().next().value!;
     let freed = false;
     for (const [a0, b0] of ranges) {
@@ -364,7 +426,7 @@ export class ReliableSender<R> {
         if (e) freed = this.#ackOne(e, k, d, now) || freed;
       }
     }
-    if (d && freed) this.#fastRepair(k, d, now);
+    if (d && (freed || probed)) this.#fastRepair(k, d, now);
     if (freed) this.#releaseHeld();
   }
 
@@ -709,6 +771,7 @@ export class ReliableSender<R> {
   close(): void {
     if (this.#closed) return;
     if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    if (this.#probeTimer !== undefined) this.#host.clock.clearTimeout(this.#probeTimer);
     this.#closed = true;
     for (const e of [...this.#entries.values()]) this.#lose(e, "closed");
     for (const w of this.#drainWaiters.splice(0)) w();

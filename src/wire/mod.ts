@@ -148,6 +148,8 @@ export {
   MAX_SEQ_RANGES,
   SYS_ACK_TAG,
   SYS_ACK_TYPE_NAME,
+  SYS_ACKREQ_TAG,
+  SYS_ACKREQ_TYPE_NAME,
   SYS_LOST_TAG,
   SYS_LOST_TYPE_NAME,
 } from "./reliable_control.ts";

@@ -4,6 +4,9 @@
  *
  * - `chatter.sys.ack`: sent by a destination to an origin, by TCP: "I have these messages of
  *   yours" (origin sequence numbers as ranges). [R-NODE-REL-002]
+ * - `chatter.sys.ackreq`: sent by an origin to a destination, by TCP: "acknowledge now" (an
+ *   empty range list); the answer is an acknowledgement, empty when there is nothing to
+ *   acknowledge. [R-NODE-REL-003]
  * - `chatter.sys.lost`: sent by an origin to a destination, by TCP: "I gave up on these
  *   messages of mine to you" (the destination reports them lost). [R-NODE-REL-006]
  *
@@ -23,8 +26,12 @@ import { typeTag } from "./xxhash32.ts";
 export const SYS_ACK_TYPE_NAME = "chatter.sys.ack";
 /** Type name of loss notices. */
 export const SYS_LOST_TYPE_NAME = "chatter.sys.lost";
+/** Type name of acknowledgement requests. */
+export const SYS_ACKREQ_TYPE_NAME = "chatter.sys.ackreq";
 /** Type tag of `chatter.sys.ack`. */
 export const SYS_ACK_TAG: number = typeTag(SYS_ACK_TYPE_NAME);
+/** Type tag of `chatter.sys.ackreq`. */
+export const SYS_ACKREQ_TAG: number = typeTag(SYS_ACKREQ_TYPE_NAME);
 /** Type tag of `chatter.sys.lost`. */
 export const SYS_LOST_TAG: number = typeTag(SYS_LOST_TYPE_NAME);
 
@@ -53,7 +60,17 @@ export function encodeSeqRanges(sorted: readonly number[]): Uint8Array {
   return encodeRangeList(ranges);
 }
 
-/** Encode ranges `[start, end]` (inclusive, ascending, not touching). */
+/**
+ * Encode ranges `[start, end]` (inclusive, ascending, not touching).
+ *
+ * @example
+ * ```ts
+ * import { encodeRangeList } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([...encodeRangeList([[5, 7], [10, 10]])], [2, 5, 2, 1, 0]);
+ * assert.deepEqual([...encodeRangeList([])], [0]);
+ * ```
+ */
 export function encodeRangeList(ranges: readonly (readonly [number, number])[]): Uint8Array {
   let n = varintLength(ranges.length);
   let prev = -2;
@@ -75,6 +92,14 @@ export function encodeRangeList(ranges: readonly (readonly [number, number])[]):
 /**
  * Decode a range list. Throws {@linkcode DecodeError} (layer `payload`) for truncation, too
  * many ranges, values beyond 2^53 - 1 or trailing bytes.
+ *
+ * @example
+ * ```ts
+ * import { decodeSeqRanges, DecodeError } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(decodeSeqRanges(new Uint8Array([1, 9, 0])), [[9, 9]]);
+ * assert.throws(() => decodeSeqRanges(new Uint8Array([1, 9])), DecodeError);
+ * ```
  */
 export function decodeSeqRanges(bytes: Uint8Array): [number, number][] {
   let [n, at] = decodeVarint(bytes, 0, 8, MAX_SEQ_RANGES, "payload");

@@ -7,7 +7,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DecodeError, DeliveryUnconfirmedError, type NetId } from "../../mod.ts";
-import { decodeSeqRanges, encodeSeqRanges, SYS_ACK_TAG, SYS_LOST_TAG } from "../../src/wire/mod.ts";
+import {
+  decodeSeqRanges,
+  encodeSeqRanges,
+  SYS_ACK_TAG,
+  SYS_ACKREQ_TAG,
+  SYS_LOST_TAG,
+} from "../../src/wire/mod.ts";
 import { netIdKey } from "../../src/wire/netid.ts";
 import { seededRandom } from "../../src/node/random.ts";
 import { DedupWindow } from "../../src/node/dedup.ts";
@@ -343,6 +349,7 @@ Deno.test("[R-NODE-REL-001] reliability off, and the legacy profile: no acknowle
 Deno.test("[R-WIRE-REL-001] sequence ranges round-trip; malformed lists are rejected", () => {
   assert.equal(SYS_ACK_TAG, 0x647d2739, "spec/wire.md section 16");
   assert.equal(SYS_LOST_TAG, 0xdfb56da4);
+  assert.equal(SYS_ACKREQ_TAG, 0x39d019ea);
   assert.deepEqual([...encodeSeqRanges([5, 6, 7, 10])], [2, 5, 2, 1, 0]);
   fc.assert(
     fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 40 }), { maxLength: 300 }), (a) => {

@@ -7,6 +7,8 @@
  * 2. Latency at 1,000 messages/s: p50/p99 from `broadcast` to the last node's delivery.
  *
  * Run: deno run --allow-all --unstable-net bench/cluster_bench.ts [--profile v2|legacy]
+ *      (`--allow-all` includes `--allow-ffi`: OpenSSL AES-GCM; `CHATTER_AEAD=portable` for
+ *      node:crypto)
  *      [--messages N] [--seconds S]
  */
 import { parseArgs } from "node:util";
@@ -14,6 +16,7 @@ import process from "node:process";
 import { bytesType, type ChatterNode, type NetId, startNode } from "../mod.ts";
 import { DEFAULT_PROFILE } from "../src/node/options.ts";
 import type { Profile } from "../src/wire/message.ts";
+import { v2AeadInfo } from "../src/wire/v2/aead_backend.ts";
 
 const { values: v } = parseArgs({
   args: Deno.args,
@@ -265,7 +268,9 @@ async function throughputWorkers(): Promise<
 
 const cores = navigator.hardwareConcurrency;
 console.log(
-  `cluster bench: ${N} nodes on loopback, ${PAYLOAD}-byte messages, profile ${profile}, ${cores} cores, Deno ${Deno.version.deno}`,
+  `cluster bench: ${N} nodes on loopback, ${PAYLOAD}-byte messages, profile ${profile}, ${cores} cores, Deno ${Deno.version.deno}, AES-GCM ${v2AeadInfo().name}${
+    v2AeadInfo().fallbackReason ? ` (${v2AeadInfo().fallbackReason})` : ""
+  }`,
 );
 if (v.workers) {
   const w = await throughputWorkers();

@@ -114,12 +114,15 @@ export class NodeOptionError extends ChatterError {
   readonly option: string;
   /** The rejected value. */
   readonly value: unknown;
+  /** What the option accepts, in words (e.g. `an integer in [0, 65535]`). */
+  readonly expected: string;
 
   /** Create the error. */
   constructor(option: string, value: unknown, expected: string) {
     super("OPTION_INVALID", `option ${option}: expected ${expected}, got ${showValue(value)}`);
     this.option = option;
     this.value = value;
+    this.expected = expected;
   }
 }
 

@@ -27,9 +27,12 @@ import {
   type NetId,
   snappyCompress,
   typeTag as tagOf,
+  V2_FLAG_BOUND,
   V2_FLAG_SNAPPY,
   V2_HEADER_BYTES,
+  V2_MAX_CLOCK_SKEW_MS as DEFAULT_V2_SKEW,
   V2_TAG_BYTES,
+  V2_VERSION,
   type V2Compression,
   V2Decoder,
   v2FitsDatagram,
@@ -37,10 +40,10 @@ import {
   V2Keyring,
   type V2Limits,
   v2Nonce,
+  v2ReceiverBinding,
   v2Seal,
 } from "../src/wire/mod.ts";
 import { writeV2Body } from "../src/wire/v2/body.ts";
-import { writeV2Header } from "../src/wire/v2/header.ts";
 import { ByteWriter } from "../src/wire/byte_writer.ts";
 import {
   decodedToJson,
@@ -135,8 +138,26 @@ export interface V2Base {
   extraNetIds?: NetId[];
   /** Compression requested (default snappy). */
   compression?: V2Compression;
-  /** The receiver (default: the sender's keyring and label, default limits). */
-  receiver?: { keys?: KeyDef[]; primary?: number; label?: string; limits?: Partial<V2Limits> };
+  /** Sealed time, ms since the Unix epoch (default {@linkcode SEALED}). */
+  sealedAt?: number;
+  /** The receiver a TCP frame is bound to (absent: an unbound, multicast frame). */
+  to?: NetId;
+  /**
+   * The receiver (default: the sender's keyring and label, default limits; its NetID is `to`,
+   * so a bound frame arrives by stream and an unbound one as a datagram; its clock reads
+   * {@linkcode NOW}, its start time is {@linkcode START}).
+   */
+  receiver?: {
+    keys?: KeyDef[];
+    primary?: number;
+    label?: string;
+    limits?: Partial<V2Limits>;
+    /** The receiver's own NetID (null: it receives the frame as a datagram). */
+    netId?: NetId | null;
+    now?: number;
+    startTime?: number;
+    maxClockSkewMs?: number;
+  };
 }
 
 /** How an invalid case is crafted. */
@@ -169,6 +190,7 @@ interface CaseDef {
 /** One step of a sequence case: changes to the base, and the expected verdict. */
 interface StepDef {
   counter: bigint;
+  sealedAt?: number;
   salt?: Uint8Array;
   keyId?: number;
   craft?: V2Craft;
@@ -204,6 +226,8 @@ export interface V2Vector {
     label: string;
     salt: string;
     counter: string;
+    sealedAt: number;
+    to?: NetId;
     gossip: Gossip;
     records: V2RecordJson[];
     extraNetIds: NetId[];
@@ -216,6 +240,7 @@ export interface V2Vector {
     compressed: boolean;
     plaintext: string;
     header: string;
+    associatedData: string;
     sessionKey: string;
     nonce: string;
     tag: string;
@@ -241,10 +266,22 @@ const KEY_C0: KeyDef = { id: 0, key: namedBytes("chatter v2 vector key C", 32) }
 const KEY_D255: KeyDef = { id: 255, key: namedBytes("chatter v2 vector key D", 32) };
 const KEY_A_OTHER: KeyDef = { id: 1, key: namedBytes("chatter v2 vector key A'", 32) };
 
+/** Default sealed time of the vectors: 2026-01-01T00:00:00Z. */
+export const SEALED = 1_767_225_600_000;
+/** The receivers' clock in the vectors: 250 ms after {@linkcode SEALED}. */
+export const NOW = SEALED + 250;
+/** The receivers' start time in the vectors: 10 minutes before {@linkcode SEALED}. */
+export const START = SEALED - 600_000;
+/** The skew tolerance of the vectors (the default). */
+const SKEW = DEFAULT_V2_SKEW;
+
 const bid = (ip: string, port: number, seqno: number) => ({ ip, port, seqno });
 const nid = (ip: string, port: number): NetId => ({ ip, port });
 
 const ME4 = bid("10.0.0.1", 29999, 1);
+/** The receivers of the binding cases. */
+const RX_A = nid("10.0.0.2", 29999);
+const RX_B = nid("10.0.0.3", 29999);
 const ME6 = bid("2001:db8::1", 29999, 1);
 
 const GOSSIP4: Gossip = {
@@ -614,6 +651,59 @@ const VALID: CaseDef[] = [
       records: [hello(ME4, namedBytes("large", 1500))],
     },
   ),
+  V(
+    "v2.bind.ipv4",
+    "TCP frame bound to an IPv4 receiver",
+    ["R-V2-BIND-001", "R-V2-BIND-002"],
+    "Flag bit 1 set; the associated data is the header and 04 0a000002 752f.",
+    { ...BASE4, to: RX_A },
+  ),
+  V(
+    "v2.bind.ipv6",
+    "TCP frame bound to an IPv6 receiver",
+    ["R-V2-BIND-001"],
+    "The associated data ends with 06, 16 address bytes and the port.",
+    { ...BASE4, to: nid("2001:db8::2", 29999) },
+  ),
+  V(
+    "v2.bind.snappy",
+    "bound and compressed",
+    ["R-V2-BIND-001", "R-V2-COMP-001"],
+    "Flags 03.",
+    { ...BASE_SNAPPY, to: RX_A },
+  ),
+  V(
+    "v2.time.edge.ahead",
+    "sealed exactly the tolerance ahead of the receiver's clock",
+    ["R-V2-TIME-002"],
+    "",
+    { ...BASE4, sealedAt: NOW + SKEW },
+  ),
+  V(
+    "v2.time.edge.behind",
+    "sealed exactly the tolerance behind the receiver's clock",
+    ["R-V2-TIME-002"],
+    "",
+    { ...BASE4, sealedAt: NOW - SKEW },
+  ),
+  V(
+    "v2.time.edge.start",
+    "sealed exactly at the receiver's start time",
+    ["R-V2-TIME-003"],
+    "",
+    { ...BASE4, receiver: { startTime: SEALED } },
+  ),
+  V(
+    "v2.time.large",
+    "sealed time above 2^32 ms in both halves",
+    ["R-V2-TIME-001"],
+    "Both 32-bit halves of the field are non-zero; the receiver's clock agrees.",
+    {
+      ...BASE4,
+      sealedAt: 2 ** 52 + 2 ** 32 + 5,
+      receiver: { now: 2 ** 52 + 2 ** 32, startTime: 0 },
+    },
+  ),
 ];
 
 const INVALID: CaseDef[] = [
@@ -630,8 +720,17 @@ const INVALID: CaseDef[] = [
     { frame: (f) => setByte(f, 0, 0xff) },
     "BAD_START_BYTE",
   ),
-  X("v2.header.version.3", "version 3", ["R-V2-FRAME-002"], "", BASE4, {
-    header: (h) => setByte(h, 1, 3),
+  X(
+    "v2.header.version.2",
+    "version 2 (the 0.1 drafts)",
+    ["R-V2-FRAME-002"],
+    "Version 2 had no sealed time and no binding; a version 3 receiver does not implement it.",
+    BASE4,
+    { header: (h) => setByte(h, 1, 2) },
+    "UNKNOWN_VERSION",
+  ),
+  X("v2.header.version.4", "version 4", ["R-V2-FRAME-002"], "", BASE4, {
+    header: (h) => setByte(h, 1, 4),
   }, "UNKNOWN_VERSION"),
   X("v2.header.version.1", "version 1", ["R-V2-FRAME-002"], "", BASE4, {
     header: (h) => setByte(h, 1, 1),
@@ -639,20 +738,23 @@ const INVALID: CaseDef[] = [
   X("v2.header.version.255", "version 255", ["R-V2-FRAME-002"], "", BASE4, {
     header: (h) => setByte(h, 1, 255),
   }, "UNKNOWN_VERSION"),
-  X("v2.header.hlen.36", "header length 36", ["R-V2-FRAME-003"], "", BASE4, {
-    header: (h) => setByte(h, 2, 36),
+  X("v2.header.hlen.37", "header length 37 (version 2's)", ["R-V2-FRAME-003"], "", BASE4, {
+    header: (h) => setByte(h, 2, 37),
   }, "BAD_HEADER_LENGTH"),
-  X("v2.header.hlen.38", "header length 38", ["R-V2-FRAME-003"], "", BASE4, {
-    header: (h) => setByte(h, 2, 38),
+  X("v2.header.hlen.44", "header length 44", ["R-V2-FRAME-003"], "", BASE4, {
+    header: (h) => setByte(h, 2, 44),
   }, "BAD_HEADER_LENGTH"),
-  X("v2.header.flags.02", "flag bit 1", ["R-V2-FRAME-004"], "", BASE4, {
-    header: (h) => setByte(h, 3, 0x02),
+  X("v2.header.hlen.46", "header length 46", ["R-V2-FRAME-003"], "", BASE4, {
+    header: (h) => setByte(h, 2, 46),
+  }, "BAD_HEADER_LENGTH"),
+  X("v2.header.flags.04", "flag bit 2", ["R-V2-FRAME-004"], "", BASE4, {
+    header: (h) => setByte(h, 3, 0x04),
   }, "BAD_FLAGS"),
   X("v2.header.flags.80", "flag bit 7", ["R-V2-FRAME-004"], "", BASE4, {
     header: (h) => setByte(h, 3, 0x80),
   }, "BAD_FLAGS"),
-  X("v2.header.flags.03", "snappy and bit 1", ["R-V2-FRAME-004"], "", BASE_SNAPPY, {
-    header: (h) => setByte(h, 3, 0x03),
+  X("v2.header.flags.05", "snappy and bit 2", ["R-V2-FRAME-004"], "", BASE_SNAPPY, {
+    header: (h) => setByte(h, 3, 0x05),
   }, "BAD_FLAGS"),
   // -- truncation in every header field and after
   ...[
@@ -666,7 +768,8 @@ const INVALID: CaseDef[] = [
     [25, "inside the counter"],
     [31, "inside the ciphertext length"],
     [35, "inside the uncompressed length"],
-    [37, "header only"],
+    [40, "inside the sealed time"],
+    [45, "header only"],
   ].map(([n, what]) =>
     X(
       `v2.trunc.${n}`,
@@ -1183,6 +1286,116 @@ const INVALID: CaseDef[] = [
     "SNAPPY_CORRUPT",
     "plaintext",
   ),
+  // -- receiver binding [R-V2-BIND-001..002]
+  X(
+    "v2.bind.other-receiver",
+    "TCP frame for one receiver offered to another",
+    ["R-V2-BIND-001", "R-V2-BIND-002"],
+    "Bound to 10.0.0.2:29999, received on a stream by 10.0.0.3:29999.",
+    { ...BASE4, to: RX_A, receiver: { netId: RX_B } },
+    {},
+    "AUTH_FAILED",
+  ),
+  X(
+    "v2.bind.other-port",
+    "TCP frame for another port of the same address",
+    ["R-V2-BIND-001"],
+    "",
+    { ...BASE4, to: RX_A, receiver: { netId: nid("10.0.0.2", 30000) } },
+    {},
+    "AUTH_FAILED",
+  ),
+  X(
+    "v2.bind.mapped",
+    "IPv4 receiver and its IPv4-mapped IPv6 form",
+    ["R-V2-BIND-001", "R-V2-NETID-001"],
+    "The binding is the NetID's table entry: ::ffff:10.0.0.2 is a different NetID.",
+    { ...BASE4, to: RX_A, receiver: { netId: nid("::ffff:10.0.0.2", 29999) } },
+    {},
+    "AUTH_FAILED",
+  ),
+  X(
+    "v2.bind.as-datagram",
+    "bound frame arriving as a datagram",
+    ["R-V2-BIND-002"],
+    "",
+    { ...BASE4, to: RX_A, receiver: { netId: null } },
+    {},
+    "BINDING_MISMATCH",
+  ),
+  X(
+    "v2.bind.unbound-on-stream",
+    "multicast frame arriving on a stream",
+    ["R-V2-BIND-002"],
+    "",
+    { ...BASE4, receiver: { netId: RX_A } },
+    {},
+    "BINDING_MISMATCH",
+  ),
+  X(
+    "v2.bind.flag-cleared",
+    "bound flag cleared in transit, sent as a datagram",
+    ["R-V2-BIND-001", "R-V2-AEAD-003"],
+    "A TCP frame cannot be turned into a multicast frame: the flag is authenticated.",
+    { ...BASE4, to: RX_A, receiver: { netId: null } },
+    { frame: (f) => setByte(f, 3, f[3] & ~V2_FLAG_BOUND) },
+    "AUTH_FAILED",
+  ),
+  X(
+    "v2.bind.flag-set",
+    "bound flag set in transit on a multicast frame",
+    ["R-V2-BIND-001", "R-V2-AEAD-003"],
+    "",
+    { ...BASE4, receiver: { netId: RX_A } },
+    { frame: (f) => setByte(f, 3, f[3] | V2_FLAG_BOUND) },
+    "AUTH_FAILED",
+  ),
+  // -- sealed time [R-V2-TIME-001..003]
+  X(
+    "v2.time.future",
+    "sealed one ms beyond the tolerance ahead",
+    ["R-V2-TIME-002"],
+    "",
+    { ...BASE4, sealedAt: NOW + SKEW + 1 },
+    {},
+    "CLOCK_SKEW",
+  ),
+  X(
+    "v2.time.stale",
+    "sealed one ms beyond the tolerance ago",
+    ["R-V2-TIME-002"],
+    "A frame recorded more than the tolerance ago, replayed.",
+    { ...BASE4, sealedAt: NOW - SKEW - 1 },
+    {},
+    "CLOCK_SKEW",
+  ),
+  X(
+    "v2.time.custom-tolerance",
+    "a receiver with a 100 ms tolerance",
+    ["R-V2-TIME-002"],
+    "Sealed 250 ms before the receiver's clock.",
+    { ...BASE4, receiver: { maxClockSkewMs: 100 } },
+    {},
+    "CLOCK_SKEW",
+  ),
+  X(
+    "v2.time.before-start",
+    "sealed before the receiver started",
+    ["R-V2-TIME-003"],
+    "A frame recorded before the receiver restarted (1 ms after the sealed time), replayed.",
+    { ...BASE4, to: RX_A, receiver: { startTime: SEALED + 1 } },
+    {},
+    "BEFORE_START",
+  ),
+  X(
+    "v2.time.tampered",
+    "sealed time changed in transit",
+    ["R-V2-TIME-001", "R-V2-AEAD-003"],
+    "The sealed time is authenticated: moving it forward by 1 ms fails authentication.",
+    BASE4,
+    { frame: (f) => setByte(f, 44, f[44] + 1) },
+    "AUTH_FAILED",
+  ),
 ];
 
 // ---- sequence cases -----------------------------------------------------------------------
@@ -1194,6 +1407,14 @@ const SALT_U = namedBytes("v2.seq/salt-U", 16);
 const SEQ_BASE: V2Base = { ...BASE4, salt: SALT_S };
 
 const SEQUENCES: SequenceDef[] = [
+  {
+    id: "v2.replay.bound",
+    name: "a bound TCP frame twice to its receiver",
+    reqs: ["R-V2-REPLAY-001", "R-V2-BIND-001"],
+    comment: "Binding does not replace the replay window: the second copy is a replay.",
+    base: { ...SEQ_BASE, to: RX_A },
+    steps: [{ counter: 3n }, { counter: 3n, error: "REPLAY" }, { counter: 4n }],
+  },
   {
     id: "v2.replay.same",
     name: "the same frame twice",
@@ -1269,7 +1490,7 @@ const SEQUENCES: SequenceDef[] = [
     steps: [
       { counter: 10n },
       { counter: 900n, craft: { frame: (f) => flip(f, -1, 0) }, error: "AUTH_FAILED" },
-      { counter: 5000n, craft: { frame: (f) => flip(f, 40, 0) }, error: "AUTH_FAILED" },
+      { counter: 5000n, craft: { frame: (f) => flip(f, 48, 0) }, error: "AUTH_FAILED" },
       { counter: 900n },
       { counter: 11n },
     ],
@@ -1326,6 +1547,7 @@ interface Built {
   compressed: boolean;
   plaintext: Uint8Array;
   header: Uint8Array;
+  associatedData: Uint8Array;
   sessionKey: Uint8Array;
   nonce: Uint8Array;
   tag: Uint8Array;
@@ -1336,12 +1558,27 @@ function senderRing(b: V2Base): V2Keyring {
   return new V2Keyring(b.keys, b.primary);
 }
 
+function receiverNetId(b: V2Base): NetId | undefined {
+  const r = b.receiver ?? {};
+  return r.netId === null ? undefined : r.netId ?? b.to;
+}
+
 function receiverJson(b: V2Base): V2ReceiverJson {
   const r = b.receiver ?? {};
   const ring = r.keys ? new V2Keyring(r.keys, r.primary) : senderRing(b);
   const out: V2ReceiverJson = { keyring: keyringToJson(ring), label: r.label ?? b.label };
   if (r.limits) out.limits = r.limits;
+  const netId = receiverNetId(b);
+  if (netId) out.netId = netId;
+  out.now = r.now ?? NOW;
+  out.startTime = r.startTime ?? START;
+  if (r.maxClockSkewMs !== undefined) out.maxClockSkewMs = r.maxClockSkewMs;
   return out;
+}
+
+/** A u32 big-endian, written by hand (the vectors do not use the library's header writer). */
+function be32(v: number): number[] {
+  return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 }
 
 function outgoing(b: V2Base) {
@@ -1373,16 +1610,26 @@ function buildFrame(b: V2Base, craft: V2Craft = {}, caseId = ""): Built {
     }
   }
   if (craft.plaintext) plaintext = craft.plaintext(plaintext);
-  let header: Uint8Array = new Uint8Array(V2_HEADER_BYTES);
-  writeV2Header(header, 0, {
-    flags: compressed ? V2_FLAG_SNAPPY : 0,
+  // The header, field by field as spec/wire.md section 15.2 lays it out.
+  const sealedAt = b.sealedAt ?? SEALED;
+  let header: Uint8Array = cat(
+    0xc7,
+    V2_VERSION,
+    V2_HEADER_BYTES,
+    (compressed ? V2_FLAG_SNAPPY : 0) | (b.to ? V2_FLAG_BOUND : 0),
     keyId,
     salt,
-    counter: b.counter,
-    ciphertextLength: plaintext.length,
-    uncompressedLength: body.length,
-  });
+    be32(Number(b.counter >> 32n)),
+    be32(Number(b.counter & 0xffff_ffffn)),
+    be32(plaintext.length),
+    be32(body.length),
+    be32(Math.floor(sealedAt / 2 ** 32)),
+    be32(sealedAt >>> 0),
+  );
+  if (header.length !== V2_HEADER_BYTES) throw new Error("header layout");
   if (craft.header) header = craft.header(header);
+  // Associated data: the header, then the bound receiver's NetID as a table entry.
+  const associatedData = b.to ? cat(header, v2ReceiverBinding(b.to)) : header;
   const sessionKey = deriveV2SessionKey(
     craft.sealKey ?? ring.get(keyId)!,
     keyId,
@@ -1391,19 +1638,35 @@ function buildFrame(b: V2Base, craft: V2Craft = {}, caseId = ""): Built {
   );
   const nonce = v2Nonce(b.counter);
   const sealed = new Uint8Array(plaintext.length + V2_TAG_BYTES);
-  v2Seal(sessionKey, nonce, header, plaintext, sealed, 0);
+  v2Seal(sessionKey, nonce, associatedData, plaintext, sealed, 0);
   let frame = cat(header, sealed);
   const tag = sealed.slice(plaintext.length);
   if (craft.frame) frame = craft.frame(frame);
-  return { keyId, salt, body, compressed, plaintext, header, sessionKey, nonce, tag, frame };
+  return {
+    keyId,
+    salt,
+    body,
+    compressed,
+    plaintext,
+    header,
+    associatedData,
+    sessionKey,
+    nonce,
+    tag,
+    frame,
+  };
 }
 
 function decoderOptions(b: V2Base) {
   const r = b.receiver ?? {};
+  const now = r.now ?? NOW;
   return {
     keyring: r.keys ? new V2Keyring(r.keys, r.primary) : senderRing(b),
     label: r.label ?? b.label,
     limits: r.limits,
+    clock: () => now,
+    startTime: r.startTime ?? START,
+    maxClockSkewMs: r.maxClockSkewMs,
   };
 }
 
@@ -1414,6 +1677,8 @@ function inputsJson(b: V2Base, built: Built): V2Vector["inputs"] {
     label: b.label,
     salt: hex(built.salt),
     counter: b.counter.toString(),
+    sealedAt: b.sealedAt ?? SEALED,
+    ...(b.to ? { to: b.to } : {}),
     gossip: b.gossip,
     records: b.records.map((r) => ({
       typeName: r.typeName ?? null,
@@ -1433,6 +1698,7 @@ function layersJson(built: Built): V2Vector["layers"] {
     compressed: built.compressed,
     plaintext: hex(built.plaintext),
     header: hex(built.header),
+    associatedData: hex(built.associatedData),
     sessionKey: hex(built.sessionKey),
     nonce: hex(built.nonce),
     tag: hex(built.tag),
@@ -1461,6 +1727,8 @@ function buildCase(def: CaseDef): V2Vector {
       label: b.label,
       salt: built.salt,
       counter: b.counter,
+      sealedAt: b.sealedAt ?? SEALED,
+      receiver: b.to,
       gossip: b.gossip,
       records: outgoing(b),
       extraNetIds: b.extraNetIds,
@@ -1472,7 +1740,7 @@ function buildCase(def: CaseDef): V2Vector {
   }
   let decoded: V2Vector["decoded"];
   const got = outcome(() => {
-    const d = decodeV2Frame(built.frame, decoderOptions(b));
+    const d = decodeV2Frame(built.frame, decoderOptions(b), receiverNetId(b));
     decoded = decodedToJson(d);
     if (JSON.stringify(d.gossip) !== JSON.stringify(b.gossip)) {
       throw new Error(`${def.id}: gossip does not round-trip`);
@@ -1515,12 +1783,13 @@ function buildSequence(def: SequenceDef): V2Vector {
     const base: V2Base = {
       ...def.base,
       counter: s.counter,
+      sealedAt: s.sealedAt ?? def.base.sealedAt,
       salt: s.salt ?? def.base.salt,
       keyId: s.keyId ?? def.base.keyId,
     };
     const built = buildFrame(base, s.craft, def.id);
     first ??= built;
-    const got = outcome(() => rx.decode(built.frame));
+    const got = outcome(() => rx.decode(built.frame, receiverNetId(base)));
     const want = s.error ?? "valid";
     if (got.split("/")[0] !== want) {
       throw new Error(`vector ${def.id} step ${i}: expected ${want}, library gives ${got}`);

@@ -66,6 +66,17 @@ export interface V2ReceiverJson {
   limits?: Partial<V2Limits>;
   /** Replay window width (absent: 1024). */
   replayWindow?: number;
+  /**
+   * The receiver's own NetID: present, frames arrive on a stream and must be bound to it;
+   * absent, frames arrive as datagrams and must be unbound. [R-V2-BIND-002]
+   */
+  netId?: NetId;
+  /** The receiver's clock for every frame, ms since the Unix epoch (absent: no time rules). */
+  now?: number;
+  /** The receiver's start time, ms since the Unix epoch (absent: no start rule). */
+  startTime?: number;
+  /** Clock-skew tolerance in ms (absent: 60000). */
+  maxClockSkewMs?: number;
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {
@@ -164,21 +175,45 @@ export function compressionFromJson(v: unknown): V2Compression {
   throw new TypeError(`compression must be "snappy" or "none", got ${JSON.stringify(v)}`);
 }
 
-/** Receiver JSON to decoder options. */
+/** Receiver JSON to decoder options, plus the receiver's NetID (absent: datagrams). */
 export function receiverFromJson(v: unknown): {
   keyring: V2Keyring;
   label: string;
   limits: V2Limits;
   replayWindow?: number;
+  clock: (() => number) | null;
+  startTime?: number;
+  maxClockSkewMs?: number;
+  netId?: NetId;
 } {
   const o = obj(v, "receiver");
   const limits = { ...DEFAULT_V2_LIMITS, ...(o.limits ? obj(o.limits, "receiver.limits") : {}) };
+  const now = o.now === undefined ? undefined : int(o.now, "receiver.now");
   return {
     keyring: keyringFromJson(o.keyring),
     label: str(o.label, "receiver.label"),
     limits: limits as V2Limits,
     replayWindow: o.replayWindow === undefined ? undefined : int(o.replayWindow, "replayWindow"),
+    clock: now === undefined ? null : () => now,
+    startTime: o.startTime === undefined ? undefined : int(o.startTime, "receiver.startTime"),
+    maxClockSkewMs: o.maxClockSkewMs === undefined
+      ? undefined
+      : int(o.maxClockSkewMs, "receiver.maxClockSkewMs"),
+    netId: o.netId === undefined ? undefined : netIdJson(o.netId, "receiver.netId"),
   };
+}
+
+/** A NetID field that may be absent (encode_frame's `to`). */
+export function optionalNetIdFromJson(v: unknown, what: string): NetId | undefined {
+  return v === undefined || v === null ? undefined : netIdJson(v, what);
+}
+
+/** Sealed time JSON (ms since the Unix epoch, an integer in [0, 2^53 - 1]). */
+export function sealedAtFromJson(v: unknown): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+    throw new TypeError(`sealedAt must be an integer (ms since the Unix epoch), got ${v}`);
+  }
+  return v;
 }
 
 /** What a decoded v2 frame looks like in JSON (the testee's `decode_frame` reply). */
@@ -201,6 +236,10 @@ export interface V2DecodedJson {
   counter: string;
   /** Whether the body was compressed. */
   compressed: boolean;
+  /** Sealed time, ms since the Unix epoch. */
+  sealedAt: number;
+  /** Whether the frame was bound to its receiver. */
+  bound: boolean;
 }
 
 /** A decoded frame as JSON. */
@@ -217,6 +256,8 @@ export function decodedToJson(f: V2DecodedFrame): V2DecodedJson {
     salt: hex(f.salt),
     counter: f.counter.toString(),
     compressed: f.compressed,
+    sealedAt: f.sealedAt,
+    bound: f.bound,
   };
 }
 

@@ -154,7 +154,8 @@ export function fuzzCases(
 /** What the reference v2 decoder (stateless, as `decode_frame` is) says about a frame. */
 function referenceV2(frame: Uint8Array, receiver: unknown): Record<string, unknown> {
   try {
-    return { result: "ok", ...decodedToJson(decodeV2Frame(frame, receiverFromJson(receiver))) };
+    const r = receiverFromJson(receiver);
+    return { result: "ok", ...decodedToJson(decodeV2Frame(frame, r, r.netId)) };
   } catch (e) {
     if (e instanceof DecodeError) return { result: "error", errorClass: e.code };
     throw e;

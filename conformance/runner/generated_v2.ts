@@ -28,6 +28,7 @@ export function generatedV2Cases(section: (reqs: string[], id: string) => string
       label: "x",
       salt: new Uint8Array(16).fill(saltByte),
       counter,
+      sealedAt: 1_767_225_600_000,
       gossip,
       records: [{ typeTag: 1, origin: gossip.current, payload: new Uint8Array([0]) }],
       compression: "none",

@@ -482,9 +482,9 @@ export function liveCases(): LiveCase[] {
       reqs: ["R-TRANSPORT-004", "R-V2-TRANSPORT-002", "R-LIMIT-001"],
       title: "a bad header is refused as soon as its bytes arrive, without waiting for a body",
       run: async (env) => {
-        // legacy: a length of 2^31 (over maxFrameBytes); v2: version 3. Nothing follows.
+        // legacy: a length of 2^31 (over maxFrameBytes); v2: version 255. Nothing follows.
         const head = env.codec.profile === "v2"
-          ? new Uint8Array([0xc7, 0x03])
+          ? new Uint8Array([0xc7, 0xff])
           : new Uint8Array([0xff, 0x80, 0x80, 0x80, 0x80, 0x08]);
         const s = await sendOne(env, [head], "early");
         const closed = await waitFor(() => s.closedByPeer, env.timeoutMs);
@@ -617,6 +617,7 @@ export function liveCases(): LiveCase[] {
             gossip: { current: { ...m.id, seqno }, seen: [], other: [], distribution: [] },
             typeName: "conformance.echo",
             payload: uniquePayload("mcast"),
+            multicast: true,
           });
           // Multicast is lossy: send a few copies.
           for (let i = 0; i < 3; i++) {
@@ -949,6 +950,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
       multicast = { group: g, port: Number(p) };
       implementation.push(`${opts.target} (${profile})`);
     }
+    codec.bindTo?.(node);
     const stderr = child ? collect(child.stderr) : Promise.resolve("");
     const up = await waitListening(node, Math.max(10_000, opts.timeoutMs), child);
     const setupLog = new WireLog();

@@ -6,6 +6,7 @@
  */
 
 import type { Gossip } from "../../src/wire/gossip.ts";
+import type { NetId } from "../../src/wire/netid.ts";
 import { legacyCrypt } from "../../src/wire/legacy_cipher.ts";
 import {
   decodeLegacyFrame,
@@ -40,6 +41,11 @@ export interface LiveOut {
   typeName: string;
   /** Payload bytes. */
   payload: Uint8Array;
+  /**
+   * Sent by multicast: a v2 frame is then not bound to a receiver. Otherwise it goes by TCP
+   * to the node under test and is bound to it ([R-V2-BIND-001]).
+   */
+  multicast?: boolean;
 }
 
 /** A profile as live mode needs it. */
@@ -48,8 +54,13 @@ export interface LiveCodec {
   profile: string;
   /** Encode a valid frame. */
   encode(m: LiveOut): Uint8Array;
-  /** Decode a frame (throws on invalid). */
-  decode(frame: Uint8Array): LiveFrame;
+  /**
+   * Decode a frame (throws on invalid): `at` is the runner peer's NetID for a frame that
+   * arrived by TCP, absent for multicast.
+   */
+  decode(frame: Uint8Array, at?: NetId): LiveFrame;
+  /** Tell the codec the NetID of the node under test, which TCP frames are bound to (v2). */
+  bindTo?(node: NetId): void;
   /** A frame encoded under a key the node does not have. */
   wrongKey(m: LiveOut): Uint8Array;
   /** A complete frame whose content ends early (header fine, body truncated inside). */
@@ -66,15 +77,22 @@ export function legacyLiveCodec(key: Uint8Array): LiveCodec {
   return {
     profile: "legacy",
     identity: false,
-    encode: (m) => encodeLegacyFrame({ key, ...m }),
+    encode: ({ gossip, typeName, payload }) =>
+      encodeLegacyFrame({ key, gossip, typeName, payload }),
     decode: (f) => {
       const d = decodeLegacyFrame(f, key);
       return { gossip: d.gossip, messages: [{ typeTag: d.typeTag, payload: hex(d.payload) }] };
     },
-    wrongKey: (m) => encodeLegacyFrame({ key: other, ...m }),
+    wrongKey: ({ gossip, typeName, payload }) =>
+      encodeLegacyFrame({ key: other, gossip, typeName, payload }),
     truncatedInside: (m) => {
       // The plaintext cut after the checksum and size: a whole frame whose envelope is short.
-      const { plaintext } = encodeLegacyFrameLayers({ key, ...m });
+      const { plaintext } = encodeLegacyFrameLayers({
+        key,
+        gossip: m.gossip,
+        typeName: m.typeName,
+        payload: m.payload,
+      });
       const pt = plaintext.subarray(0, 36);
       const w = new ByteWriter();
       w.u8(0xff);

@@ -65,13 +65,13 @@ export class Peer<D> {
   readonly #conns = new Set<Deno.TcpConn>();
   readonly #tasks: Promise<void>[] = [];
   #log: WireLog;
-  readonly #decode: (f: Uint8Array) => D;
+  readonly #decode: (f: Uint8Array, at: NetId) => D;
 
   private constructor(
     l: Deno.TcpListener,
     label: string,
     log: WireLog,
-    decode: (f: Uint8Array) => D,
+    decode: (f: Uint8Array, at: NetId) => D,
   ) {
     this.#listener = l;
     this.label = label;
@@ -83,7 +83,11 @@ export class Peer<D> {
   }
 
   /** Listen on 127.0.0.1 at a free port. */
-  static open<D>(label: string, log: WireLog, decode: (f: Uint8Array) => D): Peer<D> {
+  static open<D>(
+    label: string,
+    log: WireLog,
+    decode: (f: Uint8Array, at: NetId) => D,
+  ): Peer<D> {
     return new Peer(Deno.listen({ hostname: "127.0.0.1", port: 0 }), label, log, decode);
   }
 
@@ -112,7 +116,7 @@ export class Peer<D> {
         this.#log.bytes("<", this.label, chunk);
         for (const f of reader.push(chunk)) {
           try {
-            this.received.push({ peer: this.label, frame: f, decoded: this.#decode(f) });
+            this.received.push({ peer: this.label, frame: f, decoded: this.#decode(f, this.id) });
           } catch (e) {
             this.received.push({ peer: this.label, frame: f, error: (e as Error).message });
           }

@@ -10,6 +10,7 @@ import { decodeV2Frame } from "../../src/wire/v2/decoder.ts";
 import { encodeV2Frame } from "../../src/wire/v2/encoder.ts";
 import { V2Keyring } from "../../src/wire/v2/keyring.ts";
 import { typeTag } from "../../src/wire/xxhash32.ts";
+import type { NetId } from "../../src/wire/netid.ts";
 import { hex } from "./hex.ts";
 import type { LiveCodec, LiveOut } from "./live_codec.ts";
 
@@ -27,12 +28,16 @@ export function liveCodecFor(
   const wrong = new V2Keyring([{ id: LIVE_V2_KEY_ID, key: key.map((b) => b ^ 0x5a) }]);
   const salt = crypto.getRandomValues(new Uint8Array(16));
   let counter = 0n;
+  let node: NetId | undefined;
   const enc = (m: LiveOut, ring = keyring, lab = label) =>
     encodeV2Frame({
       keyring: ring,
       label: lab,
       salt,
       counter: counter++,
+      sealedAt: Date.now(),
+      // TCP frames go to the node under test only. [R-V2-BIND-001]
+      receiver: m.multicast ? undefined : node,
       gossip: m.gossip,
       records: [{ typeTag: typeTag(m.typeName), origin: m.gossip.current, payload: m.payload }],
     });
@@ -40,8 +45,11 @@ export function liveCodecFor(
     profile: "v2",
     identity: true,
     encode: (m) => enc(m),
-    decode: (f) => {
-      const d = decodeV2Frame(f, { keyring, label });
+    bindTo: (n) => {
+      node = n;
+    },
+    decode: (f, at) => {
+      const d = decodeV2Frame(f, { keyring, label }, at);
       return {
         gossip: d.gossip,
         messages: d.records.map((r) => ({ typeTag: r.typeTag, payload: hex(r.payload) })),

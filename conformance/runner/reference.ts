@@ -25,7 +25,8 @@ export function alternativeV2Encoding(v: Vector, actualHex: string): string | un
   const decoded = v.decoded as Record<string, unknown> | undefined;
   if (v.profile !== "v2" || !receiver || !decoded) return undefined;
   try {
-    const got = decodedToJson(decodeV2Frame(unhex(actualHex), receiverFromJson(receiver)));
+    const r = receiverFromJson(receiver);
+    const got = decodedToJson(decodeV2Frame(unhex(actualHex), r, r.netId));
     const d = diff({ ...decoded, compressed: undefined }, got);
     return d.length ? undefined : "frame differs from the vector only in its compression " +
       `(compressed: ${got.compressed}, vector: ${decoded.compressed}); the reference decoder ` +

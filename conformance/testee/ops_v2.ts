@@ -20,8 +20,10 @@ import {
   decodedToJson,
   hex,
   keyringFromJson,
+  optionalNetIdFromJson,
   receiverFromJson,
   recordsFromJson,
+  sealedAtFromJson,
   unhex,
   v2GossipFromJson,
   v2NetIdsFromJson,
@@ -44,6 +46,8 @@ function encodeFrame(req: TesteeRequest): TesteeReply {
     label: typeof req.label === "string" ? req.label : "",
     salt: unhex(req.salt),
     counter: counterFromJson(req.counter),
+    sealedAt: sealedAtFromJson(req.sealedAt),
+    receiver: optionalNetIdFromJson(req.to, "to"),
     gossip: v2GossipFromJson(req.gossip),
     records: recordsFromJson(req.records),
     extraNetIds: v2NetIdsFromJson(req.extraNetIds),
@@ -63,7 +67,7 @@ function encodeFrame(req: TesteeRequest): TesteeReply {
 function decodeFrame(req: TesteeRequest): TesteeReply {
   const [r, frame] = fields(() => [receiverFromJson(req.receiver), unhex(req.frame)] as const);
   try {
-    return { result: "ok", ...decodedToJson(decodeV2Frame(frame, r)) };
+    return { result: "ok", ...decodedToJson(decodeV2Frame(frame, r, r.netId)) };
   } catch (e) {
     return decodeError(e);
   }
@@ -71,12 +75,13 @@ function decodeFrame(req: TesteeRequest): TesteeReply {
 
 /** `decode_stream`: each frame in order through one stateful receiver; a verdict per frame. */
 function decodeStream(req: TesteeRequest): TesteeReply {
-  const rx = new V2Decoder(fields(() => receiverFromJson(req.receiver)));
+  const r = fields(() => receiverFromJson(req.receiver));
+  const rx = new V2Decoder(r);
   if (!Array.isArray(req.frames)) throw new BadRequest("frames must be an array of hex strings");
   const frames = fields(() => (req.frames as unknown[]).map(unhex));
   const results = frames.map((f) => {
     try {
-      return { result: "ok", ...decodedToJson(rx.decode(f)) };
+      return { result: "ok", ...decodedToJson(rx.decode(f, r.netId)) };
     } catch (e) {
       return decodeError(e);
     }

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { ChatterError } from "../errors.ts";
+import { ChatterError, NodeOptionError, showValue } from "../errors.ts";
+import { lookup } from "node:dns/promises";
+import denoJson from "../../deno.json" with { type: "json" };
 import { parseArgs } from "node:util";
 import {
   type ChatterNode,
@@ -46,12 +48,20 @@ const NODE_OPTS = {
   label: { type: "string" },
   profile: { type: "string" },
   accept: { type: "string" },
+  "multicast-loss": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-const NODE_HELP =
-  `  --address A          address to listen on and be known by (default: first non-loopback IPv4)
-  --port P             TCP port (default ${NODE_DEFAULTS.port}; 0 = any free port)
+/** The version this CLI reports (`chatter --version`): the package's. */
+export const VERSION: string = denoJson.version;
+
+/** Node flags' help; `port` is the command's default TCP port (0 for the short-lived ones). */
+const nodeHelp = (port: number) =>
+  `  --address A          address to listen on and be known by: IPv4, IPv6 or a host name
+                       (default: first non-loopback IPv4; IPv6 needs --no-multicast or --interface)
+  --port P             TCP port (default ${port}${
+    port === 0 ? ": any free port" : "; 0 = any free port"
+  })
   --multicast-group G  multicast group (default ${NODE_DEFAULTS.multicastGroup})
   --multicast-port P   multicast port (default ${NODE_DEFAULTS.multicastPort})
   --ttl T              multicast TTL (default ${NODE_DEFAULTS.multicastTtl})
@@ -62,7 +72,8 @@ const NODE_HELP =
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's);
                        legacy frames carry no authentication: their messages are shown as
-                       "unauthenticated" and a v2 node never forwards them`;
+                       "unauthenticated" and a v2 node never forwards them
+  --multicast-loss P   testing: drop this fraction of received multicast datagrams (default 0)`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -77,7 +88,36 @@ commands:
   members   listen for a while and print the group-membership view (who serves which keys)
   keygen    print a new random key
 
-'chatter <command> --help' for a command's options.`;
+'chatter help <command>' or 'chatter <command> --help' for a command's options;
+'chatter --version' prints the version.`;
+
+/** Library option names as the CLI spells them, for errors. */
+const FLAG_OF: Record<string, string> = {
+  address: "--address",
+  port: "--port",
+  multicast: "--no-multicast",
+  multicastGroup: "--multicast-group",
+  multicastPort: "--multicast-port",
+  multicastTtl: "--ttl",
+  multicastInterface: "--interface",
+  key: "--key",
+  keyring: "--key",
+  label: "--label",
+  profile: "--profile",
+  acceptProfiles: "--accept",
+};
+
+/** A library option error in CLI terms: `--port: expected ..., got ...`. */
+function cliOptionMessage(e: NodeOptionError): string {
+  const flag = FLAG_OF[e.option] ?? FLAG_OF[e.option.replace(/[[.].*$/, "")];
+  if (!flag) return e.message;
+  const got = e.option === "multicast"
+    ? "multicast on"
+    : Array.isArray(e.value)
+    ? e.value.join(",")
+    : showValue(e.value);
+  return `${flag}: expected ${e.expected}, got ${got}`;
+}
 
 function num(
   name: string,
@@ -135,9 +175,21 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
   if (v.ttl !== undefined) o.multicastTtl = num("ttl", v.ttl, 0, 0, 255);
   if (v.interface !== undefined) o.multicastInterface = v.interface;
   if (v.label !== undefined) o.label = v.label;
+  if (v["multicast-loss"] !== undefined) {
+    o.multicastLoss = num("multicast-loss", v["multicast-loss"], 0, 0, 0.99, false);
+  }
   if (v.profile !== undefined) o.profile = v.profile as Profile;
   if (v.accept !== undefined) {
-    o.acceptProfiles = v.accept.split(",").map((p) => p.trim()) as Profile[];
+    const list = v.accept.split(",").map((p) => p.trim());
+    const profile = v.profile ?? DEFAULT_PROFILE;
+    if (list.some((p) => p !== "v2" && p !== "legacy") || !list.includes(profile)) {
+      throw new UsageError(
+        `--accept: expected a comma-separated list of v2/legacy that includes --profile (${profile}), got ${
+          JSON.stringify(v.accept)
+        }`,
+      );
+    }
+    o.acceptProfiles = list as Profile[];
   }
   return o;
 }
@@ -202,7 +254,9 @@ async function cmdNode(args: string[]): Promise<number> {
   });
   if (v.help) {
     console.log(
-      `usage: chatter node [options]\n\nRun a node; print every message it receives (until Ctrl-C).\n\n${NODE_HELP}
+      `usage: chatter node [options]\n\nRun a node; print every message it receives (until Ctrl-C).\n\n${
+        nodeHelp(NODE_DEFAULTS.port)
+      }
   --json               print one JSON object per message
   --join S-E[:P]       take part in group membership and serve keys S to E (0 to 4294967295)
                        at priority P (default 0); repeat for more ranges
@@ -213,7 +267,7 @@ async function cmdNode(args: string[]): Promise<number> {
     return 0;
   }
   const joins = (v.join ?? []).map(parseJoin);
-  const peers = peerFlags(v.peer);
+  const peers = await peerFlags(v.peer);
   const digestMs = num("digest-ms", v["digest-ms"], 1000, 10, 3_600_000);
   const node = await startNode(nodeOptions(v));
   registerCliTypes(node, (l) => console.log(l), v.json);
@@ -244,14 +298,30 @@ function aeadNote(profile: string): string {
   return `; AES-GCM ${a.name}${a.fallbackReason ? ` (${a.fallbackReason})` : ""}`;
 }
 
-function peerFlags(texts: string[] | undefined): NetId[] {
-  return (texts ?? []).map((t) => {
-    try {
-      return parseNetId(t);
-    } catch (e) {
-      throw new UsageError(`--peer: ${(e as Error).message}`);
-    }
-  });
+/**
+ * `HOST:PORT` of a flag: an IPv4 address, `[IPv6]`, or a host name (resolved now, with the
+ * system resolver) and a port.
+ */
+async function target(flag: string, text: string): Promise<NetId> {
+  try {
+    return parseNetId(text);
+  } catch { /* maybe a host name */ }
+  const m = /^([A-Za-z0-9.-]+):(\d+)$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new UsageError(
+      `${flag}: expected HOST:PORT (IPv4, [IPv6] or a host name), got ${JSON.stringify(text)}`,
+    );
+  }
+  try {
+    return { ip: (await lookup(m[1])).address, port };
+  } catch {
+    throw new UsageError(`${flag}: host ${JSON.stringify(m[1])} does not resolve`);
+  }
+}
+
+function peerFlags(texts: string[] | undefined): Promise<NetId[]> {
+  return Promise.all((texts ?? []).map((t) => target("--peer", t)));
 }
 
 /** The given peers and those the node has heard, once each. */
@@ -298,11 +368,11 @@ range of keys with the members serving it, highest priority first. Exit 1 if no 
   --wait MS            how long to listen (default 3000)
   --json               print the view as JSON (segments of spec/membership.md section 6)
   --peer HOST:PORT     a member to ask besides the peers heard (repeat)
-${NODE_HELP}`);
+${nodeHelp(0)}`);
     return 0;
   }
   const wait = num("wait", v.wait, 3000, 0, 600_000);
-  const peers = peerFlags(v.peer);
+  const peers = await peerFlags(v.peer);
   const node = await startNode(nodeOptions(v, { port: 0 }));
   try {
     registerCliTypes(node);
@@ -358,18 +428,12 @@ Start a short-lived node, broadcast MESSAGE (text, or JSON with --json) and exit
   --discover MS        with --all: listen this long for peers first (default 2000)
   --linger MS          wait this long for the frames to leave (default 500)
   --json               MESSAGE is JSON
-${NODE_HELP}`);
+${nodeHelp(0)}`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError("send: give exactly one MESSAGE (quote it)");
-  if (!v.to?.length && !v.all) throw new UsageError("send: give --to HOST:PORT or --all");
-  const dests = (v.to ?? []).map((t) => {
-    try {
-      return parseNetId(t);
-    } catch (e) {
-      throw new UsageError(`--to: ${(e as Error).message}`);
-    }
-  });
+  if (positionals.length !== 1) throw new UsageError("give exactly one MESSAGE (quote it)");
+  if (!v.to?.length && !v.all) throw new UsageError("give --to HOST:PORT or --all");
+  const dests = await Promise.all((v.to ?? []).map((t) => target("--to", t)));
   let value: unknown = positionals[0];
   if (v.json) {
     try {
@@ -389,15 +453,27 @@ ${NODE_HELP}`);
         return 1;
       }
     }
+    const failed = new Map<string, string>();
+    node.on("sendFailed", (e) => failed.set(formatNetId(e.to), e.error.message));
     const id = node.broadcast(dests, v.json ? JSON_TYPE : TEXT_TYPE, value);
-    await new Promise((r) => setTimeout(r, num("linger", v.linger, 500, 0, 600_000)));
+    const linger = num("linger", v.linger, 500, 0, 600_000);
+    await new Promise((r) => setTimeout(r, linger));
+    // Frames still queued (a slow connect) are waited for, up to the connect timeout, so that
+    // an unreachable destination is reported rather than abandoned.
+    const deadline = Date.now() + NODE_DEFAULTS.connectTimeoutMs + 1000;
+    while (node.stats().transport.pendingFrames > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const s = node.stats();
+    for (const [to, why] of failed) console.error(`chatter send: could not reach ${to}: ${why}`);
+    const reached = s.tcp.framesOut > 0 || s.udp.framesOut > 0;
     console.log(
       `sent ${
         formatNetId(id)
       }#${id.seqno} to ${dests.length} destination(s): ${s.tcp.framesOut} TCP, ${s.udp.framesOut} multicast frame(s)`,
     );
-    return s.connectFailures > 0 && s.tcp.framesOut === 0 && s.udp.framesOut === 0 ? 1 : 0;
+    if (!reached) console.error("chatter send: the message reached no destination");
+    return reached ? 0 : 1;
   } finally {
     await node.close();
   }
@@ -415,7 +491,7 @@ async function cmdPeers(args: string[]): Promise<number> {
 Start a node, listen for --wait milliseconds, print the peers heard (one HOST:PORT a line).
 
   --wait MS            how long to listen (default 3000)
-${NODE_HELP}`);
+${nodeHelp(0)}`);
     return 0;
   }
   const node = await startNode(nodeOptions(v, { port: 0 }));
@@ -590,6 +666,8 @@ async function cmdClusterMembership(v: Record<string, string | boolean | undefin
   return r.agree ? 0 : 1;
 }
 
+const COMMANDS = ["node", "send", "peers", "members", "keygen", "cluster"];
+
 /** Run the CLI with `args`; resolves to the exit status. */
 export async function main(args: string[]): Promise<number> {
   const [cmd, ...rest] = args;
@@ -607,8 +685,21 @@ export async function main(args: string[]): Promise<number> {
         return cmdKeygen(rest);
       case "cluster":
         return await cmdCluster(rest);
-      case undefined:
       case "help":
+        // `chatter help <command>` is `chatter <command> --help`.
+        if (rest.length > 0 && COMMANDS.includes(rest[0])) return await main([rest[0], "--help"]);
+        if (rest.length > 0) {
+          console.error(`chatter: no command ${JSON.stringify(rest[0])}\n\n${USAGE}`);
+          return 2;
+        }
+        console.log(USAGE);
+        return 0;
+      case "--version":
+      case "-V":
+      case "version":
+        console.log(`chatter ${VERSION}`);
+        return 0;
+      case undefined:
       case "-h":
       case "--help":
         console.log(USAGE);
@@ -620,6 +711,10 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`chatter ${cmd}: ${(e as Error).message}`);
+      return 2;
+    }
+    if (e instanceof NodeOptionError) {
+      console.error(`chatter ${cmd}: ${cliOptionMessage(e)}`);
       return 2;
     }
     if (e instanceof ChatterError && e.code === "OPTION_INVALID") {

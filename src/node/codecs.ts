@@ -53,7 +53,14 @@ export function createCodec(
     keyring = V2Keyring.single(o.key, 0);
   }
   try {
-    return v2Codec({ keyring, label: o.label, limits: o.limits, replayWindow: o.replayWindow });
+    return v2Codec({
+      keyring,
+      label: o.label,
+      limits: o.limits,
+      replayWindow: o.replayWindow,
+      clock: () => o.clock.now(),
+      maxClockSkewMs: o.maxClockSkewMs,
+    });
   } catch (e) {
     throw new NodeOptionError("label", o.label, (e as Error).message);
   }

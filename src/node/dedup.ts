@@ -1,8 +1,7 @@
 /**
  * Delivery de-duplication by message identity (origin NetID and origin sequence number): a
  * message received again, by multicast and TCP or through two relays, is delivered once.
- * Memory is bounded: a sliding window of sequence numbers per origin (one bit each when not
- * time-bounded) and a cap on origins.
+ * Memory is bounded: a sliding window of sequence numbers per origin and a cap on origins.
  * [R-NODE-DEDUP-001]
  *
  * The legacy profile has no origin identity and 0.0.15 restarts its sequence numbers at 1, so
@@ -19,7 +18,15 @@
 
 import { type BroadcastId, netIdKey } from "../wire/netid.ts";
 
-const EMPTY_RING = new Float64Array(0);
+function hasBit(b: Uint32Array, i: number): boolean {
+  return (b[i >>> 5] & (1 << (i & 31))) !== 0;
+}
+function setBit(b: Uint32Array, i: number): void {
+  b[i >>> 5] |= 1 << (i & 31);
+}
+function clearBit(b: Uint32Array, i: number): void {
+  b[i >>> 5] &= ~(1 << (i & 31));
+}
 
 /** Outcome of {@linkcode DedupWindow.check}. */
 export type DedupVerdict = "new" | "duplicate" | "old";
@@ -31,10 +38,14 @@ const VIA_BIT: Record<DedupVia, number> = { udp: 1, tcp: 2, local: 4 };
 
 interface OriginWindow {
   max: number;
-  /** Timed mode: the sequence number in each slot. */
-  ring: Float64Array;
-  /** Untimed mode: one bit per sequence number in `(max - window, max]`, by `seqno % window`. */
+  /**
+   * Untimed mode: one bit per sequence number in (max - window, max], bit `s % window`; a
+   * window of 4,096 costs 512 bytes per origin (a ring of numbers would cost 32 KiB).
+   * [R-NODE-SCALE-005]
+   */
   bits?: Uint32Array;
+  /** Timed mode: the sequence number held by each slot. */
+  ring?: Float64Array;
   /** When each slot was recorded (timed mode only). */
   at?: Float64Array;
   /** The transports each slot's identity arrived by, as bits (timed mode only). */
@@ -78,8 +89,7 @@ export class DedupWindow {
    * whose numbers restart, see {@linkcode DedupWindow.restarts}).
    */
   constructor(window: number, maxOrigins: number, timed?: DedupTimeBound) {
-    // Untimed windows are bitmaps (1 bit per sequence number): round up to whole words.
-    this.#window = timed ? window : Math.ceil(window / 32) * 32;
+    this.#window = window;
     this.#maxOrigins = maxOrigins;
     this.#timed = timed;
   }
@@ -124,11 +134,14 @@ export class DedupWindow {
           // Map order is insertion order: the first key is the origin refreshed longest ago.
           this.#origins.delete(this.#origins.keys().next().value!);
         }
-        if (this.#timed) {
-          w = { max: -1, ring: new Float64Array(this.#window).fill(-1) };
-          w.at = new Float64Array(this.#window);
-          w.via = new Uint8Array(this.#window);
-        } else w = { max: -1, ring: EMPTY_RING, bits: new Uint32Array(this.#window / 32) };
+        w = this.#timed
+          ? {
+            max: -1,
+            ring: new Float64Array(this.#window).fill(-1),
+            at: new Float64Array(this.#window),
+            via: new Uint8Array(this.#window),
+          }
+          : { max: -1, bits: new Uint32Array(Math.ceil(this.#window / 32)) };
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -139,9 +152,10 @@ export class DedupWindow {
     const s = id.seqno;
     const slot = s % this.#window;
     if (w.at) {
+      const ring = w.ring!;
       const now = this.#timed!.now();
       const bit = VIA_BIT[via];
-      if (w.ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
+      if (ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
         // The other transport's copy of the same send: merge it.
         if ((w.via![slot] & bit) === 0) {
           w.via![slot] |= bit;
@@ -153,7 +167,7 @@ export class DedupWindow {
         // Far below the newest and not remembered: the peer restarted (0.0.15 starts at 1).
         this.#restart(w);
       }
-      w.ring[slot] = s;
+      ring[slot] = s;
       w.at[slot] = now;
       w.via![slot] = bit;
       if (s > w.max) w.max = s;
@@ -162,41 +176,33 @@ export class DedupWindow {
     const bits = w.bits!;
     if (w.max >= 0 && s <= w.max - this.#window) return "old";
     if (s > w.max) {
-      // Slide the window: forget the slots of numbers that fall out of it.
+      // Slide: clear the bits of the numbers that leave the window, (max, s].
       if (w.max < 0 || s - w.max >= this.#window) bits.fill(0);
-      else {
-        for (let x = w.max + 1; x < s; x++) {
-          const k = x % this.#window;
-          bits[k >>> 5] &= ~(1 << (k & 31));
-        }
-      }
+      else for (let x = w.max + 1; x <= s; x++) clearBit(bits, x % this.#window);
       w.max = s;
-      bits[slot >>> 5] |= 1 << (slot & 31);
-      return "new";
-    }
-    const m = 1 << (slot & 31);
-    if ((bits[slot >>> 5] & m) !== 0) return "duplicate";
-    bits[slot >>> 5] |= m;
+    } else if (hasBit(bits, slot)) return "duplicate";
+    setBit(bits, slot);
     return "new";
   }
 
   /**
    * True when `id` is remembered as delivered (nothing is recorded). An identity too far
-   * behind its origin's newest, or of an origin forgotten, is not remembered.
+   * behind its origin's newest, or of an origin forgotten, is not remembered. Reliable
+   * delivery asks it before reporting a loss notice. [R-NODE-REL-006]
    */
   has(id: BroadcastId): boolean {
     const w = this.#origins.get(netIdKey(id));
     if (!w) return false;
     const s = id.seqno;
     const slot = s % this.#window;
-    if (w.at) return w.ring[slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
+    if (w.at) return w.ring![slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
     if (s > w.max || s <= w.max - this.#window) return false;
-    return (w.bits![slot >>> 5] & (1 << (slot & 31))) !== 0;
+    return hasBit(w.bits!, slot);
   }
 
   #restart(w: OriginWindow): void {
     this.#restarts++;
-    w.ring.fill(-1);
+    w.ring!.fill(-1);
     w.max = -1;
   }
 }

@@ -266,8 +266,10 @@ class DenoTransport implements Transport {
       let data: Uint8Array;
       let from: Deno.NetAddr;
       try {
+        // No copy: the handler decodes synchronously into new buffers and keeps nothing of
+        // the datagram (TransportHandlers.frame), so the next receive may overwrite it.
         const [view, addr] = await sock.receive(buf);
-        data = view.slice();
+        data = view;
         from = addr as Deno.NetAddr;
       } catch {
         return; // closed

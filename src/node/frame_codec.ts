@@ -9,6 +9,7 @@
 
 import type { Gossip } from "../wire/gossip.ts";
 import type { DecodedFrame, OutgoingRecord, Profile } from "../wire/message.ts";
+import type { NetId } from "../wire/netid.ts";
 
 /** The transport a frame came in on or goes out by. */
 export type TransportKind = "tcp" | "udp";
@@ -23,6 +24,11 @@ export interface EncodeOptions {
   maxFrameBytes: number;
   /** Most records in one frame. */
   maxRecords: number;
+  /**
+   * The one receiver of a TCP frame: a profile that binds frames to their receiver (v2)
+   * seals them for this NetID only. Absent for multicast. [R-V2-BIND-001]
+   */
+  to?: NetId;
 }
 
 /** A wire profile as the node uses it. */
@@ -45,6 +51,9 @@ export interface FrameCodec {
   isOwn?(frame: Uint8Array): boolean;
   /** Replay sessions the decoder forgot to stay within its limit (v2). Optional. */
   sessionsEvicted?(): number;
-  /** Decode one whole frame. Throws only `DecodeError`. */
-  decode(frame: Uint8Array, transport: TransportKind): DecodedFrame;
+  /**
+   * Decode one whole frame. `local` is the receiving node's own NetID: a TCP frame must be
+   * bound to it (v2). Throws only `DecodeError`.
+   */
+  decode(frame: Uint8Array, transport: TransportKind, local?: NetId): DecodedFrame;
 }

@@ -9,7 +9,12 @@
  */
 
 import { NodeOptionError } from "../errors.ts";
-import { type DecodeLimits, DEFAULT_LIMITS, V2_REPLAY_WINDOW } from "../wire/constants.ts";
+import {
+  type DecodeLimits,
+  DEFAULT_LIMITS,
+  V2_MAX_CLOCK_SKEW_MS,
+  V2_REPLAY_WINDOW,
+} from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
 import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
 import { type NodeClock, systemClock } from "./clock.ts";
@@ -71,6 +76,8 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     maxRepairFailures: 5,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
+    // The wire's default clock-skew tolerance (spec/wire.md 15.15).
+    maxClockSkewMs: V2_MAX_CLOCK_SKEW_MS,
     messageBuffer: 65_536,
     maintenanceMs: 1_000,
     // Hostile peers and limits (spec/node.md). [R-NODE-INTAKE-*], [R-NODE-AMP-*]
@@ -125,6 +132,7 @@ export type NodeDefaults = Readonly<
       | "sendWindow"
       | "maxRepairFailures"
       | "replayWindow"
+      | "maxClockSkewMs"
       | "messageBuffer"
       | "maintenanceMs"
       | "maxConnectionsPerSource"
@@ -207,7 +215,11 @@ export interface Logger {
  * {@linkcode NODE_DEFAULTS} (named after the option), the others below.
  */
 export interface NodeOptions {
-  /** Address to listen on and to be known by (default: first non-loopback IPv4, else 127.0.0.1). */
+  /**
+   * Address to listen on and to be known by: IPv4, IPv6 (multicast is IPv4 only: set
+   * `multicast: false` or an IPv4 `multicastInterface`) or a host name, resolved once at start
+   * (default: first non-loopback IPv4, else 127.0.0.1).
+   */
   address?: string;
   /** TCP port; 0 picks a free port. */
   port?: number;
@@ -369,6 +381,12 @@ export interface NodeOptions {
   legacyDedupMs?: number;
   /** v2 replay window per sender session, in frames (a power of two, 32 to 2^20). */
   replayWindow?: number;
+  /**
+   * v2 clock-skew tolerance (milliseconds): frames sealed more than this before or after this
+   * node's clock are refused (`CLOCK_SKEW`), and so are frames sealed before the node started
+   * (`BEFORE_START`). Node clocks must agree to within it. [R-V2-TIME-002..003]
+   */
+  maxClockSkewMs?: number;
   /** Messages buffered per `messages()` iterator before the oldest is dropped. */
   messageBuffer?: number;
   /** Peer database maintenance period (milliseconds). */
@@ -446,6 +464,7 @@ const INT_RANGES: Record<
   sendWindow: [1, 1 << 24],
   maxRepairFailures: [1, 1000],
   replayWindow: [32, 1 << 20],
+  maxClockSkewMs: [0, 24 * HOUR],
   messageBuffer: [1, 1 << 24],
   maintenanceMs: [1, HOUR],
   maxConnectionsPerSource: [1, 1 << 16],
@@ -482,6 +501,15 @@ function ipv4(name: string, v: unknown, def: string): string {
     return formatIp(bytes);
   } catch {
     throw new NodeOptionError(name, v, "an IPv4 address");
+  }
+}
+
+function ipAddress(name: string, v: unknown): string {
+  if (typeof v !== "string") throw new NodeOptionError(name, v, "an IPv4 or IPv6 address");
+  try {
+    return formatIp(parseIp(v));
+  } catch {
+    throw new NodeOptionError(name, v, "an IPv4 or IPv6 address, or a host name");
   }
 }
 
@@ -526,7 +554,8 @@ export function defaultAddress(): string {
  */
 export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
-  const address = o.address === undefined ? defaultAddress() : ipv4("address", o.address, "");
+  // Host names are resolved by startNode before this (resolveHostAddress). [R-NODE-ADDR-001]
+  const address = o.address === undefined ? defaultAddress() : ipAddress("address", o.address);
   const group = ipv4("multicastGroup", o.multicastGroup, NODE_DEFAULTS.multicastGroup);
   const first = Number(group.split(".")[0]);
   if (first < 224 || first > 239) {
@@ -583,10 +612,24 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     }
     (limits as unknown as Record<string, number>)[k] = int(`limits.${k}`, v, 0, 1, 2 ** 31);
   }
-  const multicastInterface = ipv4("multicastInterface", o.multicastInterface, address);
-  if (!isIpv4(multicastInterface)) {
-    throw new NodeOptionError("multicastInterface", multicastInterface, "IPv4");
+  // Multicast is IPv4 only: an IPv6 node needs multicast off or an IPv4 interface. [R-NODE-ADDR-001]
+  if (!isIpv4(address) && o.multicastInterface === undefined && (o.multicast ?? true)) {
+    throw new NodeOptionError(
+      "multicast",
+      o.multicast,
+      `multicast off, or an IPv4 multicast interface: multicast is IPv4 only and ${address} is IPv6`,
+    );
   }
+  if (!isIpv4(address) && (o.profile ?? DEFAULT_PROFILE) === "legacy") {
+    throw new NodeOptionError(
+      "address",
+      o.address,
+      "an IPv4 address: legacy frames carry IPv4 only",
+    );
+  }
+  const multicastInterface = o.multicastInterface === undefined && !isIpv4(address)
+    ? address
+    : ipv4("multicastInterface", o.multicastInterface, address);
   const ints = {} as Record<keyof typeof INT_RANGES, number>;
   for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
     const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];

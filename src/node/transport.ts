@@ -87,7 +87,9 @@ export function emptyTransportStats(): TransportStats {
 export interface TransportHandlers {
   /**
    * A whole frame arrived. Return `false` to reject it: for TCP the connection is closed
-   * (a peer that sent one bad frame is not trusted with the rest of its stream).
+   * (a peer that sent one bad frame is not trusted with the rest of its stream). `frame` is
+   * valid only during the call (a datagram's bytes are in the transport's reused receive
+   * buffer): copy what must outlive it.
    */
   frame(frame: Uint8Array, transport: TransportKind): boolean;
   /** A TCP stream's framing broke; the transport closes the connection. */

@@ -17,6 +17,7 @@ import { encodeV2Batch, type V2CompressionPolicy } from "../wire/v2/pack.ts";
 import { V2Sender } from "../wire/v2/sender.ts";
 import { V2SessionKeys } from "../wire/v2/session_keys.ts";
 import { V2_REPLAY_WINDOW, type V2Limits } from "../wire/constants.ts";
+import type { NetId } from "../wire/netid.ts";
 import type { EncodeOptions, FrameCodec, TransportKind } from "./frame_codec.ts";
 
 /** Options of {@linkcode v2Codec}. */
@@ -31,7 +32,18 @@ export interface V2CodecOptions {
   replayWindow?: number;
   /** Random bytes for session salts (default: crypto). */
   random?: (n: number) => Uint8Array;
+  /**
+   * Clock (ms since the Unix epoch) for sealed times and the receiver's time rules; the
+   * receiver's start time is the clock's time when the codec is made (default `Date.now`).
+   * [R-V2-TIME-001..003]
+   */
+  clock?: () => number;
+  /** Clock-skew tolerance in ms (default 60000). [R-V2-TIME-002] */
+  maxClockSkewMs?: number;
 }
+
+/** Stands for the local NetID when a caller decodes a TCP frame without naming it. */
+const UNKNOWN_LOCAL: NetId = { ip: "0.0.0.0", port: 0 };
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
@@ -64,18 +76,24 @@ function snappyPolicy(): V2CompressionPolicy {
  * const codec = v2Codec({ keyring: V2Keyring.single(new Uint8Array(32)), label: "demo" });
  * const me = { ip: "127.0.0.1", port: 29999, seqno: 1 };
  * const frames = codec.encode({ current: me, seen: [], other: [], distribution: [] },
- *   [{ typeTag: 1, origin: me, payload: new Uint8Array([42]) }], { maxFrameBytes: 1400, maxRecords: 64 });
- * codec.decode(frames[0], "tcp").records[0].payload; // Uint8Array [42]
+ *   [{ typeTag: 1, origin: me, payload: new Uint8Array([42]) }],
+ *   { maxFrameBytes: 1400, maxRecords: 64, to: { ip: "127.0.0.1", port: 30000 } });
+ * import assert from "node:assert/strict";
+ * const got = codec.decode(frames[0], "tcp", { ip: "127.0.0.1", port: 30000 });
+ * assert.deepEqual([...got.records[0].payload], [42]);
  * ```
  */
 export function v2Codec(opts: V2CodecOptions): FrameCodec {
-  const sender = new V2Sender({ random: opts.random });
+  const clock = opts.clock ?? Date.now;
+  const sender = new V2Sender({ random: opts.random, clock });
   const sessionKeys = new V2SessionKeys(4);
   const decoder = new V2Decoder({
     keyring: opts.keyring,
     label: opts.label,
     limits: opts.limits,
     replayWindow: opts.replayWindow ?? V2_REPLAY_WINDOW,
+    clock,
+    maxClockSkewMs: opts.maxClockSkewMs,
   });
   const compression = snappyPolicy();
   // The salt of our sending session, as our frames carry it.
@@ -96,6 +114,8 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
         // A block that saves under 1/8 costs every receiver a decompression for little.
         minCompressionSaving: 0.125,
         sessionKeys,
+        // TCP frames are sealed for their one receiver. [R-V2-BIND-001], [R-V2-BIND-003]
+        receiver: o.to,
       });
       const last = frames.length > 0 ? v2FrameSalt(frames[frames.length - 1]) : undefined;
       if (last && (!ownSalt || !sameBytes(last, ownSalt))) ownSalt = last.slice();
@@ -109,8 +129,9 @@ export function v2Codec(opts: V2CodecOptions): FrameCodec {
       return salt !== undefined && frame.length > ownSalt.length && sameBytes(salt, ownSalt);
     },
     sessionsEvicted: () => decoder.stats().sessionsEvicted,
-    decode(frame: Uint8Array, _t: TransportKind): DecodedFrame {
-      return decoder.decode(frame);
+    decode(frame: Uint8Array, t: TransportKind, local?: NetId): DecodedFrame {
+      // A TCP frame must be bound to this node; a datagram must not be bound. [R-V2-BIND-002]
+      return decoder.decode(frame, t === "tcp" ? local ?? UNKNOWN_LOCAL : undefined);
     },
   };
 }

@@ -63,14 +63,32 @@ export const DEFAULT_LIMITS: Readonly<DecodeLimits> = Object.freeze({
 /** First byte of every frame of the v2 family (v2 and later versions). [R-V2-FRAME-001] */
 export const V2_START_BYTE = 0xc7;
 
-/** The version byte of a v2 frame. [R-V2-FRAME-002] */
-export const V2_VERSION = 2;
+/**
+ * The version byte of a v2-profile frame: 3 (version 2 had no sealed time and no receiver
+ * binding; its frames are refused with `UNKNOWN_VERSION`). [R-V2-FRAME-002]
+ */
+export const V2_VERSION = 3;
 
 /** Length in bytes of the v2 frame header (the header-length field must say so). [R-V2-FRAME-003] */
-export const V2_HEADER_BYTES = 37;
+export const V2_HEADER_BYTES = 45;
 
-/** Flag bit: the body is a raw snappy block. Every other flag bit must be zero. [R-V2-FRAME-004] */
+/** Flag bit: the body is a raw snappy block. [R-V2-FRAME-004] */
 export const V2_FLAG_SNAPPY = 0x01;
+
+/**
+ * Flag bit: the frame is bound to one receiver (sent by TCP); the associated data ends with
+ * the receiver's NetID. [R-V2-BIND-001]
+ */
+export const V2_FLAG_BOUND = 0x02;
+
+/** Every flag bit version 3 defines; the others must be zero. [R-V2-FRAME-004] */
+export const V2_FLAGS_DEFINED = V2_FLAG_SNAPPY | V2_FLAG_BOUND;
+
+/**
+ * Default clock-skew tolerance of a receiver, in milliseconds: a frame sealed more than this
+ * before or after the receiver's clock is refused (`CLOCK_SKEW`). [R-V2-TIME-002]
+ */
+export const V2_MAX_CLOCK_SKEW_MS = 60_000;
 
 /** Length in bytes of a v2 session salt. [R-V2-SESSION-001] */
 export const V2_SALT_BYTES = 16;

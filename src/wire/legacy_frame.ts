@@ -28,9 +28,15 @@ import { type Gossip, readGossip } from "./gossip.ts";
 import { legacyKeystream } from "./legacy_cipher.ts";
 import { formatIp, type NetId, parseIp } from "./netid.ts";
 import { NetIdTable } from "./netid_table.ts";
-import { snappyCompress, snappyDeclaredLength, snappyDecompress } from "./snappy.ts";
+import {
+  snappyCompress,
+  snappyCompressInto,
+  snappyDeclaredLength,
+  snappyDecompress,
+} from "./snappy.ts";
 import { decodeVarint, encodeVarint, varintLength } from "./varint.ts";
 import { typeTag as tagOf, xxhash32 } from "./xxhash32.ts";
+import { ipv4TextAt } from "./ipv4_text.ts";
 
 /** Bytes of one legacy NetID table entry: 4 address bytes and a big-endian port. [R-NETID-002] */
 export const LEGACY_NETID_BYTES = 6;
@@ -84,8 +90,18 @@ export interface LegacyFrame {
   table: NetId[];
 }
 
+// Random padding for 128 frames per getRandomValues call (CSPRNG bytes either way).
+const padPool = new Uint8Array(LEGACY_PADDING_BYTES * 128);
+let padAt = padPool.length;
+
+/** 32 fresh random bytes (a view, valid until the next call). */
 function randomPadding(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(LEGACY_PADDING_BYTES));
+  if (padAt >= padPool.length) {
+    crypto.getRandomValues(padPool);
+    padAt = 0;
+  }
+  padAt += LEGACY_PADDING_BYTES;
+  return padPool.subarray(padAt - LEGACY_PADDING_BYTES, padAt);
 }
 
 /**
@@ -136,7 +152,7 @@ function checkSeqno(seqno: number, what: string): void {
   }
 }
 
-function tableFromKeys(keys: Float64Array): NetIdTable {
+function tableFromKeys(keys: readonly number[]): NetIdTable {
   const entries = Array.from(keys, (k) => {
     const a = Math.floor(k / 65536);
     const addr = new Uint8Array([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
@@ -181,14 +197,14 @@ function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossi
   for (const list of [[cur], seen, other, dist, extra]) {
     for (const k of list) index.set(k, 0);
   }
-  const keys = Float64Array.from(index.keys()).sort();
+  const keys = [...index.keys()].sort((a, b) => a - b);
   for (let i = 0; i < keys.length; i++) index.set(keys[i], i);
   const table = wantTable || typeof input.payload === "function" ? tableFromKeys(keys) : undefined;
   const payload = typeof input.payload === "function" ? input.payload(table!) : input.payload;
 
-  const w = new ByteWriter(
-    16 + keys.length * 8 + (seen.length + other.length + dist.length) * 4 + payload.length,
-  );
+  // The frame is sealed before the next one is encoded: reuse one writer (a copy for layers).
+  const w = gossipWriter;
+  w.length = 0;
   w.varint(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
@@ -209,8 +225,11 @@ function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossi
   for (const k of dist) w.varint(index.get(k)!);
   w.varint(tag);
   w.bytes(payload);
-  return { gossip: w.finish(), table, padding };
+  return { gossip: wantTable ? w.finish() : w.view(), table, padding };
 }
+
+const gossipWriter = new ByteWriter(1024);
+const blockWriter = new ByteWriter(1024);
 
 function u32be(out: Uint8Array, o: number, v: number): void {
   out[o] = v >>> 24;
@@ -302,12 +321,14 @@ export function encodeLegacyFrameLayers(input: LegacyFrameInput): LegacyFrameLay
  */
 export function encodeLegacyFrame(input: LegacyFrameInput): Uint8Array {
   const { gossip, padding } = encodeGossip(input, false);
+  blockWriter.length = 0;
+  snappyCompressInto(blockWriter, gossip);
   return sealFrame(
     input.key,
     padding,
     xxhash32(gossip, 0),
     gossip.length,
-    snappyCompress(gossip),
+    blockWriter.view(),
     false,
   )
     .frame;
@@ -377,7 +398,7 @@ function readLegacyTable(buf: Uint8Array, limits: DecodeLimits): [NetId[], numbe
       );
     }
     prevKey = key;
-    ids[i] = { ip: formatIp(buf.subarray(o, o + 4)), port: (buf[o + 4] << 8) | buf[o + 5] };
+    ids[i] = { ip: ipv4TextAt(buf, o), port: (buf[o + 4] << 8) | buf[o + 5] };
     o += LEGACY_NETID_BYTES;
   }
   return [ids, o];
@@ -491,6 +512,18 @@ export function decryptLegacyFrame(
   key: Uint8Array,
   limits: DecodeLimits = DEFAULT_LIMITS,
 ): Uint8Array {
+  return decryptInto(frame, key, limits, undefined);
+}
+
+/** Scratch plaintext of decodeLegacyFrame (the plaintext does not outlive the call). */
+let scratch = new Uint8Array(2048);
+
+function decryptInto(
+  frame: Uint8Array,
+  key: Uint8Array,
+  limits: DecodeLimits,
+  reuse: "scratch" | undefined,
+): Uint8Array {
   if (frame.length === 0) throw new DecodeError("TRUNCATED", 0, "empty frame");
   const total = legacyFrameLength(frame, 0, limits);
   if (total === undefined) {
@@ -503,7 +536,13 @@ export function decryptLegacyFrame(
   o++;
   const ct = frame.subarray(o);
   const ks = legacyKeystream(key, ct.length);
-  const pt = new Uint8Array(ct.length);
+  let pt: Uint8Array;
+  if (reuse === "scratch") {
+    if (scratch.length < ct.length) {
+      scratch = new Uint8Array(Math.max(ct.length, scratch.length * 2));
+    }
+    pt = scratch.subarray(0, ct.length);
+  } else pt = new Uint8Array(ct.length);
   for (let i = 0; i < ct.length; i++) pt[i] = ct[i] ^ ks[i];
   return pt;
 }
@@ -527,7 +566,9 @@ export function decodeLegacyFrame(
   key: Uint8Array,
   limits: DecodeLimits = DEFAULT_LIMITS,
 ): LegacyFrame {
-  const pt = decryptLegacyFrame(frame, key, limits);
+  // The plaintext lives only until the gossip is decompressed out of it (a new array that the
+  // payload is a view into), so it is decrypted into a reused buffer.
+  const pt = decryptInto(frame, key, limits, "scratch");
   const { gossip } = openLegacyPlaintext(pt, limits);
   return decodeLegacyGossip(gossip, limits);
 }

@@ -34,9 +34,12 @@ export {
   MEMBERSHIP_TYPE_NAME,
   MEMBERSHIP_TYPE_TAG,
   type MembershipLimits,
+  V2_FLAG_BOUND,
   V2_FLAG_SNAPPY,
+  V2_FLAGS_DEFINED,
   V2_HEADER_BYTES,
   V2_HKDF_INFO_PREFIX,
+  V2_MAX_CLOCK_SKEW_MS,
   V2_MAX_COUNTER,
   V2_MAX_DATAGRAM_BYTES,
   V2_MAX_LABEL_BYTES,
@@ -94,6 +97,7 @@ export {
 } from "./frame_reader.ts";
 export {
   readV2Header,
+  V2_HEADER_OFFSETS,
   v2FrameCompressed,
   v2FrameLength,
   v2FrameSalt,
@@ -118,6 +122,7 @@ export {
   type V2AeadName,
 } from "./v2/aead_backend.ts";
 export { V2Keyring, type V2KeyringEntry } from "./v2/keyring.ts";
+export { v2AssociatedData, v2ReceiverBinding } from "./v2/binding.ts";
 export { V2SessionKeys } from "./v2/session_keys.ts";
 export { buildV2Table, V2_FAMILY_IPV4, V2_FAMILY_IPV6, v2FrameNetIds } from "./v2/body.ts";
 export {

@@ -138,12 +138,21 @@ function compressFragment(w: ByteWriter, src: Uint8Array, base: number, len: num
  * ```
  */
 export function snappyCompress(src: Uint8Array): Uint8Array {
-  const w = new ByteWriter(32 + src.length + (src.length / 6 | 0));
+  const w = compressWriter;
+  w.length = 0;
+  snappyCompressInto(w, src);
+  return w.finish();
+}
+
+const compressWriter = new ByteWriter(2048);
+
+/** Append the raw snappy block of `src` to `w` (what {@linkcode snappyCompress} returns). */
+export function snappyCompressInto(w: ByteWriter, src: Uint8Array): void {
+  w.ensure(32 + src.length + (src.length / 6 | 0));
   w.varint(src.length);
   for (let pos = 0; pos < src.length; pos += BLOCK_SIZE) {
     compressFragment(w, src, pos, Math.min(BLOCK_SIZE, src.length - pos));
   }
-  return w.finish();
 }
 
 /**

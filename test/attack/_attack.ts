@@ -103,9 +103,17 @@ export function testRecord(origin: BroadcastId, id: string): OutgoingRecord {
   };
 }
 
-/** One frame of `records` under `gossip` sealed by `codec` (large frames allowed). */
-export function craft(codec: FrameCodec, gossip: Gossip, records: OutgoingRecord[]): Uint8Array {
-  const frames = codec.encode(gossip, records, { maxFrameBytes: 1 << 20, maxRecords: 4096 });
+/**
+ * One frame of `records` under `gossip` sealed by `codec` (large frames allowed), for TCP to
+ * `to` (a v2 TCP frame is bound to its receiver, spec/wire.md R-V2-BIND-001).
+ */
+export function craft(
+  codec: FrameCodec,
+  gossip: Gossip,
+  records: OutgoingRecord[],
+  to: NetId,
+): Uint8Array {
+  const frames = codec.encode(gossip, records, { maxFrameBytes: 1 << 20, maxRecords: 4096, to });
   assert.equal(frames.length, 1, "crafted one frame");
   return frames[0];
 }

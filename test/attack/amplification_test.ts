@@ -47,14 +47,14 @@ Deno.test("[R-NODE-AMP-001] [R-NODE-AMP-003] distribution lists of 4,093 and 1,0
     const me = { ip: "127.0.0.1", port: 7, seqno: Date.now() };
     const huge = craft(codec, gossipFrom(me, { distribution: unreachable(4093, 66) }), [
       testRecord(me, "amp-huge"),
-    ]);
+    ], victim.id);
     const a = await rawConnect(victim.id, huge);
     conns.push(a);
     assert.equal(await closedWithin(a, 3000), true, "the frame is rejected, its connection closed");
     const me2 = { ...me, seqno: me.seqno + 1 };
     const within = craft(codec, gossipFrom(me2, { distribution: unreachable(1000, 67) }), [
       testRecord(me2, "amp-within"),
-    ]);
+    ], victim.id);
     conns.push(await rawConnect(victim.id, within));
     await waitFor(() => c.got[1].has("amp-within"), "the frame within the limit delivered");
     await waitFor(() => limits(victim).takeoverLimit > 0, "the take-over budget runs out", 5000);
@@ -94,7 +94,7 @@ Deno.test("[R-NODE-AMP-002] seen lists naming 4,000 peers: at most 64 learned pe
           victim.id,
           craft(codec, gossipFrom(me, { seen }), [
             testRecord(me, `seen-${f}`),
-          ]),
+          ], victim.id),
         ),
       );
     }

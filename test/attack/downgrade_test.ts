@@ -40,6 +40,7 @@ Deno.test("[R-NODE-DOWNGRADE-001..002] a forged legacy frame is delivered unauth
       keyHolderCodec(c.key, "legacy"),
       gossipFrom(forger, { distribution: [third.ids[0]] }),
       [testRecord(forger, "forged")],
+      victim.id,
     );
     conns.push(await rawConnect(victim.id, forged));
     await waitFor(() => metas.has("forged"), "the forged record delivered at the victim");
@@ -50,6 +51,7 @@ Deno.test("[R-NODE-DOWNGRADE-001..002] a forged legacy frame is delivered unauth
       keyHolderCodec(c.key),
       gossipFrom(me, { distribution: [third.ids[0]] }),
       [testRecord(me, "honest")],
+      victim.id,
     );
     conns.push(await rawConnect(victim.id, honest));
     await waitFor(() => third.got[0].has("honest"), "the v2 message forwarded to the third node");

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { netCluster, send } from "../node/_net_cluster.ts";
 import {
   closeAll,
+  closedWithin,
   craft,
   gossipFrom,
   intake,
@@ -37,7 +38,7 @@ Deno.test("[R-NODE-INTAKE-001..003] 260 trickling sockets: new peers get in, del
     await legit.check("before the attack");
     // A real header (a key holder's frame), so it parses as the start of a valid frame.
     const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
-    const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")]);
+    const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")], victim.id);
     // Each socket trickles its own copy of the header; one that is closed is replaced, at
     // most 2 per tick (26/s): tricklers that repair themselves, not a reconnect storm (see
     // R-NODE-INTAKE-002 on churn from a shared address).
@@ -93,3 +94,65 @@ Deno.test("[R-NODE-INTAKE-001..003] 260 trickling sockets: new peers get in, del
     await c.close();
   }
 });
+
+/**
+ * A key holder's connection that delivered one valid frame and then trickles the start of the
+ * next: bytes alone do not reset the idle timer (R-NODE-INTAKE-005), and a started frame must
+ * complete within the frame deadline (R-NODE-INTAKE-004).
+ */
+for (
+  const [tag, what, opts, counter] of [
+    [
+      "R-NODE-INTAKE-005",
+      "bytes alone do not reset the idle timer",
+      { idleTimeoutMs: 600, frameTimeoutMs: 60_000 },
+      (s: Record<string, number>) => s.idleClosed,
+    ],
+    [
+      "R-NODE-INTAKE-004",
+      "a started frame has a deadline",
+      { idleTimeoutMs: 60_000, frameTimeoutMs: 600 },
+      (s: Record<string, number>) => s.frameTimeouts,
+    ],
+  ] as const
+) {
+  Deno.test(`[${tag}] a proven connection that trickles is closed: ${what}`, async () => {
+    const c = await victimCluster({ firstFrameTimeoutMs: 60_000, ...opts });
+    const victim = c.nodes[1];
+    const legit = legitTraffic(c);
+    let conn: Deno.TcpConn | undefined;
+    let on = true;
+    try {
+      await legit.check("before");
+      const me = { ip: "127.0.0.1", port: 11, seqno: Date.now() };
+      const codec = keyHolderCodec(c.key);
+      const first = craft(codec, gossipFrom(me), [testRecord(me, `${tag}-first`)]);
+      const next = craft(codec, gossipFrom({ ...me, seqno: me.seqno + 1 }), [
+        testRecord(me, `${tag}-next`),
+      ]);
+      conn = await rawConnect(victim.id, first);
+      await waitFor(() => c.got[1].has(`${tag}-first`), "the first frame delivered");
+      const a = conn;
+      const trickle = (async () => {
+        for (let k = 0; on && k < next.length - 1; k++) {
+          if (!await a.write(next.subarray(k, k + 1)).then(() => true, () => false)) return;
+          await sleep(100);
+        }
+      })();
+      const closed = await closedWithin(conn, 4000);
+      on = false;
+      await trickle;
+      assert.equal(closed, true, "the trickling connection is closed");
+      await legit.stop();
+      await legit.check("after");
+      const t = victim.stats().transport as unknown as Record<string, number>;
+      const s = { ...intake(victim), idleClosed: t.idleClosed };
+      assert.ok(counter(s) >= 1, `counted: ${JSON.stringify(s)}`);
+    } finally {
+      on = false;
+      await legit.stop();
+      if (conn) closeAll([conn]);
+      await c.close();
+    }
+  });
+}

@@ -60,7 +60,7 @@ Deno.test("[R-NODE-AMP-004] oversized and state-filling membership snapshots are
       seqno: Date.now() * 64 + i,
     });
     const send = async (origin: BroadcastId, items: number) => {
-      const f = craft(codec, gossipFrom(origin), [snapshot(origin, items)]);
+      const f = craft(codec, gossipFrom(origin), [snapshot(origin, items)], victim.id);
       conns.push(await rawConnect(victim.id, f));
     };
     await send(forged(0), 60_000);

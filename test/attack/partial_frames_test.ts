@@ -42,7 +42,7 @@ Deno.test("[R-NODE-INTAKE-006] 255 partial frames announcing 1 MiB: memory stays
   try {
     await legit.check("before the attack");
     const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
-    const real = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")]);
+    const real = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")], victim.id);
     const total = DEFAULT_LIMITS.maxFrameBytes;
     const partial = new Uint8Array(total - 1);
     partial.set(real.subarray(0, V2_HEADER_BYTES));

@@ -46,7 +46,7 @@ Deno.test("[R-NODE-ROBUST-001] a throwing frame handler: counted, reported, neve
   try {
     const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
     const { key } = await netCluster(0); // a fresh key of the test clusters' kind, no nodes
-    const frame = craft(keyHolderCodec(key), gossipFrom(me), [testRecord(me, "x")]);
+    const frame = craft(keyHolderCodec(key), gossipFrom(me), [testRecord(me, "x")], t.local);
     for (let i = 0; i < 3; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.local.port });
       conns.push(conn);

@@ -46,7 +46,7 @@ Deno.test("[R-CLI-002] bad options exit 2 naming the option and value", async ()
   assert.match(k.err, /--key: the v2 profile has no default key/);
   const a = await chatter("node", "--port", "0", "--key", "x".repeat(32), "--accept", "legacy");
   assert.equal(a.code, 2);
-  assert.match(a.err, /option acceptProfiles: .*legacy/);
+  assert.match(a.err, /--accept: .*"legacy"/);
 });
 
 Deno.test("[R-CLI-003] keygen prints a fresh 32-character key", async () => {

@@ -1,7 +1,7 @@
 /**
  * The Python port (conformance/ports/python/: legacy and v2, written from spec/ alone) passes
- * every case it declares. Skips, with a visible line, when Debian's python3 or its modules are
- * missing.
+ * every case it declares. Reported as ignored (with the reason) when Debian's python3 or its
+ * modules are missing; .ci/run installs them.
  */
 
 import { deepStrictEqual as eq, ok } from "node:assert/strict";
@@ -10,23 +10,8 @@ import { runOffline } from "../../conformance/runner/offline.ts";
 import { snappyCompress } from "../../src/wire/snappy.ts";
 import { writeFixtureVectors } from "./_fixture_vectors.ts";
 
-const PY = "/usr/bin/python3";
+import { named, PYTHON as PY, pythonMissing } from "../_helpers/requires.ts";
 const TESTEE = `${PY} conformance/ports/python/testee.py`;
-
-async function pythonReady(): Promise<string | undefined> {
-  try {
-    const r = await new Deno.Command(PY, {
-      args: ["-c", "import cryptography, snappy, xxhash"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return r.success
-      ? undefined
-      : `${PY} lacks python3-cryptography, python3-snappy or python3-xxhash`;
-  } catch {
-    return `${PY} not found`;
-  }
-}
 
 async function hasVectors(dir: string): Promise<boolean> {
   try {
@@ -52,12 +37,12 @@ async function check(vectorsDir: string, testee = TESTEE) {
   return out;
 }
 
-Deno.test("python port: passes every case it declares", async (t) => {
-  const why = await pythonReady();
-  if (why) {
-    console.log(`SKIP python port conformance: ${why}`);
-    return;
-  }
+const NO_PYTHON = await pythonMissing(["cryptography", "snappy", "xxhash"]);
+
+Deno.test({
+  name: named("python port: passes every case it declares", NO_PYTHON),
+  ignore: NO_PYTHON !== undefined,
+}, async (t) => {
   await t.step("fixture vectors", async () => {
     const dir = await writeFixtureVectors(await Deno.makeTempDir());
     try {

@@ -122,7 +122,8 @@ for (const profile of ["v2", "legacy"] as const) {
         origin: gossip.current,
         payload: new TextEncoder().encode(JSON.stringify({ id })),
       });
-      const opts = { maxFrameBytes: 65536, maxRecords: 64 };
+      // TCP frames are sealed for their receiver (v2). [R-V2-BIND-001]
+      const opts = { maxFrameBytes: 65536, maxRecords: 64, to: target };
       const codecFor = (key: string) =>
         profile === "v2"
           ? v2Codec({ keyring: V2Keyring.single(new TextEncoder().encode(key)), label: "" })
@@ -215,7 +216,7 @@ Deno.test("[R-NODE-ERR-002] v2: a replayed frame and an other-label frame are dr
         typeTag: typeTag("test.msg"),
         origin: { ...current, seqno },
         payload: new TextEncoder().encode(JSON.stringify({ id })),
-      }], { maxFrameBytes: 65536, maxRecords: 8 })[0];
+      }], { maxFrameBytes: 65536, maxRecords: 8, to: c.ids[1] })[0];
     const closedAfter = (bytes: Uint8Array[]) => closedByPeer(c.ids[1].port, bytes);
     const first = frame(ours, "replay-1", 1);
     // The same frame twice on one connection: the second is a REPLAY, the node hangs up.

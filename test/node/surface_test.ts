@@ -249,3 +249,18 @@ for (
     }
   });
 }
+
+Deno.test("[R-NODE-ADDR-001] IPv6 addresses: canonical, multicast off or an IPv4 interface, not legacy", () => {
+  const o = resolveNodeOptions({ address: "0:0::1", multicast: false, key: KEY_A });
+  assert.equal(o.address, "::1");
+  const i = resolveNodeOptions({ address: "::1", multicastInterface: "127.0.0.1", key: KEY_A });
+  assert.equal(i.multicastInterface, "127.0.0.1");
+  assert.throws(
+    () => resolveNodeOptions({ address: "::1", key: KEY_A }),
+    (e) => e instanceof NodeOptionError && e.option === "multicast",
+  );
+  assert.throws(
+    () => resolveNodeOptions({ address: "::1", multicast: false, profile: "legacy" }),
+    (e) => e instanceof NodeOptionError && e.option === "address",
+  );
+});

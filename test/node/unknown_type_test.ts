@@ -12,7 +12,12 @@ import { waitFor } from "./_net_cluster.ts";
 const KEY = "unknown type test key, 32 bytes!";
 const enc = new TextEncoder();
 
-function frameTo(distribution: NetId[], records: { type: string; id: string }[], seq: number) {
+function frameTo(
+  to: NetId,
+  distribution: NetId[],
+  records: { type: string; id: string }[],
+  seq: number,
+) {
   const codec = v2Codec({ keyring: V2Keyring.single(enc.encode(KEY)), label: "" });
   const current = { ip: "127.0.0.9", port: 9, seqno: seq };
   return codec.encode(
@@ -22,7 +27,8 @@ function frameTo(distribution: NetId[], records: { type: string; id: string }[],
       origin: { ...current, seqno: seq * 100 + i },
       payload: enc.encode(JSON.stringify({ id: r.id })),
     })),
-    { maxFrameBytes: 65536, maxRecords: 64 },
+    // A TCP frame is sealed for its one receiver. [R-V2-BIND-001]
+    { maxFrameBytes: 65536, maxRecords: 64, to },
   )[0];
 }
 
@@ -64,7 +70,7 @@ async function sendTo(node: ChatterNode, frame: Uint8Array) {
 Deno.test("[R-NODE-UNKNOWN-001] a relay forwards an unknown-type record with its bytes unchanged, counted", async () => {
   const t = await trio({});
   try {
-    await sendTo(t.relay, frameTo([t.leaf.id], [{ type: "app.msg", id: "u1" }], 1));
+    await sendTo(t.relay, frameTo(t.relay.id, [t.leaf.id], [{ type: "app.msg", id: "u1" }], 1));
     await waitFor(() => t.got.includes("app:u1"), "the unknown-type record at the leaf");
     const s = t.relay.stats();
     assert.equal(s.unknownTypes, 1);
@@ -80,7 +86,10 @@ Deno.test("[R-NODE-UNKNOWN-001] forwardUnknownTypes: false drops them (counted);
   try {
     await sendTo(
       t.relay,
-      frameTo([t.leaf.id], [{ type: "app.msg", id: "u2" }, { type: "known.msg", id: "k2" }], 2),
+      frameTo(t.relay.id, [t.leaf.id], [{ type: "app.msg", id: "u2" }, {
+        type: "known.msg",
+        id: "k2",
+      }], 2),
     );
     await waitFor(() => t.got.includes("known:k2"), "the known record at the leaf");
     assert.equal(t.got.includes("app:u2"), false);

@@ -15,6 +15,8 @@ Deno.test("[R-NODE-PERF-001] v2 packing: every frame fits the datagram limit and
       fc.array(fc.integer({ min: 0, max: 600 }), { minLength: 1, maxLength: 80 }),
       fc.integer({ min: 400, max: 9000 }),
       (sizes, limit) => {
+        // The receiver starts first: it refuses frames sealed before its start. [R-V2-TIME-003]
+        const decoder = v2Codec({ keyring, label: "" });
         const codec = v2Codec({ keyring, label: "" });
         const recs = sizes.map((n, i) => ({
           typeTag: 0xdeadbeef,
@@ -22,7 +24,6 @@ Deno.test("[R-NODE-PERF-001] v2 packing: every frame fits the datagram limit and
           payload: crypto.getRandomValues(new Uint8Array(n)),
         }));
         const frames = codec.encode(gossip, recs, { maxFrameBytes: limit, maxRecords: 256 });
-        const decoder = v2Codec({ keyring, label: "" });
         const perFrame = frames.map((f) => decoder.decode(f, "udp").records.length);
         assert.equal(perFrame.reduce((a, b) => a + b, 0), recs.length);
         // A record too large for the limit gets a frame of its own; all others fit.

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { LEGACY_IV, legacyCrypt, legacyKey } from "../../src/wire/mod.ts";
 import { legacyKeystream } from "../../src/wire/legacy_cipher.ts";
 import { hex } from "../../vectors/json.ts";
+import { named, PYTHON, pythonMissing } from "../_helpers/requires.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -55,7 +56,12 @@ Deno.test("[R-CRYPT-002] the 128-bit counter carries across 2^16 blocks (frames 
   assert.deepEqual(ks, await webCryptoCtr(key, new Uint8Array(n)));
 });
 
-Deno.test("[R-CRYPT-002] keystream equals python3-cryptography (skipped when unavailable)", async () => {
+const NO_PYTHON = await pythonMissing(["cryptography"]);
+
+Deno.test({
+  name: named("[R-CRYPT-002] keystream equals python3-cryptography", NO_PYTHON),
+  ignore: NO_PYTHON !== undefined,
+}, async () => {
   const script = `
 import sys
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -63,25 +69,12 @@ k = bytes.fromhex(sys.argv[1]); n = int(sys.argv[2])
 e = Cipher(algorithms.AES(k), modes.CTR(b"-- ScaleSmall --")).encryptor()
 print((e.update(bytes(n)) + e.finalize()).hex())`;
   const key = utf8("01234567890123456789012345678912");
-  let out;
-  try {
-    out = await new Deno.Command("/usr/bin/python3", {
-      args: ["-c", script, hex(legacyKey(key)), "4000"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch {
-    console.log("SKIP: /usr/bin/python3 not found");
-    return;
-  }
-  if (!out.success) {
-    console.log(
-      `SKIP: python3-cryptography unavailable: ${
-        new TextDecoder().decode(out.stderr).trim().split("\n").pop()
-      }`,
-    );
-    return;
-  }
+  const out = await new Deno.Command(PYTHON, {
+    args: ["-c", script, hex(legacyKey(key)), "4000"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
   assert.equal(
     new TextDecoder().decode(out.stdout).trim(),
     hex(legacyKeystream(key, 4000).subarray(0, 4000)),

@@ -1,8 +1,9 @@
 """Chatter profile "v2" for the Python testee, written from spec/wire.md section 15 and
 spec/testee.md section 7 alone.
 
-Header (37 bytes) || AES-256-GCM ciphertext || tag (16); session key = HKDF-SHA256(keyring key,
-salt, info); nonce = 4 zero bytes || counter (8 bytes big-endian); the header is the AAD.
+Header (45 bytes, version 3) || AES-256-GCM ciphertext || tag (16); session key =
+HKDF-SHA256(keyring key, salt, info); nonce = 4 zero bytes || counter (8 bytes big-endian); the
+AAD is the header, then (flag bit 1, a TCP frame) the receiver's NetID as a table entry.
 """
 
 import ipaddress
@@ -17,8 +18,11 @@ import testee as base
 from testee import DecodeError, InputError, RequestError, read_varint, write_varint, xxh32
 
 START = 0xC7
-VERSION = 2
-HEADER = 37
+VERSION = 3
+HEADER = 45
+FLAG_SNAPPY = 1
+FLAG_BOUND = 2  # [R-V2-BIND-001]
+DEFAULT_SKEW_MS = 60000  # [R-V2-TIME-002]
 TAG = 16
 U64_MAX = 2**64 - 1
 MAX_DATAGRAM = 1400
@@ -128,6 +132,13 @@ def encode_frame(req):
         raise RequestError(f"counter must be a decimal string, got {counter!r}")
     if not 0 <= counter <= U64_MAX:
         raise InputError("counter must be in [0, 2^64-1]")
+    sealed_at = req.get("sealedAt")
+    if not isinstance(sealed_at, int) or isinstance(sealed_at, bool):
+        raise RequestError(f"sealedAt must be a number (ms), got {sealed_at!r}")
+    if not 0 <= sealed_at <= base.SEQNO_MAX:  # [R-V2-TIME-001]
+        raise InputError("sealedAt must be in [0, 2^53-1]")
+    to = req.get("to")
+    binding = b"" if to is None else entry_bytes(netid_entry(to))
     g = req.get("gossip")
     if not isinstance(g, dict) or not isinstance(g.get("current"), dict):
         raise RequestError("gossip must be an object with a current BroadcastID")
@@ -190,20 +201,25 @@ def encode_frame(req):
     if compression == "snappy":  # [R-V2-COMP-001]: keep the block only when it is shorter
         block = base.compress(body)
         if len(block) < len(body):
-            plaintext, flags = block, 1
+            plaintext, flags = block, FLAG_SNAPPY
+    if to is not None:
+        flags |= FLAG_BOUND
     header = (
         bytes([START, VERSION, HEADER, flags, key_id])
         + salt
         + counter.to_bytes(8, "big")
         + len(plaintext).to_bytes(4, "big")
         + len(body).to_bytes(4, "big")
+        + sealed_at.to_bytes(8, "big")
     )
-    sealed = AESGCM(session_key(ring[key_id], salt, key_id, label)).encrypt(nonce(counter), plaintext, header)
+    sealed = AESGCM(session_key(ring[key_id], salt, key_id, label)).encrypt(
+        nonce(counter), plaintext, header + binding
+    )
     frame = header + sealed
     return {
         "frame": frame.hex(),
         "body": body.hex(),
-        "compressed": flags == 1,
+        "compressed": bool(flags & FLAG_SNAPPY),
         "fitsDatagram": len(frame) <= MAX_DATAGRAM,
     }
 
@@ -231,6 +247,17 @@ class Receiver:
         if not isinstance(self.window, int) or self.window < 32:  # [R-V2-REPLAY-006]
             raise InputError("replayWindow must be at least 32")
         self.stateful = stateful
+        # The receiver's own NetID: frames arrive on a stream and must be bound to it; absent:
+        # datagrams, which must not be bound. [R-V2-BIND-002]
+        nid = spec.get("netId")
+        self.binding = None if nid is None else entry_bytes(netid_entry(nid))
+        # Time rules, only when the request gives the receiver's clock. [R-V2-TIME-002..003]
+        self.now = spec.get("now")
+        self.start = spec.get("startTime")
+        self.skew = spec.get("maxClockSkewMs", DEFAULT_SKEW_MS)
+        for name, v in (("now", self.now), ("startTime", self.start), ("maxClockSkewMs", self.skew)):
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                raise RequestError(f"receiver.{name} must be a number")
         # (key id, salt) -> [highest accepted, set of accepted counters in the window]
         self.sessions = OrderedDict()
 
@@ -245,7 +272,7 @@ class Receiver:
             raise DecodeError("UNKNOWN_VERSION", 1, f"version {f[1]}")  # 3
         if len(f) > 2 and f[2] != HEADER:
             raise DecodeError("BAD_HEADER_LENGTH", 2, f"header length {f[2]}")  # 4
-        if len(f) > 3 and f[3] & 0xFE:
+        if len(f) > 3 and f[3] & ~(FLAG_SNAPPY | FLAG_BOUND) & 0xFF:
             raise DecodeError("BAD_FLAGS", 3, f"flags {f[3]:#04x}")  # 5
         if len(f) < HEADER:
             raise DecodeError("TRUNCATED", len(f), "shorter than the header")  # 6
@@ -253,6 +280,7 @@ class Receiver:
         counter = int.from_bytes(f[21:29], "big")
         ct = int.from_bytes(f[29:33], "big")
         u = int.from_bytes(f[33:37], "big")
+        sealed_at = int.from_bytes(f[37:45], "big")
         total = HEADER + ct + TAG
         if total > lim["maxFrameBytes"]:
             raise DecodeError("FRAME_TOO_LARGE", 29, f"frame of {total} bytes")  # 7
@@ -262,31 +290,40 @@ class Receiver:
             raise DecodeError("TRAILING_BYTES", total, f"{len(f) - total} bytes after the frame")
         if u > lim["maxUncompressedBytes"]:
             raise DecodeError("SIZE_LIMIT", 33, f"U = {u}")  # 9
-        if not flags & 1 and u != ct:
+        if not flags & FLAG_SNAPPY and u != ct:
             raise DecodeError("SIZE_MISMATCH", 33, f"U = {u}, CT = {ct}")  # 10
-        if flags & 1 and u > lim["maxCompressionRatio"] * ct:
+        if flags & FLAG_SNAPPY and u > lim["maxCompressionRatio"] * ct:
             raise DecodeError("RATIO_LIMIT", 33, f"U = {u} for CT = {ct}")
         key = self.ring.get(key_id)
         if key is None:
             raise DecodeError("UNKNOWN_KEY_ID", 4, f"key id {key_id}")  # 11
+        bound = bool(flags & FLAG_BOUND)
+        if bound != (self.binding is not None):  # 12
+            raise DecodeError("BINDING_MISMATCH", 3, "bound frame as datagram" if bound else "unbound frame on a stream")
+        if self.now is not None:  # 13
+            if sealed_at > self.now + self.skew or sealed_at < self.now - self.skew:
+                raise DecodeError("CLOCK_SKEW", 37, f"sealed at {sealed_at}, clock {self.now}")
+            if self.start is not None and sealed_at < self.start:
+                raise DecodeError("BEFORE_START", 37, f"sealed at {sealed_at}, started {self.start}")
         sid = (key_id, salt)
-        if self.stateful and sid in self.sessions:  # 12
+        if self.stateful and sid in self.sessions:  # 14
             high, accepted = self.sessions[sid]
             if counter <= high and high - counter >= self.window:
                 raise DecodeError("BEHIND_WINDOW", 21, f"counter {counter}, highest {high}")
             if counter in accepted:
                 raise DecodeError("REPLAY", 21, f"counter {counter} already accepted")
         # Authentication.
-        try:  # 13
+        aad = bytes(f[:HEADER]) + (self.binding if bound else b"")
+        try:  # 15
             plaintext = AESGCM(session_key(key, salt, key_id, self.label)).decrypt(
-                nonce(counter), bytes(f[HEADER:]), bytes(f[:HEADER])
+                nonce(counter), bytes(f[HEADER:]), aad
             )
         except InvalidTag:
             raise DecodeError("AUTH_FAILED", HEADER + ct, "the GCM tag does not verify")
-        if self.stateful:  # 14
+        if self.stateful:  # 16
             self.record(sid, counter)
         # Plaintext.
-        if flags & 1:  # 15
+        if flags & FLAG_SNAPPY:  # 17
             if not plaintext:
                 raise DecodeError("SNAPPY_CORRUPT", 0, "empty block")
             try:
@@ -304,7 +341,14 @@ class Receiver:
         else:
             body = plaintext
         out = self.body(body)
-        out.update(keyId=key_id, salt=salt.hex(), counter=str(counter), compressed=bool(flags & 1))
+        out.update(
+            keyId=key_id,
+            salt=salt.hex(),
+            counter=str(counter),
+            compressed=bool(flags & FLAG_SNAPPY),
+            sealedAt=sealed_at,
+            bound=bound,
+        )
         return out
 
     def record(self, sid, counter):
@@ -321,13 +365,13 @@ class Receiver:
 
     def body(self, b):
         lim = self.limits
-        t, o = read_varint(b, 0, 5, base.U32_MAX)  # 16
+        t, o = read_varint(b, 0, 5, base.U32_MAX)  # 18
         if t > lim["maxTableEntries"]:
             raise DecodeError("TABLE_LIMIT", 0, f"table of {t}")
         if 7 * t > len(b) - o:
             raise DecodeError("TRUNCATED", len(b), f"table of {t}")
         table = []
-        for i in range(t):  # 17
+        for i in range(t):  # 19
             if o >= len(b):
                 raise DecodeError("TRUNCATED", o, "table entry")
             fam = b[o]
@@ -363,7 +407,7 @@ class Receiver:
                 raise DecodeError("TRUNCATED", len(b), f"{what} list of {n}")
             return n
 
-        current = ref()  # 18
+        current = ref()  # 20
         current["seqno"] = varint(8, base.SEQNO_MAX)
         seen = []
         for _ in range(count(2, "seen")):
@@ -373,13 +417,13 @@ class Receiver:
         other = [ref() for _ in range(count(1, "other"))]
         dist = [ref() for _ in range(count(1, "distribution"))]
         at = pos[0]
-        m = varint(5, base.U32_MAX)  # 19
+        m = varint(5, base.U32_MAX)  # 21
         if m == 0 or m > lim["maxRecords"]:
             raise DecodeError("RECORD_LIMIT", at, f"{m} records")
         if 4 * m > len(b) - pos[0]:
             raise DecodeError("TRUNCATED", len(b), f"{m} records")
         records = []
-        for _ in range(m):  # 20
+        for _ in range(m):  # 22
             tag = varint(5, base.U32_MAX)
             origin = ref()
             origin["seqno"] = varint(8, base.SEQNO_MAX)
@@ -389,7 +433,7 @@ class Receiver:
             records.append({"typeTag": tag, "origin": origin, "payload": b[pos[0] : pos[0] + n].hex()})
             pos[0] += n
         if pos[0] != len(b):
-            raise DecodeError("TRAILING_BYTES", pos[0], f"{len(b) - pos[0]} bytes after the records")  # 21
+            raise DecodeError("TRAILING_BYTES", pos[0], f"{len(b) - pos[0]} bytes after the records")  # 23
         return {
             "gossip": {"current": current, "seen": seen, "other": other, "distribution": dist},
             "records": records,

@@ -28,6 +28,7 @@ import type { DecodedRecord, OutgoingRecord } from "../message.ts";
 import { formatIp, type NetId, parseIp } from "../netid.ts";
 import { compareTableEntries, NetIdTable, type NetIdTableEntry } from "../netid_table.ts";
 import { decodeVarint, varintLength } from "../varint.ts";
+import { ipv4TextAt } from "../ipv4_text.ts";
 
 /** Address family byte of an IPv4 table entry. [R-V2-NETID-001] */
 export const V2_FAMILY_IPV4 = 4;
@@ -108,6 +109,29 @@ function comparePending(a: Pending, b: Pending): number {
  * ```
  */
 export function buildV2Table(ids: Iterable<NetId>): NetIdTable {
+  // Consecutive frames often mention the same NetIDs (one gossip, the same origins): the
+  // same list, value for value, gives the same (immutable) table.
+  if (Array.isArray(ids) && lastTable !== undefined && ids.length === lastIps.length) {
+    let same = true;
+    for (let i = 0; i < ids.length && same; i++) {
+      same = ids[i].ip === lastIps[i] && ids[i].port === lastPorts[i];
+    }
+    if (same) return lastTable;
+  }
+  const table = buildTable(ids);
+  if (Array.isArray(ids)) {
+    lastIps = ids.map((x) => x.ip);
+    lastPorts = ids.map((x) => x.port);
+    lastTable = table;
+  }
+  return table;
+}
+
+let lastTable: NetIdTable | undefined;
+let lastIps: string[] = [];
+let lastPorts: number[] = [];
+
+function buildTable(ids: Iterable<NetId>): NetIdTable {
   const gen = ++generation;
   const found: Pending[] = [];
   let prevIp = "", prevPort = -1;
@@ -293,7 +317,7 @@ function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
     prevAt = at;
     o += 1;
     ids[i] = {
-      ip: formatIp(buf.subarray(o, o + len)),
+      ip: len === 4 ? ipv4TextAt(buf, o) : formatIp(buf.subarray(o, o + len)),
       port: (buf[o + len] << 8) | buf[o + len + 1],
     };
     o += len + 2;

@@ -1,7 +1,8 @@
 /**
  * Encode v2 frames: body, optional snappy compression (kept only when it shrinks the body),
- * header, AES-256-GCM with the header as associated data. [R-V2-BODY-001],
- * [R-V2-COMP-001], [R-V2-AEAD-001..003]
+ * header with the sealed time, AES-256-GCM with the header (and, for a frame bound to one
+ * receiver, the receiver's NetID) as associated data. [R-V2-BODY-001], [R-V2-COMP-001],
+ * [R-V2-AEAD-001..003], [R-V2-TIME-001], [R-V2-BIND-001]
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { ByteWriter } from "../byte_writer.ts";
 import {
   DEFAULT_V2_LIMITS,
   MAX_UINT32,
+  V2_FLAG_BOUND,
   V2_FLAG_SNAPPY,
   V2_HEADER_BYTES,
   V2_MAX_COUNTER,
@@ -21,6 +23,7 @@ import type { NetId } from "../netid.ts";
 import type { NetIdTable } from "../netid_table.ts";
 import { snappyCompress } from "../snappy.ts";
 import { v2Nonce, v2Seal } from "./aead.ts";
+import { v2AssociatedData } from "./binding.ts";
 import { buildV2Table, v2FrameNetIds, writeV2Body } from "./body.ts";
 import { writeV2Header } from "./header.ts";
 import type { V2Keyring } from "./keyring.ts";
@@ -41,6 +44,18 @@ export interface V2FrameInput {
   salt: Uint8Array;
   /** The frame counter, unique within the session (0 to 2^64 - 1). */
   counter: bigint | number;
+  /**
+   * The sealed time written in the header: milliseconds since the Unix epoch by the sender's
+   * clock, an integer in [0, 2^53 - 1] (default `Date.now()`; pass it for reproducible
+   * frames). [R-V2-TIME-001]
+   */
+  sealedAt?: number;
+  /**
+   * The one receiver a TCP frame is for: the frame is bound to this NetID (flag bit 1, the
+   * NetID in the associated data) and no other receiver accepts it. Absent: a datagram
+   * (multicast) frame, which no TCP receiver accepts. [R-V2-BIND-001]
+   */
+  receiver?: NetId;
   /** The gossip header. */
   gossip: Gossip;
   /** One or more records. */
@@ -73,8 +88,10 @@ export interface V2FrameLayers {
   compressed: boolean;
   /** The bytes that were sealed: the body or its snappy block. */
   plaintext: Uint8Array;
-  /** The 37-byte header (the associated data). */
+  /** The 45-byte header. */
   header: Uint8Array;
+  /** The associated data: the header, then the receiver binding of a bound frame. */
+  associatedData: Uint8Array;
   /** The derived session key. */
   sessionKey: Uint8Array;
   /** The 12-byte GCM nonce. */
@@ -118,7 +135,7 @@ function toCounter(c: bigint | number): bigint {
  *   gossip: { current: me, seen: [], other: [], distribution: [] },
  *   records: [{ typeTag: typeTag("hello"), origin: me, payload: new TextEncoder().encode("world") }],
  * });
- * assert.equal(layers.header.length, 37);
+ * assert.equal(layers.header.length, 45);
  * ```
  */
 export function encodeV2FrameLayers(input: V2FrameInput): V2FrameLayers {
@@ -164,7 +181,7 @@ export type V2Sealed = Omit<V2FrameLayers, "table" | "body">;
  *   keyring: V2Keyring.single(new Uint8Array(32)), label: "", salt: new Uint8Array(16),
  *   counter: 0n, compression: "none",
  * }, new Uint8Array([1, 2, 3]));
- * assert.equal(s.frame.length, 37 + 3 + 16);
+ * assert.equal(s.frame.length, 45 + 3 + 16);
  * ```
  */
 export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
@@ -186,14 +203,16 @@ export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
   if (body.length > MAX_UINT32) throw new RangeError(`body of ${body.length} bytes is too large`);
   const frame = new Uint8Array(V2_HEADER_BYTES + plaintext.length + V2_TAG_BYTES);
   writeV2Header(frame, 0, {
-    flags: compressed ? V2_FLAG_SNAPPY : 0,
+    flags: (compressed ? V2_FLAG_SNAPPY : 0) | (input.receiver ? V2_FLAG_BOUND : 0),
     keyId,
     salt: input.salt,
     counter,
     ciphertextLength: plaintext.length,
     uncompressedLength: body.length,
+    sealedAt: input.sealedAt ?? Date.now(),
   });
   const header = frame.subarray(0, V2_HEADER_BYTES);
+  const associatedData = v2AssociatedData(header, input.receiver);
   const sessionKey = (input.sessionKeys ?? sharedKeys).get(
     base,
     keyId,
@@ -202,11 +221,12 @@ export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
     true,
   );
   const nonce = v2Nonce(counter);
-  v2Seal(sessionKey, nonce, header, plaintext, frame, V2_HEADER_BYTES);
+  v2Seal(sessionKey, nonce, associatedData, plaintext, frame, V2_HEADER_BYTES);
   return {
     compressed,
     plaintext,
     header,
+    associatedData,
     sessionKey,
     nonce,
     tag: frame.subarray(frame.length - V2_TAG_BYTES),

@@ -1,19 +1,20 @@
 /**
- * The v2 frame header: 37 bytes sent in clear and authenticated as AES-GCM associated data.
- * [R-V2-FRAME-001..007]
+ * The v2 frame header (version 3): 45 bytes sent in clear and authenticated as AES-GCM
+ * associated data. [R-V2-FRAME-001..007], [R-V2-TIME-001], [R-V2-BIND-001]
  *
  * ```
  * off len field
  *   0   1 start byte 0xc7             [R-V2-FRAME-001]
- *   1   1 version (2)                 [R-V2-FRAME-002]
- *   2   1 header length (37)          [R-V2-FRAME-003]
- *   3   1 flags (bit 0: snappy)       [R-V2-FRAME-004]
+ *   1   1 version (3)                 [R-V2-FRAME-002]
+ *   2   1 header length (45)          [R-V2-FRAME-003]
+ *   3   1 flags (0: snappy, 1: bound) [R-V2-FRAME-004]
  *   4   1 key id                      [R-V2-KEY-001]
  *   5  16 session salt                [R-V2-SESSION-001]
  *  21   8 frame counter, u64be        [R-V2-SESSION-003]
  *  29   4 ciphertext length, u32be    [R-V2-FRAME-005]
  *  33   4 uncompressed length, u32be  [R-V2-FRAME-006]
- *  37   n ciphertext, then the 16-byte tag
+ *  37   8 sealed time, ms, u64be      [R-V2-TIME-001]
+ *  45   n ciphertext, then the 16-byte tag
  * ```
  *
  * @module
@@ -22,8 +23,10 @@
 import {
   type DecodeLimits,
   DEFAULT_LIMITS,
+  MAX_SEQNO,
   MAX_UINT32,
   V2_FLAG_SNAPPY,
+  V2_FLAGS_DEFINED,
   V2_HEADER_BYTES,
   V2_MAX_COUNTER,
   V2_SALT_BYTES,
@@ -45,6 +48,7 @@ export const V2_HEADER_OFFSETS: Readonly<{
   counter: number;
   ciphertextLength: number;
   uncompressedLength: number;
+  sealedAt: number;
 }> = Object.freeze({
   start: 0,
   version: 1,
@@ -55,11 +59,12 @@ export const V2_HEADER_OFFSETS: Readonly<{
   counter: 21,
   ciphertextLength: 29,
   uncompressedLength: 33,
+  sealedAt: 37,
 });
 
 /** The fields of a v2 header. */
 export interface V2Header {
-  /** Flag bits; only {@linkcode V2_FLAG_SNAPPY} is defined. */
+  /** Flag bits: {@linkcode V2_FLAG_SNAPPY} and {@linkcode V2_FLAG_BOUND}. */
   flags: number;
   /** Which keyring key sealed the frame (0 to 255). */
   keyId: number;
@@ -71,6 +76,11 @@ export interface V2Header {
   ciphertextLength: number;
   /** Bytes of the body after decompression (equal to `ciphertextLength` when uncompressed). */
   uncompressedLength: number;
+  /**
+   * When the sender sealed the frame: milliseconds since the Unix epoch by the sender's clock
+   * (0 to 2^53 - 1 when written; a decoded value above 2^53 - 1 is rounded). [R-V2-TIME-001]
+   */
+  sealedAt: number;
 }
 
 /**
@@ -97,7 +107,7 @@ export function v2FrameSalt(frame: Uint8Array): Uint8Array | undefined {
  * ```ts
  * import { v2FrameCompressed } from "@chatter/chatter/wire";
  * import assert from "node:assert/strict";
- * assert.equal(v2FrameCompressed(new Uint8Array(37)), false);
+ * assert.equal(v2FrameCompressed(new Uint8Array(45)), false);
  * ```
  */
 export function v2FrameCompressed(frame: Uint8Array): boolean {
@@ -129,7 +139,12 @@ export function writeV2Header(out: Uint8Array, offset: number, h: V2Header): voi
   if (typeof h.counter !== "bigint" || h.counter < 0n || h.counter > V2_MAX_COUNTER) {
     throw new RangeError(`counter must be in [0, 2^64-1], got ${h.counter}`);
   }
-  if ((h.flags & ~V2_FLAG_SNAPPY) !== 0) throw new RangeError(`unknown flags 0x${h.flags}`);
+  if (!Number.isInteger(h.flags) || (h.flags & ~V2_FLAGS_DEFINED) !== 0) {
+    throw new RangeError(`unknown flags 0x${h.flags.toString(16)}`);
+  }
+  if (!Number.isSafeInteger(h.sealedAt) || h.sealedAt < 0 || h.sealedAt > MAX_SEQNO) {
+    throw new RangeError(`sealed time must be an integer in [0, 2^53-1] ms, got ${h.sealedAt}`);
+  }
   for (
     const [what, v] of [["ciphertext", h.ciphertextLength], [
       "uncompressed",
@@ -150,6 +165,8 @@ export function writeV2Header(out: Uint8Array, offset: number, h: V2Header): voi
   putU32(out, offset + 25, Number(h.counter & 0xffff_ffffn));
   putU32(out, offset + 29, h.ciphertextLength);
   putU32(out, offset + 33, h.uncompressedLength);
+  putU32(out, offset + 37, Math.floor(h.sealedAt / 2 ** 32));
+  putU32(out, offset + 41, h.sealedAt >>> 0);
 }
 
 /**
@@ -182,7 +199,7 @@ function checkFixed(buf: Uint8Array, offset: number): number {
       }, version ${V2_VERSION} headers are ${V2_HEADER_BYTES} bytes`,
     );
   }
-  if (have >= 4 && (buf[offset + 3] & ~V2_FLAG_SNAPPY) !== 0) {
+  if (have >= 4 && (buf[offset + 3] & ~V2_FLAGS_DEFINED) !== 0) {
     throw new DecodeError(
       "BAD_FLAGS",
       offset + 3,
@@ -202,7 +219,7 @@ function checkFixed(buf: Uint8Array, offset: number): number {
  * ```ts
  * import { v2FrameLength } from "@chatter/chatter/wire";
  * import assert from "node:assert/strict";
- * assert.equal(v2FrameLength(new Uint8Array([0xc7, 2, 37]), 0), undefined); // needs more bytes
+ * assert.equal(v2FrameLength(new Uint8Array([0xc7, 3, 45]), 0), undefined); // needs more bytes
  * ```
  */
 export function v2FrameLength(
@@ -227,7 +244,7 @@ export function v2FrameLength(
 /**
  * Read and check the header of a whole v2 frame (one datagram, or one frame cut from a
  * stream): the fixed fields, the frame's exact length, the uncompressed length against the
- * limits. Steps 1 to 6 of the receiver's processing order. [R-V2-ORDER-001]
+ * limits. Steps 1 to 10 of the receiver's processing order. [R-V2-ORDER-001]
  * Throws {@linkcode DecodeError}.
  *
  * @example
@@ -235,7 +252,7 @@ export function v2FrameLength(
  * import { DecodeError, readV2Header } from "@chatter/chatter/wire";
  * import assert from "node:assert/strict";
  * assert.throws(
- *   () => readV2Header(new Uint8Array([0xc7, 3])),
+ *   () => readV2Header(new Uint8Array([0xc7, 2])),
  *   (e) => e instanceof DecodeError && e.code === "UNKNOWN_VERSION" && e.offset === 1,
  * );
  * ```
@@ -279,6 +296,8 @@ export function readV2Header(frame: Uint8Array, limits: DecodeLimits = DEFAULT_L
   }
   const hi = u32(frame, V2_HEADER_OFFSETS.counter);
   const lo = u32(frame, V2_HEADER_OFFSETS.counter + 4);
+  const sealedAt = u32(frame, V2_HEADER_OFFSETS.sealedAt) * 2 ** 32 +
+    u32(frame, V2_HEADER_OFFSETS.sealedAt + 4);
   return {
     flags,
     keyId: frame[V2_HEADER_OFFSETS.keyId],
@@ -286,5 +305,6 @@ export function readV2Header(frame: Uint8Array, limits: DecodeLimits = DEFAULT_L
     counter: (BigInt(hi) << 32n) | BigInt(lo),
     ciphertextLength,
     uncompressedLength,
+    sealedAt,
   };
 }

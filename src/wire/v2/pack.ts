@@ -126,15 +126,19 @@ export function encodeV2Batch(input: V2BatchInput): Uint8Array[] {
     gossipBytes(gossip, refW) + varintLength(Math.min(records.length, maxRecords));
 
   const policy = input.compression;
-  const seal: V2SealInput = {
-    keyring: input.keyring,
-    keyId: input.keyId,
-    label: input.label,
-    salt: new Uint8Array(0),
-    counter: 0n,
-    minCompressionSaving: input.minCompressionSaving,
-    sessionKeys: input.sessionKeys,
-  };
+  // Every other field (keyring, key id, label, saving, session keys, and whatever else a
+  // frame is sealed with) passes through to sealV2Body unchanged.
+  const {
+    sender: _sender,
+    records: _records,
+    gossip: _gossip,
+    extraNetIds: _extra,
+    maxFrameBytes: _maxFrameBytes,
+    maxRecords: _maxRecords,
+    compression: _compression,
+    ...sealFields
+  } = input;
+  const seal: V2SealInput = { ...sealFields, salt: new Uint8Array(0), counter: 0n };
   const out: Uint8Array[] = [];
   const w = writerBusy ? new ByteWriter(2048) : writer;
   const outer = !writerBusy;
@@ -157,6 +161,8 @@ export function encodeV2Batch(input: V2BatchInput): Uint8Array[] {
     const nonce = sender.next();
     seal.salt = nonce.salt;
     seal.counter = nonce.counter;
+    // Each frame is sealed with the sender's clock at that moment. [R-V2-TIME-001]
+    seal.sealedAt = input.sealedAt ?? sender.now();
     const choice: V2Compression = policy === undefined
       ? "snappy"
       : typeof policy === "string"

@@ -15,6 +15,11 @@ export interface V2SenderOptions {
   random?: (n: number) => Uint8Array;
   /** First counter of the first session (tests); default 0. */
   firstCounter?: bigint;
+  /**
+   * The sender's clock, ms since the Unix epoch; each frame's sealed time is read from it
+   * (default `Date.now`). [R-V2-TIME-001]
+   */
+  clock?: () => number;
 }
 
 /** The (salt, counter) pair a frame is sealed with. */
@@ -52,6 +57,7 @@ function defaultRandom(n: number): Uint8Array {
  */
 export class V2Sender {
   readonly #random: (n: number) => Uint8Array;
+  readonly #clock: () => number;
   readonly #keys = new V2SessionKeys(4);
   #salt: Uint8Array;
   #counter: bigint;
@@ -59,6 +65,7 @@ export class V2Sender {
   /** Start a session. */
   constructor(options: V2SenderOptions = {}) {
     this.#random = options.random ?? defaultRandom;
+    this.#clock = options.clock ?? Date.now;
     this.#salt = this.#newSalt();
     this.#counter = options.firstCounter ?? 0n;
     if (this.#counter < 0n || this.#counter > V2_MAX_COUNTER) {
@@ -77,6 +84,11 @@ export class V2Sender {
   /** The current session's salt (a copy). */
   get salt(): Uint8Array {
     return this.#salt.slice();
+  }
+
+  /** The sender's clock now, in whole milliseconds: the sealed time of a frame sealed now. */
+  now(): number {
+    return Math.floor(this.#clock());
   }
 
   /** The counter the next frame will use. */
@@ -103,10 +115,19 @@ export class V2Sender {
     this.#counter = 0n;
   }
 
-  /** Encode a frame with the session's salt and next counter (rekeying when exhausted). */
+  /**
+   * Encode a frame with the session's salt and next counter (rekeying when exhausted), sealed
+   * at the clock's time unless `input.sealedAt` says otherwise.
+   */
   encode(input: Omit<V2FrameInput, "salt" | "counter">): Uint8Array {
     if (this.#counter > V2_MAX_COUNTER) this.rekey();
     const { salt, counter } = this.next();
-    return encodeV2Frame({ ...input, salt, counter, sessionKeys: input.sessionKeys ?? this.#keys });
+    return encodeV2Frame({
+      ...input,
+      salt,
+      counter,
+      sealedAt: input.sealedAt ?? this.now(),
+      sessionKeys: input.sessionKeys ?? this.#keys,
+    });
   }
 }

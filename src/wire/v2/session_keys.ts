@@ -22,6 +22,12 @@ function cacheId(keyId: number, salt: Uint8Array, label: string): string {
   return s + label;
 }
 
+function sameSalt(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Least-recently-used cache of session keys, at most `capacity` entries.
  *
@@ -37,6 +43,8 @@ function cacheId(keyId: number, salt: Uint8Array, label: string): string {
 export class V2SessionKeys {
   readonly #map = new Map<string, Entry>();
   readonly #capacity: number;
+  /** The most recently used entry, found again without building its cache id. */
+  #last: { keyId: number; label: string; salt: Uint8Array; entry: Entry } | undefined;
 
   /** Create a cache holding at most `capacity` (at least 1) keys. */
   constructor(capacity: number) {
@@ -65,11 +73,19 @@ export class V2SessionKeys {
     label: string,
     remember: boolean,
   ): Uint8Array {
+    const l = this.#last;
+    if (
+      l !== undefined && l.entry.base === base && l.keyId === keyId && l.label === label &&
+      sameSalt(l.salt, salt)
+    ) {
+      return l.entry.session; // already the most recently used: no reordering needed
+    }
     const id = cacheId(keyId, salt, label);
     const hit = this.#map.get(id);
     if (hit && hit.base === base) {
       this.#map.delete(id);
       this.#map.set(id, hit);
+      this.#last = { keyId, label, salt: salt.slice(), entry: hit };
       return hit.session;
     }
     const session = deriveV2SessionKey(base, keyId, salt, label);
@@ -86,8 +102,10 @@ export class V2SessionKeys {
     session: Uint8Array,
   ): void {
     const id = cacheId(keyId, salt, label);
+    const entry = { base, session };
     this.#map.delete(id);
-    this.#map.set(id, { base, session });
+    this.#map.set(id, entry);
+    this.#last = { keyId, label, salt: salt.slice(), entry };
     while (this.#map.size > this.#capacity) this.#map.delete(this.#map.keys().next().value!);
   }
 

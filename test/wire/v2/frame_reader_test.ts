@@ -69,8 +69,8 @@ Deno.test("v2FrameLength rejects bad headers as soon as their bytes arrive", () 
       (e: unknown) => e instanceof DecodeError && e.code === code,
     );
   };
-  bad([1, 3], 2, "UNKNOWN_VERSION");
-  bad([2, 40], 3, "BAD_HEADER_LENGTH");
+  bad([1, 2], 2, "UNKNOWN_VERSION");
+  bad([2, 37], 3, "BAD_HEADER_LENGTH");
   bad([3, 4], 4, "BAD_FLAGS");
   bad([29, 0x7f], 33, "FRAME_TOO_LARGE");
 });

@@ -1,6 +1,6 @@
 import { ok, strictEqual } from "node:assert/strict";
 import fc from "fast-check";
-import { DecodeError, decodeV2Frame, V2Decoder } from "../../../src/wire/mod.ts";
+import { DecodeError, decodeV2Frame, V2_HEADER_BYTES, V2Decoder } from "../../../src/wire/mod.ts";
 import type { V2Vector } from "../../../vectors/v2_cases.ts";
 import { receiverFromJson, unhex } from "../../../vectors/v2_json.ts";
 
@@ -12,7 +12,8 @@ const valid = file.cases.filter((c) => !c.sequence && c.result === "valid");
 /** Decode and return the outcome; anything but a DecodeError fails the test. */
 function outcome(frame: Uint8Array, c: V2Vector): string {
   try {
-    decodeV2Frame(frame, receiverFromJson(c.inputs.receiver));
+    const r = receiverFromJson(c.inputs.receiver);
+    decodeV2Frame(frame, r, r.netId);
     return "valid";
   } catch (e) {
     if (e instanceof DecodeError) return e.code;
@@ -102,7 +103,7 @@ Deno.test("v2: random mutations of every valid vector give a frame or a DecodeEr
 
 Deno.test("v2: random bytes (with and without a v2 header prefix) give only DecodeError", () => {
   const c = valid[0];
-  const head = unhex(c.frame!).subarray(0, 37);
+  const head = unhex(c.frame!).subarray(0, V2_HEADER_BYTES);
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, prefix) => {
       const f = prefix ? new Uint8Array([...head, ...bytes]) : bytes;

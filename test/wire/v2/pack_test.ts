@@ -71,7 +71,8 @@ Deno.test("[R-V2-IMPL-002] encodeV2Batch: order, limits, full frames, same bytes
           distribution: dist.map((ip) => ({ ip, port: 4000 })),
         };
         const salt = new Uint8Array(16).fill(1);
-        const sender = new V2Sender({ random: () => salt });
+        // A fixed clock: the one-frame encoder below seals at the same time. [R-V2-TIME-001]
+        const sender = new V2Sender({ random: () => salt, clock: () => 1_767_225_600_000 });
         const frames = encodeV2Batch({
           sender,
           keyring,
@@ -97,6 +98,7 @@ Deno.test("[R-V2-IMPL-002] encodeV2Batch: order, limits, full frames, same bytes
             records: chunk,
             salt,
             counter: BigInt(i),
+            sealedAt: 1_767_225_600_000,
             compression: "none",
           });
           deepStrictEqual(f, same);

@@ -12,8 +12,10 @@ import {
   decodedToJson,
   hex,
   keyringFromJson,
+  optionalNetIdFromJson,
   receiverFromJson,
   recordsFromJson,
+  sealedAtFromJson,
   unhex,
   v2GossipFromJson,
   v2NetIdsFromJson,
@@ -67,11 +69,14 @@ Deno.test("v2 vectors: every valid frame is encoded byte-exact from its declared
       records: recordsFromJson(i.records),
       extraNetIds: v2NetIdsFromJson(i.extraNetIds),
       compression: compressionFromJson(i.compression),
+      sealedAt: sealedAtFromJson(i.sealedAt),
+      receiver: optionalNetIdFromJson(i.to, "to"),
     });
     strictEqual(hex(layers.frame), c.frame, c.id);
     strictEqual(hex(layers.body), c.layers.body, `${c.id} body`);
     strictEqual(hex(layers.sessionKey), c.layers.sessionKey, `${c.id} session key`);
     strictEqual(hex(layers.header), c.layers.header, `${c.id} header`);
+    strictEqual(hex(layers.associatedData), c.layers.associatedData, `${c.id} associated data`);
     strictEqual(layers.compressed, c.layers.compressed, `${c.id} compressed`);
   }
 });
@@ -81,22 +86,27 @@ Deno.test("v2 vectors: every stateless frame decodes as declared (valid: same co
     const r = receiverFromJson(c.inputs.receiver);
     const frame = unhex(c.frame!);
     if (c.result === "valid") {
-      const d = decodeV2Frame(frame, r);
+      const d = decodeV2Frame(frame, r, r.netId);
       deepStrictEqual(decodedToJson(d), c.decoded, c.id);
     } else {
-      strictEqual(code(() => decodeV2Frame(frame, r)), c.errorClass, c.id);
+      strictEqual(code(() => decodeV2Frame(frame, r, r.netId)), c.errorClass, c.id);
       // A stateful receiver gives the same verdict to a first frame.
-      strictEqual(code(() => new V2Decoder(r).decode(frame)), c.errorClass, `${c.id} (stateful)`);
+      strictEqual(
+        code(() => new V2Decoder(r).decode(frame, r.netId)),
+        c.errorClass,
+        `${c.id} (stateful)`,
+      );
     }
   }
 });
 
 Deno.test("v2 vectors: every sequence gives each step's verdict to one receiver [R-V2-REPLAY-*]", () => {
   for (const c of file.cases.filter((c) => c.sequence)) {
-    const rx = new V2Decoder(receiverFromJson(c.inputs.receiver));
+    const r = receiverFromJson(c.inputs.receiver);
+    const rx = new V2Decoder(r);
     for (const [n, s] of c.sequence!.entries()) {
       strictEqual(
-        code(() => rx.decode(unhex(s.frame))),
+        code(() => rx.decode(unhex(s.frame), r.netId)),
         s.result === "valid" ? "valid" : s.errorClass,
         `${c.id} step ${n}`,
       );

@@ -1,0 +1,355 @@
+/**
+ * `deno task sim`: N real {@linkcode ChatterNode}s (peer database, planner, dedup, relaying:
+ * the library's code, unchanged) behind the transport seam on the timed network twin of
+ * `sim/net.ts`, with a virtual clock. Prints, per broadcast, TCP frames, multicast datagrams,
+ * bytes, TCP depth, time to last delivery, fraction delivered, duplicate copies, with the
+ * ideal figures beside them; then a summary with state per node and CPU per delivery.
+ *
+ * Crypto is off in the simulator only (`sim/plain_codec.ts`, through the transport's
+ * `unsealedCodec` hook; `--sealed` turns it back on): frame sizes are those of v2 without
+ * compression.
+ *
+ *     deno task sim --nodes 10000 --domains 1250 --broadcasts 40 --seed 1
+ *     deno task sim --nodes 2048 --domains 256 --loss 0.05 --json
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { ChatterNode, jsonType, type NodeOptions } from "../mod.ts";
+import { seededRandom } from "../src/node/random.ts";
+import type { NetId } from "../src/wire/netid.ts";
+import { SimNetwork } from "./net.ts";
+
+/** Parameters of one simulation. */
+export interface SimConfig {
+  /** Nodes. */
+  nodes: number;
+  /** Multicast domains (nodes are dealt round-robin... in blocks: node i is in i % domains). */
+  domains: number;
+  /** Broadcasts, one after the other, from random live origins to every node. */
+  broadcasts: number;
+  /** Seed of every random choice. */
+  seed: number;
+  /** Multicast loss. */
+  loss: number;
+  /** Fraction of nodes killed before the first broadcast. */
+  kill: number;
+  /** Virtual milliseconds between broadcasts (default 1000 / nodes: one per node per second). */
+  gapMs?: number;
+  /** Payload bytes per message. */
+  payloadBytes: number;
+  /** Node options passed through (maxPeers, maxSeenIds, ...). */
+  nodeOptions: Partial<NodeOptions>;
+  /**
+   * Learning rounds before the measured broadcasts: in each, every live node broadcasts once
+   * to `warmupDests` random nodes (a cheap way to let 10,000 nodes hear each other).
+   */
+  warmup: number;
+  /** Destinations per warm-up broadcast. */
+  warmupDests: number;
+  /** Seal frames with real AES-GCM (slow). */
+  sealed: boolean;
+  /** Uplink rate in Mbit/s. */
+  rateMbps: number;
+}
+
+/** Figures of one broadcast. */
+export interface BroadcastRow {
+  /** Index of the broadcast. */
+  i: number;
+  /** TCP frames sent. */
+  tcpFrames: number;
+  /** Multicast datagrams sent. */
+  datagrams: number;
+  /** Bytes sent (TCP and multicast). */
+  bytes: number;
+  /** Largest TCP hop count of a first delivery. */
+  tcpDepth: number;
+  /** Virtual ms from the broadcast to its last first delivery. */
+  lastDeliveryMs: number;
+  /** Live destinations that got it. */
+  delivered: number;
+  /** Live destinations. */
+  live: number;
+  /** Copies received again (dedup hits) over all nodes. */
+  duplicates: number;
+  /** Frames receivers rejected (e.g. over the table limit). */
+  rejected: number;
+  /** Multicast copies lost. */
+  lost: number;
+  /** Wall ms the simulator spent on it. */
+  wallMs: number;
+  /** Frames handled by nodes. */
+  handled: number;
+}
+
+/** Result of a run. */
+export interface SimResult {
+  /** The parameters. */
+  config: SimConfig;
+  /** One row per broadcast. */
+  rows: BroadcastRow[];
+  /** JS heap per node after the run (bytes; includes the simulator's own small share). */
+  heapPerNode: number;
+  /** Wall ms to start the nodes. */
+  setupMs: number;
+  /** Wall ms of the warm-up rounds. */
+  warmupMs: number;
+}
+
+/** Node `i`'s NetID: distinct addresses for up to 2^24 nodes. */
+function idOf(i: number): NetId {
+  return { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 4000 };
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) g();
+}
+
+/** Run one simulation. */
+export async function simulate(
+  c: SimConfig,
+  onRow?: (r: BroadcastRow) => void,
+): Promise<SimResult> {
+  const net = new SimNetwork({
+    multicastLoss: c.loss,
+    random: seededRandom(c.seed * 7919 + 1),
+    unsealed: !c.sealed,
+    rateBytesPerMs: c.rateMbps * 125,
+  });
+  gc();
+  const heap0 = Deno.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const nodes: ChatterNode[] = [];
+  const got = new Uint8Array(c.nodes);
+  let cur = { delivered: 0, last: 0, depth: 0, start: 0, id: "" };
+  const key = new Uint8Array(32).fill(7);
+  for (let i = 0; i < c.nodes; i++) {
+    const id = idOf(i);
+    const node = await ChatterNode.start({
+      profile: "v2",
+      key,
+      clock: net.clock,
+      random: seededRandom(c.seed * 1_000_003 + i),
+      transport: net.transport(id, `d${i % c.domains}`),
+      ...c.nodeOptions,
+    });
+    node.register(jsonType<{ id: string; pad: string }>("sim.msg", (v) => {
+      if (v.id !== cur.id || got[i]) return;
+      got[i] = 1;
+      cur.delivered++;
+      cur.last = Math.max(cur.last, net.now - cur.start);
+      cur.depth = Math.max(cur.depth, net.current.tcp);
+    }));
+    nodes.push(node);
+  }
+  const setupMs = performance.now() - t0;
+  const r = seededRandom(c.seed);
+  const dead = new Set<number>();
+  const nKill = Math.round(c.kill * c.nodes);
+  while (dead.size < nKill) dead.add(Math.floor(r.next() * c.nodes));
+  for (const d of dead) net.kill(nodes[d].id);
+  const ids = nodes.map((n) => n.id);
+  const live = c.nodes - dead.size;
+  const gap = c.gapMs ?? 1000 / c.nodes;
+  const pad = "p".repeat(c.payloadBytes);
+  const rows: BroadcastRow[] = [];
+  const tw = performance.now();
+  for (let w = 0; w < c.warmup; w++) {
+    for (let i = 0; i < c.nodes; i++) {
+      if (dead.has(i)) continue;
+      const to: NetId[] = [];
+      for (let k = 0; k < c.warmupDests; k++) to.push(ids[Math.floor(r.next() * c.nodes)]);
+      nodes[i].broadcast(to, "sim.msg", { id: "warmup", pad });
+      await Promise.resolve();
+      net.advance(gap);
+    }
+    net.run();
+  }
+  const warmupMs = performance.now() - tw;
+  const dupTotal = () => {
+    let t = 0;
+    for (const n of nodes) t += n.stats().duplicates;
+    return t;
+  };
+  let dups = dupTotal();
+  for (let b = 0; b < c.broadcasts; b++) {
+    let o: number;
+    do o = Math.floor(r.next() * c.nodes); while (dead.has(o));
+    got.fill(0);
+    const k0 = { ...net.counters };
+    const w0 = performance.now();
+    cur = { delivered: 0, last: 0, depth: 0, start: net.now, id: `b${b}` };
+    got[o] = 1; // the origin is not counted as a destination
+    nodes[o].broadcast(ids, "sim.msg", { id: cur.id, pad });
+    await Promise.resolve();
+    await Promise.resolve();
+    net.run();
+    const k = net.counters;
+    const d = dupTotal();
+    const row: BroadcastRow = {
+      i: b,
+      tcpFrames: k.tcpFrames - k0.tcpFrames,
+      datagrams: k.datagrams - k0.datagrams,
+      bytes: k.tcpBytes - k0.tcpBytes + k.datagramBytes - k0.datagramBytes,
+      tcpDepth: cur.depth,
+      lastDeliveryMs: cur.last,
+      delivered: cur.delivered,
+      live: live - 1,
+      duplicates: d - dups,
+      rejected: k.rejected - k0.rejected,
+      lost: k.lost - k0.lost,
+      wallMs: performance.now() - w0,
+      handled: k.handled - k0.handled,
+    };
+    dups = d;
+    rows.push(row);
+    onRow?.(row);
+    net.advance(gap);
+  }
+  gc();
+  const heapPerNode = (Deno.memoryUsage().heapUsed - heap0) / c.nodes;
+  for (const n of nodes) await n.close();
+  return { config: c, rows, heapPerNode, setupMs, warmupMs };
+}
+
+/** Mean of `f` over rows. */
+function mean(rows: BroadcastRow[], f: (r: BroadcastRow) => number): number {
+  return rows.length === 0 ? 0 : rows.reduce((a, r) => a + f(r), 0) / rows.length;
+}
+
+/** The summary of the second half of the run (after learning) as one object. */
+export function summarize(res: SimResult): Record<string, number> {
+  const c = res.config;
+  const rows = res.rows.slice(Math.floor(res.rows.length / 2));
+  const K = Math.min(c.domains, c.nodes);
+  const handled = rows.reduce((a, r) => a + r.handled, 0);
+  const wall = rows.reduce((a, r) => a + r.wallMs, 0);
+  return {
+    nodes: c.nodes,
+    domains: K,
+    broadcastsMeasured: rows.length,
+    tcpFrames: mean(rows, (r) => r.tcpFrames),
+    idealTcpFrames: K - 1,
+    datagrams: mean(rows, (r) => r.datagrams),
+    idealDatagrams: K,
+    bytes: mean(rows, (r) => r.bytes),
+    tcpDepth: Math.max(0, ...rows.map((r) => r.tcpDepth)),
+    idealTcpDepth: Math.ceil(Math.log2(Math.max(1, K))),
+    lastDeliveryMs: Math.max(0, ...rows.map((r) => r.lastDeliveryMs)),
+    delivered: mean(rows, (r) => r.delivered / Math.max(1, r.live)),
+    minDelivered: Math.min(...rows.map((r) => r.delivered / Math.max(1, r.live))),
+    duplicatesPerNode: mean(rows, (r) => r.duplicates / Math.max(1, r.live)),
+    rejected: mean(rows, (r) => r.rejected),
+    heapPerNodeBytes: Math.round(res.heapPerNode),
+    cpuUsPerHandledFrame: handled === 0 ? 0 : (wall * 1000) / handled,
+    wallMsPerBroadcast: mean(rows, (r) => r.wallMs),
+  };
+}
+
+function fmt(n: number, d = 0): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+}
+
+if (import.meta.main) {
+  const { values: v } = parseArgs({
+    args: Deno.args,
+    options: {
+      nodes: { type: "string", default: "128" },
+      domains: { type: "string", default: "16" },
+      broadcasts: { type: "string", default: "20" },
+      seed: { type: "string", default: "1" },
+      loss: { type: "string", default: "0" },
+      kill: { type: "string", default: "0" },
+      "gap-ms": { type: "string" },
+      payload: { type: "string", default: "16" },
+      "max-peers": { type: "string" },
+      "seen-ids": { type: "string" },
+      "rate-mbps": { type: "string", default: "1000" },
+      warmup: { type: "string", default: "0" },
+      "warmup-dests": { type: "string", default: "1" },
+      "dedup-window": { type: "string" },
+      sealed: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(
+      "deno task sim [--nodes N] [--domains K] [--broadcasts B] [--seed S] [--loss P] [--kill F]\n" +
+        "  [--gap-ms MS] [--payload BYTES] [--max-peers N] [--seen-ids N] [--rate-mbps R]\n" +
+        "  [--warmup ROUNDS] [--warmup-dests D] [--dedup-window W]\n" +
+        "  [--sealed] [--json] [--quiet]",
+    );
+    Deno.exit(0);
+  }
+  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+  const nodeOptions: Partial<NodeOptions> = {};
+  if (v["max-peers"]) nodeOptions.maxPeers = num(v["max-peers"]);
+  if (v["seen-ids"]) nodeOptions.maxSeenIds = num(v["seen-ids"]);
+  if (v["dedup-window"]) nodeOptions.dedupWindow = num(v["dedup-window"]);
+  const config: SimConfig = {
+    nodes: num(v.nodes)!,
+    domains: num(v.domains)!,
+    broadcasts: num(v.broadcasts)!,
+    seed: num(v.seed)!,
+    loss: num(v.loss)!,
+    kill: num(v.kill)!,
+    gapMs: num(v["gap-ms"]),
+    payloadBytes: num(v.payload)!,
+    nodeOptions,
+    sealed: v.sealed!,
+    rateMbps: num(v["rate-mbps"])!,
+    warmup: num(v.warmup)!,
+    warmupDests: num(v["warmup-dests"])!,
+  };
+  const K = Math.min(config.domains, config.nodes);
+  if (!v.json) {
+    console.log(
+      `sim: ${fmt(config.nodes)} nodes, ${
+        fmt(K)
+      } domains, loss ${config.loss}, kill ${config.kill}, ` +
+        `seed ${config.seed}, crypto ${config.sealed ? "on" : "off (simulator only)"}`,
+    );
+    if (!v.quiet) {
+      console.log(
+        "  #  tcp(ideal)  dgrams(ideal)   bytes  depth(ideal)  last ms  delivered  dups/node  rejected  wall ms",
+      );
+    }
+  }
+  const res = await simulate(config, (r) => {
+    if (v.json || v.quiet) return;
+    console.log(
+      `${String(r.i).padStart(3)}  ${fmt(r.tcpFrames).padStart(5)}(${fmt(K - 1)})  ` +
+        `${fmt(r.datagrams).padStart(6)}(${fmt(K)})  ${fmt(r.bytes).padStart(9)}  ` +
+        `${String(r.tcpDepth).padStart(3)}(${Math.ceil(Math.log2(Math.max(1, K)))})  ` +
+        `${fmt(r.lastDeliveryMs, 1).padStart(8)}  ${
+          fmt((100 * r.delivered) / r.live, 1).padStart(7)
+        } %  ` +
+        `${fmt(r.duplicates / r.live, 2).padStart(8)}  ${String(r.rejected).padStart(7)}  ${
+          fmt(r.wallMs).padStart(7)
+        }`,
+    );
+  });
+  const s = summarize(res);
+  if (v.json) console.log(JSON.stringify({ summary: s, config, rows: res.rows }));
+  else {
+    console.log(
+      `after learning (last ${s.broadcastsMeasured}): tcp ${fmt(s.tcpFrames, 1)} (ideal ${
+        fmt(s.idealTcpFrames)
+      }), datagrams ${fmt(s.datagrams, 1)} (ideal ${fmt(s.idealDatagrams)}), depth ${s.tcpDepth} ` +
+        `(ideal ${s.idealTcpDepth}), last delivery ${fmt(s.lastDeliveryMs, 1)} ms, delivered ${
+          fmt(100 * s.delivered, 2)
+        } % (min ${fmt(100 * s.minDelivered, 2)} %), duplicates/node ${
+          fmt(s.duplicatesPerNode, 2)
+        }, ` +
+        `heap/node ${fmt(s.heapPerNodeBytes / 1024, 1)} KiB, cpu ${
+          fmt(s.cpuUsPerHandledFrame, 1)
+        } µs/frame, ` +
+        `setup ${fmt(res.setupMs)} ms, warm-up ${fmt(res.warmupMs)} ms`,
+    );
+  }
+}

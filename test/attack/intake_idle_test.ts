@@ -126,10 +126,10 @@ for (
       await legit.check("before");
       const me = { ip: "127.0.0.1", port: 11, seqno: Date.now() };
       const codec = keyHolderCodec(c.key);
-      const first = craft(codec, gossipFrom(me), [testRecord(me, `${tag}-first`)]);
+      const first = craft(codec, gossipFrom(me), [testRecord(me, `${tag}-first`)], victim.id);
       const next = craft(codec, gossipFrom({ ...me, seqno: me.seqno + 1 }), [
         testRecord(me, `${tag}-next`),
-      ]);
+      ], victim.id);
       conn = await rawConnect(victim.id, first);
       await waitFor(() => c.got[1].has(`${tag}-first`), "the first frame delivered");
       const a = conn;

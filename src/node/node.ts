@@ -333,7 +333,13 @@ export class ChatterNode {
     // has it, so production nodes always seal their frames.
     const unsealed = (transport as { unsealedCodec?: (l: DecodeLimits) => FrameCodec })
       .unsealedCodec;
-    const node = new ChatterNode(o, transport, unsealed ? [unsealed(o.limits)] : codecs, next, peek);
+    const node = new ChatterNode(
+      o,
+      transport,
+      unsealed ? [unsealed(o.limits)] : codecs,
+      next,
+      peek,
+    );
     ref.node = node;
     node.#armTimer();
     return node;

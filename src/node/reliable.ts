@@ -55,6 +55,7 @@ export function emptyReliableStats(): ReliableStats {
     ackFrames: 0,
     ackBytes: 0,
     ackedSeqnos: 0,
+    acksSkipped: 0,
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,
@@ -116,6 +117,8 @@ export class Reliability {
   readonly #receiver: ReliableReceiver;
   readonly #selfKey: string;
   #lostNotices = 0;
+  /** Frames and bytes of acknowledgement requests and loss notices. */
+  #ctl = { frames: 0, bytes: 0 };
   #lostReported = 0;
   #controlErrors = 0;
 
@@ -134,10 +137,10 @@ export class Reliability {
       release: (dests, key, recs) => h.enqueue(dests, key, recs),
       repair: (to, recs, onFail) => h.sendDirect(to, recs, onFail),
       requestAck: (to) => {
-        h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]);
+        this.#countControl(h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]));
       },
       notifyLost: (to, seqnos) => {
-        h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]);
+        this.#countControl(h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]));
       },
       lost: (id, destinations, reason) => {
         h.events.emit("lost", {
@@ -161,7 +164,7 @@ export class Reliability {
     });
     this.#receiver = new ReliableReceiver({
       clock: h.clock,
-      sendAck: (to, payload) => h.sendDirect(to, [sys(SYS_ACK_TAG, payload)]),
+      sendAck: (to, payload, onFail) => h.sendDirect(to, [sys(SYS_ACK_TAG, payload)], onFail),
     }, s.ackDelayMs);
   }
 
@@ -245,11 +248,20 @@ export class Reliability {
     return this.#sender.drained();
   }
 
+  #countControl(r: { frames: number; bytes: number }): void {
+    this.#ctl.frames += r.frames;
+    this.#ctl.bytes += r.bytes;
+  }
+
   /** Counters. */
   stats(): ReliableStats {
+    const rx = this.#receiver.stats;
     return {
       ...this.#sender.snapshot(),
-      ...this.#receiver.stats,
+      ...rx,
+      // Every control frame: acknowledgements, acknowledgement requests, loss notices.
+      ackFrames: rx.ackFrames + this.#ctl.frames,
+      ackBytes: rx.ackBytes + this.#ctl.bytes,
       lostNotices: this.#lostNotices,
       lostReported: this.#lostReported,
       controlErrors: this.#controlErrors,

@@ -14,19 +14,34 @@ import { encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
 export interface ReceiverHost {
   /** The node's clock. */
   clock: Clock;
-  /** Send one `chatter.sys.ack` payload to `origin` by TCP; returns frames and bytes sent. */
-  sendAck(origin: NetId, payload: Uint8Array): { frames: number; bytes: number };
+  /**
+   * Send one `chatter.sys.ack` payload to `origin` by TCP; returns frames and bytes sent;
+   * `onFail` when a frame cannot be written.
+   */
+  sendAck(
+    origin: NetId,
+    payload: Uint8Array,
+    onFail: () => void,
+  ): { frames: number; bytes: number };
 }
 
 /** Counters of the destination side. */
 export interface ReceiverStats {
-  /** Acknowledgement frames sent. */
+  /**
+   * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
+   * requests and loss notices).
+   */
   ackFrames: number;
   /** Bytes of those frames. */
   ackBytes: number;
   /** Sequence numbers acknowledged (one per message per time it arrived before a flush). */
   ackedSeqnos: number;
+  /** Acknowledgements not sent because their origin could not be reached lately. */
+  acksSkipped: number;
 }
+
+/** How long an origin whose acknowledgement failed is not acknowledged (ms). */
+const ACK_BACKOFF_MS = 5_000;
 
 interface Pending {
   id: NetId;
@@ -60,7 +75,9 @@ export class ReliableReceiver {
   #timer: TimerHandle | undefined;
   #closed = false;
   /** Counters. */
-  readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0 };
+  readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0, acksSkipped: 0 };
+  /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
+  readonly #backoff = new Map<string, number>();
 
   /**
    * `delayMs`: acknowledgements wait at most this long; `maxBatch`: an origin's batch is sent
@@ -119,7 +136,22 @@ export class ReliableReceiver {
   }
 
   #send(to: NetId, seqs: number[]): void {
-    const r = this.#host.sendAck(to, encodeSeqRanges(seqs));
+    // An origin we could not reach (gone, or a forged identity) is not tried again for a while:
+    // acknowledgements must not become a way to make this node connect anywhere. Its own
+    // repairs reach us again and are acknowledged once it is reachable.
+    const k = netIdKey(to);
+    const until = this.#backoff.get(k);
+    if (until !== undefined) {
+      if (this.#host.clock.now() < until) {
+        this.stats.acksSkipped++;
+        return;
+      }
+      this.#backoff.delete(k);
+    }
+    const r = this.#host.sendAck(to, encodeSeqRanges(seqs), () => {
+      if (this.#backoff.size >= 4096) this.#backoff.delete(this.#backoff.keys().next().value!);
+      this.#backoff.set(k, this.#host.clock.now() + ACK_BACKOFF_MS);
+    });
     this.stats.ackFrames += r.frames;
     this.stats.ackBytes += r.bytes;
   }

@@ -692,6 +692,7 @@ export class ChatterNode {
       },
       this.#outgoing(recs),
       this.#o.maxTcpFrameBytes,
+      to, // bound to its one receiver [R-V2-BIND-001]
     );
     let bytes = 0;
     for (const f of frames) {

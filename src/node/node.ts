@@ -54,6 +54,7 @@ import {
   type ReliableStats,
 } from "./reliable.ts";
 import { maxShareFor } from "./share_limits.ts";
+import { decodeDomains, DOMAINS_TAG, domainsRecord } from "./domains.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
 /** Counters of a node. */
@@ -619,7 +620,12 @@ export class ChatterNode {
     };
     // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
     // And none longer than receivers accept (maxDistribution). [R-NODE-AMP-001]
-    const maxShare = Math.min(maxShareFor(o.limits, base, out), o.maxDistribution);
+    // Domain facts (v2): a share's record names the relay too, a multicast one 16 nodes.
+    const facts = this.profile === "v2";
+    const maxShare = Math.min(
+      maxShareFor(o.limits, base, out) - (facts ? 1 : 0),
+      o.maxDistribution,
+    );
     const plan = planBroadcast(this.id, dests, this.#db, o.random, {
       multicast: mc,
       maxShare: Math.max(0, maxShare),
@@ -628,7 +634,20 @@ export class ChatterNode {
     let tcpOnly: OutgoingRecord[] = [];
     if (plan.multicast) {
       const max = this.#transport.maxDatagramBytes;
-      const frames = this.#encode(base, out, max);
+      // Our domain group rides along on multicast: domain-mates learn each other from it
+      // without pairwise evidence. [R-NODE-SCALE-004]
+      const own = facts ? this.#db.ownGroup() : [];
+      const withFacts = (rs: OutgoingRecord[]) =>
+        rs.length > 0 && own.length > 1
+          ? [
+            ...rs,
+            domainsRecord(
+              base.current,
+              this.#fitGroups([own], this.#db.gossipGroups(1), base, rs, 0),
+            ),
+          ]
+          : rs;
+      const frames = this.#encode(base, withFacts(out), max);
       if (frames.some((f) => f.length > max)) {
         // Which records do not fit one datagram: they keep every destination on TCP.
         // [R-NODE-SCALE-001]
@@ -640,7 +659,7 @@ export class ChatterNode {
         }
         this.#s.multicastTooLarge += tcpOnly.length;
         out = fits;
-        for (const f of this.#encode(base, fits, max)) this.#transport.sendMulticast(f);
+        for (const f of this.#encode(base, withFacts(fits), max)) this.#transport.sendMulticast(f);
       } else for (const f of frames) this.#transport.sendMulticast(f);
     } else tcpOnly = out.splice(0);
     this.#sendPlan(plan.multicast ? plan.tcp : [], base, out, maxShare);
@@ -653,6 +672,29 @@ export class ChatterNode {
         : plan.tcp;
       this.#sendPlan(all, base, tcpOnly, maxShare);
     }
+  }
+
+  /**
+   * `must` groups, then as many of `extra` as the receiver's table limit leaves room for (their
+   * members may be new table entries). [R-NODE-SCALE-002], [R-NODE-SCALE-004]
+   */
+  #fitGroups(
+    must: NetId[][],
+    extra: NetId[][],
+    base: Gossip,
+    out: OutgoingRecord[],
+    listed: number,
+  ): NetId[][] {
+    let room = this.#o.limits.maxTableEntries - listed -
+      (this.#o.limits.maxTableEntries - maxShareFor(this.#o.limits, base, out));
+    for (const g of must) room -= g.length - (listed > 0 ? g.length - 1 : 0);
+    const groups = must.filter((g) => g.length > 1);
+    for (const g of extra) {
+      if (g.length > room) break;
+      room -= g.length;
+      groups.push(g);
+    }
+    return room >= 0 ? groups : [];
   }
 
   /** Send each share of a plan; none when even a leaf frame is over the limits. */
@@ -724,9 +766,21 @@ export class ChatterNode {
     out: OutgoingRecord[],
     takeovers: { left: number },
   ): void {
+    // The share's grouping by domain rides along: the relay plans its subtree by domain
+    // without having learned them itself. [R-NODE-SCALE-004]
+    // And a few groups it learned lately, so domains spread to every node. [R-NODE-SCALE-004]
+    const groups = this.profile === "v2"
+      ? this.#fitGroups(
+        send.distribution.length > 0 ? this.#db.groupsOf([send.to, ...send.distribution]) : [],
+        this.#db.gossipGroups(4),
+        base,
+        out,
+        send.distribution.length + 1,
+      )
+      : [];
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
-      out,
+      groups.length > 0 ? [...out, domainsRecord(base.current, groups)] : out,
       this.#o.maxTcpFrameBytes,
       send.to,
     );
@@ -824,7 +878,16 @@ export class ChatterNode {
     for (const r of f.records) {
       if (isReliableControlTag(r.typeTag)) {
         // Reserved control records: handled here, never delivered or forwarded.
-        this.#rel?.control(r, sender, f.profile);
+        if (authenticated) this.#rel?.control(r, sender, f.profile);
+        continue;
+      }
+      if (r.typeTag === DOMAINS_TAG) {
+        // Domain facts: learned from the sender's own record only (a forwarded copy's indexes
+        // refer to another frame's table); never delivered or forwarded. [R-NODE-SCALE-004]
+        if (r.origin.ip === sender.ip && r.origin.port === sender.port && authenticated) {
+          const groups = decodeDomains(r.payload, f.table);
+          if (groups) this.#db.learnGroups(groups);
+        }
         continue;
       }
       const reg = this.#byTag.get(r.typeTag);

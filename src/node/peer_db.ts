@@ -11,6 +11,7 @@ import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock } from "./clock.ts";
 import type { PlanView } from "./plan.ts";
 import { randomInt, type RandomSource } from "./random.ts";
+import { DomainMap } from "./domains.ts";
 
 /** Limits of a {@linkcode PeerDb}. */
 export interface PeerDbOptions {
@@ -56,8 +57,21 @@ export class PeerDb implements PlanView {
   readonly #hears = new Map<string, Map<string, number>>();
   /** dst key -> src keys with an edge to it: forgetting a peer costs its edges, not the map. */
   readonly #heardBy = new Map<string, Set<string>>();
-  #domains: Map<string, string> | undefined;
-  #reps: NetId[] = [];
+  /**
+   * Domains as an incremental union-find over every "hears" fact and domain group learned:
+   * O(1) amortised per fact, rebuilt from the facts still fresh only when some expired or
+   * were forgotten (at the next sweep). [R-NODE-SCALE-004]
+   */
+  readonly #dm = new DomainMap();
+  #dmDirty = false;
+  /** Domain groups learned (R-NODE-SCALE-004): member key -> a member of its group, and when. */
+  readonly #groupOf = new Map<string, { with: string; at: number }>();
+  /** The most recently heard senders, newest last, at most `maxSeenIds`. */
+  readonly #recent = new Map<string, BroadcastId>();
+  /** Groups learned most recently (a ring of 32), passed on so domains spread epidemically. */
+  readonly #ring: NetId[][] = [];
+  #ringAt = 0;
+  #reps: NetId[] | undefined;
   #repAt = 0;
 
   /** Create an empty database for the node `self`. */
@@ -103,10 +117,12 @@ export class PeerDb implements PlanView {
   #forget(k: string): void {
     this.#peers.delete(k);
     this.#heard.delete(k);
+    this.#recent.delete(k);
+    if (this.#groupOf.delete(k)) this.#dmDirty = true;
     const out = this.#hears.get(k);
     if (out) {
       this.#hears.delete(k);
-      this.#domains = undefined;
+      this.#dmDirty = true;
       for (const dst of out.keys()) this.#heardBy.get(dst)?.delete(k);
     }
     const into = this.#heardBy.get(k);
@@ -115,7 +131,7 @@ export class PeerDb implements PlanView {
       for (const src of into) {
         const m = this.#hears.get(src);
         if (m?.delete(k)) {
-          this.#domains = undefined;
+          this.#dmDirty = true;
           if (m.size === 0) this.#hears.delete(src);
         }
       }
@@ -127,7 +143,17 @@ export class PeerDb implements PlanView {
     let m = this.#hears.get(src);
     if (!m) this.#hears.set(src, m = new Map());
     if (!m.has(dst)) {
-      this.#domains = undefined;
+      this.#dm.union(src, dst);
+      // At most maxSeenIds facts per sender (what its frames can name), always keeping whether
+      // it hears us: memory per peer stays bounded in a domain of thousands. [R-NODE-SCALE-004]
+      if (m.size > this.#opts.maxSeenIds) {
+        for (const old of m.keys()) {
+          if (old === this.#selfKey) continue;
+          m.delete(old);
+          this.#heardBy.get(old)?.delete(src);
+          break;
+        }
+      }
       let by = this.#heardBy.get(dst);
       if (!by) this.#heardBy.set(dst, by = new Set());
       by.add(src);
@@ -145,10 +171,13 @@ export class PeerDb implements PlanView {
     const sender = this.#touch(g.current, now);
     if (sender === this.#selfKey) return;
     if (transport === "udp") {
-      this.#heard.set(sender, {
-        id: { ip: g.current.ip, port: g.current.port, seqno: g.current.seqno },
-        at: now,
-      });
+      const id = { ip: g.current.ip, port: g.current.port, seqno: g.current.seqno };
+      this.#heard.set(sender, { id, at: now });
+      this.#recent.delete(sender);
+      this.#recent.set(sender, id);
+      if (this.#recent.size > this.#opts.maxSeenIds) {
+        this.#recent.delete(this.#recent.keys().next().value!);
+      }
       this.#edge(this.#selfKey, sender, now);
     }
     for (const s of g.seen) this.#edge(sender, this.#touch(s, now), now);
@@ -167,17 +196,86 @@ export class PeerDb implements PlanView {
 
   /** The seen IDs our next frame carries: whom we heard on multicast, most recent first. */
   seenIds(): BroadcastId[] {
+    // O(maxSeenIds), not a sort of everyone heard: newest first.
     const fresh = this.#clock.now() - this.#opts.peerTtlMs;
-    const out: { id: BroadcastId; at: number }[] = [];
-    for (const h of this.#heard.values()) if (h.at >= fresh) out.push(h);
-    out.sort((a, b) => b.at - a.at);
-    return out.slice(0, this.#opts.maxSeenIds).map((h) => h.id);
+    const out: BroadcastId[] = [];
+    for (const [k, id] of this.#recent) {
+      const h = this.#heard.get(k);
+      if (h && h.at >= fresh) out.push(id);
+    }
+    return out.reverse();
   }
 
   /** True when `id`'s seen IDs recently named us. */
   hearsUs(id: NetId): boolean {
-    const at = this.#hears.get(netIdKey(id))?.get(this.#selfKey);
-    return at !== undefined && at >= this.#clock.now() - this.#opts.peerTtlMs;
+    const k = netIdKey(id);
+    const fresh = this.#clock.now() - this.#opts.peerTtlMs;
+    const at = this.#hears.get(k)?.get(this.#selfKey);
+    if (at !== undefined && at >= fresh) return true;
+    // In our domain by the facts learned (R-NODE-SCALE-004), and heard of within the
+    // time-to-live: it hears our multicast.
+    const e = this.#peers.get(k);
+    return e !== undefined && e.at >= fresh &&
+      this.#dm.find(k) === this.#dm.find(this.#selfKey);
+  }
+
+  /**
+   * Learn domain groups (R-NODE-SCALE-004): the members of each group share a multicast
+   * domain. O(members).
+   */
+  learnGroups(groups: readonly (readonly NetId[])[]): void {
+    const now = this.#clock.now();
+    for (const g of groups) {
+      if (g.length < 2) continue;
+      const first = this.#touch(g[0], now);
+      for (let i = 1; i < g.length; i++) {
+        const k = this.#touch(g[i], now);
+        if (k === first) continue;
+        this.#dm.union(first, k);
+        this.#groupOf.set(k, { with: first, at: now });
+      }
+      this.#groupOf.set(first, { with: this.#touch(g[1], now), at: now });
+      const copy = g.slice(0, 16).map((x) => ({ ip: x.ip, port: x.port }));
+      if (this.#ring.length < 32) this.#ring.push(copy);
+      else this.#ring[this.#ringAt++ % 32] = copy;
+    }
+  }
+
+  /** Up to `n` groups learned recently, at random, to pass on (R-NODE-SCALE-004). */
+  gossipGroups(n: number): NetId[][] {
+    const out: NetId[][] = [];
+    const r = this.#ring;
+    if (r.length === 0) return out;
+    const at = randomInt(this.#random, r.length);
+    for (let i = 0; i < Math.min(n, r.length); i++) out.push(r[(at + i) % r.length]);
+    return out;
+  }
+
+  /**
+   * Our own domain group for a multicast frame: us and up to `max` nodes we hear most
+   * recently (R-NODE-SCALE-004).
+   */
+  ownGroup(max = 15): NetId[] {
+    const out: NetId[] = [this.#self];
+    const ids = [...this.#recent.values()];
+    for (let i = ids.length - 1; i >= 0 && out.length <= max; i--) {
+      out.push({ ip: ids[i].ip, port: ids[i].port });
+    }
+    return out;
+  }
+
+  /** `ids` grouped by domain, groups of two or more only (for a share's domain record). */
+  groupsOf(ids: readonly NetId[]): NetId[][] {
+    const by = new Map<string, NetId[]>();
+    for (const id of ids) {
+      const d = this.#dm.find(netIdKey(id));
+      const g = by.get(d);
+      if (g) g.push(id);
+      else by.set(d, [id]);
+    }
+    const out: NetId[][] = [];
+    for (const g of by.values()) if (g.length > 1) out.push(g);
+    return out;
   }
 
   /** True when `a`'s seen IDs recently named `b`. */
@@ -186,57 +284,34 @@ export class PeerDb implements PlanView {
     return at !== undefined && at >= this.#clock.now() - this.#opts.peerTtlMs;
   }
 
-  #computeDomains(): Map<string, string> {
-    if (this.#domains) return this.#domains;
-    const parent = new Map<string, string>();
-    const find = (k: string): string => {
-      let r = k;
-      while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
-      let c = k;
-      while (c !== r) {
-        const n = parent.get(c)!;
-        parent.set(c, r);
-        c = n;
-      }
-      return r;
-    };
-    const union = (a: string, b: string) => {
-      const ra = find(a), rb = find(b);
-      if (ra === rb) return;
-      if (ra < rb) parent.set(rb, ra);
-      else parent.set(ra, rb);
-    };
-    for (const [src, m] of this.#hears) {
-      if (!parent.has(src)) parent.set(src, src);
-      for (const dst of m.keys()) {
-        if (!parent.has(dst)) parent.set(dst, dst);
-        union(src, dst);
-      }
-    }
-    const domains = new Map<string, string>();
-    for (const k of parent.keys()) domains.set(k, find(k));
-    this.#domains = domains;
-    // One representative per domain other than ours, for the other IDs of our frames.
-    const ours = domains.get(this.#selfKey) ?? this.#selfKey;
-    const reps = new Map<string, NetId>();
-    for (const [k, e] of this.#peers) {
-      const d = domains.get(k) ?? k;
-      if (d !== ours && !reps.has(d)) reps.set(d, e.id);
-    }
-    this.#reps = [...reps.values()];
-    return domains;
+  /** Rebuild the domain map from the facts still held (after some expired or were forgotten). */
+  #rebuild(): void {
+    this.#dmDirty = false;
+    this.#dm.clear();
+    for (const [src, m] of this.#hears) for (const dst of m.keys()) this.#dm.union(src, dst);
+    for (const [k, g] of this.#groupOf) this.#dm.union(k, g.with);
+    this.#reps = undefined;
   }
 
-  /** The multicast domain of `id`: nodes linked by "hears" share one; unknown nodes have their own. */
+  /** One representative per domain other than ours, for the other IDs of our frames. */
+  #computeReps(): NetId[] {
+    const ours = this.#dm.find(this.#selfKey);
+    const reps = new Map<string, NetId>();
+    for (const [k, e] of this.#peers) {
+      const d = this.#dm.find(k);
+      if (d !== ours && !reps.has(d)) reps.set(d, e.id);
+    }
+    return this.#reps = [...reps.values()];
+  }
+
   domainOf(id: NetId): string {
-    const k = netIdKey(id);
-    return this.#computeDomains().get(k) ?? k;
+    return this.#dm.find(netIdKey(id));
   }
 
   /** Up to `maxOtherIds` representatives of distinct domains other than ours, rotating. */
   otherIds(): NetId[] {
-    this.#computeDomains();
-    const reps = this.#reps;
+    // Recomputed once per sweep (O(peers)), not per frame. [R-NODE-SCALE-004]
+    const reps = this.#reps ?? this.#computeReps();
     const n = Math.min(this.#opts.maxOtherIds, reps.length);
     if (n === 0) return [];
     if (reps.length > n) this.#repAt = randomInt(this.#random, reps.length);
@@ -265,10 +340,18 @@ export class PeerDb implements PlanView {
           const by = this.#heardBy.get(dst);
           by?.delete(src);
           if (by?.size === 0) this.#heardBy.delete(dst);
-          this.#domains = undefined;
+          this.#dmDirty = true;
         }
       }
       if (m.size === 0) this.#hears.delete(src);
     }
+    for (const [k, g] of this.#groupOf) {
+      if (g.at < fresh) {
+        this.#groupOf.delete(k);
+        this.#dmDirty = true;
+      }
+    }
+    if (this.#dmDirty) this.#rebuild();
+    this.#reps = undefined;
   }
 }

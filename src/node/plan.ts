@@ -46,6 +46,8 @@ export interface PlanOptions {
   multicast?: boolean;
   /** Longest distribution list of one TCP frame (default unbounded). [R-NODE-SCALE-002] */
   maxShare?: number;
+  /** Keep one random destination on TCP although it hears us (R-NODE-PLAN-003; default true). */
+  keep?: boolean;
 }
 
 /** The frames one node sends for one set of destinations. */
@@ -86,7 +88,7 @@ export function planBroadcast(
   }
   const dests = [...unique.values()];
   if (dests.length === 0) return { multicast: false, tcp: [] };
-  const keep = dests[randomInt(random, dests.length)];
+  const keep = (opts.keep ?? true) ? dests[randomInt(random, dests.length)] : undefined;
   const byDomain = new Map<string, NetId[]>();
   let keepUnit: NetId[] | undefined;
   for (const d of dests) {

@@ -8,6 +8,10 @@ import { jsonType, type NetId, startNode } from "../../mod.ts";
 import { netIdKey } from "../../src/wire/netid.ts";
 import { planBroadcast } from "../../src/node/plan.ts";
 import { seededRandom } from "../../src/node/random.ts";
+import { PeerDb } from "../../src/node/peer_db.ts";
+import { ManualClock } from "../../src/node/clock.ts";
+import { NetIdTable } from "../../src/wire/netid_table.ts";
+import { decodeDomains, domainsRecord } from "../../src/node/domains.ts";
 import { learn, memCluster, TEST_KEY, total } from "./_memory_cluster.ts";
 
 const same = (n: number, d: string) => Array.from({ length: n }, () => d);
@@ -156,4 +160,76 @@ Deno.test("[R-NODE-SCALE-003] relays do not re-multicast a frame their domain al
   } finally {
     await c.close();
   }
+});
+
+Deno.test("[R-NODE-SCALE-004] one v2 domain of 48: after a few broadcasts per node, 1 datagram and at most 3 TCP frames per broadcast", async () => {
+  const c = await memCluster(same(48, "A"), { profile: "v2" });
+  try {
+    await learn(c, 3);
+    for (let k = 0; k < 6; k++) {
+      const tcp0 = total(c.nodes, (s) => s.tcp.framesOut);
+      const udp0 = total(c.nodes, (s) => s.udp.framesOut);
+      const id = `one-${k}`;
+      c.nodes[(k * 7) % 48].broadcast(c.ids, "test.msg", { n: k, id });
+      await c.net.settle();
+      for (let i = 0; i < 48; i++) if (i !== (k * 7) % 48) assert.equal(c.got[i].get(id), 1);
+      const tcp = total(c.nodes, (s) => s.tcp.framesOut) - tcp0;
+      const udp = total(c.nodes, (s) => s.udp.framesOut) - udp0;
+      assert.ok(tcp <= 3, `${tcp} TCP frames`);
+      assert.equal(udp, 1, "only the origin multicasts");
+    }
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-SCALE-004] 12 domains of 6 (v2): a relay plans its share by the domains the sender told it", async () => {
+  const doms = Array.from({ length: 72 }, (_, i) => String.fromCharCode(65 + (i % 12)));
+  const c = await memCluster(doms, { profile: "v2" });
+  try {
+    await learn(c, 3);
+    let sum = 0;
+    for (let k = 0; k < 10; k++) {
+      const tcp0 = total(c.nodes, (s) => s.tcp.framesOut);
+      const id = `many-${k}`;
+      c.nodes[(k * 5) % 72].broadcast(c.ids, "test.msg", { n: k, id });
+      await c.net.settle();
+      for (let i = 0; i < 72; i++) if (i !== (k * 5) % 72) assert.equal(c.got[i].get(id), 1);
+      sum += total(c.nodes, (s) => s.tcp.framesOut) - tcp0;
+    }
+    // Ideal: 11 (one per other domain), plus the kept destination of each sender that
+    // multicast (R-NODE-PLAN-003: up to one per domain).
+    assert.ok(sum / 10 <= 2 * 11 + 2, `mean ${sum / 10} TCP frames per broadcast`);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-SCALE-004] domain groups merge domains in the peer DB; a member of ours hears us", () => {
+  const self = { ip: "10.0.0.1", port: 1 };
+  const db = new PeerDb(
+    self,
+    { maxPeers: 100, peerTtlMs: 60_000, maxSeenIds: 32, maxOtherIds: 4 },
+    new ManualClock(1000),
+    seededRandom(1),
+  );
+  const n = (i: number) => ({ ip: `10.0.1.${i}`, port: 1 });
+  db.learnGroups([[n(1), n(2), n(3)], [n(4), n(5)], [self, n(6)]]);
+  assert.equal(db.domainOf(n(1)), db.domainOf(n(3)));
+  assert.notEqual(db.domainOf(n(1)), db.domainOf(n(4)));
+  assert.equal(db.hearsUs(n(6)), true, "in our domain by a group");
+  assert.equal(db.hearsUs(n(2)), false);
+  db.learnGroups([[n(3), n(6)]]);
+  assert.equal(db.hearsUs(n(1)), true, "groups chain: 1-3, 3-6, 6-self");
+  assert.deepEqual(db.groupsOf([n(1), n(4), n(5), n(2)]).map((g) => g.length).sort(), [2, 2]);
+  // The record round-trips through a v2 frame's table.
+  const table = NetIdTable.build([self, n(1), n(2), n(6)]);
+  const rec = domainsRecord({ ...self, seqno: 1 }, [[self, n(6)], [n(1), n(2)]]);
+  const bytes = (rec.payload as (t: NetIdTable) => Uint8Array)(table);
+  const back = decodeDomains(bytes, table.entries.map((e) => e.id));
+  assert.deepEqual(back?.map((g) => g.map((x) => x.ip)), [["10.0.0.1", "10.0.1.6"], [
+    "10.0.1.1",
+    "10.0.1.2",
+  ]]);
+  assert.equal(decodeDomains(new Uint8Array([1, 2, 0, 9]), [self]), undefined, "bad index");
 });

@@ -153,10 +153,16 @@ function buildTable(ids: Iterable<NetId>): NetIdTable {
     found.push({ p, port });
   }
   found.sort(comparePending);
-  const entries: NetIdTableEntry[] = new Array(found.length);
-  for (let i = 0; i < found.length; i++) {
-    const f = found[i];
-    entries[i] = { id: { ip: f.p.ip, port: f.port }, addr: f.p.addr };
+  // A table of more distinct addresses than the parse cache holds evicts entries during this
+  // call, and a re-parsed address has lost its scratch state: repeats can slip through the
+  // scan above. Sorted, they are adjacent: drop them here so the table is always canonical.
+  // [R-V2-TABLE-001]
+  const entries: NetIdTableEntry[] = [];
+  let prev: Pending | undefined;
+  for (const f of found) {
+    if (prev && prev.port === f.port && comparePending(prev, f) === 0) continue;
+    prev = f;
+    entries.push({ id: { ip: f.p.ip, port: f.port }, addr: f.p.addr });
   }
   return NetIdTable.fromSorted(entries);
 }

@@ -78,6 +78,8 @@ export class ReliableReceiver {
   readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0, acksSkipped: 0 };
   /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
   readonly #backoff = new Map<string, number>();
+  /** Recent acknowledgement failures per origin. */
+  readonly #failures = new Map<string, { n: number; since: number }>();
 
   /**
    * `delayMs`: acknowledgements wait at most this long; `maxBatch`: an origin's batch is sent
@@ -149,8 +151,17 @@ export class ReliableReceiver {
       this.#backoff.delete(k);
     }
     const r = this.#host.sendAck(to, encodeSeqRanges(seqs), () => {
+      // Three failures within 10 s: back off (one failed connection is not a dead origin).
+      const now = this.#host.clock.now();
+      let f = this.#failures.get(k);
+      if (!f || now - f.since > 10_000) {
+        if (this.#failures.size >= 4096) this.#failures.delete(this.#failures.keys().next().value!);
+        this.#failures.set(k, f = { n: 0, since: now });
+      }
+      if (++f.n < 3) return;
+      this.#failures.delete(k);
       if (this.#backoff.size >= 4096) this.#backoff.delete(this.#backoff.keys().next().value!);
-      this.#backoff.set(k, this.#host.clock.now() + ACK_BACKOFF_MS);
+      this.#backoff.set(k, now + ACK_BACKOFF_MS);
     });
     this.stats.ackFrames += r.frames;
     this.stats.ackBytes += r.bytes;

@@ -33,7 +33,8 @@
  * @module
  */
 
-export { ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
+export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
+export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
 export type { ReliableStats } from "./src/node/reliable.ts";
 export type { LostReason, SenderStats } from "./src/node/reliable_sender.ts";
 export type { ReceiverStats } from "./src/node/reliable_receiver.ts";
@@ -63,6 +64,7 @@ export type {
   LostEvent,
   NodeEventListener,
   NodeEventMap,
+  PeerEvent,
   ReceiveErrorEvent,
   SendFailedEvent,
   ShareUnsentEvent,

@@ -162,6 +162,11 @@ export class Reliability {
       ackDelayMs: s.ackDelayMs,
       maxRepairFailures: s.maxRepairFailures,
     });
+    // Liveness says a destination is gone: stop waiting for it. [R-NODE-REL-004]
+    const gone = (e: { peer: { ip: string; port: number } }) =>
+      this.#sender.destinationGone({ ip: e.peer.ip, port: e.peer.port });
+    h.events.on("peerDead", gone);
+    h.events.on("peerLeave", gone);
     this.#receiver = new ReliableReceiver({
       clock: h.clock,
       sendAck: (to, payload, onFail) => h.sendDirect(to, [sys(SYS_ACK_TAG, payload)], onFail),

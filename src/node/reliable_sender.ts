@@ -694,6 +694,21 @@ export class ReliableSender<R> {
     // it must also have been silent for a while.
     if (this.#host.clock.now() - d.lastAckAt < UNREACHABLE_SILENCE_MS) return;
     d.failures = 0;
+    this.#giveUpDest(k, d);
+  }
+
+  /**
+   * A destination is known gone (liveness declared it dead, or it announced that it leaves):
+   * its pending messages are given up at once (reason `unreachable`). [R-NODE-REL-004]
+   */
+  destinationGone(id: NetId): void {
+    const k = netIdKey(id);
+    const d = this.#dests.get(k);
+    if (!d || this.#closed || d.inflight <= 0) return;
+    this.#giveUpDest(k, d);
+  }
+
+  #giveUpDest(k: string, d: DestState): void {
     // Unreachable: give up its pending messages (they are reported lost for it).
     for (const e of [...this.#entries.values()]) {
       if (e.held) continue;

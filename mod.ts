@@ -36,8 +36,6 @@
 export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
 export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
 export type { ReliableStats } from "./src/node/reliable.ts";
-export type { LostReason, SenderStats } from "./src/node/reliable_sender.ts";
-export type { ReceiverStats } from "./src/node/reliable_receiver.ts";
 export {
   DEFAULT_KEY,
   type KeyringEntry,

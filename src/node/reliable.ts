@@ -14,7 +14,7 @@ import type { NodeClock as Clock } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
 import { type ReceiverStats, ReliableReceiver } from "./reliable_receiver.ts";
-import { ReliableSender, type SenderStats } from "./reliable_sender.ts";
+import { ReliableSender } from "./reliable_sender.ts";
 import {
   decodeSeqRanges,
   encodeSeqRanges,
@@ -24,7 +24,50 @@ import {
 } from "../wire/reliable_control.ts";
 
 /** Counters of reliable delivery (all zero when it is off). */
-export interface ReliableStats extends SenderStats, ReceiverStats {
+export interface ReliableStats {
+  /** Messages put in the retransmit buffer. */
+  tracked: number;
+  /** Messages every destination acknowledged. */
+  confirmed: number;
+  /** Messages given up for at least one destination. */
+  lost: number;
+  /** (message, destination) pairs given up. */
+  lostDestinations: number;
+  /** Records sent again (one per message per destination per repair). */
+  retransmits: number;
+  /** Of those, repairs inferred from acknowledgement order (before any timeout). */
+  fastRepairs: number;
+  /** Acknowledgement requests sent (tail-loss probes). */
+  probes: number;
+  /** TCP frames of repairs. */
+  repairFrames: number;
+  /** Bytes of those frames. */
+  repairBytes: number;
+  /** Acknowledgement records received. */
+  acksReceived: number;
+  /** Broadcasts held back by flow control (total). */
+  heldTotal: number;
+  /** Broadcasts held back now. */
+  held: number;
+  /** Messages in the retransmit buffer now. */
+  buffered: number;
+  /** Payload bytes in it now. */
+  bufferedBytes: number;
+  /** Smoothed round trip, broadcast to acknowledgement (ms; 0 before the first sample). */
+  srttMs: number;
+  /** Current retransmission timeout (ms). */
+  rtoMs: number;
+  /**
+   * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
+   * requests and loss notices).
+   */
+  ackFrames: number;
+  /** Bytes of those frames. */
+  ackBytes: number;
+  /** Sequence numbers acknowledged (one per message per time it arrived before a flush). */
+  ackedSeqnos: number;
+  /** Acknowledgements not sent because their origin could not be reached lately. */
+  acksSkipped: number;
   /** Loss notices received from origins. */
   lostNotices: number;
   /** Messages this node, as a destination, was told are lost to it. */

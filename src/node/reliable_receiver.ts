@@ -15,7 +15,7 @@ export interface ReceiverHost {
   /** The node's clock. */
   clock: Clock;
   /**
-   * Send one `chatter.sys.ack` payload to `origin` by TCP; returns frames and bytes sent;
+   * Send one `chatter.sys.rel.ack` payload to `origin` by TCP; returns frames and bytes sent;
    * `onFail` when a frame cannot be written.
    */
   sendAck(

@@ -51,9 +51,9 @@ export interface SenderHost<R> {
   release(dests: NetId[], setKey: string, recs: R[]): void;
   /** Send records again to one destination by TCP; `onFail` when a frame cannot be written. */
   repair(to: NetId, recs: R[], onFail: () => void): { frames: number; bytes: number };
-  /** Ask `to` to acknowledge now (a `chatter.sys.ackreq`). */
+  /** Ask `to` to acknowledge now (a `chatter.sys.rel.ackreq`). */
   requestAck(to: NetId): void;
-  /** Tell `to` that these sequence numbers of ours are given up (a `chatter.sys.lost`). */
+  /** Tell `to` that these sequence numbers of ours are given up (a `chatter.sys.rel.lost`). */
   notifyLost(to: NetId, seqnos: number[]): void;
   /** Report a lost message. */
   lost(id: BroadcastId, destinations: NetId[], reason: LostReason): void;
@@ -305,7 +305,7 @@ export class ReliableSender<R> {
   /**
    * Tail loss: the last messages of a burst have no later message whose acknowledgement would
    * reveal their loss. A destination with unacknowledged messages that has been sent nothing
-   * new for a while is sent a `chatter.sys.ackreq`; it acknowledges at once, and what that
+   * new for a while is sent a `chatter.sys.rel.ackreq`; it acknowledges at once, and what that
    * acknowledgement does not cover is repaired (as for loss inferred from acknowledgement
    * order).
    */

@@ -2,12 +2,12 @@
  * The control records of reliable delivery (spec/wire.md section "Reliable delivery control
  * records", spec/node.md "Reliable delivery"): ordinary v2 records of reserved type names.
  *
- * - `chatter.sys.ack`: sent by a destination to an origin, by TCP: "I have these messages of
+ * - `chatter.sys.rel.ack`: sent by a destination to an origin, by TCP: "I have these messages of
  *   yours" (origin sequence numbers as ranges). [R-NODE-REL-002]
- * - `chatter.sys.ackreq`: sent by an origin to a destination, by TCP: "acknowledge now" (an
+ * - `chatter.sys.rel.ackreq`: sent by an origin to a destination, by TCP: "acknowledge now" (an
  *   empty range list); the answer is an acknowledgement, empty when there is nothing to
  *   acknowledge. [R-NODE-REL-003]
- * - `chatter.sys.lost`: sent by an origin to a destination, by TCP: "I gave up on these
+ * - `chatter.sys.rel.lost`: sent by an origin to a destination, by TCP: "I gave up on these
  *   messages of mine to you" (the destination reports them lost). [R-NODE-REL-006]
  *
  * Both payloads are one list of sequence-number ranges: `varint(n)` then `n` ranges, each
@@ -23,16 +23,16 @@ import { decodeVarint, encodeVarint, varintLength } from "./varint.ts";
 import { typeTag } from "./xxhash32.ts";
 
 /** Type name of acknowledgements. */
-export const SYS_ACK_TYPE_NAME = "chatter.sys.ack";
+export const SYS_ACK_TYPE_NAME = "chatter.sys.rel.ack";
 /** Type name of loss notices. */
-export const SYS_LOST_TYPE_NAME = "chatter.sys.lost";
+export const SYS_LOST_TYPE_NAME = "chatter.sys.rel.lost";
 /** Type name of acknowledgement requests. */
-export const SYS_ACKREQ_TYPE_NAME = "chatter.sys.ackreq";
-/** Type tag of `chatter.sys.ack`. */
+export const SYS_ACKREQ_TYPE_NAME = "chatter.sys.rel.ackreq";
+/** Type tag of `chatter.sys.rel.ack`. */
 export const SYS_ACK_TAG: number = typeTag(SYS_ACK_TYPE_NAME);
-/** Type tag of `chatter.sys.ackreq`. */
+/** Type tag of `chatter.sys.rel.ackreq`. */
 export const SYS_ACKREQ_TAG: number = typeTag(SYS_ACKREQ_TYPE_NAME);
-/** Type tag of `chatter.sys.lost`. */
+/** Type tag of `chatter.sys.rel.lost`. */
 export const SYS_LOST_TAG: number = typeTag(SYS_LOST_TYPE_NAME);
 
 /** Most ranges one control record carries (a receiver rejects more). */

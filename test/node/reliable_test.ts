@@ -347,9 +347,9 @@ Deno.test("[R-NODE-REL-001] reliability off, and the legacy profile: no acknowle
 });
 
 Deno.test("[R-WIRE-REL-001] sequence ranges round-trip; malformed lists are rejected", () => {
-  assert.equal(SYS_ACK_TAG, 0x647d2739, "spec/wire.md section 16");
-  assert.equal(SYS_LOST_TAG, 0xdfb56da4);
-  assert.equal(SYS_ACKREQ_TAG, 0x39d019ea);
+  assert.equal(SYS_ACK_TAG, 0xa1730920, "spec/wire.md section 16");
+  assert.equal(SYS_LOST_TAG, 0xde480b77);
+  assert.equal(SYS_ACKREQ_TAG, 0xd86adc62);
   assert.deepEqual([...encodeSeqRanges([5, 6, 7, 10])], [2, 5, 2, 1, 0]);
   fc.assert(
     fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 40 }), { maxLength: 300 }), (a) => {

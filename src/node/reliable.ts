@@ -13,7 +13,7 @@ import { NetIdTable } from "../wire/netid_table.ts";
 import type { NodeClock as Clock } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
-import { type ReceiverStats, ReliableReceiver } from "./reliable_receiver.ts";
+import { ReliableReceiver } from "./reliable_receiver.ts";
 import { ReliableSender } from "./reliable_sender.ts";
 import {
   decodeSeqRanges,

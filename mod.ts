@@ -33,7 +33,8 @@
  * @module
  */
 
-export { ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
+export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
+export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
 export {
   DEFAULT_KEY,
   type KeyringEntry,
@@ -59,6 +60,7 @@ export type {
   ListenerFailedEvent,
   NodeEventListener,
   NodeEventMap,
+  PeerEvent,
   ReceiveErrorEvent,
   SendFailedEvent,
   ShareUnsentEvent,

@@ -73,7 +73,7 @@ function payload(id: number): Uint8Array {
   return b;
 }
 
-async function warm(nodes: ChatterNode[], ids: ReturnType<ChatterNode["peers"]>) {
+async function warm(nodes: ChatterNode[], ids: NetId[]) {
   // Learning: a few rounds of everyone to everyone, so multicast is used.
   for (let k = 0; k < 5; k++) {
     for (const n of nodes) n.broadcast(ids, "bench", payload(-1));

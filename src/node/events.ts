@@ -12,6 +12,7 @@ import type { ChatterError } from "../errors.ts";
 import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { TransportKind } from "./frame_codec.ts";
+import type { PeerRecord } from "./liveness.ts";
 import type { Logger } from "./options.ts";
 
 /** A frame for `to` could not be written (connect, write or queue failure). */
@@ -42,6 +43,17 @@ export interface HandlerErrorEvent {
 export interface ListenerFailedEvent {
   /** Why. */
   error: ChatterError;
+}
+
+/**
+ * A peer changed state (see spec/node.md, "Liveness"): `peerJoin` (first heard of),
+ * `peerSuspect` (silent and unanswered probes), `peerDead` (suspect too long), `peerLeave` (it
+ * announced a clean close), `peerRejoin` (a dead or left peer heard again, or a restarted one),
+ * `peerAlive` (a suspect peer heard again: suspicion refuted).
+ */
+export interface PeerEvent {
+  /** The peer's record after the change. */
+  peer: PeerRecord;
 }
 
 /**
@@ -88,6 +100,18 @@ export interface NodeEventMap {
   handlerError: HandlerErrorEvent;
   /** See {@linkcode ListenerFailedEvent}. */
   listenerFailed: ListenerFailedEvent;
+  /** A peer was first heard of. See {@linkcode PeerEvent}. */
+  peerJoin: PeerEvent;
+  /** A peer became suspect. See {@linkcode PeerEvent}. */
+  peerSuspect: PeerEvent;
+  /** A peer became dead. See {@linkcode PeerEvent}. */
+  peerDead: PeerEvent;
+  /** A peer announced that it leaves. See {@linkcode PeerEvent}. */
+  peerLeave: PeerEvent;
+  /** A dead, left or restarted peer is alive again. See {@linkcode PeerEvent}. */
+  peerRejoin: PeerEvent;
+  /** A suspect peer was heard again. See {@linkcode PeerEvent}. */
+  peerAlive: PeerEvent;
   /** See {@linkcode ReceiveErrorEvent}. */
   receiveError: ReceiveErrorEvent;
   /** See {@linkcode ShareUnsentEvent}. */

@@ -81,6 +81,8 @@ export class MemoryNetwork {
   readonly #random: RandomSource;
   readonly #endpoints = new Map<string, Endpoint>();
   #events: Event[] = [];
+  /** Endpoint key -> side of a partition; endpoints on different sides cannot talk. */
+  #sides = new Map<string, number>();
 
   /** Create an empty network. */
   constructor(opts: MemoryNetworkOptions = {}) {
@@ -101,6 +103,24 @@ export class MemoryNetwork {
   kill(id: NetId): void {
     const e = this.#endpoints.get(netIdKey(id));
     if (e) e.alive = false;
+  }
+
+  /**
+   * Partition the network: endpoints in different `groups` no longer reach each other (TCP
+   * frames fail as to a dead peer, multicast is not delivered); endpoints in no group reach
+   * everyone. `partition([])` heals it.
+   */
+  partition(groups: NetId[][]): void {
+    this.#sides = new Map();
+    groups.forEach((g, i) => {
+      for (const id of g) this.#sides.set(netIdKey(id), i);
+    });
+  }
+
+  #cut(a: Endpoint, b: Endpoint): boolean {
+    if (this.#sides.size === 0) return false;
+    const x = this.#sides.get(netIdKey(a.id)), y = this.#sides.get(netIdKey(b.id));
+    return x !== undefined && y !== undefined && x !== y;
   }
 
   /** Hold (true) or release (false) every frame for an endpoint: a peer that stops reading. */
@@ -145,7 +165,7 @@ export class MemoryNetwork {
   #deliver(d: Delivery): void {
     const to = d.to;
     if (d.kind === "tcp") to.inflight--;
-    if (!to.alive) {
+    if (!to.alive || this.#cut(d.from, to)) {
       if (d.kind === "tcp") {
         d.from.stats.sendFailures++;
         if (d.onFail) d.onFail(new Error(`${to.id.ip}:${to.id.port} is down`));
@@ -191,7 +211,7 @@ export class MemoryNetwork {
         ep.stats.udp.framesOut++;
         ep.stats.udp.bytesOut += frame.length;
         for (const other of this.#endpoints.values()) {
-          if (other === ep || other.domain !== ep.domain) continue;
+          if (other === ep || other.domain !== ep.domain || this.#cut(ep, other)) continue;
           if (this.#opts.multicastLoss > 0 && this.#random.next() < this.#opts.multicastLoss) {
             other.stats.multicastDrops++;
             continue;

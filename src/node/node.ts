@@ -39,6 +39,8 @@ import { resolveHostAddress } from "./address.ts";
 import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
+import { Liveness, type LivenessStats, type PeerRecord, type SysRecord } from "./liveness.ts";
+import { type Monitor, RelayLog, startMonitor } from "./monitor.ts";
 import {
   boundGossip,
   emptyReceiveLimitStats,
@@ -101,6 +103,8 @@ export interface NodeStats {
   listenerErrors: number;
   /** Peers known now. */
   peers: number;
+  /** Heartbeats, probes and peer states (see spec/node.md, "Liveness"). */
+  liveness: LivenessStats;
   /** Receive limits hit and unauthenticated records held back. [R-NODE-AMP-*] */
   limits: ReceiveLimitStats;
   /** The transport's own counters. */
@@ -150,6 +154,12 @@ export function registerSystemType<T>(node: ChatterNode, type: MessageType<T>): 
 export { UnknownTypeError };
 
 /**
+ * `broadcast(ALL_PEERS, ...)` (or `"all"`) sends to every peer alive or suspect now.
+ * [R-NODE-LIVE-007]
+ */
+export const ALL_PEERS = "all";
+
+/**
  * A Chatter node. Start one with {@linkcode startNode}.
  *
  * @example
@@ -194,6 +204,10 @@ export class ChatterNode {
   readonly #pending = new Map<string, { dests: NetId[]; recs: OutRec[] }>();
   readonly #subs = new Set<Subscriber>();
   readonly #events: NodeEvents;
+  readonly #live: Liveness;
+  /** Recent TCP relay edges of data frames, for the monitor. */
+  readonly #relayLog: RelayLog = new RelayLog(256);
+  #monitor: Monitor | undefined;
   #flushScheduled = false;
 
   static {
@@ -245,6 +259,13 @@ export class ChatterNode {
     this.profile = codec.profile;
     this.#nextSeq = seq;
     this.#db = new PeerDb(this.id, o, o.clock, o.random);
+    this.#live = new Liveness(this.id, o, o.clock, o.random, {
+      multicast: (recs) => this.#sendSys(undefined, recs),
+      tcp: (to, recs) => this.#sendSys(to, recs),
+      domainOf: (id) => this.#db.domainOf(id),
+      hearsUs: (id) => this.#db.hearsUs(id),
+      otherIds: () => this.#db.otherIds(),
+    }, this.#events);
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
@@ -308,6 +329,24 @@ export class ChatterNode {
     const node = new ChatterNode(o, transport, unsealed ? [unsealed(o.limits)] : codecs, next);
     ref.node = node;
     node.#armTimer();
+    node.#live.start();
+    if (o.monitor) {
+      try {
+        node.#monitor = await startMonitor(o.monitor, {
+          id: node.id,
+          profile: node.profile,
+          get domain() {
+            return node.domain;
+          },
+          stats: () => node.stats(),
+          peers: (opts) => node.peers(opts),
+          relayLog: node.#relayLog,
+        });
+      } catch (e) {
+        await node.close();
+        throw e;
+      }
+    }
     return node;
   }
 
@@ -316,6 +355,7 @@ export class ChatterNode {
       this.#timer = undefined;
       if (this.#closed) return;
       this.#db.sweep();
+      this.#live.maintain();
       this.#armTimer();
     }, this.#o.maintenanceMs);
   }
@@ -389,7 +429,11 @@ export class ChatterNode {
    * a destination that cannot be reached is reported by the `sendFailed` event. If this node
    * is among the destinations it is delivered here too. [R-NODE-SEND-001]
    */
-  broadcast<T>(destinations: Iterable<NetId | string>, typeName: string, value: T): BroadcastId {
+  broadcast<T>(
+    destinations: Iterable<NetId | string> | typeof ALL_PEERS,
+    typeName: string,
+    value: T,
+  ): BroadcastId {
     if (this.#closed) throw new NodeClosedError("broadcast");
     if (typeof typeName !== "string") throw new NodeOptionError("typeName", typeName, "a string");
     const reg = this.#byName.get(typeName);
@@ -399,6 +443,7 @@ export class ChatterNode {
 
   #broadcast(reg: Registered, destinations: Iterable<NetId | string>, value: unknown): BroadcastId {
     if (this.#closed) throw new NodeClosedError("broadcast");
+    if (destinations === ALL_PEERS) destinations = this.#live.alive();
     const { dests, key, toSelf } = this.#resolveDests(destinations);
     const prepared = prepareValue(
       reg.type,
@@ -595,6 +640,7 @@ export class ChatterNode {
         out = fits;
         for (const f of this.#encode(base, withFacts(fits), max)) this.#transport.sendMulticast(f);
       } else for (const f of frames) this.#transport.sendMulticast(f);
+      this.#live.dataSent();
     } else tcpOnly = out.splice(0);
     this.#sendPlan(plan.multicast ? plan.tcp : [], base, out, maxShare);
     if (tcpOnly.length > 0) {
@@ -638,8 +684,46 @@ export class ChatterNode {
     const takeovers = { left: this.#o.maxRelayTakeovers };
     for (const s of tcp) {
       if (maxShare < 0) this.#shareUnsent(s, maxShare);
-      else this.#sendTcp(s, base, out, takeovers);
+      else {
+        this.#relayLog.add(
+          this.id,
+          s.to,
+          out[0]?.origin,
+          s.distribution.length,
+          this.#o.clock.now(),
+        );
+        this.#sendTcp(s, base, out, takeovers);
+      }
     }
+  }
+
+  /** Send control records (heartbeats, probes) in one frame: by multicast, or by TCP to `to`. */
+  #sendSys(to: NetId | undefined, recs: SysRecord[]): boolean {
+    if (this.#closed) return false;
+    const out: OutgoingRecord[] = recs.map((r) => ({
+      typeTag: r.tag,
+      origin: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+      payload: r.payload,
+    }));
+    const g: Gossip = {
+      current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+      seen: this.#db.seenIds(),
+      other: this.#db.otherIds(),
+      distribution: [],
+    };
+    let ok = false;
+    if (to === undefined) {
+      if (!this.#o.multicast) return false;
+      for (const f of this.#encode(g, out, this.#transport.maxDatagramBytes)) {
+        if (f.length > this.#transport.maxDatagramBytes) this.#s.multicastTooLarge++;
+        else ok = this.#transport.sendMulticast(f) || ok;
+      }
+    } else {
+      for (const f of this.#encode(g, out, this.#o.maxTcpFrameBytes, to)) {
+        ok = this.#transport.sendTcp(to, f) || ok;
+      }
+    }
+    return ok;
   }
 
   #shareUnsent(s: TcpSend, maxShare: number): void {
@@ -776,6 +860,7 @@ export class ChatterNode {
     // Our own multicast, looped back.
     if (g.current.port === this.id.port && g.current.ip === this.id.ip) return true;
     this.#db.learn(g, kind);
+    this.#live.heard(g, kind, f.profile);
     let forward = kind === "tcp" && g.distribution.length > 0;
     // Unauthenticated (legacy) records are never re-sealed as v2. [R-NODE-DOWNGRADE-002]
     if (forward && !mayReseal(f.profile, this.profile)) {
@@ -787,6 +872,7 @@ export class ChatterNode {
     const sender: NetId = { ip: g.current.ip, port: g.current.port };
     const out: OutRec[] = [];
     let anyNew = false;
+    let data = false;
     for (const r of f.records) {
       if (r.typeTag === DOMAINS_TAG) {
         // Domain facts: learned from the sender's own record only (a forwarded copy's indexes
@@ -796,6 +882,15 @@ export class ChatterNode {
           if (groups) this.#db.learnGroups(groups);
         }
         continue;
+      }
+      if (Liveness.isSys(r.typeTag)) {
+        // Heartbeats, probes, acks: for the liveness module only. [R-NODE-LIVE-001]
+        this.#live.record(r.typeTag, r.payload, sender);
+        continue;
+      }
+      if (!data && kind === "tcp") {
+        data = true;
+        this.#relayLog.add(sender, this.id, r.origin, g.distribution.length, this.#o.clock.now());
       }
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";
@@ -891,9 +986,23 @@ export class ChatterNode {
     return it;
   }
 
-  /** Peers known now (heard from, or named in frames, within the time-to-live). */
-  peers(): NetId[] {
-    return this.#db.peers();
+  /**
+   * Peers known now, with their liveness (state, last heard, domain, how heard, profile):
+   * alive and suspect ones, and with `{ includeGone: true }` also dead and left ones. Each
+   * record carries `ip` and `port`, so it is a NetID. [R-NODE-LIVE-007]
+   */
+  peers(options: { includeGone?: boolean } = {}): PeerRecord[] {
+    return this.#live.peers(options.includeGone ?? false);
+  }
+
+  /** This node's multicast domain key (see {@linkcode PeerRecord}'s `domain`). */
+  get domain(): string {
+    return this.#db.domainOf(this.id);
+  }
+
+  /** The monitoring endpoint's address (`"host:port"`), when `monitor` is set. */
+  get monitorAddress(): string | undefined {
+    return this.#monitor?.address;
   }
 
   /** True when `peer`'s frames say it hears this node's multicast. */
@@ -927,6 +1036,7 @@ export class ChatterNode {
       streamErrors: t.streamErrors,
       listenerErrors: this.#events.listenerErrors,
       peers: this.#db.size,
+      liveness: this.#live.stats(),
       transport: t,
       aead: v2Aead().name,
     };
@@ -935,7 +1045,16 @@ export class ChatterNode {
   /** Stop: close every socket and timer, end the message iterators. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Tell the peers we leave; give the announcement a moment to go out. [R-NODE-LIVE-005]
+    const before = this.#transport.stats().udp.framesOut;
+    const sent = this.#live.leave();
+    for (let i = 0; sent !== "none" && i < 20; i++) {
+      const t = this.#transport.stats();
+      if (t.pendingFrames === 0 && (sent === "tcp" || t.udp.framesOut > before)) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     this.#closed = true;
+    await this.#monitor?.close();
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     for (const s of this.#subs) s.wake?.();
     await this.#transport.close();

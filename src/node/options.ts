@@ -16,7 +16,7 @@ import {
   V2_REPLAY_WINDOW,
 } from "../wire/constants.ts";
 import type { Profile } from "../wire/message.ts";
-import { formatIp, isIpv4, parseIp } from "../wire/netid.ts";
+import { formatIp, isIpv4, type NetId, parseIp, parseNetId } from "../wire/netid.ts";
 import { type NodeClock, systemClock } from "./clock.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import type { TransportFactory } from "./transport.ts";
@@ -71,6 +71,10 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     maxClockSkewMs: V2_MAX_CLOCK_SKEW_MS,
     messageBuffer: 65_536,
     maintenanceMs: 1_000,
+    tcpHeartbeatEvery: 5,
+    suspectIntervals: 3,
+    deadIntervals: 5,
+    indirectProbes: 2,
     // Hostile peers and limits (spec/node.md). [R-NODE-INTAKE-*], [R-NODE-AMP-*]
     maxConnectionsPerSource: 64,
     firstFrameTimeoutMs: 10_000,
@@ -118,6 +122,10 @@ export type NodeDefaults = Readonly<
       | "maxClockSkewMs"
       | "messageBuffer"
       | "maintenanceMs"
+      | "tcpHeartbeatEvery"
+      | "suspectIntervals"
+      | "deadIntervals"
+      | "indirectProbes"
       | "maxConnectionsPerSource"
       | "firstFrameTimeoutMs"
       | "frameTimeoutMs"
@@ -337,6 +345,36 @@ export interface NodeOptions {
   messageBuffer?: number;
   /** Peer database maintenance period (milliseconds). */
   maintenanceMs?: number;
+  /**
+   * Heartbeat interval in ms (default 1000 for the v2 profile; 0, off, for legacy, whose 0.0.15
+   * peers do not know the control records). 0 turns heartbeats and failure detection off:
+   * peers are then forgotten after `peerTtlMs`. See spec/node.md, "Liveness".
+   */
+  heartbeatMs?: number;
+  /** Send TCP heartbeats (to seeds and remote domains) every this many intervals. */
+  tcpHeartbeatEvery?: number;
+  /**
+   * Intervals of silence (plus half of one) before a peer is probed and, unanswered by the
+   * next tick, made suspect (times `tcpHeartbeatEvery` for peers outside our multicast domain).
+   */
+  suspectIntervals?: number;
+  /** Intervals a peer stays suspect before it is dead. */
+  deadIntervals?: number;
+  /** Peers asked to probe a silent peer for us (SWIM's ping-req). */
+  indirectProbes?: number;
+  /**
+   * Seeds (`"address:port"` or NetIDs): nodes to send TCP heartbeats to and ask for the peers
+   * they know, so a node joins a cluster its multicast does not reach (default none).
+   */
+  seeds?: (string | NetId)[];
+  /**
+   * Serve the monitoring endpoint (`/metrics`, `/peers`, `/stats`, `/tree`, `/`) on
+   * `"host:port"` (port 0 picks one; see `node.monitorAddress`). Default: off. A non-loopback
+   * host must be asked for with `monitorPublic: true`.
+   */
+  monitor?: string;
+  /** Allow `monitor` on a non-loopback address (default false). */
+  monitorPublic?: boolean;
   /** Random source (default: crypto). */
   random?: RandomSource;
   /** NodeClock (default: the system clock). */
@@ -353,9 +391,16 @@ export interface NodeOptions {
  */
 export type ResolvedNodeOptions =
   & Required<
-    Omit<NodeOptions, "key" | "keyring" | "limits" | "transport" | "logger">
+    Omit<
+      NodeOptions,
+      "key" | "keyring" | "limits" | "transport" | "logger" | "seeds" | "monitor" | "monitorPublic"
+    >
   >
   & {
+    /** Seeds as NetIDs. */
+    seeds: NetId[];
+    /** The monitor's host and port, or undefined when off. */
+    monitor?: { hostname: string; port: number };
     /** The primary key's bytes. */
     key: Uint8Array;
     /** The keyring, keys as bytes (empty when only `key` was given). */
@@ -406,6 +451,10 @@ const INT_RANGES: Record<
   maxClockSkewMs: [0, 24 * HOUR],
   messageBuffer: [1, 1 << 24],
   maintenanceMs: [1, HOUR],
+  tcpHeartbeatEvery: [1, 1000],
+  suspectIntervals: [1, 1000],
+  deadIntervals: [1, 1000],
+  indirectProbes: [0, 16],
   maxConnectionsPerSource: [1, 1 << 16],
   firstFrameTimeoutMs: [1, HOUR],
   frameTimeoutMs: [1, HOUR],
@@ -451,6 +500,41 @@ function keyBytes(name: string, v: unknown): Uint8Array {
   if (typeof v === "string" && v.length > 0) return new TextEncoder().encode(v);
   if (v instanceof Uint8Array && v.length > 0) return v;
   throw new NodeOptionError(name, v, "a non-empty string or Uint8Array");
+}
+
+function seedList(v: unknown): NetId[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new NodeOptionError("seeds", v, `a list of "address:port"`);
+  return v.map((x, i) => {
+    try {
+      const id = typeof x === "string" ? parseNetId(x) : parseNetId(`${x?.ip}:${x?.port}`);
+      return { ip: id.ip, port: id.port };
+    } catch {
+      throw new NodeOptionError(`seeds[${i}]`, x, `"address:port"`);
+    }
+  });
+}
+
+function monitorAddress(
+  v: unknown,
+  allowPublic: boolean,
+): { hostname: string; port: number } | undefined {
+  if (v === undefined || v === "") return undefined;
+  const m = typeof v === "string" ? /^(.+):(\d+)$/.exec(v) : null;
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new NodeOptionError("monitor", v, `"host:port", e.g. "127.0.0.1:9464"`);
+  }
+  const hostname = m[1].replace(/^\[(.*)\]$/, "$1");
+  const loopback = hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
+  if (!loopback && !allowPublic) {
+    throw new NodeOptionError(
+      "monitor",
+      v,
+      "a loopback address (set monitorPublic: true to serve it on another)",
+    );
+  }
+  return { hostname, port };
 }
 
 /**
@@ -605,6 +689,9 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     profile,
     acceptProfiles,
     limits,
+    heartbeatMs: int("heartbeatMs", o.heartbeatMs, profile === "legacy" ? 0 : 1_000, 0, HOUR),
+    seeds: seedList(o.seeds),
+    monitor: monitorAddress(o.monitor, o.monitorPublic ?? false),
     random: o.random ?? cryptoRandom(),
     clock: o.clock ?? systemClock,
     transport: o.transport,

@@ -66,6 +66,19 @@ export class ByteWriter {
       this.buf[this.length++] = v;
       return;
     }
+    if (v === v >>> 0) {
+      // Up to 32 bits (type tags, most seqnos and lengths): shifts instead of divisions.
+      if (this.length + 5 > this.buf.length) this.ensure(5);
+      const b = this.buf;
+      let n = this.length;
+      while (v > 0x7f) {
+        b[n++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      b[n++] = v;
+      this.length = n;
+      return;
+    }
     if (!Number.isInteger(v) || v < 0 || v > MAX_SEQNO) {
       throw new RangeError(`varint value must be an integer in [0, 2^53-1], got ${v}`);
     }

@@ -37,6 +37,8 @@ export async function memCluster(
       clock,
       random: seededRandom(seed * 100 + i),
       transport: net.transport({ id, domain: domains[i] }),
+      // These tests count data frames exactly: heartbeats off unless a test asks.
+      heartbeatMs: 0,
       ...opts,
     });
     const seen = new Map<string, number>();

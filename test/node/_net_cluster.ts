@@ -37,6 +37,8 @@ export async function netCluster(n: number, opts: Partial<NodeOptions> = {}): Pr
         multicastPort: mc.port,
         multicastInterface: "127.0.0.1",
         key,
+        // These tests count data frames exactly: heartbeats off unless a test asks.
+        heartbeatMs: 0,
         ...opts,
       });
       const seen = new Map<string, number>();

@@ -26,6 +26,9 @@ const node = await startNode({
   multicastPort: cfg.mport,
   multicastInterface: cfg.self,
   key: cfg.key,
+  // This test asserts no decode errors at all: a heartbeat multicast while another node is
+  // still starting is rightly rejected there as BEFORE_START (R-V2-TIME-003). Heartbeats off.
+  heartbeatMs: 0,
 });
 const got = new Set<string>();
 node.register(jsonType<{ id: string }>("netns.msg", (v) => void got.add(v.id)));
@@ -41,7 +44,8 @@ console.log(JSON.stringify({
   self: cfg.self,
   got: [...got].sort(),
   hearsUs: cfg.all.filter((ip) => ip !== cfg.self && node.hearsUs({ ip, port: 29999 })),
-  peers: node.peers().map((p) => p.ip).sort(),
+  // Peers learned, those that already closed (and announced it) included.
+  peers: node.peers({ includeGone: true }).map((p) => p.ip).sort(),
   udpIn: s.udp.framesIn,
   tcpIn: s.tcp.framesIn,
   tcpOut: s.tcp.framesOut,

@@ -44,6 +44,8 @@ async function pair(
         clock,
         random: seededRandom(i + 1),
         transport: net.transport({ id: { ip: `10.0.0.${i + 1}`, port: 4000 }, domain: `D${i}` }),
+        // Frame counts below are of application traffic: no heartbeats.
+        heartbeatMs: 0,
         ...o,
       }),
     );

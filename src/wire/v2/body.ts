@@ -331,6 +331,35 @@ function readTable(buf: Uint8Array, limits: V2Limits): [NetId[], number] {
   return [ids, o];
 }
 
+/** Where the varint fastVarint read last ends. */
+let fastEnd = 0;
+
+/**
+ * A minimal varint of at most `maxBytes` bytes and at most `maxValue` at `buf[o]`, without
+ * allocating (the end goes to `fastEnd`); -1 when it is anything else (truncated, overlong,
+ * too large), for decodeVarint to report.
+ */
+function fastVarint(buf: Uint8Array, o: number, maxBytes: number, maxValue: number): number {
+  let b = buf[o];
+  if (b < 0x80) {
+    fastEnd = o + 1;
+    return b;
+  }
+  let value = b & 0x7f, scale = 0x80;
+  for (let i = 1; i < maxBytes; i++) {
+    b = buf[o + i];
+    if (b === undefined) return -1;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (b === 0 || value > maxValue) return -1;
+      fastEnd = o + i + 1;
+      return value;
+    }
+    scale *= 0x80;
+  }
+  return -1;
+}
+
 /**
  * Parse a v2 body (after decryption and decompression). Throws {@linkcode DecodeError} with
  * `layer` "gossip".
@@ -360,14 +389,14 @@ export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
     );
   }
   const records: DecodedRecord[] = new Array(m);
-  // One-byte varints are the common case; take them inline and leave the rest (and every
-  // error) to decodeVarint, so that a record costs no tuple allocations.
+  // Varints are read without allocating (fastVarint); anything it does not accept plainly
+  // (truncated, overlong, too large) goes to decodeVarint, which throws the right error.
   let v: number;
   for (let i = 0; i < m; i++) {
     let tag: number, ref: number, seqno: number, len: number;
-    if ((v = buf[o]) < 0x80) {
+    if ((v = fastVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32)) >= 0) {
       tag = v;
-      o++;
+      o = fastEnd;
     } else [tag, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
     const refAt = o;
     if ((v = buf[o]) < 0x80) {
@@ -382,14 +411,14 @@ export function readV2Body(buf: Uint8Array, limits: V2Limits): V2Body {
         "gossip",
       );
     }
-    if ((v = buf[o]) < 0x80) {
+    if ((v = fastVarint(buf, o, VARINT53_MAX_BYTES, MAX_SEQNO)) >= 0) {
       seqno = v;
-      o++;
+      o = fastEnd;
     } else [seqno, o] = decodeVarint(buf, o, VARINT53_MAX_BYTES, MAX_SEQNO, "gossip");
     const lenAt = o;
-    if ((v = buf[o]) < 0x80) {
+    if ((v = fastVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32)) >= 0) {
       len = v;
-      o++;
+      o = fastEnd;
     } else [len, o] = decodeVarint(buf, o, VARINT32_MAX_BYTES, MAX_UINT32, "gossip");
     if (len > buf.length - o) {
       throw new DecodeError(

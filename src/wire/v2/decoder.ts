@@ -37,7 +37,10 @@ export interface V2DecodedFrame extends DecodedFrame {
   profile: "v2";
   /** The key id that sealed the frame. */
   keyId: number;
-  /** The sender's session salt (a copy). */
+  /**
+   * The sender's session salt: a copy (the stateful decoder hands the frames of one session
+   * the same copy; do not modify it).
+   */
   salt: Uint8Array;
   /** The frame counter. */
   counter: bigint;
@@ -140,7 +143,7 @@ interface SessionStore {
     label: string,
     key: Uint8Array,
     now: number | undefined,
-  ): void;
+  ): Uint8Array | void;
 }
 
 /** The stateless store: a bounded session key cache, no replay state. */
@@ -224,7 +227,7 @@ function decode(
     );
   }
   // 16: only an authenticated session enters the caches. [R-V2-SESSION-005], [R-V2-REPLAY-003]
-  store.commit(h, base, label, session, now);
+  const saltCopy = store.commit(h, base, label, session, now);
   // 17: decompression, bounded by the header's uncompressed length. [R-V2-COMP-002]
   let body: Uint8Array = pt;
   const compressed = (h.flags & V2_FLAG_SNAPPY) !== 0;
@@ -251,7 +254,7 @@ function decode(
     records: b.records,
     table: b.table,
     keyId: h.keyId,
-    salt: h.salt.slice(),
+    salt: saltCopy ?? h.salt.slice(),
     counter: h.counter,
     compressed,
     sealedAt: h.sealedAt,
@@ -310,6 +313,8 @@ interface Session {
   key: Uint8Array;
   /** The highest sealed time of the frames accepted in the session. */
   lastSealed: number;
+  /** A copy of the session's salt, handed out with its decoded frames. */
+  salt: Uint8Array;
 }
 
 /** Counts a {@linkcode V2Decoder} keeps. */
@@ -382,6 +387,8 @@ export class V2Decoder {
     const sessions = this.#sessions;
     // The id computed in lookup is reused by commit (same frame, no other decode in between).
     let id = "";
+    // The most recently committed session: it is already last in the map's order.
+    let mru: Session | undefined;
     this.#store = {
       lookup: (h, base) => {
         id = sessionId(h.keyId, h.salt);
@@ -404,14 +411,24 @@ export class V2Decoder {
       commit: (h, base, _label, key, now) => {
         let s = sessions.get(id);
         if (s === undefined) {
-          s = { window: new V2ReplayWindow(this.#window), base, key, lastSealed: h.sealedAt };
+          s = {
+            window: new V2ReplayWindow(this.#window),
+            base,
+            key,
+            lastSealed: h.sealedAt,
+            salt: h.salt.slice(),
+          };
+          sessions.set(id, s);
         } else {
-          sessions.delete(id); // re-inserted below: most recently used last
+          if (s !== mru) {
+            sessions.delete(id); // re-inserted below: most recently used last
+            sessions.set(id, s);
+          }
           s.base = base;
           s.key = key;
           if (h.sealedAt > s.lastSealed) s.lastSealed = h.sealedAt;
         }
-        sessions.set(id, s);
+        mru = s;
         s.window.accept(h.counter);
         // Sessions whose newest frame is older than the tolerance can never be accepted
         // again: drop them from the old end first. [R-V2-REPLAY-007]
@@ -426,6 +443,7 @@ export class V2Decoder {
           sessions.delete(sessions.keys().next().value!);
           this.#evicted++;
         }
+        return s.salt;
       },
     };
   }

@@ -142,6 +142,11 @@ export async function main(args: string[]): Promise<number> {
       profiles: o.profile,
       expectedFailures,
       timeoutMs,
+      // Live cases take seconds each: say where the run is (stderr, so reports stay clean).
+      onResult: o.quiet
+        ? undefined
+        : (r, done, total) =>
+          console.error(`live: [${done}/${total}] ${r.id} ${r.status} (${r.durationMs} ms)`),
     });
   } else {
     if (!o.testee) {
@@ -157,6 +162,15 @@ export async function main(args: string[]): Promise<number> {
       expectedFailures,
       timeoutMs,
     });
+  }
+  if (out.startFailure) {
+    // Nothing ran: one clear message with what the testee said, not one ERROR per case.
+    const f = out.startFailure;
+    console.error(`conformance: the ${o.live ? "node" : "testee"} did not start: ${f.detail}`);
+    console.error(
+      f.stderr ? `its stderr (last lines):\n${f.stderr}` : "it wrote nothing to stderr",
+    );
+    return 1;
   }
   const text = textReport(out.info, out.results, out.verdict, o.verbose);
   console.log(o.quiet ? summaryLine(out.verdict) : text);

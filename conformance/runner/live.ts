@@ -24,7 +24,7 @@ import {
   waitFor,
   WireLog,
 } from "./live_net.ts";
-import type { RunOutput } from "./offline.ts";
+import type { RunOutput, StartFailure } from "./offline.ts";
 import { loadSpec, sectionOf, sortBySection } from "./spec_index.ts";
 import { type CaseResult, type Outcome, type Status, SUITE_VERSION } from "./types.ts";
 import { loadVectors } from "./vectors.ts";
@@ -60,6 +60,8 @@ export interface LiveOptions {
   timeoutMs: number;
   /** Bytes of resident memory growth that fail a bomb/flood case (default 256 MiB). */
   maxRssGrowthBytes?: number;
+  /** Called after each case with how many of the profile's cases are done (progress). */
+  onResult?: (r: CaseResult, done: number, total: number) => void;
 }
 
 /** What a live case sees. */
@@ -893,6 +895,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
   const allIds = new Set<string>();
   for (const c of liveCaseIndex()) allIds.add(c.id);
   const results: CaseResult[] = [];
+  let startFailure: StartFailure | undefined;
   const implementation: string[] = [];
   for (const profile of profiles) {
     const selected = all.filter((c) =>
@@ -966,6 +969,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
       setupLog.note(`could not join ${multicast.group}:${multicast.port}: ${(e as Error).message}`);
     }
     let seq = Math.floor(Date.now() / 1000) * 1000;
+    let nodeStderr = "";
     try {
       for (const c of selected) {
         const id = `live.${profile}.${c.id}`;
@@ -1009,6 +1013,9 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
           }
         }
         results.push({ ...base, ...o, durationMs: Math.round(performance.now() - c0) });
+        opts.onResult?.(results.at(-1)!, selected.indexOf(c) + 1, selected.length);
+        // A node that never listened fails every case alike: stop at the first. [R-TESTEE-*]
+        if (!up) break;
       }
     } finally {
       await Promise.all([...peers, origin].map((p) => p.close()));
@@ -1026,6 +1033,13 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
         clearTimeout(t);
         const err = (await stderr).trim();
         if (err && !up) results.at(-1)!.detail += `; node stderr: ${err.slice(-500)}`;
+        nodeStderr = err;
+      }
+      if (!up) {
+        startFailure ??= {
+          detail: `the node (${profile}) does not accept connections at ${node.ip}:${node.port}`,
+          stderr: nodeStderr.slice(-4096),
+        };
       }
     }
   }
@@ -1045,6 +1059,7 @@ export async function runLive(opts: LiveOptions): Promise<RunOutput> {
     verdict,
     // Coverage counts the whole suite, offline and live.
     coverage: coverage(spec, [...(await offlineCaseIndex(opts)), ...liveCaseIndex()]),
+    startFailure,
   };
 }
 

@@ -60,6 +60,19 @@ export interface RunOutput {
   verdict: Verdict;
   /** Coverage of MUST requirements by the whole suite. */
   coverage: CoverageRow[];
+  /**
+   * Set when the testee (or live node) never started: no handshake, so no case ran. The runner
+   * stops with this instead of listing every case as the same ERROR.
+   */
+  startFailure?: StartFailure;
+}
+
+/** Why the testee (or node) did not start, and what it wrote to stderr. */
+export interface StartFailure {
+  /** What went wrong (the handshake's error). */
+  detail: string;
+  /** The tail of its stderr. */
+  stderr: string;
 }
 
 /** Every offline case of the suite, in run order. */
@@ -104,9 +117,11 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
   const results: CaseResult[] = [];
   let declared: { profiles: string[]; ops: string[] } | undefined;
   let implementation: unknown = undefined;
+  let startFailure: StartFailure | undefined;
   try {
     const h = await hello(client);
     if (typeof h === "string") {
+      startFailure = { detail: h, stderr: "" };
       // No handshake: every case is an ERROR, said plainly.
       for (const c of selected) {
         results.push({
@@ -134,6 +149,7 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
   } finally {
     await client.stop();
   }
+  if (startFailure) startFailure.stderr = client.stderrTail.trim();
   results.splice(0, results.length, ...sortBySection(results, spec));
   const verdict = decide(results, opts.expectedFailures ?? [], allIds);
   return {
@@ -152,5 +168,6 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
     verdict,
     // Coverage counts the whole suite, offline and live.
     coverage: coverage(spec, [...cases, ...liveCaseIndex()]),
+    startFailure,
   };
 }

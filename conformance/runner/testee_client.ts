@@ -210,6 +210,11 @@ export class TesteeClient {
       await this.#lines?.return?.();
     } catch { /* stream already closed */ }
     this.#lines = undefined;
+    // A testee that died before its first reply leaves the line reader unstarted (returning
+    // it runs no cleanup): release its stdout here.
+    try {
+      await child.stdout.cancel();
+    } catch { /* locked by the reader, which released it, or already closed */ }
     await this.#stderrDone;
     const st = await child.status;
     return exited ? st.code : undefined;

@@ -152,8 +152,30 @@ export async function runMembershipCluster(
     }
 
     const t0 = performance.now();
-    const views = () => groups.map((g) => hex32(JSON.stringify(viewToJson(g.view))));
-    const states = () => groups.map((g) => hex32(JSON.stringify(stateToJson(g.group.state))));
+    // Checksums name members by node index, not by their (free, so run-dependent) ports: the
+    // same --seed gives the same checksums on every run.
+    const index = new Map(ids.map((id, i) => [`${id.ip}|${id.port}`, i]));
+    // Entries are kept in NetID table order (by port, here), so they are sorted again once
+    // renamed; the state is a set of clocks and items, so the order carries nothing.
+    const sortDeep = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sortDeep).map((x) => [JSON.stringify(x), x] as const)
+          .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, x]) => x)
+        : v !== null && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sortDeep(x)]))
+        : v;
+    const canon = (json: unknown) =>
+      JSON.stringify(sortDeep(JSON.parse(
+        JSON.stringify(json).replace(
+          /"ip":"([^"]*)","port":(\d+)/g,
+          (m, ip, port) => {
+            const i = index.get(`${ip}|${port}`);
+            return i === undefined ? m : `"node":${i}`;
+          },
+        ),
+      )));
+    const views = () => groups.map((g) => hex32(canon(viewToJson(g.view))));
+    const states = () => groups.map((g) => hex32(canon(stateToJson(g.group.state))));
     const agreed = () => {
       const v = views(), s = states();
       return v.every((x) => x === v[0]) && s.every((x) => x === s[0]);

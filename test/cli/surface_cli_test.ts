@@ -111,3 +111,14 @@ Deno.test("[R-NODE-ADDR-001] IPv6 and host-name node addresses, in the library a
   assert.equal(v6multicast.code, 2);
   assert.match(v6multicast.err, /multicast is IPv4 only/);
 });
+
+Deno.test("[R-CLI-005] cluster --membership: the same --seed gives the same view checksum", async () => {
+  const { runMembershipCluster } = await import("../../src/cli/cluster_membership.ts");
+  const run = async () => {
+    const r = await runMembershipCluster({ nodes: 4, seed: 42, subnets: 1, loss: 0 });
+    assert.ok(r.agree);
+    return [r.nodes[0].viewChecksum, r.nodes[0].stateChecksum];
+  };
+  // The nodes listen on free ports, which differ between the runs.
+  assert.deepEqual(await run(), await run());
+});

@@ -26,74 +26,87 @@ const ATTACKERS = 260;
 /** Resident memory may grow by at most this during the attack (MiB). */
 const RSS_BOUND_MIB = 150;
 
-Deno.test("[R-NODE-INTAKE-001..003] 260 trickling sockets: new peers get in, delivery goes on", async () => {
-  const c = await victimCluster({ firstFrameTimeoutMs: 1500 });
-  const victim = c.nodes[1];
-  const legit = legitTraffic(c);
-  const sent = new Map<Deno.TcpConn, number>();
-  let on = true;
-  const base = rssMiB();
-  let peak = base;
-  try {
-    await legit.check("before the attack");
-    // A real header (a key holder's frame), so it parses as the start of a valid frame.
-    const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
-    const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")], victim.id);
-    // Each socket trickles its own copy of the header; one that is closed is replaced, at
-    // most 2 per tick (26/s): tricklers that repair themselves, not a reconnect storm (see
-    // R-NODE-INTAKE-002 on churn from a shared address).
-    for (let i = 0; i < ATTACKERS; i++) sent.set(await rawConnect(victim.id), 0);
-    const trickle = (async () => {
-      while (on) {
-        for (const [a, k] of sent) {
-          sent.set(a, k + 1);
-          a.write(header.subarray(k % 37, k % 37 + 1)).catch(() => {
-            sent.delete(a);
-            closeAll([a]);
-          });
-        }
-        for (let r = 0; on && r < 2 && sent.size < ATTACKERS; r++) {
-          sent.set(await rawConnect(victim.id), 0);
-        }
-        peak = Math.max(peak, rssMiB());
-        await sleep(77);
-      }
-    })();
+// Once at the per-source cap (all sockets share 127.0.0.1), once at the incoming cap with the
+// per-source cap raised above it.
+for (
+  const [cap, opts, evicted] of [
+    ["per-source cap", {}, (s: Record<string, number>) => s.evictedPerSource],
+    [
+      "incoming cap",
+      { maxConnectionsPerSource: 1000 },
+      (s: Record<string, number>) => s.evictedAtCap,
+    ],
+  ] as const
+) {
+  Deno.test(`[R-NODE-INTAKE-001..003] 260 trickling sockets: new peers get in, delivery goes on (${cap})`, async () => {
+    const c = await victimCluster({ firstFrameTimeoutMs: 1500, ...opts });
+    const victim = c.nodes[1];
+    const legit = legitTraffic(c);
+    const sent = new Map<Deno.TcpConn, number>();
+    let on = true;
+    const base = rssMiB();
+    let peak = base;
     try {
-      // New legitimate peers arrive while the sockets trickle.
-      for (let i = 0; i < 6; i++) {
-        const p = await netCluster(1, { multicast: false, key: c.key });
-        try {
-          const id = send(p, 0, [victim.id]);
-          await waitFor(() => c.got[1].has(id), `new peer ${i} delivered`, 5000);
-        } finally {
-          await p.close();
+      await legit.check("before the attack");
+      // A real header (a key holder's frame), so it parses as the start of a valid frame.
+      const me = { ip: "127.0.0.1", port: 1, seqno: 1 };
+      const header = craft(keyHolderCodec(c.key), gossipFrom(me), [testRecord(me, "x")], victim.id);
+      // Each socket trickles its own copy of the header; one that is closed is replaced, at
+      // most 2 per tick (26/s): tricklers that repair themselves, not a reconnect storm (see
+      // R-NODE-INTAKE-002 on churn from a shared address).
+      for (let i = 0; i < ATTACKERS; i++) sent.set(await rawConnect(victim.id), 0);
+      const trickle = (async () => {
+        while (on) {
+          for (const [a, k] of sent) {
+            sent.set(a, k + 1);
+            a.write(header.subarray(k % 37, k % 37 + 1)).catch(() => {
+              sent.delete(a);
+              closeAll([a]);
+            });
+          }
+          for (let r = 0; on && r < 2 && sent.size < ATTACKERS; r++) {
+            sent.set(await rawConnect(victim.id), 0);
+          }
+          peak = Math.max(peak, rssMiB());
+          await sleep(77);
         }
-        await sleep(200);
+      })();
+      try {
+        // New legitimate peers arrive while the sockets trickle.
+        for (let i = 0; i < 6; i++) {
+          const p = await netCluster(1, { multicast: false, key: c.key });
+          try {
+            const id = send(p, 0, [victim.id]);
+            await waitFor(() => c.got[1].has(id), `new peer ${i} delivered`, 5000);
+          } finally {
+            await p.close();
+          }
+          await sleep(200);
+        }
+        await sleep(1500); // past the first-frame deadline of the first tricklers
+        await legit.check("during the attack");
+      } finally {
+        on = false;
+        await trickle;
       }
-      await sleep(1500); // past the first-frame deadline of the first tricklers
-      await legit.check("during the attack");
+      await legit.stop();
+      await legit.check("after the attack");
+      const s = intake(victim);
+      assert.ok(evicted(s) > 0, `evictions at the ${cap} counted ${JSON.stringify(s)}`);
+      assert.ok(s.firstFrameTimeouts > 0, `first-frame deadlines counted ${JSON.stringify(s)}`);
+      assert.equal(s.refusedPerSource, 0, "no newcomer refused: unproven ones made room");
+      assert.ok(
+        peak - base < RSS_BOUND_MIB,
+        `rss grew ${(peak - base).toFixed(0)} MiB (bound ${RSS_BOUND_MIB})`,
+      );
     } finally {
       on = false;
-      await trickle;
+      await legit.stop();
+      closeAll(sent.keys());
+      await c.close();
     }
-    await legit.stop();
-    await legit.check("after the attack");
-    const s = intake(victim);
-    assert.ok(s.evictedPerSource + s.evictedAtCap > 0, `evictions counted ${JSON.stringify(s)}`);
-    assert.ok(s.firstFrameTimeouts > 0, `first-frame deadlines counted ${JSON.stringify(s)}`);
-    assert.equal(s.refusedPerSource, 0, "no newcomer refused: unproven ones made room");
-    assert.ok(
-      peak - base < RSS_BOUND_MIB,
-      `rss grew ${(peak - base).toFixed(0)} MiB (bound ${RSS_BOUND_MIB})`,
-    );
-  } finally {
-    on = false;
-    await legit.stop();
-    closeAll(sent.keys());
-    await c.close();
-  }
-});
+  });
+}
 
 /**
  * A key holder's connection that delivered one valid frame and then trickles the start of the

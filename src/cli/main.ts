@@ -49,6 +49,8 @@ const NODE_OPTS = {
   profile: { type: "string" },
   accept: { type: "string" },
   "multicast-loss": { type: "string" },
+  seed: { type: "string", multiple: true },
+  "heartbeat-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -73,7 +75,10 @@ const nodeHelp = (port: number) =>
   --accept P,Q         profiles accepted on receive, e.g. v2,legacy (default: --profile's);
                        legacy frames carry no authentication: their messages are shown as
                        "unauthenticated" and a v2 node never forwards them
-  --multicast-loss P   testing: drop this fraction of received multicast datagrams (default 0)`;
+  --multicast-loss P   testing: drop this fraction of received multicast datagrams (default 0)
+  --seed ADDR:PORT     a node to join through (peer exchange), where multicast does not reach;
+                       repeat for more
+  --heartbeat-ms MS    heartbeat interval (default 1000 for v2, off for legacy; 0 = off)`;
 
 const USAGE =
   `chatter: broadcast small encrypted messages over UDP multicast and a logarithmic TCP tree
@@ -144,7 +149,8 @@ function num(
 class UsageError extends Error {}
 
 type NodeFlags = {
-  [K in keyof typeof NODE_OPTS]?: (typeof NODE_OPTS)[K]["type"] extends "string" ? string
+  [K in keyof typeof NODE_OPTS]?: (typeof NODE_OPTS)[K] extends { multiple: true } ? string[]
+    : (typeof NODE_OPTS)[K]["type"] extends "string" ? string
     : boolean;
 };
 
@@ -175,6 +181,18 @@ function nodeOptions(v: NodeFlags, defaults: Partial<NodeOptions> = {}): NodeOpt
   if (v.ttl !== undefined) o.multicastTtl = num("ttl", v.ttl, 0, 0, 255);
   if (v.interface !== undefined) o.multicastInterface = v.interface;
   if (v.label !== undefined) o.label = v.label;
+  if (v.seed !== undefined) {
+    o.seeds = v.seed.map((t) => {
+      try {
+        return parseNetId(t);
+      } catch (e) {
+        throw new UsageError(`--seed: ${(e as Error).message}`);
+      }
+    });
+  }
+  if (v["heartbeat-ms"] !== undefined) {
+    o.heartbeatMs = num("heartbeat-ms", v["heartbeat-ms"], 1000, 0, 3_600_000);
+  }
   if (v["multicast-loss"] !== undefined) {
     o.multicastLoss = num("multicast-loss", v["multicast-loss"], 0, 0, 0.99, false);
   }
@@ -295,6 +313,8 @@ async function cmdNode(args: string[]): Promise<number> {
       membership: { type: "boolean" },
       peer: { type: "string", multiple: true },
       "digest-ms": { type: "string" },
+      monitor: { type: "string" },
+      "monitor-public": { type: "boolean" },
     },
     strict: true,
   });
@@ -308,14 +328,20 @@ async function cmdNode(args: string[]): Promise<number> {
                        at priority P (default 0); repeat for more ranges
   --membership         take part in group membership without claiming a range
   --peer HOST:PORT     a node to send membership messages to besides the peers heard (repeat)
-  --digest-ms MS       membership anti-entropy period (default 1000)`,
+  --digest-ms MS       membership anti-entropy period (default 1000)
+  --monitor HOST:PORT  serve /metrics (Prometheus), /peers, /stats, /tree and a live status page
+                       at / (e.g. 127.0.0.1:9464; loopback only unless --monitor-public)
+  --monitor-public     allow --monitor on a non-loopback address`,
     );
     return 0;
   }
   const joins = (v.join ?? []).map(parseJoin);
   const peers = await peerFlags(v.peer);
   const digestMs = num("digest-ms", v["digest-ms"], 1000, 10, 3_600_000);
-  const node = await startNode(nodeOptions(v));
+  const o = nodeOptions(v);
+  if (v.monitor !== undefined) o.monitor = v.monitor;
+  if (v["monitor-public"]) o.monitorPublic = true;
+  const node = await startNode(o);
   reportFailures(node, "node");
   registerCliTypes(node, (l) => console.log(l), v.json);
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -332,6 +358,9 @@ async function cmdNode(args: string[]): Promise<number> {
       aeadNote(node.profile)
     }; Ctrl-C to stop`,
   );
+  if (node.monitorAddress) {
+    console.error(`chatter: monitor on http://${node.monitorAddress}/ (/metrics, /peers, /stats)`);
+  }
   await waitForSignal();
   if (timer !== undefined) clearInterval(timer);
   await node.close();
@@ -497,7 +526,8 @@ ${nodeHelp(0)}`);
     registerCliTypes(node);
     if (v.all) {
       await new Promise((r) => setTimeout(r, num("discover", v.discover, 2000, 0, 600_000)));
-      dests.push(...node.peers());
+      // Every peer alive (or suspect) now: heartbeats make idle peers heard. [R-NODE-LIVE-007]
+      dests.push(...node.peers().map((p) => ({ ip: p.ip, port: p.port })));
       if (dests.length === 0) {
         console.error("chatter: no peers heard; nothing sent");
         return 1;
@@ -532,15 +562,24 @@ ${nodeHelp(0)}`);
 async function cmdPeers(args: string[]): Promise<number> {
   const { values: v } = parseArgs({
     args,
-    options: { ...NODE_OPTS, wait: { type: "string" } },
+    options: {
+      ...NODE_OPTS,
+      wait: { type: "string" },
+      json: { type: "boolean" },
+      watch: { type: "boolean" },
+    },
     strict: true,
   });
   if (v.help) {
     console.log(`usage: chatter peers [options]
 
-Start a node, listen for --wait milliseconds, print the peers heard (one HOST:PORT a line).
+Start a node, listen for --wait milliseconds, print the peers it knows with their liveness:
+address, state (alive, suspect, dead, left), multicast domain, seconds since last heard, how
+heard (multicast, tcp, gossip: another node's heartbeat, named: only mentioned), profile.
 
-  --wait MS            how long to listen (default 3000)
+  --wait MS            how long to listen (default 3000; with --watch: stop after MS, default never)
+  --json               print a JSON array of peer records (with --watch: one array a line)
+  --watch              keep listening and print the table again every second (Ctrl-C stops)
 ${nodeHelp(0)}`);
     return 0;
   }
@@ -548,15 +587,63 @@ ${nodeHelp(0)}`);
   try {
     const rejected = reportFailures(node, "peers");
     registerCliTypes(node);
-    await new Promise((r) => setTimeout(r, num("wait", v.wait, 3000, 0, 600_000)));
-    if (rejected.size > 0) console.error(`chatter peers${rejectedNote(rejected)}`);
-    for (const p of node.peers()) {
-      console.log(`${formatNetId(p)}${node.hearsUs(p) ? "  (hears our multicast)" : ""}`);
+    const show = () => {
+      const peers = node.peers({ includeGone: true }).sort((a, b) =>
+        a.domain.localeCompare(b.domain) || formatNetId(a).localeCompare(formatNetId(b))
+      );
+      if (v.json) {
+        console.log(JSON.stringify(peers.map((p) => ({ id: formatNetId(p), ...p }))));
+        return;
+      }
+      console.log(formatPeerTable(peers, node.domain));
+    };
+    if (!v.watch) {
+      await new Promise((r) => setTimeout(r, num("wait", v.wait, 3000, 0, 600_000)));
+      if (rejected.size > 0) console.error(`chatter peers${rejectedNote(rejected)}`);
+      show();
+      return 0;
+    }
+    const until = v.wait === undefined ? Infinity : Date.now() + num("wait", v.wait, 0, 0, 864e5);
+    let stop = false;
+    const onSignal = () => stop = true;
+    Deno.addSignalListener("SIGINT", onSignal);
+    try {
+      while (!stop && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, Math.max(0, Math.min(1000, until - Date.now()))));
+        if (stop) break;
+        if (!v.json && Deno.stdout.isTerminal()) console.log("\x1b[2J\x1b[H");
+        show();
+        if (!v.json) console.log("");
+      }
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
     }
     return 0;
   } finally {
     await node.close();
   }
+}
+
+/** The `peers` table. */
+function formatPeerTable(
+  peers: ReturnType<ChatterNode["peers"]>,
+  ourDomain: string,
+): string {
+  const rows = [["PEER", "STATE", "DOMAIN", "LAST HEARD", "HEARD BY", "PROFILE"]];
+  for (const p of peers) {
+    rows.push([
+      formatNetId(p),
+      p.state,
+      p.domain === ourDomain ? `${p.domain} (ours)` : p.domain,
+      `${(p.lastHeardAgoMs / 1000).toFixed(1)} s ago`,
+      p.heardBy,
+      p.profile ?? "-",
+    ]);
+  }
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join("  ").trimEnd());
+  if (peers.length === 0) lines.push("(no peers heard yet)");
+  return lines.join("\n");
 }
 
 function cmdKeygen(args: string[]): number {

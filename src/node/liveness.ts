@@ -290,7 +290,9 @@ export class Liveness {
       e.profile = profile;
       if (kind === "udp") e.lastMulticast = now;
     }
-    for (const o of g.seen) this.#named(o, now);
+    // Seen IDs may name nodes long gone (they age out after the TTL): with heartbeats on,
+    // live peers are learned from heartbeats instead.
+    if (!this.#on) { for (const o of g.seen) this.#named(o, now); }
     for (const o of g.other) this.#named(o, now);
     for (const d of g.distribution) this.#named(d, now);
   }
@@ -421,6 +423,13 @@ export class Liveness {
       if (k === this.#selfKey) continue;
       const x = this.#peers.get(k);
       if (x && x.stamp !== undefined && !stampNewer(d.stamp, x.stamp)) continue;
+      // A rumour refutes suspicion (or death) only when the peer's own clock says it lived
+      // most of a silence window past our last news: late news of a heartbeat from before it
+      // died must not restart detection. [R-NODE-LIVE-004]
+      if (
+        x && x.stamp !== undefined && (x.state === "suspect" || x.state === "dead") &&
+        ((d.stamp - x.stamp) >>> 0) < 0.8 * this.#silenceLimit(x, now)
+      ) continue;
       const y = this.#evidence(d.id, now, "gossip", d.left);
       if (y) y.stamp = d.stamp;
     }

@@ -35,6 +35,7 @@
 
 export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/node.ts";
 export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
+export type { ReliableStats } from "./src/node/reliable.ts";
 export {
   DEFAULT_KEY,
   type KeyringEntry,
@@ -58,6 +59,7 @@ export type {
   DecodeErrorEvent,
   HandlerErrorEvent,
   ListenerFailedEvent,
+  LostEvent,
   NodeEventListener,
   NodeEventMap,
   PeerEvent,
@@ -70,6 +72,7 @@ export {
   CHATTER_ERROR_CODES,
   ChatterError,
   type ChatterErrorCode,
+  DeliveryUnconfirmedError,
   EncodeError,
   MessageTypeError,
   NodeClosedError,

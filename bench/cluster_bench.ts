@@ -3,13 +3,17 @@
  * 100-byte messages, every message broadcast to all 8 nodes.
  *
  * 1. Throughput: all nodes broadcast as fast as a bounded window allows; reports messages per
- *    second delivered to every node (a message counts once all 8 nodes have it).
+ *    second delivered to every node (a message counts once all 8 nodes have it), messages
+ *    missing at some node, repairs and losses reported by reliable delivery, the kernel's UDP
+ *    receive-buffer drops (/proc/net/snmp RcvbufErrors, before/after) and the frames and bytes
+ *    reliable delivery adds, at each multicast loss of --loss (default 0,0.05,0.2) with
+ *    reliability on and off (--mode on|off|both) in one run.
  * 2. Latency at 1,000 messages/s: p50/p99 from `broadcast` to the last node's delivery.
  *
  * Run: deno run --allow-all --unstable-net bench/cluster_bench.ts [--profile v2|legacy]
  *      (`--allow-all` includes `--allow-ffi`: OpenSSL AES-GCM; `CHATTER_AEAD=portable` for
  *      node:crypto)
- *      [--messages N] [--seconds S]
+ *      [--messages N] [--seconds S] [--loss 0,0.05,0.2] [--mode both|on|off] [--latency no]
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
@@ -29,6 +33,9 @@ const { values: v } = parseArgs({
     workers: { type: "boolean" },
     refill: { type: "string" },
     datagram: { type: "string" },
+    loss: { type: "string" },
+    mode: { type: "string" },
+    latency: { type: "string" },
   },
 });
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
@@ -40,7 +47,10 @@ const PAYLOAD = 100;
 const DATAGRAM = Number(v.datagram ?? 1400);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function cluster(onMsg: (node: number, id: number) => void): Promise<ChatterNode[]> {
+async function cluster(
+  onMsg: (node: number, id: number) => void,
+  extra: { multicastLoss?: number; reliable?: boolean } = {},
+): Promise<ChatterNode[]> {
   const r = crypto.getRandomValues(new Uint8Array(4));
   const nodes: ChatterNode[] = [];
   const key = crypto.randomUUID().slice(0, 32);
@@ -56,6 +66,7 @@ async function cluster(onMsg: (node: number, id: number) => void): Promise<Chatt
       maxQueueFrames: 1 << 16,
       maxQueueBytes: 64 << 20,
       maxDatagramBytes: DATAGRAM,
+      ...extra,
     });
     const me = i;
     node.register(bytesType("bench", (b) => {
@@ -81,17 +92,47 @@ async function warm(nodes: ChatterNode[], ids: NetId[]) {
   }
 }
 
-async function throughput(): Promise<
-  {
-    perSec: number;
-    delivered: number;
-    seconds: number;
-    drops: number;
-    frames: string;
-    cpuPerMsg: number;
+/** The kernel's UDP counters (Linux /proc/net/snmp), or undefined elsewhere. */
+function udpSnmp(): { rcvbufErrors: number; inErrors: number } | undefined {
+  try {
+    const lines = Deno.readTextFileSync("/proc/net/snmp").split("\n").filter((l) =>
+      l.startsWith("Udp:")
+    );
+    const names = lines[0].split(/\s+/), vals = lines[1].split(/\s+/).map(Number);
+    return {
+      rcvbufErrors: vals[names.indexOf("RcvbufErrors")],
+      inErrors: vals[names.indexOf("InErrors")],
+    };
+  } catch {
+    return undefined;
   }
-> {
+}
+
+interface Row {
+  loss: number;
+  reliable: boolean;
+  perSec: number;
+  sent: number;
+  complete: number;
+  missing: number;
+  seconds: number;
+  repairs: number;
+  lostReported: number;
+  rcvbufErrors: number | undefined;
+  extraFrames: number;
+  extraBytes: number;
+  frames: string;
+  cpuPerMsg: number;
+}
+
+/**
+ * All nodes broadcast TOTAL messages to all nodes under a window of WINDOW messages that are
+ * neither delivered everywhere nor given up (a message not everywhere 3 s after its broadcast
+ * is given up by the window and counted missing unless it arrives before the end).
+ */
+async function throughput(loss: number, reliable: boolean): Promise<Row> {
   const count = new Uint8Array(TOTAL);
+  const sentAt = new Float64Array(TOTAL);
   let complete = 0;
   let lastDone = 0;
   const nodes = await cluster((_node, id) => {
@@ -100,55 +141,74 @@ async function throughput(): Promise<
       complete++;
       lastDone = performance.now();
     }
-  });
+  }, { multicastLoss: loss, reliable });
   const ids = nodes.map((n) => n.id);
   try {
     await warm(nodes, ids);
-    // Messages not yet delivered everywhere. Bounded by the kernel's per-socket receive
-    // buffer (~200 KB by default): every node's multicast socket holds every datagram.
+    await sleep(300);
+    const snmp0 = udpSnmp();
+    const s0 = nodes.map((n) => n.stats());
     const WINDOW = Number(v.window ?? (profile === "legacy" ? 128 : 1024));
     const BATCH = 64;
     const REFILL = Number(v.refill ?? 1);
-    let sent = 0;
+    const GIVE_UP_MS = 3000;
+    let sent = 0, oldest = 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const deadline = t0 + 60_000;
-    let lastProgress = performance.now(), lastComplete = 0;
+    const deadline = t0 + 120_000;
     while (sent < TOTAL && performance.now() < deadline) {
-      // Flow control: at most WINDOW messages not yet delivered everywhere. Lost datagrams
-      // are not repaired here, so a window that stops moving for 1 s ends the run.
-      if (complete !== lastComplete) {
-        lastComplete = complete;
-        lastProgress = performance.now();
-      } else if (performance.now() - lastProgress > 1000) break;
-      // Refill only when at least REFILL slots are free, so each flush carries a batch.
-      if (WINDOW - (sent - complete) < REFILL) {
+      const now = performance.now();
+      while (oldest < sent && (count[oldest] === N || now - sentAt[oldest] > GIVE_UP_MS)) oldest++;
+      if (WINDOW - (sent - oldest) < REFILL) {
         await sleep(0);
         continue;
       }
-      while (sent < TOTAL && sent - complete < WINDOW) {
+      while (sent < TOTAL && sent - oldest < WINDOW) {
         const end = Math.min(TOTAL, sent + BATCH);
-        for (; sent < end; sent++) nodes[sent % N].broadcast(ids, "bench", payload(sent));
+        for (; sent < end; sent++) {
+          sentAt[sent] = now;
+          nodes[sent % N].broadcast(ids, "bench", payload(sent));
+        }
       }
       await sleep(0);
     }
-    while (complete < sent && performance.now() < deadline) {
+    // Let repairs finish: wait while messages still complete (at most 10 s).
+    const endBy = performance.now() + 10_000;
+    while (complete < sent && performance.now() < endBy) {
       const before = complete;
-      await sleep(200);
+      await sleep(reliable ? 1500 : 500);
       if (complete === before) break;
     }
-    const seconds = (lastDone - t0) / 1000;
+    const seconds = ((complete === sent ? lastDone : performance.now()) - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const cpuPerMsg = (cpu.user + cpu.system) / complete;
-    const drops = nodes.reduce((a, n) => a + n.stats().multicastDrops + n.stats().queueDrops, 0);
-    const sum = (f: (s: ReturnType<ChatterNode["stats"]>) => number) =>
-      nodes.reduce((a, n) => a + f(n.stats()), 0);
-    const udpFrames = sum((s) => s.udp.framesOut), udpBytes = sum((s) => s.udp.bytesOut);
-    const tcpFrames = sum((s) => s.tcp.framesOut);
-    const frames = `${(sent / udpFrames).toFixed(1)} messages per datagram (${
-      Math.round(udpBytes / udpFrames)
-    } bytes), ${(sent / tcpFrames).toFixed(1)} per TCP frame`;
-    return { perSec: complete / seconds, delivered: complete, seconds, drops, frames, cpuPerMsg };
+    const snmp1 = udpSnmp();
+    const s1 = nodes.map((n) => n.stats());
+    const d = (f: (s: ReturnType<ChatterNode["stats"]>) => number) =>
+      s1.reduce((a, s, i) => a + f(s) - f(s0[i]), 0);
+    const relFrames = d((s) => s.reliable.ackFrames + s.reliable.repairFrames);
+    const relBytes = d((s) => s.reliable.ackBytes + s.reliable.repairBytes);
+    const allFrames = d((s) => s.tcp.framesOut + s.udp.framesOut);
+    const allBytes = d((s) => s.tcp.bytesOut + s.udp.bytesOut);
+    const udpFrames = d((s) => s.udp.framesOut), udpBytes = d((s) => s.udp.bytesOut);
+    const tcpFrames = d((s) => s.tcp.framesOut) - relFrames;
+    return {
+      loss,
+      reliable,
+      perSec: complete / seconds,
+      sent,
+      complete,
+      missing: sent - complete,
+      seconds,
+      repairs: d((s) => s.reliable.retransmits),
+      lostReported: d((s) => s.reliable.lost),
+      rcvbufErrors: snmp0 && snmp1 ? snmp1.rcvbufErrors - snmp0.rcvbufErrors : undefined,
+      extraFrames: relFrames / Math.max(1, allFrames - relFrames),
+      extraBytes: relBytes / Math.max(1, allBytes - relBytes),
+      frames: `${(sent / udpFrames).toFixed(1)} messages per datagram (${
+        Math.round(udpBytes / udpFrames)
+      } bytes), ${(sent / tcpFrames).toFixed(1)} per data TCP frame`,
+      cpuPerMsg: (cpu.user + cpu.system) / Math.max(1, complete),
+    };
   } finally {
     for (const n of nodes) await n.close();
   }
@@ -281,21 +341,35 @@ if (v.workers) {
       `(${w.delivered.toLocaleString("en")} messages in ${w.seconds.toFixed(2)} s)`,
   );
 }
-const t = await throughput();
+const losses = (v.loss ?? "0,0.05,0.2").split(",").map(Number);
+const modes = v.mode === "on" ? [true] : v.mode === "off" ? [false] : [true, false];
 console.log(
-  `throughput: ${Math.round(t.perSec).toLocaleString("en")} messages/s delivered to every node ` +
-    `(${t.delivered.toLocaleString("en")} messages in ${
-      t.seconds.toFixed(2)
-    } s, ${t.drops} drops; ${t.frames}; ${
-      t.cpuPerMsg.toFixed(1)
-    } µs of process CPU per message, i.e. at most ${
-      Math.round(1e6 / t.cpuPerMsg).toLocaleString("en")
-    }/s on one core)`,
+  "| multicast loss | reliable | messages/s delivered everywhere | missing at some node | repairs | lost reported | kernel RcvbufErrors | reliability frames / bytes (of data) | CPU µs/message |",
 );
-const l = await latency();
-console.log(
-  `latency at 1,000 messages/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${
-    l.max.toFixed(2)
-  } ms ` +
-    `(${l.n} messages${l.lost ? `, ${l.lost} not delivered to all` : ""})`,
-);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+const rows: Row[] = [];
+for (const loss of losses) {
+  for (const reliable of modes) {
+    const t = await throughput(loss, reliable);
+    rows.push(t);
+    console.log(
+      `| ${loss * 100} % | ${reliable ? "on" : "off"} | ${
+        Math.round(t.perSec).toLocaleString("en")
+      } | ${t.missing.toLocaleString("en")} of ${t.sent.toLocaleString("en")} | ${
+        t.repairs.toLocaleString("en")
+      } | ${t.lostReported} | ${t.rcvbufErrors ?? "n/a"} | ${
+        (t.extraFrames * 100).toFixed(1)
+      } % / ${(t.extraBytes * 100).toFixed(1)} % | ${t.cpuPerMsg.toFixed(1)} |`,
+    );
+  }
+}
+for (const t of rows) console.error(`${t.loss} ${t.reliable ? "on" : "off"}: ${t.frames}`);
+if (v.latency !== "no") {
+  const l = await latency();
+  console.log(
+    `latency at 1,000 messages/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${
+      l.max.toFixed(2)
+    } ms ` +
+      `(${l.n} messages${l.lost ? `, ${l.lost} not delivered to all` : ""})`,
+  );
+}

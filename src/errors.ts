@@ -214,6 +214,48 @@ export class EncodeError extends ChatterError {
 }
 
 /**
+ * A message's delivery could not be confirmed: some destinations did not acknowledge it before
+ * the deadline (`reason` `timeout`), or it was given up (`buffer`, `age`, `span`,
+ * `unreachable`, `closed`, or `lost` when asked after the fact), or the node does not track it
+ * (`unknown`: reliability off, not broadcast by this node, or forgotten). `missing` names the
+ * destinations that did not confirm. Code `DELIVERY_UNCONFIRMED`.
+ *
+ * @example
+ * ```ts
+ * import { DeliveryUnconfirmedError } from "@chatter/chatter";
+ * import assert from "node:assert/strict";
+ * const e = new DeliveryUnconfirmedError({ ip: "10.0.0.1", port: 1, seqno: 9 }, [{ ip: "10.0.0.2", port: 1 }], "timeout");
+ * assert.equal(e.code, "DELIVERY_UNCONFIRMED");
+ * assert.equal(e.missing.length, 1);
+ * ```
+ */
+export class DeliveryUnconfirmedError extends ChatterError {
+  /** The message. */
+  readonly id: { ip: string; port: number; seqno: number };
+  /** Destinations that did not confirm it. */
+  readonly missing: { ip: string; port: number }[];
+  /** Why: `timeout`, a loss reason, `lost` or `unknown`. */
+  readonly reason: string;
+  /** Create the error. */
+  constructor(
+    id: { ip: string; port: number; seqno: number },
+    missing: { ip: string; port: number }[],
+    reason: string,
+  ) {
+    const names = missing.slice(0, 8).map((m) => `${m.ip}:${m.port}`).join(", ") +
+      (missing.length > 8 ? `, and ${missing.length - 8} more` : "");
+    super(
+      "DELIVERY_UNCONFIRMED",
+      `message ${id.ip}:${id.port}/${id.seqno} not confirmed (${reason})` +
+        (missing.length > 0 ? `; missing at ${names}` : ""),
+    );
+    this.id = id;
+    this.missing = missing;
+    this.reason = reason;
+  }
+}
+
+/**
  * `register` refused a message type: its name (or its xxhash32 tag) is registered already
  * (`TYPE_ALREADY_REGISTERED`), or it starts with `chatter.sys.` (`TYPE_NAME_RESERVED`).
  *

@@ -1,10 +1,11 @@
 /**
  * `chatter cluster`: the chatterbox-style demo. N nodes on loopback (multicast on `lo`) each
  * broadcast random values to all nodes for `sendFor` seconds at `rate` messages/s, then wait
- * `waitFor` seconds; each node reports how many distinct messages it received and a checksum
- * of them, and the survivors must agree. During the wait the demo runs a small repair round
- * (status digests and negative acknowledgements), because Chatter itself guarantees TCP only
- * to one random destination per broadcast and multicast may lose datagrams (`--loss`).
+ * up to `waitFor` seconds; each node reports how many distinct messages it received and a
+ * checksum of them, and the survivors must agree. The demo has no repair of its own: the
+ * library's reliable delivery (spec/node.md, R-NODE-REL-*) repairs multicast loss (`--loss`)
+ * and kernel drops, reports what it cannot repair, and confirms each broadcast; the demo
+ * prints the repairs, the losses reported and the confirmation times.
  *
  * @module
  */
@@ -70,9 +71,21 @@ export interface ClusterResult {
   tcpFramesPerBroadcast: number;
   /** Multicast frames sent during the send phase, per data broadcast. */
   udpFramesPerBroadcast: number;
-  /** Messages re-sent by the repair round. */
+  /** Records the library re-sent (repairs), summed over nodes. */
   repairs: number;
-  /** True when every survivor has the same count and checksum. */
+  /** Messages the library reported lost at their origin, and (message, destination) pairs. */
+  lost: { messages: number; destinations: number; reportedAtDestinations: number };
+  /** Broadcasts confirmed by every destination, and confirmation times (ms). */
+  confirmations: { confirmed: number; unconfirmed: number; p50: number; p99: number; max: number };
+  /**
+   * Messages of killed nodes: at every survivor, or at only some (their origin died before they
+   * were confirmed: nobody can repair or report them).
+   */
+  killedOrigins: { everywhere: number; partial: number };
+  /**
+   * True when every survivor has the same count and checksum (over the messages of surviving
+   * origins) and every message confirmed before its origin died is at every survivor.
+   */
   agree: boolean;
 }
 
@@ -80,17 +93,6 @@ interface Data {
   o: number;
   s: number;
   v: string;
-}
-
-interface Status {
-  o: number;
-  h: number[];
-}
-
-interface Nack {
-  o: number;
-  j: number;
-  seqs: number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,9 +119,9 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const mc = randomMulticastBase();
   const nodes: ChatterNode[] = [];
   const have: Map<string, Data>[] = [];
-  const high: number[][] = [];
   const killed = new Set<number>();
-  let repairs = 0;
+  const confirmedAt = new Map<string, number>();
+  const confirmMs: number[] = [];
   let phase: "send" | "wait" = "send";
   try {
     for (let i = 0; i < n; i++) {
@@ -137,7 +139,6 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       });
       nodes.push(node);
       have.push(new Map());
-      high.push(new Array(n).fill(0));
     }
     const ids = nodes.map((x) => x.id);
     for (let i = 0; i < n; i++) {
@@ -146,20 +147,6 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       node.register(jsonType<Data>("cluster.data", (d) => {
         const k = `${d.o}/${d.s}`;
         if (!have[me].has(k)) have[me].set(k, d);
-        if (d.s > high[me][d.o]) high[me][d.o] = d.s;
-      }));
-      node.register(jsonType<Status>("cluster.status", (st) => {
-        for (let j = 0; j < n; j++) if ((st.h[j] ?? 0) > high[me][j]) high[me][j] = st.h[j];
-      }));
-      node.register(jsonType<Nack>("cluster.nack", (nk) => {
-        if (killed.has(me) || nk.o === me) return;
-        for (const s of nk.seqs) {
-          const d = have[me].get(`${nk.j}/${s}`);
-          if (d) {
-            repairs++;
-            node.broadcast([ids[nk.o]], "cluster.data", d);
-          }
-        }
       }));
     }
 
@@ -177,13 +164,17 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       const t = ((now - start) / 1000).toFixed(1);
       const tot = (f: (s: NodeStats) => number) =>
         nodes.reduce((a, x, i) => a + (killed.has(i) ? 0 : f(x.stats())), 0);
+      const repairs = tot((s) => s.reliable.retransmits);
+      const lost = tot((s) => s.reliable.lost);
       const counts = have.filter((_, i) => !killed.has(i)).map((h) => h.size);
       opts.progress(
         `t=${t}s ${phase} sent=${sent.reduce((a, b) => a + b, 0)} received min/max=${
           Math.min(...counts)
         }/${Math.max(...counts)} tcp=${tot((s) => s.tcp.framesOut)} udp=${
           tot((s) => s.udp.framesOut)
-        } dups=${tot((s) => s.duplicates)}${repairs ? ` repairs=${repairs}` : ""}`,
+        } dups=${
+          tot((s) => s.duplicates)
+        } repairs=${repairs} lost=${lost} confirmed=${confirmMs.length}`,
       );
     };
     let broadcasts = 0;
@@ -197,8 +188,17 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
         while (sent[i] < due) {
           const s = ++sent[i];
           const v = values[i].next().toFixed(9);
-          nodes[i].broadcast(ids, "cluster.data", { o: i, s, v });
+          const id = nodes[i].broadcast(ids, "cluster.data", { o: i, s, v });
           broadcasts++;
+          const t0 = performance.now();
+          const key = `${i}/${s}`;
+          nodes[i].confirmed(id, { timeoutMs: (opts.sendFor + opts.waitFor + 5) * 1000 }).then(
+            () => {
+              confirmedAt.set(key, performance.now());
+              confirmMs.push(performance.now() - t0);
+            },
+            () => {},
+          );
         }
       }
       if (opts.kill > 0 && killed.size === 0 && Math.min(...sent) >= killAt) {
@@ -230,35 +230,27 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     const tcpFrames = tot((s) => s.tcp.framesOut);
     const udpFrames = tot((s) => s.udp.framesOut);
 
-    // Wait phase: status digests and repairs until the time is up.
+    // Wait phase: the library repairs; wait until every survivor's retransmit buffer is empty
+    // (everything confirmed or given up) or the time is up.
     phase = "wait";
     const waitEnd = performance.now() + opts.waitFor * 1000;
     while (performance.now() < waitEnd) {
-      for (let i = 0; i < n; i++) {
-        if (killed.has(i)) continue;
-        nodes[i].broadcast(ids, "cluster.status", { o: i, h: high[i] });
-      }
-      await sleep(100);
-      for (let i = 0; i < n; i++) {
-        if (killed.has(i)) continue;
-        for (let j = 0; j < n; j++) {
-          const seqs: number[] = [];
-          for (let s = 1; s <= high[i][j] && seqs.length < 500; s++) {
-            if (!have[i].has(`${j}/${s}`)) seqs.push(s);
-          }
-          if (seqs.length > 0) {
-            nodes[i].broadcast(ids.filter((_, k) => k !== i), "cluster.nack", { o: i, j, seqs });
-          }
-        }
-      }
+      if (alive().every((x) => x.stats().reliable.buffered === 0)) break;
       progress();
-      await sleep(Math.max(0, Math.min(150, waitEnd - performance.now())));
+      await sleep(Math.max(0, Math.min(50, waitEnd - performance.now())));
     }
+    // Acknowledgements of the last repairs.
+    await sleep(Math.min(300, opts.waitFor * 1000));
 
+    // Agreement is over the messages of surviving origins: a killed origin's messages that
+    // were not yet confirmed may have reached only some nodes, and nobody can repair them.
+    const enc = new TextEncoder();
     const results: ClusterNodeResult[] = nodes.map((x, i) => {
       let sum = 0;
-      const enc = new TextEncoder();
+      let count = 0;
       for (const d of have[i].values()) {
+        if (killed.has(d.o)) continue;
+        count++;
         sum = (sum + xxhash32(enc.encode(`${d.o}/${d.s}/${d.v}`), 0)) >>> 0;
       }
       return {
@@ -266,22 +258,55 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
         id: x.id,
         subnet: i % opts.subnets,
         killed: killed.has(i),
-        count: have[i].size,
+        count,
         checksum: sum.toString(16).padStart(8, "0"),
         stats: x.stats(),
       };
     });
     const survivors = results.filter((r) => !r.killed);
-    const agree = survivors.every((r) =>
+    let agree = survivors.every((r) =>
       r.count === survivors[0].count && r.checksum === survivors[0].checksum
     );
+    const killedOrigins = { everywhere: 0, partial: 0 };
+    const seen = new Set<string>();
+    for (const i of survivors.map((r) => r.index)) {
+      for (const [k, d] of have[i]) {
+        if (!killed.has(d.o) || seen.has(k)) continue;
+        seen.add(k);
+        const all = survivors.every((r) => have[r.index].has(k));
+        if (all) killedOrigins.everywhere++;
+        else {
+          killedOrigins.partial++;
+          if (confirmedAt.has(k)) agree = false; // confirmed yet missing: a library bug
+        }
+      }
+    }
+    const everyNode = (f: (s: NodeStats) => number) => results.reduce((a, r) => a + f(r.stats), 0);
+    confirmMs.sort((a, b) => a - b);
+    const q = (p: number) =>
+      confirmMs.length
+        ? confirmMs[Math.min(confirmMs.length - 1, Math.floor(p * confirmMs.length))]
+        : 0;
     return {
       options: opts,
       nodes: results,
       broadcasts,
       tcpFramesPerBroadcast: broadcasts ? tcpFrames / broadcasts : 0,
       udpFramesPerBroadcast: broadcasts ? udpFrames / broadcasts : 0,
-      repairs,
+      repairs: everyNode((s) => s.reliable.retransmits),
+      lost: {
+        messages: everyNode((s) => s.reliable.lost),
+        destinations: everyNode((s) => s.reliable.lostDestinations),
+        reportedAtDestinations: everyNode((s) => s.reliable.lostReported),
+      },
+      confirmations: {
+        confirmed: confirmMs.length,
+        unconfirmed: broadcasts - confirmMs.length,
+        p50: q(0.5),
+        p99: q(0.99),
+        max: confirmMs[confirmMs.length - 1] ?? 0,
+      },
+      killedOrigins,
       agree,
     };
   } finally {
@@ -330,8 +355,21 @@ export function formatClusterResult(r: ClusterResult): string {
       sum((x) => x.stats.multicastDrops)
     }; queue drops: ${sum((x) => x.stats.queueDrops)}; relay take-overs: ${
       sum((x) => x.stats.relayTakeovers)
-    }; repairs: ${r.repairs}`,
+    }`,
   );
+  const c = r.confirmations;
+  lines.push(
+    `reliable delivery: ${r.repairs} records repaired; lost reported: ${r.lost.messages} messages ` +
+      `(${r.lost.destinations} message-destination pairs; ${r.lost.reportedAtDestinations} at destinations); ` +
+      `confirmed ${c.confirmed} of ${r.broadcasts} broadcasts, confirmation p50 ${
+        c.p50.toFixed(1)
+      } ms, p99 ${c.p99.toFixed(1)} ms, max ${c.max.toFixed(1)} ms`,
+  );
+  if (r.killedOrigins.everywhere + r.killedOrigins.partial > 0) {
+    lines.push(
+      `messages of killed nodes: ${r.killedOrigins.everywhere} at every survivor, ${r.killedOrigins.partial} at only some (their origin died before they were confirmed; not counted in the agreement)`,
+    );
+  }
   const treeSender = Math.ceil(Math.log2(n));
   lines.push(
     `TCP frames per broadcast: ${r.tcpFramesPerBroadcast.toFixed(2)} (multicast ${

@@ -689,9 +689,10 @@ async function cmdCluster(args: string[]): Promise<number> {
     console.log(`usage: chatter cluster [options]
 
 Start N nodes on loopback (multicast on lo). Each broadcasts random values to all nodes for
---send-for seconds at --rate, then they wait --wait-for seconds (exchanging digests to repair
-losses); each prints the count and checksum of what it received. Exit 0 when the surviving
-nodes agree, 1 when they do not.
+--send-for seconds at --rate, then they wait up to --wait-for seconds while the library's
+reliable delivery repairs losses; each prints the count and checksum of what it received (from
+surviving origins), and the run prints repairs, losses reported and confirmation times. Exit 0
+when the surviving nodes agree, 1 when they do not.
 
   -n, --nodes N        number of nodes (default 8)
   --send-for S         seconds of sending (default 3)
@@ -743,6 +744,9 @@ nodes agree, 1 when they do not.
       broadcasts: r.broadcasts,
       tcpFramesPerBroadcast: r.tcpFramesPerBroadcast,
       repairs: r.repairs,
+      lost: r.lost,
+      confirmations: r.confirmations,
+      killedOrigins: r.killedOrigins,
       seed: opts.seed,
       nodes: r.nodes.map((x) => ({
         id: formatNetId(x.id),

@@ -185,6 +185,21 @@ export class DedupWindow {
     return "new";
   }
 
+  /**
+   * True when `id` is remembered as delivered (nothing is recorded). An identity too far
+   * behind its origin's newest, or of an origin forgotten, is not remembered. Reliable
+   * delivery asks it before reporting a loss notice. [R-NODE-REL-006]
+   */
+  has(id: BroadcastId): boolean {
+    const w = this.#origins.get(netIdKey(id));
+    if (!w) return false;
+    const s = id.seqno;
+    const slot = s % this.#window;
+    if (w.at) return w.ring![slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
+    if (s > w.max || s <= w.max - this.#window) return false;
+    return hasBit(w.bits!, slot);
+  }
+
   #restart(w: OriginWindow): void {
     this.#restarts++;
     w.ring!.fill(-1);

@@ -46,6 +46,29 @@ export interface ListenerFailedEvent {
 }
 
 /**
+ * Messages that reliable delivery gave up. On the origin (`side: "origin"`): one message that
+ * the listed destinations never acknowledged. On a destination (`side: "destination"`): the
+ * origin told this node it gave up these messages to it (only those this node did not
+ * receive are listed). [R-NODE-REL-004], [R-NODE-REL-006]
+ */
+export interface LostEvent {
+  /** Which end reports it. */
+  side: "origin" | "destination";
+  /** The messages' origin node (this node on the origin side). */
+  origin: NetId;
+  /** Their origin sequence numbers (identity = origin + sequence number). */
+  seqnos: number[];
+  /** Destinations that miss them (this node on the destination side). */
+  destinations: NetId[];
+  /**
+   * Why: `buffer` (retransmit buffer full), `age` (unconfirmed too long), `span` (too far
+   * behind the origin's newest sequence number), `unreachable` (repairs kept failing),
+   * `closed` (the origin closed); `notice` on the destination side.
+   */
+  reason: "buffer" | "age" | "span" | "unreachable" | "closed" | "notice";
+}
+
+/**
  * A peer changed state (see spec/node.md, "Liveness"): `peerJoin` (first heard of),
  * `peerSuspect` (silent and unanswered probes), `peerDead` (suspect too long), `peerLeave` (it
  * announced a clean close), `peerRejoin` (a dead or left peer heard again, or a restarted one),
@@ -100,6 +123,8 @@ export interface NodeEventMap {
   handlerError: HandlerErrorEvent;
   /** See {@linkcode ListenerFailedEvent}. */
   listenerFailed: ListenerFailedEvent;
+  /** See {@linkcode LostEvent}. */
+  lost: LostEvent;
   /** A peer was first heard of. See {@linkcode PeerEvent}. */
   peerJoin: PeerEvent;
   /** A peer became suspect. See {@linkcode PeerEvent}. */

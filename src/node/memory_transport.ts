@@ -25,6 +25,19 @@ export interface MemoryNetworkOptions {
   random?: RandomSource;
   /** Fraction of multicast deliveries lost. */
   multicastLoss?: number;
+  /**
+   * Mean length of a run of lost multicast deliveries at one receiver (default 1: independent
+   * losses). Above 1, losses come in bursts (a two-state Gilbert model per receiver) with the
+   * same overall fraction `multicastLoss`.
+   */
+  multicastBurst?: number;
+  /** Fraction of TCP frames whose connection fails: not delivered, the sender is told. */
+  tcpFailure?: number;
+  /**
+   * Fraction of TCP frames lost without the sender being told (the peer reset the connection
+   * after the sender's socket took the frame).
+   */
+  tcpSilentLoss?: number;
   /** Most frames in flight to one endpoint over TCP; more are dropped and counted. */
   maxQueueFrames?: number;
   /** Largest multicast datagram. */
@@ -48,6 +61,8 @@ interface Endpoint {
   paused: boolean;
   held: Delivery[];
   inflight: number;
+  /** In a burst of multicast loss (Gilbert model). */
+  bursting: boolean;
 }
 
 interface Delivery {
@@ -91,12 +106,40 @@ export class MemoryNetwork {
       multicastLoss: opts.multicastLoss ?? 0,
       maxQueueFrames: opts.maxQueueFrames ?? 1024,
       maxDatagramBytes: opts.maxDatagramBytes ?? 1400,
+      multicastBurst: Math.max(1, opts.multicastBurst ?? 1),
+      tcpFailure: opts.tcpFailure ?? 0,
+      tcpSilentLoss: opts.tcpSilentLoss ?? 0,
     };
   }
 
   /** A transport factory for an endpoint at `opts.id` in `opts.domain`. */
   transport(opts: MemoryEndpointOptions): TransportFactory {
     return (handlers) => Promise.resolve(this.#attach(opts, handlers));
+  }
+
+  /** Change the multicast loss fraction (e.g. mid-run). */
+  setMulticastLoss(loss: number): void {
+    this.#opts.multicastLoss = loss;
+  }
+
+  /** Change the TCP failure fractions (e.g. mid-run). */
+  setTcpFaults(failure: number, silentLoss = 0): void {
+    this.#opts.tcpFailure = failure;
+    this.#opts.tcpSilentLoss = silentLoss;
+  }
+
+  /** True when this multicast delivery to `to` is lost. */
+  #lose(to: Endpoint): boolean {
+    const p = this.#opts.multicastLoss;
+    if (p <= 0) return false;
+    const b = this.#opts.multicastBurst;
+    if (b <= 1) return this.#random.next() < p;
+    // Gilbert model: a burst ends with probability 1/b; one starts with p / (b (1 - p)), so
+    // the loss fraction stays p and bursts last b deliveries on average.
+    if (to.bursting) {
+      if (this.#random.next() < 1 / b) to.bursting = false;
+    } else if (this.#random.next() < p / (b * (1 - p))) to.bursting = true;
+    return to.bursting;
   }
 
   /** Stop an endpoint: frames to it fail, it sends nothing. */
@@ -172,6 +215,17 @@ export class MemoryNetwork {
       }
       return;
     }
+    if (
+      d.kind === "tcp" && this.#opts.tcpFailure > 0 && this.#random.next() < this.#opts.tcpFailure
+    ) {
+      d.from.stats.sendFailures++;
+      if (d.onFail) d.onFail(new Error(`connection to ${to.id.ip}:${to.id.port} failed`));
+      return;
+    }
+    if (
+      d.kind === "tcp" && this.#opts.tcpSilentLoss > 0 &&
+      this.#random.next() < this.#opts.tcpSilentLoss
+    ) return;
     if (to.paused && d.kind === "tcp") {
       to.inflight++;
       to.held.push(d);
@@ -197,6 +251,7 @@ export class MemoryNetwork {
       paused: false,
       held: [],
       inflight: 0,
+      bursting: false,
     };
     this.#endpoints.set(key, ep);
     return {
@@ -212,7 +267,7 @@ export class MemoryNetwork {
         ep.stats.udp.bytesOut += frame.length;
         for (const other of this.#endpoints.values()) {
           if (other === ep || other.domain !== ep.domain || this.#cut(ep, other)) continue;
-          if (this.#opts.multicastLoss > 0 && this.#random.next() < this.#opts.multicastLoss) {
+          if (this.#lose(other)) {
             other.stats.multicastDrops++;
             continue;
           }

@@ -9,6 +9,7 @@
 
 import {
   ChatterError,
+  DeliveryUnconfirmedError,
   MessageTypeError,
   NodeClosedError,
   NodeOptionError,
@@ -48,6 +49,12 @@ import {
   type ReceiveLimitStats,
 } from "./receive_guard.ts";
 import { planBroadcast, takeOver, type TcpSend } from "./plan.ts";
+import {
+  emptyReliableStats,
+  isReliableControlTag,
+  Reliability,
+  type ReliableStats,
+} from "./reliable.ts";
 import { maxShareFor } from "./share_limits.ts";
 import { decodeDomains, DOMAINS_TAG, domainsRecord } from "./domains.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
@@ -101,6 +108,8 @@ export interface NodeStats {
   messageBufferDrops: number;
   /** Event listener calls that threw (see {@linkcode ChatterNode.on}). */
   listenerErrors: number;
+  /** Reliable delivery (zero when off): acknowledgements, repairs, losses, flow control. */
+  reliable: ReliableStats;
   /** Peers known now. */
   peers: number;
   /** Heartbeats, probes and peer states (see spec/node.md, "Liveness"). */
@@ -221,6 +230,8 @@ export class ChatterNode {
     out: { dests: NetId[]; key: string; toSelf: boolean };
   };
   readonly #nextSeq: () => number;
+  /** Reliable delivery, when on (v2). [R-NODE-REL-001] */
+  readonly #rel?: Reliability;
   #timer: TimerHandle | undefined;
   #closed = false;
   readonly #s = {
@@ -246,6 +257,7 @@ export class ChatterNode {
     transport: Transport,
     codecs: FrameCodec[],
     seq: () => number,
+    peekSeq: () => number,
   ) {
     this.#o = o;
     this.#events = new NodeEvents(o.logger);
@@ -269,10 +281,26 @@ export class ChatterNode {
     this.#dedup = new DedupWindow(o.dedupWindow, o.maxPeers);
     // 0.0.15 restarts its sequence numbers at 1: remember legacy identities only briefly, with
     // no "too old" rule, so a restarted peer is heard again. [R-NODE-DEDUP-003]
-    this.#dedupLegacy = new DedupWindow(o.dedupWindow, o.maxPeers, {
+    this.#dedupLegacy = new DedupWindow(Math.min(o.dedupWindow, 4096), o.maxPeers, {
       ttlMs: o.legacyDedupMs,
       now: () => o.clock.now(),
     });
+    if (o.reliable && codec.profile === "v2") {
+      this.#rel = new Reliability({
+        self: this.id,
+        clock: o.clock,
+        events: this.#events,
+        nextSeq: seq,
+        currentSeq: peekSeq,
+        enqueue: (dests, key, recs) => this.#enqueue(dests, key, recs),
+        sendDirect: (to, recs, onFail) => this.#sendDirect(to, recs, onFail),
+        hasDelivered: (id) => this.#dedup.has(id),
+        encodeFailed: (typeName, error) => {
+          this.#s.handlerErrors++;
+          this.#events.emit("handlerError", { typeName, error });
+        },
+      }, o);
+    }
   }
 
   /**
@@ -285,6 +313,7 @@ export class ChatterNode {
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);
     const next = () => ++seq;
+    const peek = () => seq;
     // The sending profile's codec first, then any other accepted one.
     const codecs = [createCodec(o, next)];
     for (const p of o.acceptProfiles) if (p !== o.profile) codecs.push(createCodec(o, next, p));
@@ -326,7 +355,13 @@ export class ChatterNode {
     // has it, so production nodes always seal their frames.
     const unsealed = (transport as { unsealedCodec?: (l: DecodeLimits) => FrameCodec })
       .unsealedCodec;
-    const node = new ChatterNode(o, transport, unsealed ? [unsealed(o.limits)] : codecs, next);
+    const node = new ChatterNode(
+      o,
+      transport,
+      unsealed ? [unsealed(o.limits)] : codecs,
+      next,
+      peek,
+    );
     ref.node = node;
     node.#armTimer();
     node.#live.start();
@@ -466,19 +501,50 @@ export class ChatterNode {
         authenticated: true,
       });
     }
-    if (dests.length === 0) return origin;
+    if (dests.length === 0) {
+      this.#rel?.confirmedAtOnce(origin.seqno);
+      return origin;
+    }
+    const rec: OutRec = prepared.bytes
+      ? { tag: reg.tag, origin, raw: prepared.bytes, extraNetIds: prepared.extraNetIds }
+      : { tag: reg.tag, origin, reg, value, extraNetIds: prepared.extraNetIds };
+    // Reliable delivery tracks it; flow control may hold it back. [R-NODE-REL-001], [R-NODE-REL-008]
+    if (this.#rel && this.#rel.admit(rec, dests, key) !== "send") return origin;
+    this.#enqueue(dests, key, [rec]);
+    return origin;
+  }
+
+  #enqueue(dests: NetId[], key: string, recs: OutRec[]): void {
     let p = this.#pending.get(key);
     if (!p) this.#pending.set(key, p = { dests, recs: [] });
-    p.recs.push(
-      prepared.bytes
-        ? { tag: reg.tag, origin, raw: prepared.bytes, extraNetIds: prepared.extraNetIds }
-        : { tag: reg.tag, origin, reg, value, extraNetIds: prepared.extraNetIds },
-    );
+    for (const r of recs) p.recs.push(r);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
     }
-    return origin;
+  }
+
+  /**
+   * A Promise that resolves when every destination of `id` (a broadcast of this node) has
+   * acknowledged it, and rejects with {@linkcode DeliveryUnconfirmedError} (code
+   * `DELIVERY_UNCONFIRMED`, naming the destinations that did not confirm) after `timeoutMs`
+   * (default 10 s), or when the message is given up, or at once when reliable delivery is off
+   * or the message is not (or no longer) known. [R-NODE-REL-007]
+   */
+  confirmed(id: BroadcastId, opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (!this.#rel) {
+      return Promise.reject(new DeliveryUnconfirmedError(id, [], "unknown"));
+    }
+    return this.#rel.confirmed(id, opts.timeoutMs ?? 10_000);
+  }
+
+  /**
+   * Resolves when no broadcast is held back by flow control (immediately when none is); an
+   * application that broadcasts in a loop awaits it to go at its receivers' pace.
+   * [R-NODE-REL-008]
+   */
+  drained(): Promise<void> {
+    return this.#rel ? this.#rel.drained() : Promise.resolve();
   }
 
   #checkLegacy(
@@ -740,6 +806,28 @@ export class ChatterNode {
     });
   }
 
+  /** Records straight to one node by TCP, with no distribution list (repairs, control). */
+  #sendDirect(to: NetId, recs: OutRec[], onFail?: () => void): { frames: number; bytes: number } {
+    if (this.#closed) return { frames: 0, bytes: 0 };
+    const frames = this.#encode(
+      {
+        current: { ip: this.id.ip, port: this.id.port, seqno: this.#nextSeq() },
+        seen: this.#db.seenIds(),
+        other: this.#db.otherIds(),
+        distribution: [],
+      },
+      this.#outgoing(recs),
+      this.#o.maxTcpFrameBytes,
+      to, // bound to its one receiver [R-V2-BIND-001]
+    );
+    let bytes = 0;
+    for (const f of frames) {
+      bytes += f.length;
+      this.#transport.sendTcp(to, f, onFail);
+    }
+    return { frames: frames.length, bytes };
+  }
+
   #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number, to?: NetId): Uint8Array[] {
     try {
       return this.#codec.encode(g, out, {
@@ -874,6 +962,11 @@ export class ChatterNode {
     let anyNew = false;
     let data = false;
     for (const r of f.records) {
+      if (isReliableControlTag(r.typeTag)) {
+        // Reserved control records: handled here, never delivered or forwarded.
+        if (authenticated) this.#rel?.control(r, sender, f.profile);
+        continue;
+      }
       if (r.typeTag === DOMAINS_TAG) {
         // Domain facts: learned from the sender's own record only (a forwarded copy's indexes
         // refer to another frame's table); never delivered or forwarded. [R-NODE-SCALE-004]
@@ -894,6 +987,8 @@ export class ChatterNode {
       }
       const reg = this.#byTag.get(r.typeTag);
       const verdict = this.#o.dedup ? dedup.check(r.origin, kind) : "new";
+      // Acknowledge what arrived (not what is too old to tell). [R-NODE-REL-002]
+      if (this.#rel && verdict !== "old") this.#rel.received(r.origin, f.profile);
       if (!reg) {
         this.#s.unknownTypes++;
         if (!forward) continue;
@@ -1035,6 +1130,7 @@ export class ChatterNode {
       connectFailures: t.connectFailures,
       streamErrors: t.streamErrors,
       listenerErrors: this.#events.listenerErrors,
+      reliable: this.#rel?.stats() ?? emptyReliableStats(),
       peers: this.#db.size,
       liveness: this.#live.stats(),
       transport: t,
@@ -1045,6 +1141,8 @@ export class ChatterNode {
   /** Stop: close every socket and timer, end the message iterators. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Pending acknowledgements go out; unconfirmed broadcasts are reported lost ("closed").
+    this.#rel?.close();
     // Tell the peers we leave; give the announcement a moment to go out. [R-NODE-LIVE-005]
     const before = this.#transport.stats().udp.framesOut;
     const sent = this.#live.leave();

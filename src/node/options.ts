@@ -63,8 +63,17 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     maxOtherIds: 4,
     forwardUnknownTypes: true,
     dedup: true,
-    dedupWindow: 4096,
+    dedupWindow: 65_536,
     legacyDedupMs: 5_000,
+    // Reliable delivery (spec/node.md). [R-NODE-REL-*]
+    reliable: true,
+    ackDelayMs: 100,
+    retransmitMs: 500,
+    retransmitMaxMessages: 65_536,
+    retransmitMaxBytes: 33_554_432,
+    retransmitMaxAgeMs: 30_000,
+    sendWindow: 8192,
+    maxRepairFailures: 5,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
     // The wire's default clock-skew tolerance (spec/wire.md 15.15).
@@ -118,6 +127,14 @@ export type NodeDefaults = Readonly<
       | "dedup"
       | "dedupWindow"
       | "legacyDedupMs"
+      | "reliable"
+      | "ackDelayMs"
+      | "retransmitMs"
+      | "retransmitMaxMessages"
+      | "retransmitMaxBytes"
+      | "retransmitMaxAgeMs"
+      | "sendWindow"
+      | "maxRepairFailures"
       | "replayWindow"
       | "maxClockSkewMs"
       | "messageBuffer"
@@ -326,8 +343,45 @@ export interface NodeOptions {
   forwardUnknownTypes?: boolean;
   /** De-duplicate deliveries by message identity. */
   dedup?: boolean;
-  /** Sequence numbers remembered per origin for de-duplication. */
+  /**
+   * Sequence numbers remembered per origin for de-duplication, one bit each (8 KiB per origin
+   * at the default 65536; legacy frames use at most 4096). Reliable delivery gives a message up
+   * once it falls this far (less a margin of 1024) behind its origin's newest sequence number.
+   * [R-NODE-REL-005]
+   */
   dedupWindow?: number;
+  /**
+   * Reliable delivery on the v2 profile (the legacy profile never uses it): destinations
+   * acknowledge what they received, the origin re-sends what was not acknowledged and reports
+   * what it gives up. Off: broadcasts are fire-and-forget (multicast plus one kept TCP copy)
+   * and no acknowledgements are sent. [R-NODE-REL-001]
+   */
+  reliable?: boolean;
+  /** Reliable delivery: destinations send acknowledgements at most this late (milliseconds). */
+  ackDelayMs?: number;
+  /**
+   * Reliable delivery: smallest retransmission timeout (milliseconds); the timeout adapts to
+   * the measured round trip (acknowledgement delay included), up to 5 s, doubling per retry;
+   * 1 s plus `ackDelayMs` before the first measurement. [R-NODE-REL-003]
+   */
+  retransmitMs?: number;
+  /** Reliable delivery: most messages in the retransmit buffer. [R-NODE-REL-004] */
+  retransmitMaxMessages?: number;
+  /** Reliable delivery: most payload bytes in the retransmit buffer. [R-NODE-REL-004] */
+  retransmitMaxBytes?: number;
+  /** Reliable delivery: a message unconfirmed this long (milliseconds) is given up. */
+  retransmitMaxAgeMs?: number;
+  /**
+   * Reliable delivery, flow control: most unacknowledged messages per destination; further
+   * broadcasts to it are held back until acknowledgements arrive. [R-NODE-REL-008]
+   */
+  sendWindow?: number;
+  /**
+   * Reliable delivery: consecutive failed repair rounds to a destination after which its
+   * pending messages are given up as unreachable (it must also have sent no acknowledgement
+   * for 5 s). [R-NODE-REL-004]
+   */
+  maxRepairFailures?: number;
   /**
    * Legacy profile: how long (milliseconds) a (sender, sequence number) identity is remembered
    * for de-duplication (0.0.15 restarts its numbers at 1).
@@ -445,8 +499,15 @@ const INT_RANGES: Record<
   maxPeers: [1, 1 << 20],
   maxSeenIds: (l) => [0, l.maxListLength],
   maxOtherIds: (l) => [0, l.maxListLength],
-  dedupWindow: [1, 1 << 20],
+  dedupWindow: [1, 1 << 22],
   legacyDedupMs: [1, HOUR],
+  ackDelayMs: [1, 60_000],
+  retransmitMs: [1, 60_000],
+  retransmitMaxMessages: [1, 1 << 24],
+  retransmitMaxBytes: [1, 2 ** 40],
+  retransmitMaxAgeMs: [1, 24 * HOUR],
+  sendWindow: [1, 1 << 24],
+  maxRepairFailures: [1, 1000],
   replayWindow: [32, 1 << 20],
   maxClockSkewMs: [0, 24 * HOUR],
   messageBuffer: [1, 1 << 24],
@@ -465,7 +526,12 @@ const INT_RANGES: Record<
   maxRelayTakeovers: [0, 1 << 16],
 };
 
-const BOOL_OPTIONS: readonly BoolOption[] = ["multicast", "forwardUnknownTypes", "dedup"];
+const BOOL_OPTIONS: readonly BoolOption[] = [
+  "multicast",
+  "forwardUnknownTypes",
+  "dedup",
+  "reliable",
+];
 
 function int(name: string, v: unknown, def: number, min: number, max: number): number {
   if (v === undefined) return def;

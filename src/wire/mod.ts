@@ -146,3 +146,15 @@ export {
   type V2DecoderStats,
 } from "./v2/decoder.ts";
 export { type V2Nonce, V2Sender, type V2SenderOptions } from "./v2/sender.ts";
+export {
+  decodeSeqRanges,
+  encodeRangeList,
+  encodeSeqRanges,
+  MAX_SEQ_RANGES,
+  SYS_ACK_TAG,
+  SYS_ACK_TYPE_NAME,
+  SYS_ACKREQ_TAG,
+  SYS_ACKREQ_TYPE_NAME,
+  SYS_LOST_TAG,
+  SYS_LOST_TYPE_NAME,
+} from "./reliable_control.ts";

@@ -12,6 +12,10 @@ export interface MemCluster {
   ids: NetId[];
   /** Per node: origin key -> times delivered. */
   got: Map<string, number>[];
+  /** Per node: false once killed with `kill`. */
+  alive: boolean[];
+  /** Kill node `i` (its endpoint stops; the node object is closed at the end). */
+  kill(i: number): void;
   close(): Promise<void>;
 }
 
@@ -50,12 +54,18 @@ export async function memCluster(
     nodes.push(node);
     got.push(seen);
   }
+  const alive = nodes.map(() => true);
   return {
     net,
     clock,
     nodes,
     ids: nodes.map((n) => n.id),
     got,
+    alive,
+    kill(i: number) {
+      alive[i] = false;
+      net.kill(nodes[i].id);
+    },
     close: async () => {
       for (const n of nodes) await n.close();
     },

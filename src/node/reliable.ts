@@ -1,0 +1,324 @@
+/**
+ * Reliable delivery, as the node uses it: one {@linkcode ReliableSender} (this node's own
+ * broadcasts) and one {@linkcode ReliableReceiver} (acknowledging what arrives), plus the
+ * handling of the `chatter.sys.*` control records. The node calls in from a few hooks; the
+ * rules are in spec/node.md, "Reliable delivery". [R-NODE-REL-*]
+ *
+ * @module
+ */
+
+import type { DecodedRecord, Profile } from "../wire/message.ts";
+import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
+import { NetIdTable } from "../wire/netid_table.ts";
+import type { NodeClock as Clock } from "./clock.ts";
+import type { NodeEvents } from "./events.ts";
+import type { MessageType } from "./message_type.ts";
+import { ReliableReceiver } from "./reliable_receiver.ts";
+import { ReliableSender } from "./reliable_sender.ts";
+import {
+  decodeSeqRanges,
+  encodeSeqRanges,
+  SYS_ACK_TAG,
+  SYS_ACKREQ_TAG,
+  SYS_LOST_TAG,
+} from "../wire/reliable_control.ts";
+
+/** Counters of reliable delivery (all zero when it is off). */
+export interface ReliableStats {
+  /** Messages put in the retransmit buffer. */
+  tracked: number;
+  /** Messages every destination acknowledged. */
+  confirmed: number;
+  /** Messages given up for at least one destination. */
+  lost: number;
+  /** (message, destination) pairs given up. */
+  lostDestinations: number;
+  /** Records sent again (one per message per destination per repair). */
+  retransmits: number;
+  /** Of those, repairs inferred from acknowledgement order (before any timeout). */
+  fastRepairs: number;
+  /** Acknowledgement requests sent (tail-loss probes). */
+  probes: number;
+  /** TCP frames of repairs. */
+  repairFrames: number;
+  /** Bytes of those frames. */
+  repairBytes: number;
+  /** Acknowledgement records received. */
+  acksReceived: number;
+  /** Broadcasts held back by flow control (total). */
+  heldTotal: number;
+  /** Broadcasts held back now. */
+  held: number;
+  /** Messages in the retransmit buffer now. */
+  buffered: number;
+  /** Payload bytes in it now. */
+  bufferedBytes: number;
+  /** Smoothed round trip, broadcast to acknowledgement (ms; 0 before the first sample). */
+  srttMs: number;
+  /** Current retransmission timeout (ms). */
+  rtoMs: number;
+  /**
+   * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
+   * requests and loss notices).
+   */
+  ackFrames: number;
+  /** Bytes of those frames. */
+  ackBytes: number;
+  /** Sequence numbers acknowledged (one per message per time it arrived before a flush). */
+  ackedSeqnos: number;
+  /** Acknowledgements not sent because their origin could not be reached lately. */
+  acksSkipped: number;
+  /** Loss notices received from origins. */
+  lostNotices: number;
+  /** Messages this node, as a destination, was told are lost to it. */
+  lostReported: number;
+  /** Control records that failed to decode. */
+  controlErrors: number;
+}
+
+/** Zeroed {@linkcode ReliableStats}. */
+export function emptyReliableStats(): ReliableStats {
+  return {
+    tracked: 0,
+    confirmed: 0,
+    lost: 0,
+    lostDestinations: 0,
+    retransmits: 0,
+    fastRepairs: 0,
+    probes: 0,
+    repairFrames: 0,
+    repairBytes: 0,
+    acksReceived: 0,
+    heldTotal: 0,
+    held: 0,
+    buffered: 0,
+    bufferedBytes: 0,
+    srttMs: 0,
+    rtoMs: 0,
+    ackFrames: 0,
+    ackBytes: 0,
+    ackedSeqnos: 0,
+    acksSkipped: 0,
+    lostNotices: 0,
+    lostReported: 0,
+    controlErrors: 0,
+  };
+}
+
+/** True for the tags of the reserved control records this layer handles. */
+export function isReliableControlTag(tag: number): boolean {
+  return tag === SYS_ACK_TAG || tag === SYS_LOST_TAG || tag === SYS_ACKREQ_TAG;
+}
+
+/** A record as the node queues it (the node's own shape). */
+export interface RelRecord {
+  tag: number;
+  origin: BroadcastId;
+  reg?: { type: MessageType<unknown>; tag: number; system: boolean };
+  value?: unknown;
+  raw?: Uint8Array;
+  extraNetIds?: NetId[];
+}
+
+/** What reliable delivery needs from its node. */
+export interface ReliableHost {
+  self: NetId;
+  clock: Clock;
+  events: NodeEvents;
+  nextSeq(): number;
+  currentSeq(): number;
+  /** Queue records for the normal plan (flow control released them). */
+  enqueue(dests: NetId[], setKey: string, recs: RelRecord[]): void;
+  /** Send records directly to one node by TCP (no distribution list). */
+  sendDirect(to: NetId, recs: RelRecord[], onFail?: () => void): { frames: number; bytes: number };
+  /** True when this node has delivered `id` (its de-duplication window remembers it). */
+  hasDelivered(id: BroadcastId): boolean;
+  /** Report an encoder failure. */
+  encodeFailed(typeName: string, error: unknown): void;
+}
+
+/** Settings of {@linkcode Reliability}, from the node options. */
+export interface ReliabilitySettings {
+  ackDelayMs: number;
+  retransmitMs: number;
+  retransmitMaxMessages: number;
+  retransmitMaxBytes: number;
+  retransmitMaxAgeMs: number;
+  sendWindow: number;
+  maxRepairFailures: number;
+  dedupWindow: number;
+}
+
+const EMPTY_TABLE = NetIdTable.build([]);
+/** Bytes counted for a payload that refers to the frame's table (encoded per frame). */
+const TABLE_PAYLOAD_ESTIMATE = 256;
+
+/** Reliable delivery of one node. */
+export class Reliability {
+  readonly #h: ReliableHost;
+  readonly #sender: ReliableSender<RelRecord>;
+  readonly #receiver: ReliableReceiver;
+  readonly #selfKey: string;
+  #lostNotices = 0;
+  /** Frames and bytes of acknowledgement requests and loss notices. */
+  #ctl = { frames: 0, bytes: 0 };
+  #lostReported = 0;
+  #controlErrors = 0;
+
+  /** Create it for a node. */
+  constructor(h: ReliableHost, s: ReliabilitySettings) {
+    this.#h = h;
+    this.#selfKey = netIdKey(h.self);
+    const sys = (tag: number, payload: Uint8Array): RelRecord => ({
+      tag,
+      origin: { ip: h.self.ip, port: h.self.port, seqno: h.nextSeq() },
+      raw: payload,
+    });
+    this.#sender = new ReliableSender<RelRecord>({
+      clock: h.clock,
+      currentSeq: h.currentSeq,
+      release: (dests, key, recs) => h.enqueue(dests, key, recs),
+      repair: (to, recs, onFail) => h.sendDirect(to, recs, onFail),
+      requestAck: (to) => {
+        this.#countControl(h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]));
+      },
+      notifyLost: (to, seqnos) => {
+        this.#countControl(h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]));
+      },
+      lost: (id, destinations, reason) => {
+        h.events.emit("lost", {
+          side: "origin",
+          origin: { ip: id.ip, port: id.port },
+          seqnos: [id.seqno],
+          destinations,
+          reason,
+        });
+      },
+    }, {
+      maxMessages: s.retransmitMaxMessages,
+      maxBytes: s.retransmitMaxBytes,
+      maxAgeMs: s.retransmitMaxAgeMs,
+      // A margin for the sequence numbers frames and control records take meanwhile.
+      maxSpan: Math.max(1, s.dedupWindow - 1024),
+      window: s.sendWindow,
+      minRtoMs: s.retransmitMs,
+      ackDelayMs: s.ackDelayMs,
+      maxRepairFailures: s.maxRepairFailures,
+    });
+    // Liveness says a destination is gone: stop waiting for it. [R-NODE-REL-004]
+    const gone = (e: { peer: { ip: string; port: number } }) =>
+      this.#sender.destinationGone({ ip: e.peer.ip, port: e.peer.port });
+    h.events.on("peerDead", gone);
+    h.events.on("peerLeave", gone);
+    this.#receiver = new ReliableReceiver({
+      clock: h.clock,
+      sendAck: (to, payload, onFail) => h.sendDirect(to, [sys(SYS_ACK_TAG, payload)], onFail),
+    }, s.ackDelayMs);
+  }
+
+  /**
+   * Track a broadcast of this node. Returns `"send"` (send it now), `"held"` (flow control
+   * holds it; it is enqueued later) or `"drop"` (its value could not be encoded; reported).
+   */
+  admit(rec: RelRecord, dests: NetId[], setKey: string): "send" | "held" | "drop" {
+    let bytes: number;
+    if (rec.raw) bytes = rec.raw.length;
+    else if (rec.reg && !rec.reg.type.extractNetIds) {
+      // Encoded once, now: the size counts against the buffer, and repairs reuse the bytes.
+      try {
+        rec.raw = rec.reg.type.encode(rec.value, EMPTY_TABLE);
+      } catch (e) {
+        this.#h.encodeFailed(rec.reg.type.typeName, e);
+        return "drop";
+      }
+      bytes = rec.raw.length;
+    } else bytes = TABLE_PAYLOAD_ESTIMATE;
+    return this.#sender.admit(rec.origin, rec, dests, setKey, bytes) ? "send" : "held";
+  }
+
+  /** A broadcast with no destination but this node: confirmed at once. */
+  confirmedAtOnce(seq: number): void {
+    this.#sender.confirmedAtOnce(seq);
+  }
+
+  /** A record of another origin arrived in a frame of `profile` (not too old): acknowledge it. */
+  received(origin: BroadcastId, profile: Profile): void {
+    if (profile !== "v2") return;
+    if (origin.port === this.#h.self.port && origin.ip === this.#h.self.ip) return;
+    this.#receiver.received(origin);
+  }
+
+  /** A control record from `sender`. */
+  control(r: DecodedRecord, sender: NetId, profile: Profile): void {
+    if (profile !== "v2") return;
+    let ranges: [number, number][];
+    try {
+      ranges = decodeSeqRanges(r.payload);
+    } catch {
+      this.#controlErrors++;
+      return;
+    }
+    if (r.typeTag === SYS_ACK_TAG) {
+      this.#sender.acked(sender, ranges);
+      return;
+    }
+    if (r.typeTag === SYS_ACKREQ_TAG) {
+      this.#receiver.requested(sender);
+      return;
+    }
+    // A loss notice: the origin gave these up for us. Report those we never delivered.
+    if (netIdKey(sender) === this.#selfKey) return;
+    this.#lostNotices++;
+    const missing: number[] = [];
+    for (const [a, b] of ranges) {
+      for (let s = a; s <= b && missing.length < 65_536; s++) {
+        if (!this.#h.hasDelivered({ ip: sender.ip, port: sender.port, seqno: s })) missing.push(s);
+      }
+    }
+    if (missing.length === 0) return;
+    this.#lostReported += missing.length;
+    this.#h.events.emit("lost", {
+      side: "destination",
+      origin: { ip: sender.ip, port: sender.port },
+      seqnos: missing,
+      destinations: [this.#h.self],
+      reason: "notice",
+    });
+  }
+
+  /** See {@linkcode ReliableSender.confirmed}. */
+  confirmed(id: BroadcastId, timeoutMs: number): Promise<void> {
+    return this.#sender.confirmed(id, timeoutMs);
+  }
+
+  /** See {@linkcode ReliableSender.drained}. */
+  drained(): Promise<void> {
+    return this.#sender.drained();
+  }
+
+  #countControl(r: { frames: number; bytes: number }): void {
+    this.#ctl.frames += r.frames;
+    this.#ctl.bytes += r.bytes;
+  }
+
+  /** Counters. */
+  stats(): ReliableStats {
+    const rx = this.#receiver.stats;
+    return {
+      ...this.#sender.snapshot(),
+      ...rx,
+      // Every control frame: acknowledgements, acknowledgement requests, loss notices.
+      ackFrames: rx.ackFrames + this.#ctl.frames,
+      ackBytes: rx.ackBytes + this.#ctl.bytes,
+      lostNotices: this.#lostNotices,
+      lostReported: this.#lostReported,
+      controlErrors: this.#controlErrors,
+    };
+  }
+
+  /** Send pending acknowledgements, give up unconfirmed messages (reason `closed`). */
+  close(): void {
+    this.#receiver.close();
+    this.#sender.close();
+  }
+}

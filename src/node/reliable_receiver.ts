@@ -1,0 +1,194 @@
+/**
+ * The destination side of reliable delivery: remembers which messages of each origin arrived
+ * and acknowledges them to the origin by TCP, batched per origin on a timer; hears the origin's
+ * loss notices and reports them. [R-NODE-REL-002], [R-NODE-REL-006]
+ *
+ * @module
+ */
+
+import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
+import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
+import { encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+
+/** What the receiver needs from its node. */
+export interface ReceiverHost {
+  /** The node's clock. */
+  clock: Clock;
+  /**
+   * Send one `chatter.sys.rel.ack` payload to `origin` by TCP; returns frames and bytes sent;
+   * `onFail` when a frame cannot be written.
+   */
+  sendAck(
+    origin: NetId,
+    payload: Uint8Array,
+    onFail: () => void,
+  ): { frames: number; bytes: number };
+}
+
+/** Counters of the destination side. */
+export interface ReceiverStats {
+  /**
+   * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
+   * requests and loss notices).
+   */
+  ackFrames: number;
+  /** Bytes of those frames. */
+  ackBytes: number;
+  /** Sequence numbers acknowledged (one per message per time it arrived before a flush). */
+  ackedSeqnos: number;
+  /** Acknowledgements not sent because their origin could not be reached lately. */
+  acksSkipped: number;
+}
+
+/** How long an origin whose acknowledgement failed is not acknowledged (ms). */
+const ACK_BACKOFF_MS = 5_000;
+
+interface Pending {
+  id: NetId;
+  seqs: number[];
+  sorted: boolean;
+}
+
+/**
+ * Collects arrivals and sends acknowledgements.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from "@chatter/chatter/testing";
+ * import { ReliableReceiver } from "./reliable_receiver.ts";
+ * import assert from "node:assert/strict";
+ * const clock = new ManualClock();
+ * const sent: number[] = [];
+ * const r = new ReliableReceiver({ clock, sendAck: (_to, p) => (sent.push(p.length), { frames: 1, bytes: p.length }) }, 100);
+ * r.received({ ip: "10.0.0.1", port: 1, seqno: 7 });
+ * r.received({ ip: "10.0.0.1", port: 1, seqno: 8 });
+ * clock.advance(100);
+ * assert.deepEqual(sent, [3]); // one range [7, 8]: count, start, length - 1
+ * ```
+ */
+export class ReliableReceiver {
+  readonly #host: ReceiverHost;
+  readonly #delayMs: number;
+  readonly #maxBatch: number;
+  readonly #pending = new Map<string, Pending>();
+  #last?: { ip: string; port: number; p: Pending };
+  #timer: TimerHandle | undefined;
+  #closed = false;
+  /** Counters. */
+  readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0, acksSkipped: 0 };
+  /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
+  readonly #backoff = new Map<string, number>();
+  /** Recent acknowledgement failures per origin. */
+  readonly #failures = new Map<string, { n: number; since: number }>();
+
+  /**
+   * `delayMs`: acknowledgements wait at most this long; `maxBatch`: an origin's batch is sent
+   * at once when it holds this many sequence numbers.
+   */
+  constructor(host: ReceiverHost, delayMs: number, maxBatch = 16_384) {
+    this.#host = host;
+    this.#delayMs = delayMs;
+    this.#maxBatch = maxBatch;
+  }
+
+  /** A message of `id.ip:id.port` arrived (new or duplicate): acknowledge it. */
+  received(id: BroadcastId): void {
+    if (this.#closed) return;
+    let p: Pending | undefined;
+    const l = this.#last;
+    if (l && l.ip === id.ip && l.port === id.port) {
+      p = l.p;
+    } else {
+      const k = netIdKey(id);
+      p = this.#pending.get(k);
+      if (!p) {
+        this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true });
+      }
+      this.#last = { ip: id.ip, port: id.port, p };
+    }
+    const n = p.seqs.length;
+    if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
+    p.seqs.push(id.seqno);
+    if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
+    else if (this.#timer === undefined) {
+      this.#timer = this.#host.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.flush();
+      }, this.#delayMs);
+    }
+  }
+
+  #flushOne(k: string, p: Pending): void {
+    this.#pending.delete(k);
+    if (this.#last?.p === p) this.#last = undefined;
+    let seqs = p.seqs;
+    if (!p.sorted) seqs = [...new Set(seqs)].sort((a, b) => a - b);
+    this.stats.ackedSeqnos += seqs.length;
+    // Split into records of at most MAX_SEQ_RANGES ranges.
+    let start = 0;
+    let ranges = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      if (i > start && seqs[i] > seqs[i - 1] + 1 && ++ranges >= MAX_SEQ_RANGES) {
+        this.#send(p.id, seqs.slice(start, i));
+        start = i;
+        ranges = 0;
+      }
+    }
+    if (start < seqs.length) this.#send(p.id, start === 0 ? seqs : seqs.slice(start));
+  }
+
+  #send(to: NetId, seqs: number[]): void {
+    // An origin we could not reach (gone, or a forged identity) is not tried again for a while:
+    // acknowledgements must not become a way to make this node connect anywhere. Its own
+    // repairs reach us again and are acknowledged once it is reachable.
+    const k = netIdKey(to);
+    const until = this.#backoff.get(k);
+    if (until !== undefined) {
+      if (this.#host.clock.now() < until) {
+        this.stats.acksSkipped++;
+        return;
+      }
+      this.#backoff.delete(k);
+    }
+    const r = this.#host.sendAck(to, encodeSeqRanges(seqs), () => {
+      // Three failures within 10 s: back off (one failed connection is not a dead origin).
+      const now = this.#host.clock.now();
+      let f = this.#failures.get(k);
+      if (!f || now - f.since > 10_000) {
+        if (this.#failures.size >= 4096) this.#failures.delete(this.#failures.keys().next().value!);
+        this.#failures.set(k, f = { n: 0, since: now });
+      }
+      if (++f.n < 3) return;
+      this.#failures.delete(k);
+      if (this.#backoff.size >= 4096) this.#backoff.delete(this.#backoff.keys().next().value!);
+      this.#backoff.set(k, now + ACK_BACKOFF_MS);
+    });
+    this.stats.ackFrames += r.frames;
+    this.stats.ackBytes += r.bytes;
+  }
+
+  /** `origin` asked for an acknowledgement now: send its batch (an empty one if none). */
+  requested(origin: NetId): void {
+    if (this.#closed) return;
+    const k = netIdKey(origin);
+    const p = this.#pending.get(k);
+    if (p) this.#flushOne(k, p);
+    else this.#send({ ip: origin.ip, port: origin.port }, []);
+  }
+
+  /** Send every pending acknowledgement now. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      this.#host.clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    for (const [k, p] of [...this.#pending]) this.#flushOne(k, p);
+  }
+
+  /** Stop (pending acknowledgements are sent first). */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+  }
+}

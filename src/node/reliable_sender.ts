@@ -1,0 +1,794 @@
+/**
+ * The origin side of reliable delivery (spec/node.md, "Reliable delivery"): every message this
+ * node broadcasts stays in a retransmit buffer until each of its destinations has acknowledged
+ * it; destinations that have not acknowledged within the retransmission timeout get it again
+ * directly by TCP; a message that can no longer be repaired (buffer bounds, age, sequence span,
+ * unreachable destination, close) is reported lost, by counter and event, at the origin and,
+ * by a loss notice, at the destinations that miss it. A bounded window of unacknowledged
+ * messages per destination holds new broadcasts back (flow control) instead of outrunning a
+ * slow destination. [R-NODE-REL-001..010]
+ *
+ * @module
+ */
+
+import { DeliveryUnconfirmedError } from "../errors.ts";
+import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
+import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
+
+/** Why a message was given up. */
+export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
+
+/** Limits and timings of a {@linkcode ReliableSender}. */
+export interface ReliableSenderOptions {
+  /** Most messages in the retransmit buffer (held ones included). */
+  maxMessages: number;
+  /** Most payload bytes in the retransmit buffer. */
+  maxBytes: number;
+  /** A message not confirmed by every destination this long after its broadcast is lost. */
+  maxAgeMs: number;
+  /**
+   * A message more than this many sequence numbers behind this node's newest is lost: the
+   * destinations' de-duplication windows no longer tell it from an old one.
+   */
+  maxSpan: number;
+  /** Most unacknowledged messages per destination; more broadcasts wait (flow control). */
+  window: number;
+  /** Smallest retransmission timeout (before the acknowledgement delay is added). */
+  minRtoMs: number;
+  /** The destinations' acknowledgement delay (added to the first timeout). */
+  ackDelayMs: number;
+  /** Consecutive failed repair sends after which a destination's pending messages are lost. */
+  maxRepairFailures: number;
+}
+
+/** What the sender needs from its node. */
+export interface SenderHost<R> {
+  /** The node's clock. */
+  clock: Clock;
+  /** The node's newest sequence number (without taking one). */
+  currentSeq(): number;
+  /** Send records that flow control had held back, by the normal plan. */
+  release(dests: NetId[], setKey: string, recs: R[]): void;
+  /** Send records again to one destination by TCP; `onFail` when a frame cannot be written. */
+  repair(to: NetId, recs: R[], onFail: () => void): { frames: number; bytes: number };
+  /** Ask `to` to acknowledge now (a `chatter.sys.rel.ackreq`). */
+  requestAck(to: NetId): void;
+  /** Tell `to` that these sequence numbers of ours are given up (a `chatter.sys.rel.lost`). */
+  notifyLost(to: NetId, seqnos: number[]): void;
+  /** Report a lost message. */
+  lost(id: BroadcastId, destinations: NetId[], reason: LostReason): void;
+}
+
+/** Counters of the origin side. */
+export interface SenderStats {
+  /** Messages put in the retransmit buffer. */
+  tracked: number;
+  /** Messages every destination acknowledged. */
+  confirmed: number;
+  /** Messages given up for at least one destination. */
+  lost: number;
+  /** (message, destination) pairs given up. */
+  lostDestinations: number;
+  /** Records sent again (one per message per destination per repair). */
+  retransmits: number;
+  /** Of those, repairs inferred from acknowledgement order (before any timeout). */
+  fastRepairs: number;
+  /** Acknowledgement requests sent (tail-loss probes). */
+  probes: number;
+  /** TCP frames of repairs. */
+  repairFrames: number;
+  /** Bytes of those frames. */
+  repairBytes: number;
+  /** Acknowledgement records received. */
+  acksReceived: number;
+  /** Broadcasts held back by flow control (total). */
+  heldTotal: number;
+  /** Broadcasts held back now. */
+  held: number;
+  /** Messages in the retransmit buffer now. */
+  buffered: number;
+  /** Payload bytes in it now. */
+  bufferedBytes: number;
+  /** Smoothed round trip, broadcast to acknowledgement (ms; 0 before the first sample). */
+  srttMs: number;
+  /** Current retransmission timeout (ms). */
+  rtoMs: number;
+}
+
+interface DestSet {
+  ids: NetId[];
+  keys: string[];
+  index: Map<string, number>;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer?: TimerHandle;
+}
+
+interface Entry<R> {
+  seq: number;
+  id: BroadcastId;
+  rec: R;
+  set: DestSet;
+  setKey: string;
+  unacked: Uint8Array;
+  left: number;
+  bytes: number;
+  firstAt: number;
+  nextAt: number;
+  /** When each destination (by index) was last sent a repair of it. */
+  repairedAt?: Map<number, number>;
+  tries: number;
+  held: boolean;
+  waiters?: Waiter[];
+  /** Destinations given up already (unreachable) while others were still awaited. */
+  lostDests?: NetId[];
+}
+
+interface DestState {
+  id: NetId;
+  inflight: number;
+  failures: number;
+  round: number;
+  /** Latest first-send time of a message this destination acknowledged. */
+  ackedSentAt: number;
+  /** When an acknowledgement from it last arrived, or when we first sent to it. */
+  lastAckAt: number;
+  /** When a message was last sent to it (first transmissions). */
+  lastSendAt: number;
+  /** When an acknowledgement request was sent to it since then (0: none, -1: answered). */
+  probeAt: number;
+}
+
+const RECENT = 65_536;
+/** Reordering allowed between copies of messages sent close together (ms). */
+const REORDER_MS = 20;
+const MAX_RTO_MS = 5_000;
+/** A destination is given up as unreachable only after this long without acknowledgements. */
+const UNREACHABLE_SILENCE_MS = 5_000;
+/** Timer lateness (ms) taken as a sign that this process is behind. */
+const LAG_MS = 50;
+
+/**
+ * The retransmit buffer and flow-control window of one origin.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock } from "@chatter/chatter/testing";
+ * import { ReliableSender } from "./reliable_sender.ts";
+ * import assert from "node:assert/strict";
+ * const clock = new ManualClock();
+ * const repaired: string[] = [];
+ * const s = new ReliableSender<string>({
+ *   clock, currentSeq: () => 1,
+ *   release: () => {}, notifyLost: () => {}, lost: () => {}, requestAck: () => {},
+ *   repair: (to, recs) => (repaired.push(`${to.port}:${recs}`), { frames: 1, bytes: 10 }),
+ * }, { maxMessages: 100, maxBytes: 1 << 20, maxAgeMs: 10_000, maxSpan: 1 << 16, window: 10,
+ *   minRtoMs: 200, ackDelayMs: 50, maxRepairFailures: 3 });
+ * const a = { ip: "10.0.0.2", port: 2 }, b = { ip: "10.0.0.3", port: 3 };
+ * const id = { ip: "10.0.0.1", port: 1, seqno: 1 };
+ * s.admit(id, "m1", [a, b], "ab", 2); // true: send it now
+ * s.acked(a, [[1, 1]]);
+ * clock.advance(1_100); // the first timeout: 1 s + the acknowledgement delay
+ * assert.deepEqual(repaired, ["3:m1"]); // only b missed it
+ * s.acked(b, [[1, 1]]);
+ * assert.equal(s.stats.confirmed, 1);
+ * ```
+ */
+export class ReliableSender<R> {
+  readonly #host: SenderHost<R>;
+  readonly #o: ReliableSenderOptions;
+  readonly #entries = new Map<number, Entry<R>>();
+  readonly #dests = new Map<string, DestState>();
+  readonly #sets = new Map<string, DestSet>();
+  readonly #held = new Map<string, Entry<R>[]>();
+  readonly #recentOk = new Set<number>();
+  readonly #recentLost = new Map<number, NetId[]>();
+  readonly #drainWaiters: (() => void)[] = [];
+  readonly #notices = new Map<string, { id: NetId; seqs: number[] }>();
+  #noticeScheduled = false;
+  #bytes = 0;
+  #srtt = 0;
+  #rttvar = 0;
+  #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
+  #scheduledAt = 0;
+  #probeTimer: TimerHandle | undefined;
+  #dirtyRun = 0;
+  #deferred = false;
+  #closed = false;
+  #round = 0;
+  /** Counters. */
+  readonly stats: SenderStats = {
+    tracked: 0,
+    confirmed: 0,
+    lost: 0,
+    lostDestinations: 0,
+    retransmits: 0,
+    fastRepairs: 0,
+    probes: 0,
+    repairFrames: 0,
+    repairBytes: 0,
+    acksReceived: 0,
+    heldTotal: 0,
+    held: 0,
+    buffered: 0,
+    bufferedBytes: 0,
+    srttMs: 0,
+    rtoMs: 0,
+  };
+
+  /** Create the sender. */
+  constructor(host: SenderHost<R>, o: ReliableSenderOptions) {
+    this.#host = host;
+    this.#o = o;
+    this.stats.rtoMs = this.#rto();
+  }
+
+  #rto(): number {
+    // Before the first sample: 1 s (as RFC 6298), plus the acknowledgement delay.
+    if (this.#srtt === 0) return Math.max(1000, this.#o.minRtoMs) + this.#o.ackDelayMs;
+    return Math.min(
+      MAX_RTO_MS,
+      Math.max(this.#o.minRtoMs, this.#srtt + 4 * this.#rttvar, 2 * this.#srtt),
+    );
+  }
+
+  #set(dests: NetId[], key: string): DestSet {
+    let s = this.#sets.get(key);
+    if (s && s.ids.length === dests.length) return s;
+    const keys = dests.map(netIdKey);
+    s = { ids: dests, keys, index: new Map(keys.map((k, i) => [k, i])) };
+    if (this.#sets.size >= 1024) this.#sets.delete(this.#sets.keys().next().value!);
+    this.#sets.set(key, s);
+    return s;
+  }
+
+  #dest(k: string, id: NetId): DestState {
+    let d = this.#dests.get(k);
+    if (!d) {
+      this.#dests.set(
+        k,
+        d = {
+          id,
+          inflight: 0,
+          failures: 0,
+          round: -1,
+          ackedSentAt: 0,
+          lastAckAt: this.#host.clock.now(),
+          lastSendAt: 0,
+          probeAt: 0,
+        },
+      );
+    }
+    return d;
+  }
+
+  #fits(set: DestSet): boolean {
+    for (let i = 0; i < set.keys.length; i++) {
+      const d = this.#dests.get(set.keys[i]);
+      if (d && d.inflight >= this.#o.window) return false;
+    }
+    return true;
+  }
+
+  #markSent(e: Entry<R>, now: number): void {
+    e.held = false;
+    e.firstAt = now;
+    e.nextAt = now + this.#rto();
+    const { keys, ids } = e.set;
+    for (let i = 0; i < keys.length; i++) {
+      const d = this.#dest(keys[i], ids[i]);
+      d.inflight++;
+      d.lastSendAt = now;
+      d.probeAt = 0;
+    }
+    this.#arm(e.nextAt);
+    this.#armProbe(now + this.#probeIdle());
+  }
+
+  /** Idle time after the last send to a destination before it is asked to acknowledge now. */
+  #probeIdle(): number {
+    return Math.max(2 * this.#o.ackDelayMs, this.#srtt / 2);
+  }
+
+  #armProbe(at: number): void {
+    if (this.#closed || this.#probeTimer !== undefined) return;
+    this.#probeTimer = this.#host.clock.setTimeout(() => {
+      this.#probeTimer = undefined;
+      this.#probe();
+    }, Math.max(1, at - this.#host.clock.now()));
+  }
+
+  /**
+   * Tail loss: the last messages of a burst have no later message whose acknowledgement would
+   * reveal their loss. A destination with unacknowledged messages that has been sent nothing
+   * new for a while is sent a `chatter.sys.rel.ackreq`; it acknowledges at once, and what that
+   * acknowledgement does not cover is repaired (as for loss inferred from acknowledgement
+   * order).
+   */
+  #probe(): void {
+    if (this.#closed) return;
+    const now = this.#host.clock.now();
+    const idle = this.#probeIdle();
+    let next = Infinity;
+    for (const d of this.#dests.values()) {
+      if (d.inflight <= 0 || d.probeAt !== 0) continue;
+      if (now - d.lastSendAt >= idle) {
+        d.probeAt = now;
+        this.stats.probes++;
+        this.#host.requestAck(d.id);
+      } else next = Math.min(next, d.lastSendAt + idle);
+    }
+    if (next < Infinity) this.#armProbe(next);
+  }
+
+  /**
+   * Track a message broadcast to `dests` (this node excluded, no repeats; `setKey` names the
+   * set). Returns true when it is to be sent now, false when flow control holds it (it is sent
+   * later through the host's `release`).
+   */
+  admit(id: BroadcastId, rec: R, dests: NetId[], setKey: string, bytes: number): boolean {
+    if (this.#closed) return true;
+    const now = this.#host.clock.now();
+    const set = this.#set(dests, setKey);
+    const n = set.ids.length;
+    const unacked = new Uint8Array((n + 7) >>> 3);
+    for (let i = 0; i < n; i++) unacked[i >>> 3] |= 1 << (i & 7);
+    const e: Entry<R> = {
+      seq: id.seqno,
+      id,
+      rec,
+      set,
+      setKey,
+      unacked,
+      left: n,
+      bytes,
+      firstAt: now,
+      nextAt: Infinity,
+      tries: 0,
+      held: false,
+    };
+    this.#entries.set(e.seq, e);
+    this.#bytes += bytes;
+    this.stats.tracked++;
+    this.#enforceBounds();
+    if (!this.#entries.has(e.seq)) return false; // evicted at once (a tiny buffer)
+    const q = this.#held.get(setKey);
+    if (q || !this.#fits(set)) {
+      e.held = true;
+      if (q) q.push(e);
+      else this.#held.set(setKey, [e]);
+      this.stats.heldTotal++;
+      this.stats.held++;
+      return false;
+    }
+    this.#markSent(e, now);
+    return true;
+  }
+
+  /** The message `seq` needs no tracking (no destination but this node): confirmed at once. */
+  confirmedAtOnce(seq: number): void {
+    this.#remember(this.#recentOk, seq);
+  }
+
+  #remember(s: Set<number>, seq: number): void {
+    if (s.size >= RECENT) s.delete(s.values().next().value!);
+    s.add(seq);
+  }
+
+  #enforceBounds(): void {
+    while (
+      this.#entries.size > this.#o.maxMessages ||
+      (this.#bytes > this.#o.maxBytes && this.#entries.size > 1)
+    ) {
+      const e = this.#entries.values().next().value!;
+      this.#lose(e, "buffer");
+    }
+  }
+
+  /** `from` acknowledged these ranges of our sequence numbers. */
+  acked(from: NetId, ranges: readonly (readonly [number, number])[]): void {
+    this.stats.acksReceived++;
+    const k = netIdKey(from);
+    const d = this.#dests.get(k);
+    const now = this.#host.clock.now();
+    let probed = false;
+    if (d) {
+      d.failures = 0;
+      d.lastAckAt = now;
+      if (d.probeAt > 0) {
+        // The answer to an acknowledgement request: everything sent before the request that
+        // this acknowledgement does not cover is lost.
+        if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
+        d.probeAt = -1;
+        probed = true;
+      }
+    }
+    if (this.#entries.size === 0) return;
+    const first = this.#entries.keys().next().value!;
+    let freed = false;
+    for (const [a0, b0] of ranges) {
+      const a = Math.max(a0, first);
+      const b = b0;
+      if (b < a) continue;
+      if (b - a > this.#entries.size * 4) {
+        // A wide range: walk the buffer instead of the numbers.
+        for (const e of [...this.#entries.values()]) {
+          if (e.seq >= a && e.seq <= b) freed = this.#ackOne(e, k, d, now) || freed;
+        }
+        continue;
+      }
+      for (let s = a; s <= b; s++) {
+        const e = this.#entries.get(s);
+        if (e) freed = this.#ackOne(e, k, d, now) || freed;
+      }
+    }
+    if (d && (freed || probed)) this.#fastRepair(k, d, now);
+    if (freed) this.#releaseHeld();
+  }
+
+  /**
+   * Loss inferred from acknowledgement order (as TCP's RACK does): `d` acknowledged a message
+   * sent after one it has not acknowledged, so that one is lost (allowing a short reordering
+   * window between multicast, the kept TCP copy and relays). Repaired at once, whatever the
+   * retransmission timeout; it needs no timer and no knowledge of how late acknowledgements are.
+   */
+  #fastRepair(k: string, d: DestState, now: number): void {
+    const before = d.ackedSentAt - Math.max(REORDER_MS, this.#srtt / 4);
+    const recs: R[] = [];
+    const rto = this.#rto();
+    for (const e of this.#entries.values()) {
+      if (e.firstAt >= before) break;
+      if (e.held) continue;
+      const i = e.set.index.get(k);
+      if (i === undefined || (e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+      const last = e.repairedAt?.get(i);
+      if (last !== undefined && now - last < rto) continue;
+      (e.repairedAt ??= new Map()).set(i, now);
+      if (e.tries === 0) e.tries = 1; // a re-sent message: no clean round-trip sample
+      recs.push(e.rec);
+    }
+    if (recs.length === 0) return;
+    this.stats.retransmits += recs.length;
+    this.stats.fastRepairs += recs.length;
+    const round = ++this.#round;
+    const sent = this.#host.repair(d.id, recs, () => this.#repairFailed(k, round));
+    this.stats.repairFrames += sent.frames;
+    this.stats.repairBytes += sent.bytes;
+  }
+
+  #ackOne(e: Entry<R>, k: string, d: DestState | undefined, now: number): boolean {
+    if (e.held) return false;
+    const i = e.set.index.get(k);
+    if (i === undefined) return false;
+    const m = 1 << (i & 7);
+    if ((e.unacked[i >>> 3] & m) === 0) return false;
+    e.unacked[i >>> 3] &= ~m;
+    e.left--;
+    if (d) {
+      d.inflight--;
+      if (e.firstAt > d.ackedSentAt) d.ackedSentAt = e.firstAt;
+    }
+    // Karn's rule: a re-sent message gives no sample (which copy arrived?). But when every
+    // acknowledgement is late (an overloaded receiver), every message times out and is re-sent,
+    // and the rule starves the estimate; so after a run of 32 such acknowledgements their
+    // first-send times are sampled too (an upper bound: it errs long, which only slows timeout
+    // repairs; loss inferred from acknowledgement order does not wait for the timeout).
+    if (e.tries === 0) {
+      this.#dirtyRun = 0;
+      this.#sample(now - e.firstAt);
+    } else if (++this.#dirtyRun >= 32) this.#sample(now - e.firstAt);
+    if (e.left === 0) this.#complete(e);
+    return true;
+  }
+
+  #sample(rtt: number): void {
+    if (this.#srtt === 0) {
+      this.#srtt = Math.max(1, rtt);
+      this.#rttvar = rtt / 2;
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
+    }
+    this.stats.srttMs = Math.round(this.#srtt * 10) / 10;
+    this.stats.rtoMs = Math.round(this.#rto());
+  }
+
+  #remove(e: Entry<R>): void {
+    this.#entries.delete(e.seq);
+    this.#bytes -= e.bytes;
+  }
+
+  #complete(e: Entry<R>): void {
+    this.#remove(e);
+    if (e.lostDests) {
+      // Some destination was given up earlier: a lost message, not a confirmed one.
+      this.stats.lost++;
+      this.#recentLost.set(e.seq, e.lostDests);
+    } else {
+      this.stats.confirmed++;
+      this.#remember(this.#recentOk, e.seq);
+    }
+    if (e.waiters) {
+      for (const w of e.waiters) {
+        if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
+        w.resolve();
+      }
+    }
+    this.#checkDrained();
+  }
+
+  #missing(e: Entry<R>): NetId[] {
+    const out: NetId[] = [];
+    for (let i = 0; i < e.set.ids.length; i++) {
+      if ((e.unacked[i >>> 3] & (1 << (i & 7))) !== 0) out.push(e.set.ids[i]);
+    }
+    return out;
+  }
+
+  #notice(k: string, id: NetId, seq: number): void {
+    const l = this.#notices.get(k);
+    if (l) l.seqs.push(seq);
+    else this.#notices.set(k, { id, seqs: [seq] });
+    if (this.#noticeScheduled) return;
+    this.#noticeScheduled = true;
+    queueMicrotask(() => {
+      this.#noticeScheduled = false;
+      const all = [...this.#notices.values()];
+      this.#notices.clear();
+      if (this.#closed) return;
+      for (const n of all) this.#host.notifyLost(n.id, n.seqs.sort((a, b) => a - b));
+    });
+  }
+
+  #lose(e: Entry<R>, reason: LostReason): void {
+    this.#remove(e);
+    const missing = this.#missing(e);
+    if (e.held) {
+      this.stats.held--;
+      const q = this.#held.get(e.setKey);
+      if (q) {
+        const at = q.indexOf(e);
+        if (at >= 0) q.splice(at, 1);
+        if (q.length === 0) this.#held.delete(e.setKey);
+      }
+    } else {
+      for (const id of missing) {
+        const k = netIdKey(id);
+        const d = this.#dests.get(k);
+        if (d) d.inflight--;
+        this.#notice(k, id, e.seq);
+      }
+    }
+    this.stats.lost++;
+    this.stats.lostDestinations += missing.length;
+    if (this.#recentLost.size >= RECENT) {
+      this.#recentLost.delete(this.#recentLost.keys().next().value!);
+    }
+    this.#recentLost.set(e.seq, [...(e.lostDests ?? []), ...missing]);
+    this.#host.lost(e.id, missing, reason);
+    if (e.waiters) {
+      for (const w of e.waiters) {
+        if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
+        w.reject(new DeliveryUnconfirmedError(e.id, missing, reason));
+      }
+    }
+    if (!e.held) this.#releaseHeld();
+    this.#checkDrained();
+  }
+
+  #releaseHeld(): void {
+    if (this.#held.size === 0 || this.#closed) return;
+    const now = this.#host.clock.now();
+    for (const [k, q] of [...this.#held]) {
+      let n = 0;
+      while (n < q.length && this.#fits(q[n].set)) {
+        this.#markSent(q[n], now);
+        n++;
+      }
+      if (n === 0) continue;
+      const out = q.splice(0, n);
+      if (q.length === 0) this.#held.delete(k);
+      this.stats.held -= n;
+      this.#host.release(out[0].set.ids, k, out.map((e) => e.rec));
+    }
+    this.#checkDrained();
+  }
+
+  #arm(at: number): void {
+    if (this.#closed || at >= this.#timerAt) return;
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#scheduledAt = Math.max(at, this.#host.clock.now() + 1);
+    this.#timer = this.#host.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#tick();
+    }, Math.max(1, at - this.#host.clock.now()));
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    const now = this.#host.clock.now();
+    // A timer that fires late means this process is behind: acknowledgements may be waiting
+    // unread. Defer the timeouts once by the lag instead of re-sending what may have arrived.
+    const lag = now - this.#scheduledAt;
+    if (lag > Math.max(LAG_MS, this.#rto() / 4) && !this.#deferred) {
+      this.#deferred = true;
+      this.#arm(now + Math.min(lag, this.#rto()));
+      return;
+    }
+    this.#deferred = false;
+    const newest = this.#host.currentSeq();
+    const rto = this.#rto();
+    const repairs = new Map<string, { id: NetId; recs: R[] }>();
+    let next = Infinity;
+    for (const e of [...this.#entries.values()]) {
+      if (e.held) continue;
+      if (now - e.firstAt >= this.#o.maxAgeMs) {
+        this.#lose(e, "age");
+        continue;
+      }
+      if (newest - e.seq > this.#o.maxSpan) {
+        this.#lose(e, "span");
+        continue;
+      }
+      if (e.nextAt > now) {
+        next = Math.min(next, e.nextAt);
+        // Entries are in broadcast order: later ones were sent later and not retried yet.
+        if (e.tries === 0) break;
+        continue;
+      }
+      let any = false;
+      for (let i = 0; i < e.set.ids.length; i++) {
+        if ((e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+        const last = e.repairedAt?.get(i);
+        if (last !== undefined && now - last < rto) continue; // repaired just now (fast)
+        const k = e.set.keys[i];
+        // A destination that acknowledged something within the timeout is alive and only
+        // behind: acknowledgement order (fast repair) tells what it misses. Only silent
+        // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
+        const dst = this.#dests.get(k);
+        if (dst && now - dst.lastAckAt < rto) continue;
+        (e.repairedAt ??= new Map()).set(i, now);
+        any = true;
+        const id = e.set.ids[i];
+        const r = repairs.get(k);
+        if (r) r.recs.push(e.rec);
+        else repairs.set(k, { id, recs: [e.rec] });
+      }
+      if (any) {
+        e.tries++;
+        e.nextAt = now + Math.min(MAX_RTO_MS, rto * 2 ** Math.min(e.tries - 1, 4));
+      } else e.nextAt = now + rto;
+      next = Math.min(next, e.nextAt);
+    }
+    const round = ++this.#round;
+    for (const [k, r] of repairs) {
+      this.stats.retransmits += r.recs.length;
+      const sent = this.#host.repair(r.id, r.recs, () => this.#repairFailed(k, round));
+      this.stats.repairFrames += sent.frames;
+      this.stats.repairBytes += sent.bytes;
+    }
+    if (next < Infinity) this.#arm(next);
+    else {
+      // The loop stopped early: find the first pending timeout.
+      for (const e of this.#entries.values()) {
+        if (!e.held) {
+          this.#arm(Math.min(e.nextAt, e.firstAt + this.#o.maxAgeMs));
+          break;
+        }
+      }
+    }
+  }
+
+  #repairFailed(k: string, round: number): void {
+    const d = this.#dests.get(k);
+    if (!d || d.round === round || this.#closed) return;
+    d.round = round;
+    if (++d.failures < this.#o.maxRepairFailures) return;
+    // Failed sends alone do not make a node dead (an overloaded peer may time out a connect):
+    // it must also have been silent for a while.
+    if (this.#host.clock.now() - d.lastAckAt < UNREACHABLE_SILENCE_MS) return;
+    d.failures = 0;
+    this.#giveUpDest(k, d);
+  }
+
+  /**
+   * A destination is known gone (liveness declared it dead, or it announced that it leaves):
+   * its pending messages are given up at once (reason `unreachable`). [R-NODE-REL-004]
+   */
+  destinationGone(id: NetId): void {
+    const k = netIdKey(id);
+    const d = this.#dests.get(k);
+    if (!d || this.#closed || d.inflight <= 0) return;
+    this.#giveUpDest(k, d);
+  }
+
+  #giveUpDest(k: string, d: DestState): void {
+    // Unreachable: give up its pending messages (they are reported lost for it).
+    for (const e of [...this.#entries.values()]) {
+      if (e.held) continue;
+      const i = e.set.index.get(k);
+      if (i === undefined || (e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+      if (e.left === 1) {
+        this.#lose(e, "unreachable");
+        continue;
+      }
+      // Lost for this destination only; the others are still awaited.
+      e.unacked[i >>> 3] &= ~(1 << (i & 7));
+      e.left--;
+      d.inflight--;
+      this.stats.lostDestinations++;
+      this.#host.lost(e.id, [d.id], "unreachable");
+      if (e.waiters) {
+        for (const w of e.waiters) {
+          if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
+          w.reject(new DeliveryUnconfirmedError(e.id, [d.id], "unreachable"));
+        }
+        e.waiters = undefined;
+      }
+      // Counted as a lost message once every destination is settled.
+      (e.lostDests ??= []).push(d.id);
+    }
+    this.#releaseHeld();
+  }
+
+  /**
+   * A Promise that resolves when every destination of message `id` (broadcast by this node)
+   * has acknowledged it, and rejects with {@linkcode DeliveryUnconfirmedError} after
+   * `timeoutMs` or when the message is given up.
+   */
+  confirmed(id: BroadcastId, timeoutMs: number): Promise<void> {
+    const e = this.#entries.get(id.seqno);
+    if (!e) {
+      if (this.#recentOk.has(id.seqno)) return Promise.resolve();
+      const lost = this.#recentLost.get(id.seqno);
+      return Promise.reject(
+        new DeliveryUnconfirmedError(id, lost ?? [], lost ? "lost" : "unknown"),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { resolve, reject };
+      (e.waiters ??= []).push(w);
+      if (Number.isFinite(timeoutMs)) {
+        w.timer = this.#host.clock.setTimeout(() => {
+          const at = e.waiters?.indexOf(w) ?? -1;
+          if (at >= 0) e.waiters!.splice(at, 1);
+          reject(new DeliveryUnconfirmedError(e.id, this.#missing(e), "timeout"));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Resolves when no broadcast is held back by flow control. */
+  drained(): Promise<void> {
+    if (this.stats.held === 0) return Promise.resolve();
+    return new Promise((r) => this.#drainWaiters.push(r));
+  }
+
+  #checkDrained(): void {
+    if (this.stats.held > 0 || this.#drainWaiters.length === 0) return;
+    for (const w of this.#drainWaiters.splice(0)) w();
+  }
+
+  /** A snapshot of the counters. */
+  snapshot(): SenderStats {
+    this.stats.buffered = this.#entries.size;
+    this.stats.bufferedBytes = this.#bytes;
+    return { ...this.stats };
+  }
+
+  /** Stop: every message not confirmed yet is reported lost (reason `closed`). */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    if (this.#probeTimer !== undefined) this.#host.clock.clearTimeout(this.#probeTimer);
+    this.#closed = true;
+    for (const e of [...this.#entries.values()]) this.#lose(e, "closed");
+    for (const w of this.#drainWaiters.splice(0)) w();
+  }
+}

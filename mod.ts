@@ -37,7 +37,6 @@ export { ALL_PEERS, ChatterNode, type NodeStats, startNode } from "./src/node/no
 export type { HeardBy, LivenessStats, PeerRecord, PeerState } from "./src/node/liveness.ts";
 export type { ReliableStats } from "./src/node/reliable.ts";
 export {
-  DEFAULT_KEY,
   type KeyringEntry,
   LEGACY_DEFAULTS,
   type Logger,
@@ -80,9 +79,9 @@ export {
   NodeOptionError,
   UnknownTypeError,
 } from "./src/errors.ts";
-export { generateV2Key, parseV2Key } from "./src/node/keys.ts";
+export { generateV2Key } from "./src/node/keys.ts";
 export { DecodeError, type DecodeErrorCode } from "./src/wire/decode_error.ts";
-export { type BroadcastId, formatNetId, type NetId, parseNetId } from "./src/wire/netid.ts";
+export { type BroadcastId, type NetId, parseNetId } from "./src/wire/netid.ts";
 export type { Profile } from "./src/wire/message.ts";
 export type { DecodeLimits } from "./src/wire/constants.ts";
 export type { TrafficCounters, TransportFactory, TransportStats } from "./src/node/transport.ts";

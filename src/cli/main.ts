@@ -13,8 +13,6 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { parseArgs } from "node:util";
 import {
   type ChatterNode,
-  DEFAULT_KEY,
-  formatNetId,
   jsonType,
   type NetId,
   NODE_DEFAULTS,
@@ -23,7 +21,8 @@ import {
   startNode,
   textType,
 } from "../../mod.ts";
-import { DEFAULT_PROFILE } from "../node/options.ts";
+import { DEFAULT_KEY, DEFAULT_PROFILE } from "../node/options.ts";
+import { formatNetId } from "../wire/netid.ts";
 import { GroupNode } from "../membership/group_node.ts";
 import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";

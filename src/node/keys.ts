@@ -92,7 +92,7 @@ export function weakV2KeyReason(key: Uint8Array): string | undefined {
  *
  * @example
  * ```ts
- * import { parseV2Key } from "@chatter/chatter";
+ * import { parseV2Key } from "./keys.ts";
  * import assert from "node:assert/strict";
  * const hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
  * assert.equal(parseV2Key(hex).length, 32);
@@ -126,7 +126,7 @@ export function parseV2Key(key: string | Uint8Array, what = "key"): Uint8Array {
  *
  * @example
  * ```ts
- * import { generateV2Key, parseV2Key } from "@chatter/chatter";
+ * import { generateV2Key, parseV2Key } from "./keys.ts";
  * import assert from "node:assert/strict";
  * const k = generateV2Key();
  * assert.equal(k.length, 64);
@@ -231,7 +231,7 @@ export function readKeyringFile(path: string): KeyringFile {
  *
  * @example
  * ```ts
- * import { DEFAULT_KEY } from "@chatter/chatter";
+ * import { DEFAULT_KEY } from "./options.ts";
  * import { usesPublicLegacyKey } from "./keys.ts";
  * import assert from "node:assert/strict";
  * const key = new TextEncoder().encode(DEFAULT_KEY);

@@ -194,7 +194,7 @@ export const DEFAULT_PROFILE: Profile = NODE_DEFAULTS.profile;
  *
  * @example
  * ```ts
- * import { DEFAULT_KEY } from "@chatter/chatter";
+ * import { DEFAULT_KEY } from "./options.ts";
  * import assert from "node:assert/strict";
  * assert.equal(DEFAULT_KEY.length, 32);
  * ```

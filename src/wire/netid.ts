@@ -188,7 +188,7 @@ export function netIdKey(id: NetId): string {
  *
  * @example
  * ```ts
- * import { formatNetId } from "@chatter/chatter";
+ * import { formatNetId } from "@chatter/chatter/wire";
  * import assert from "node:assert/strict";
  * assert.equal(formatNetId({ ip: "10.0.0.1", port: 4000 }), "10.0.0.1:4000");
  * assert.equal(formatNetId({ ip: "::1", port: 4000 }), "[::1]:4000");

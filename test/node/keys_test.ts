@@ -1,9 +1,9 @@
 /** v2 keys as the node takes them (spec/node.md R-NODE-KEY-002..006). */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DEFAULT_KEY, generateV2Key, KeyError, parseV2Key, startNode } from "../../mod.ts";
-import { parseKeyringText, weakV2KeyReason } from "../../src/node/keys.ts";
-import { resolveNodeOptions } from "../../src/node/options.ts";
+import { generateV2Key, KeyError, startNode } from "../../mod.ts";
+import { parseKeyringText, parseV2Key, weakV2KeyReason } from "../../src/node/keys.ts";
+import { DEFAULT_KEY, resolveNodeOptions } from "../../src/node/options.ts";
 
 const invalid = (e: unknown) => e instanceof KeyError && e.code === "KEY_INVALID";
 

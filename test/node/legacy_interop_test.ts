@@ -3,14 +3,9 @@
  * R-NODE-DEDUP-003, R-NODE-KEY-001), on real loopback sockets with a raw peer playing 0.0.15.
  */
 import assert from "node:assert/strict";
-import {
-  DEFAULT_KEY,
-  generateV2Key,
-  jsonType,
-  KeyError,
-  parseV2Key,
-  startNode,
-} from "../../mod.ts";
+import { parseV2Key } from "../../src/node/keys.ts";
+import { DEFAULT_KEY } from "../../src/node/options.ts";
+import { generateV2Key, jsonType, KeyError, startNode } from "../../mod.ts";
 import { DedupWindow } from "../../src/node/dedup.ts";
 import { legacyCodec } from "../../src/node/legacy_codec.ts";
 import { legacyFrameLength } from "../../src/wire/legacy_frame.ts";

@@ -4,7 +4,8 @@
  * in parallel do not disturb each other.
  */
 import assert from "node:assert/strict";
-import { NodeOptionError, parseV2Key, startNode } from "../../mod.ts";
+import { NodeOptionError, startNode } from "../../mod.ts";
+import { parseV2Key } from "../../src/node/keys.ts";
 import { legacyCodec } from "../../src/node/legacy_codec.ts";
 import { typeTag } from "../../src/wire/xxhash32.ts";
 import { v2Codec } from "../../src/node/v2_codec.ts";

@@ -3,7 +3,8 @@
  * loopback sockets: a raw v2 frame asks relay B to forward to C.
  */
 import assert from "node:assert/strict";
-import { type ChatterNode, jsonType, type NetId, parseV2Key, startNode } from "../../mod.ts";
+import { type ChatterNode, jsonType, type NetId, startNode } from "../../mod.ts";
+import { parseV2Key } from "../../src/node/keys.ts";
 import { typeTag } from "../../src/wire/xxhash32.ts";
 import { v2Codec } from "../../src/node/v2_codec.ts";
 import { V2Keyring } from "../../src/wire/v2/keyring.ts";

@@ -242,6 +242,52 @@ function registerCliTypes(node: ChatterNode, print?: (line: string) => void, jso
   node.register(jsonType(JSON_TYPE, show(JSON_TYPE)));
 }
 
+/** What a rejected frame most likely means, in CLI terms. */
+const DECODE_HINTS: Record<string, string> = {
+  AUTH_FAILED: "wrong --key or --label on one side?",
+  UNKNOWN_KEY_ID: "the sender seals with a key id this node does not have",
+  BAD_START_BYTE: "a frame of a profile this node does not accept (see --profile, --accept)",
+  REPLAY: "a frame received twice",
+};
+
+/**
+ * The node's asynchronous failures, one clear line each on stderr: a rejected frame (first of
+ * each code, then every 1000th with the count), a handler or listener failure. Returns the
+ * decode error counts, for a summary. [R-CLI-011]
+ */
+function reportFailures(node: ChatterNode, cmd: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  node.on("decodeError", (e) => {
+    const n = (counts.get(e.error.code) ?? 0) + 1;
+    counts.set(e.error.code, n);
+    if (n === 1 || n % 1000 === 0) {
+      const hint = DECODE_HINTS[e.error.code];
+      console.error(
+        `chatter ${cmd}: rejected a ${e.transport} frame: ${e.error.code}${
+          hint ? ` (${hint})` : ""
+        }${n > 1 ? `; ${n} so far` : ""}`,
+      );
+    }
+  });
+  node.on("handlerError", (e) =>
+    console.error(
+      `chatter ${cmd}: handling a ${e.typeName} message failed: ${
+        e.error instanceof Error ? e.error.message : String(e.error)
+      }`,
+    ));
+  node.on("listenerFailed", (e) => console.error(`chatter ${cmd}: ${e.error.message}`));
+  return counts;
+}
+
+/** `; 3 frame(s) rejected: AUTH_FAILED (wrong --key ...)` or "". */
+function rejectedNote(counts: Map<string, number>): string {
+  if (counts.size === 0) return "";
+  const parts = [...counts].map(([c, n]) =>
+    `${n} ${c}${DECODE_HINTS[c] ? ` (${DECODE_HINTS[c]})` : ""}`
+  );
+  return `; frames rejected: ${parts.join(", ")}`;
+}
+
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -297,6 +343,7 @@ async function cmdNode(args: string[]): Promise<number> {
   if (v.monitor !== undefined) o.monitor = v.monitor;
   if (v["monitor-public"]) o.monitorPublic = true;
   const node = await startNode(o);
+  reportFailures(node, "node");
   registerCliTypes(node, (l) => console.log(l), v.json);
   let timer: ReturnType<typeof setInterval> | undefined;
   if (joins.length > 0 || v.membership) {
@@ -405,6 +452,7 @@ ${nodeHelp(0)}`);
   const peers = await peerFlags(v.peer);
   const node = await startNode(nodeOptions(v, { port: 0 }));
   try {
+    const rejected = reportFailures(node, "members");
     registerCliTypes(node);
     const group = new GroupNode(node, { destinations: () => withPeers(peers, node) });
     // Our empty digest makes every member that hears it answer with its snapshot.
@@ -425,7 +473,9 @@ ${nodeHelp(0)}`);
         );
       }
       console.error(
-        `chatter: ${group.group.state.clock.size} member(s) heard, ${view.segments.length} segment(s)`,
+        `chatter: ${group.group.state.clock.size} member(s) heard, ${view.segments.length} segment(s)${
+          rejectedNote(rejected)
+        }`,
       );
     }
     return group.group.state.clock.size > 0 ? 0 : 1;
@@ -536,6 +586,7 @@ ${nodeHelp(0)}`);
   }
   const node = await startNode(nodeOptions(v, { port: 0 }));
   try {
+    const rejected = reportFailures(node, "peers");
     registerCliTypes(node);
     const show = () => {
       const peers = node.peers({ includeGone: true }).sort((a, b) =>
@@ -549,6 +600,7 @@ ${nodeHelp(0)}`);
     };
     if (!v.watch) {
       await new Promise((r) => setTimeout(r, num("wait", v.wait, 3000, 0, 600_000)));
+      if (rejected.size > 0) console.error(`chatter peers${rejectedNote(rejected)}`);
       show();
       return 0;
     }

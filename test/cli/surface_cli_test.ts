@@ -122,3 +122,55 @@ Deno.test("[R-CLI-005] cluster --membership: the same --seed gives the same view
   // The nodes listen on free ports, which differ between the runs.
   assert.deepEqual(await run(), await run());
 });
+
+Deno.test("[R-CLI-011] a node with the wrong key says so: one line naming AUTH_FAILED", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--unstable-net",
+      MAIN,
+      "node",
+      "--address",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--no-multicast",
+      "--key",
+      "b".repeat(32),
+    ],
+    stdout: "null",
+    stderr: "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  }).spawn();
+  const sender = await startNode({ address: "127.0.0.1", port: 0, multicast: false, key: KEY });
+  let err = "";
+  try {
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    const deadline = Date.now() + 20_000;
+    let sent = false;
+    const chat = sender.register(textType("chatter.text"));
+    while (!/AUTH_FAILED/.test(err) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+      if (!sent && /running/.test(err)) {
+        sent = true;
+        chat.broadcast([{ ip: "127.0.0.1", port }], "sealed with another key");
+      }
+    }
+    child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+  } finally {
+    await sender.close();
+    await child.status;
+  }
+  assert.match(err, /chatter node: rejected a tcp frame: AUTH_FAILED \(wrong --key or --label/);
+});

@@ -15,6 +15,9 @@ import { type ChatterNode, jsonType, type NetId, type NodeStats, startNode } fro
 import { seededRandom } from "../node/random.ts";
 import type { Profile } from "../wire/message.ts";
 import { xxhash32 } from "../wire/xxhash32.ts";
+import { formatNetId } from "../wire/netid.ts";
+import { relayEdgesOf } from "../node/node.ts";
+import { type ClusterPicture, pickPicture } from "./cluster_picture.ts";
 
 /** Options of {@linkcode runCluster}. */
 export interface ClusterOptions {
@@ -38,6 +41,8 @@ export interface ClusterOptions {
   profile?: Profile;
   /** Shared key (default: random per run). */
   key?: string;
+  /** Collect what `--picture` draws (default false). */
+  picture?: boolean;
   /** Called with a progress line about twice a second. */
   progress?: (line: string) => void;
 }
@@ -88,6 +93,8 @@ export interface ClusterResult {
    * origins) and every message confirmed before its origin died is at every survivor.
    */
   agree: boolean;
+  /** With `options.picture`: the domains, one broadcast's TCP tree and its multicast reach. */
+  picture?: ClusterPicture;
 }
 
 interface Data {
@@ -123,6 +130,8 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const killed = new Set<number>();
   const confirmedAt = new Map<string, number>();
   const confirmMs: number[] = [];
+  // With --picture: per node, how each broadcast ("ip:port#seqno") arrived.
+  const arrivals: Map<string, string>[] = [];
   let phase: "send" | "wait" = "send";
   try {
     for (let i = 0; i < n; i++) {
@@ -140,12 +149,16 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       });
       nodes.push(node);
       have.push(new Map());
+      arrivals.push(new Map());
     }
     const ids = nodes.map((x) => x.id);
     for (let i = 0; i < n; i++) {
       const me = i;
       const node = nodes[i];
-      node.register(jsonType<Data>("cluster.data", (d) => {
+      node.register(jsonType<Data>("cluster.data", (d, meta) => {
+        if (opts.picture) {
+          arrivals[me].set(`${formatNetId(meta.origin)}#${meta.origin.seqno}`, meta.transport);
+        }
         const k = `${d.o}/${d.s}`;
         if (!have[me].has(k)) have[me].set(k, d);
       }));
@@ -309,6 +322,19 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       },
       killedOrigins,
       agree,
+      picture: opts.picture
+        ? pickPicture(
+          results.map((r) => ({ id: formatNetId(r.id), domain: r.subnet, killed: r.killed })),
+          nodes.flatMap((x) => relayEdgesOf(x)),
+          (id, broadcast) =>
+            arrivals[results.findIndex((r) => formatNetId(r.id) === id)]?.get(broadcast),
+          {
+            broadcasts,
+            tcpFramesPerBroadcast: broadcasts ? tcpFrames / broadcasts : 0,
+            udpFramesPerBroadcast: broadcasts ? udpFrames / broadcasts : 0,
+          },
+        )
+        : undefined,
     };
   } finally {
     for (const x of nodes) await x.close();

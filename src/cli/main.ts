@@ -28,6 +28,7 @@ import { viewToJson } from "../membership/json.ts";
 import type { Profile } from "../wire/message.ts";
 import { v2AeadInfo } from "../wire/v2/aead_backend.ts";
 import { formatClusterResult, runCluster } from "./cluster.ts";
+import { renderClusterHtml, renderClusterSvg } from "./cluster_picture.ts";
 import { escapeControl, escapeJsonControl } from "./terminal.ts";
 import { formatMembershipResult, runMembershipCluster } from "./cluster_membership.ts";
 
@@ -710,6 +711,7 @@ async function cmdCluster(args: string[]): Promise<number> {
       json: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
       membership: { type: "boolean" },
+      picture: { type: "string" },
       rounds: { type: "string" },
       "round-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -736,6 +738,10 @@ when the surviving nodes agree, 1 when they do not.
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --json               print the result as JSON
   -q, --quiet          no live progress
+  --picture PATH       write a picture of the run to PATH (.svg, or .html: the same SVG in a
+                       self-contained page): the multicast domains, the TCP tree of one
+                       broadcast, its multicast reach, and TCP frames per broadcast against a
+                       TCP-only tree
 
   --membership         instead: group membership. Every node claims ranges of the 32-bit key
                        space, then some change and leave theirs; anti-entropy rounds (digests)
@@ -758,8 +764,14 @@ when the surviving nodes agree, 1 when they do not.
     loss: num("loss", v.loss, 0, 0, 0.99, false),
     kill: num("kill", v.kill, 0, 0, nodes - 1),
     profile: (v.profile ?? DEFAULT_PROFILE) as Profile,
+    picture: v.picture !== undefined,
     progress: v.quiet || v.json ? undefined : (l: string) => console.error(l),
   };
+  if (v.picture !== undefined && !/\.(svg|html?)$/i.test(v.picture)) {
+    throw new UsageError(
+      `--picture: expected a path ending in .svg or .html, got ${JSON.stringify(v.picture)}`,
+    );
+  }
   if (opts.profile !== "v2" && opts.profile !== "legacy") {
     throw new UsageError(`--profile: expected v2 or legacy, got ${JSON.stringify(v.profile)}`);
   }
@@ -769,6 +781,14 @@ when the surviving nodes agree, 1 when they do not.
     );
   }
   const r = await runCluster(opts);
+  if (v.picture !== undefined && r.picture) {
+    const svg = /\.svg$/i.test(v.picture);
+    await Deno.writeTextFile(
+      v.picture,
+      svg ? renderClusterSvg(r.picture) : renderClusterHtml(r.picture),
+    );
+    if (!v.quiet && !v.json) console.error(`picture: wrote ${v.picture}`);
+  }
   if (v.json) {
     console.log(JSON.stringify({
       agree: r.agree,
@@ -798,7 +818,7 @@ when the surviving nodes agree, 1 when they do not.
 
 async function cmdClusterMembership(v: Record<string, string | boolean | undefined>) {
   const str = (k: string) => v[k] as string | undefined;
-  for (const k of ["send-for", "wait-for", "rate", "kill"]) {
+  for (const k of ["send-for", "wait-for", "rate", "kill", "picture"]) {
     if (v[k] !== undefined) throw new UsageError(`--${k} does not apply to --membership`);
   }
   const nodes = num("nodes", str("nodes"), 8, 2, 256);

@@ -42,7 +42,7 @@ import { NetIdTable } from "../wire/netid_table.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
 import { PeerDb } from "./peer_db.ts";
 import { Liveness, type LivenessStats, type PeerRecord, type SysRecord } from "./liveness.ts";
-import { type Monitor, RelayLog, startMonitor } from "./monitor.ts";
+import { type Monitor, type RelayEdge, RelayLog, startMonitor } from "./monitor.ts";
 import {
   boundGossip,
   emptyReceiveLimitStats,
@@ -161,6 +161,16 @@ export function registerSystemType<T>(node: ChatterNode, type: MessageType<T>): 
   return registerSystem(node, type);
 }
 
+let relayEdges: (node: ChatterNode) => RelayEdge[];
+
+/**
+ * The node's recent TCP relay edges (a bounded ring, oldest first), for the cluster picture.
+ * Internal: not exported by the package.
+ */
+export function relayEdgesOf(node: ChatterNode): RelayEdge[] {
+  return relayEdges(node);
+}
+
 export { UnknownTypeError };
 
 /**
@@ -222,6 +232,7 @@ export class ChatterNode {
 
   static {
     registerSystem = (node, type) => node.#register(type, true);
+    relayEdges = (node) => node.#relayLog.edges();
   }
   #destCache?: {
     input: unknown;

@@ -5,7 +5,7 @@
  * [R-CLI-008], [R-CLI-009], [R-CLI-010], [R-NODE-ADDR-001]
  */
 import assert from "node:assert/strict";
-import { startNode, textType } from "../../mod.ts";
+import { generateV2Key, startNode, textType } from "../../mod.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const KEY = "df202a18c6eb5d32265aa513666e4728efa9362761f1511c7922171da060fa19";
@@ -140,7 +140,7 @@ Deno.test("[R-CLI-011] a node with the wrong key says so: one line naming AUTH_F
       String(port),
       "--no-multicast",
       "--key",
-      "b".repeat(32),
+      generateV2Key(), // another cluster's key
     ],
     stdout: "null",
     stderr: "piped",

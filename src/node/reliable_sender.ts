@@ -14,6 +14,7 @@
 import { DeliveryUnconfirmedError } from "../errors.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
+import type { ReliableStats } from "./reliable.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -59,41 +60,20 @@ export interface SenderHost<R> {
   lost(id: BroadcastId, destinations: NetId[], reason: LostReason): void;
 }
 
-/** Counters of the origin side. */
-export interface SenderStats {
-  /** Messages put in the retransmit buffer. */
-  tracked: number;
-  /** Messages every destination acknowledged. */
-  confirmed: number;
-  /** Messages given up for at least one destination. */
-  lost: number;
-  /** (message, destination) pairs given up. */
-  lostDestinations: number;
-  /** Records sent again (one per message per destination per repair). */
-  retransmits: number;
-  /** Of those, repairs inferred from acknowledgement order (before any timeout). */
-  fastRepairs: number;
-  /** Acknowledgement requests sent (tail-loss probes). */
-  probes: number;
-  /** TCP frames of repairs. */
-  repairFrames: number;
-  /** Bytes of those frames. */
-  repairBytes: number;
-  /** Acknowledgement records received. */
-  acksReceived: number;
-  /** Broadcasts held back by flow control (total). */
-  heldTotal: number;
-  /** Broadcasts held back now. */
-  held: number;
-  /** Messages in the retransmit buffer now. */
-  buffered: number;
-  /** Payload bytes in it now. */
-  bufferedBytes: number;
-  /** Smoothed round trip, broadcast to acknowledgement (ms; 0 before the first sample). */
-  srttMs: number;
-  /** Current retransmission timeout (ms). */
-  rtoMs: number;
-}
+/**
+ * Counters of the origin side: the fields of {@linkcode ReliableStats} that the sender keeps (the
+ * rest are the receiver's), so the two lists cannot drift apart.
+ */
+export type SenderStats = Omit<
+  ReliableStats,
+  | "ackFrames"
+  | "ackBytes"
+  | "ackedSeqnos"
+  | "acksSkipped"
+  | "lostNotices"
+  | "lostReported"
+  | "controlErrors"
+>;
 
 interface DestSet {
   ids: NetId[];

@@ -14,7 +14,7 @@ import type { NodeClock as Clock } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
 import { ReliableReceiver } from "./reliable_receiver.ts";
-import { ReliableSender } from "./reliable_sender.ts";
+import { emptySenderStats, ReliableSender } from "./reliable_sender.ts";
 import {
   decodeSeqRanges,
   encodeSeqRanges,
@@ -79,22 +79,7 @@ export interface ReliableStats {
 /** Zeroed {@linkcode ReliableStats}. */
 export function emptyReliableStats(): ReliableStats {
   return {
-    tracked: 0,
-    confirmed: 0,
-    lost: 0,
-    lostDestinations: 0,
-    retransmits: 0,
-    fastRepairs: 0,
-    probes: 0,
-    repairFrames: 0,
-    repairBytes: 0,
-    acksReceived: 0,
-    heldTotal: 0,
-    held: 0,
-    buffered: 0,
-    bufferedBytes: 0,
-    srttMs: 0,
-    rtoMs: 0,
+    ...emptySenderStats(),
     ackFrames: 0,
     ackBytes: 0,
     ackedSeqnos: 0,

@@ -75,6 +75,28 @@ export type SenderStats = Omit<
   | "controlErrors"
 >;
 
+/** Zeroed {@linkcode SenderStats}. */
+export function emptySenderStats(): SenderStats {
+  return {
+    tracked: 0,
+    confirmed: 0,
+    lost: 0,
+    lostDestinations: 0,
+    retransmits: 0,
+    fastRepairs: 0,
+    probes: 0,
+    repairFrames: 0,
+    repairBytes: 0,
+    acksReceived: 0,
+    heldTotal: 0,
+    held: 0,
+    buffered: 0,
+    bufferedBytes: 0,
+    srttMs: 0,
+    rtoMs: 0,
+  };
+}
+
 interface DestSet {
   ids: NetId[];
   keys: string[];
@@ -181,24 +203,7 @@ export class ReliableSender<R> {
   #closed = false;
   #round = 0;
   /** Counters. */
-  readonly stats: SenderStats = {
-    tracked: 0,
-    confirmed: 0,
-    lost: 0,
-    lostDestinations: 0,
-    retransmits: 0,
-    fastRepairs: 0,
-    probes: 0,
-    repairFrames: 0,
-    repairBytes: 0,
-    acksReceived: 0,
-    heldTotal: 0,
-    held: 0,
-    buffered: 0,
-    bufferedBytes: 0,
-    srttMs: 0,
-    rtoMs: 0,
-  };
+  readonly stats: SenderStats = emptySenderStats();
 
   /** Create the sender. */
   constructor(host: SenderHost<R>, o: ReliableSenderOptions) {

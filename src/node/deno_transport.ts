@@ -1,9 +1,9 @@
 /**
  * The real transport on Deno: a TCP listener, a pool of reused outgoing TCP connections
  * (idle timeout, cap, bounded queues: src/node/connection_pool.ts, a state machine), and UDP
- * multicast (receive on `0.0.0.0:PORT` with
- * `reuseAddress` and a group membership on the interface address; send from a socket bound to
- * the interface address). Needs `--unstable-net` for multicast. [R-NODE-TRANSPORT-001..006]
+ * multicast (receive on `0.0.0.0:PORT` with `reuseAddress` and a group membership on the
+ * interface address; send from a socket bound to the interface address). Needs
+ * `--unstable-net` for multicast. [R-NODE-TRANSPORT-001..006]
  *
  * @module
  */

@@ -42,6 +42,7 @@ export const CHATTER_ERROR_CODES = {
   ENCODE_FAILED: "a value could not be encoded by its message type",
   MESSAGE_TOO_LARGE: "an encoded message does not fit the frame limits of any transport",
   SEND_FAILED: "a frame could not be handed to any destination",
+  QUEUE_FULL: "a peer's outgoing queue was full: the frame was dropped (counted as a queue drop)",
   SHARE_TOO_LARGE: "a TCP share's frame would exceed the receiver's NetID table limit",
   DELIVERY_UNCONFIRMED: "some destinations did not confirm a message before the deadline",
   MESSAGE_LOST: "a message could no longer be repaired and is reported lost",

@@ -11,6 +11,7 @@ import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { TransportKind } from "./frame_codec.ts";
 import { emptyIntakeStats, type IntakeStats } from "./intake.ts";
+import type { ReceiveBufferInfo } from "./multicast_socket.ts";
 
 /** Frame and byte counters of one direction of one transport. */
 export interface TrafficCounters {
@@ -58,6 +59,16 @@ export interface TransportStats {
   pendingFrames: number;
   /** Incoming-connection limits hit (deadlines, evictions, memory budget). [R-NODE-INTAKE-*] */
   intake: IntakeStats;
+  /**
+   * The multicast receive socket's kernel buffer: asked, granted, how (`method: "default"` and 0
+   * bytes when there is no such socket). [R-NODE-REL-010]
+   */
+  multicastReceiveBuffer: ReceiveBufferInfo;
+  /**
+   * Datagrams the kernel dropped at the multicast receive socket because its buffer was full
+   * (Linux `/proc/net/udp`; 0 where unknown). Reliable delivery repairs them. [R-NODE-REL-010]
+   */
+  multicastKernelDrops: number;
 }
 
 /** A fresh zeroed {@linkcode TransportStats}. */
@@ -80,6 +91,8 @@ export function emptyTransportStats(): TransportStats {
     streamErrors: 0,
     pendingFrames: 0,
     intake: emptyIntakeStats(),
+    multicastReceiveBuffer: { requestedBytes: 0, grantedBytes: 0, method: "default" },
+    multicastKernelDrops: 0,
   };
 }
 

@@ -16,31 +16,10 @@
  * @module
  */
 
-/** How the receive buffer of the multicast socket was sized. */
-export type ReceiveBufferMethod =
-  /** `setsockopt(SO_RCVBUF)` succeeded. */
-  | "setsockopt"
-  /** Not asked for (`multicastReceiveBuffer: 0`): the OS default. */
-  | "default"
-  /** Not Linux, or libc could not be loaded: the OS default. */
-  | "unsupported"
-  /** No FFI or `/proc` read permission (never prompted): the OS default. */
-  | "no-permission"
-  /** The socket's descriptor could not be identified, or `setsockopt` failed: the OS default. */
-  | "failed";
+import type { TransportStats } from "./transport.ts";
 
-/** The kernel receive buffer of the multicast receive socket (in the transport's stats). */
-export interface ReceiveBufferInfo {
-  /** Bytes asked for (option `multicastReceiveBuffer`; 0: the OS default). */
-  requestedBytes: number;
-  /**
-   * `SO_RCVBUF` as the kernel reports it after sizing (Linux reports twice the granted size,
-   * the granted size being capped at `net.core.rmem_max`); 0 when it could not be read.
-   */
-  grantedBytes: number;
-  /** How it was sized. */
-  method: ReceiveBufferMethod;
-}
+/** The kernel receive buffer of the multicast receive socket, as the transport's stats hold it. */
+export type ReceiveBufferInfo = TransportStats["multicastReceiveBuffer"];
 
 /** A bound multicast receive socket (not yet joined to a group). */
 export interface MulticastReceiveSocket {

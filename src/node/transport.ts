@@ -11,7 +11,6 @@ import type { DecodeError } from "../wire/decode_error.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { TransportKind } from "./frame_codec.ts";
 import { emptyIntakeStats, type IntakeStats } from "./intake.ts";
-import type { ReceiveBufferInfo } from "./multicast_socket.ts";
 
 /** Frame and byte counters of one direction of one transport. */
 export interface TrafficCounters {
@@ -63,7 +62,21 @@ export interface TransportStats {
    * The multicast receive socket's kernel buffer: asked, granted, how (`method: "default"` and 0
    * bytes when there is no such socket). [R-NODE-REL-010]
    */
-  multicastReceiveBuffer: ReceiveBufferInfo;
+  multicastReceiveBuffer: {
+    /** Bytes asked for (option `multicastReceiveBuffer`; 0: the OS default). */
+    requestedBytes: number;
+    /**
+     * `SO_RCVBUF` as the kernel reports it after sizing (Linux reports twice the granted size,
+     * which is capped at `net.core.rmem_max`); 0 when not read.
+     */
+    grantedBytes: number;
+    /**
+     * How: `setsockopt` (done), `default` (not asked, or no such socket), `unsupported` (not
+     * Linux, or no libc), `no-permission` (no FFI or `/proc` read permission; never prompted),
+     * `failed` (the descriptor was not found or `setsockopt` failed).
+     */
+    method: "setsockopt" | "default" | "unsupported" | "no-permission" | "failed";
+  };
   /**
    * Datagrams the kernel dropped at the multicast receive socket because its buffer was full
    * (Linux `/proc/net/udp`; 0 where unknown). Reliable delivery repairs them. [R-NODE-REL-010]

@@ -129,6 +129,7 @@ interface Row {
   ackFrames: number;
   frames: string;
   cpuPerMsg: number;
+  detail: string;
 }
 
 /**
@@ -231,6 +232,11 @@ async function throughput(loss: number, reliable: boolean): Promise<Row> {
         Math.round(udpBytes / udpFrames)
       } bytes), ${(sent / tcpFrames).toFixed(1)} per data TCP frame`,
       cpuPerMsg: (cpu.user + cpu.system) / Math.max(1, deliveries / N),
+      detail: `repairs by ack order ${d((s) => s.reliable.fastRepairs)}, probes ${
+        d((s) => s.reliable.probes)
+      }, srtt ${s1[0].reliable.srttMs} ms, rto ${s1[0].reliable.rtoMs} ms, reorder window ${
+        s1[0].reliable.reorderWindowMs
+      } ms`,
     };
   } finally {
     for (const n of nodes) await n.close();
@@ -391,7 +397,7 @@ for (const t of rows) {
   console.error(
     `${t.loss} ${t.reliable ? "on" : "off"}: ${t.frames}; ${
       t.seconds.toFixed(2)
-    } s; receive buffer ${t.receiveBuffer}`,
+    } s; receive buffer ${t.receiveBuffer}; ${t.detail}`,
   );
 }
 for (const loss of losses) {

@@ -57,7 +57,7 @@ import {
   type ReliableStats,
 } from "./reliable.ts";
 import { maxShareFor } from "./share_limits.ts";
-import { decodeDomains, DOMAINS_TAG, domainsRecord } from "./domains.ts";
+import { decodeDomains, DOMAINS_TAG, domainsRecord, isUnitMarker } from "./domains.ts";
 import type { TrafficCounters, Transport, TransportStats } from "./transport.ts";
 
 /** Counters of a node. */
@@ -666,7 +666,7 @@ export class ChatterNode {
    * `relayNew` is set for a relay's forward: whether any record arrived new by TCP (a relay
    * whose records its domain already heard does not multicast them again). [R-NODE-SCALE-003]
    */
-  #send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean): void {
+  #send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean, keep = true): void {
     let mc = this.#o.multicast;
     // A relay multicasts only records that were new to it: if it had them already (by a
     // domain-mate's multicast), its domain has heard them. [R-NODE-SCALE-003]
@@ -688,6 +688,7 @@ export class ChatterNode {
       o.maxDistribution,
     );
     const plan = planBroadcast(this.id, dests, this.#db, o.random, {
+      keep,
       multicast: mc,
       maxShare: Math.max(0, maxShare),
     });
@@ -878,6 +879,8 @@ export class ChatterNode {
         send.distribution.length + 1,
       )
       : [];
+    // The relay's unit was planned as one domain: it keeps no TCP copy. [R-NODE-SCALE-007]
+    if (send.unit && this.profile === "v2") groups.unshift([send.to]);
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
       groups.length > 0 ? [...out, domainsRecord(base.current, groups)] : out,
@@ -977,6 +980,7 @@ export class ChatterNode {
     const out: OutRec[] = [];
     let anyNew = false;
     let data = false;
+    let keep = true;
     for (const r of f.records) {
       if (isReliableControlTag(r.typeTag)) {
         // Reserved control records: handled here, never delivered or forwarded.
@@ -989,6 +993,7 @@ export class ChatterNode {
         if (r.origin.ip === sender.ip && r.origin.port === sender.port && authenticated) {
           const groups = decodeDomains(r.payload, f.table);
           if (groups) this.#db.learnGroups(groups);
+          if (groups && kind === "tcp") keep = !isUnitMarker(groups, this.id); // [R-NODE-SCALE-007]
         }
         continue;
       }
@@ -1036,7 +1041,7 @@ export class ChatterNode {
       else this.#s.tooOld++;
       if (forward) out.push({ tag: r.typeTag, origin: r.origin, reg, value });
     }
-    if (out.length > 0) this.#send(g.distribution, out, anyNew);
+    if (out.length > 0) this.#send(g.distribution, out, anyNew, keep);
     return true;
   }
 

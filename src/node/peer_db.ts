@@ -12,6 +12,7 @@ import type { NodeClock } from "./clock.ts";
 import type { PlanView } from "./plan.ts";
 import { randomInt, type RandomSource } from "./random.ts";
 import { DomainMap } from "./domains.ts";
+import { subnetKey } from "./subnet.ts";
 
 /** Limits of a {@linkcode PeerDb}. */
 export interface PeerDbOptions {
@@ -23,6 +24,11 @@ export interface PeerDbOptions {
   maxSeenIds: number;
   /** Most "other IDs" our frames carry: representatives of distinct domains. */
   maxOtherIds: number;
+  /**
+   * Prefix length of our multicast domain's IP subnet (0: not known): remote destinations are
+   * grouped by their subnet of this length. [R-NODE-SCALE-006]
+   */
+  subnetPrefixLength?: number;
 }
 
 interface PeerEntry {
@@ -73,6 +79,8 @@ export class PeerDb implements PlanView {
   #ringAt = 0;
   #reps: NetId[] | undefined;
   #repAt = 0;
+  /** Our own subnet's key (R-NODE-SCALE-006), when the prefix length is known. */
+  readonly #ownSubnet: string | undefined;
 
   /** Create an empty database for the node `self`. */
   constructor(self: NetId, opts: PeerDbOptions, clock: NodeClock, random: RandomSource) {
@@ -81,6 +89,8 @@ export class PeerDb implements PlanView {
     this.#opts = opts;
     this.#clock = clock;
     this.#random = random;
+    const len = opts.subnetPrefixLength ?? 0;
+    this.#ownSubnet = len > 0 ? subnetKey(self.ip, len) : undefined;
   }
 
   /** Number of peers remembered. */
@@ -304,7 +314,17 @@ export class PeerDb implements PlanView {
     return this.#reps = [...reps.values()];
   }
 
+  /**
+   * The domain key the planner groups `id` by. With a known subnet prefix length, a node of
+   * another subnet is keyed by its subnet; nodes of our own subnet are keyed by what was
+   * learned (those that do not hear us are not our domain-mates, whatever their address
+   * says, so they are not sent as one share: no relay chains). [R-NODE-SCALE-006]
+   */
   domainOf(id: NetId): string {
+    if (this.#ownSubnet !== undefined) {
+      const s = subnetKey(id.ip, this.#opts.subnetPrefixLength!);
+      if (s !== undefined && s !== this.#ownSubnet) return s;
+    }
     return this.#dm.find(netIdKey(id));
   }
 

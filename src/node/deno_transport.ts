@@ -1,16 +1,18 @@
 /**
  * The real transport on Deno: a TCP listener, a pool of reused outgoing TCP connections
- * (idle timeout, cap, bounded queues), and UDP multicast (receive on `0.0.0.0:PORT` with
- * `reuseAddress` and a group membership on the interface address; send from a socket bound to
- * the interface address). Needs `--unstable-net` for multicast. [R-NODE-TRANSPORT-001..006]
+ * (idle timeout, cap, bounded queues: src/node/connection_pool.ts, a state machine), and UDP
+ * multicast (receive on `0.0.0.0:PORT` with `reuseAddress` and a group membership on the
+ * interface address; send from a socket bound to the interface address). Needs
+ * `--unstable-net` for multicast. [R-NODE-TRANSPORT-001..006]
  *
  * @module
  */
 
 import { AddressInUseError, ChatterError } from "../errors.ts";
 import { DEFAULT_LIMITS, LEGACY_START_BYTE, V2_START_BYTE } from "../wire/constants.ts";
-import { type NetId, netIdKey } from "../wire/netid.ts";
+import type { NetId } from "../wire/netid.ts";
 import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
+import { ConnectionPool } from "./connection_pool.ts";
 import { Intake } from "./intake.ts";
 import { NODE_DEFAULTS, type ResolvedNodeOptions } from "./options.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
@@ -83,30 +85,6 @@ export type DenoTransportOptions =
     oneFramePerConnection?: boolean;
   };
 
-interface Queued {
-  frame: Uint8Array;
-  onFail?: SendFailure;
-}
-
-interface OutConn {
-  key: string;
-  to: NetId;
-  conn?: Deno.TcpConn;
-  queue: Queued[];
-  queuedBytes: number;
-  running: boolean;
-  closed: boolean;
-  lastUsed: number;
-  connecting?: AbortController;
-  /** Waiting for a slot under the connection cap. */
-  deferred: boolean;
-  /** Frames taken off the queue and being written. */
-  writing: number;
-}
-
-/** Largest write the pool hands the socket at once (frames are coalesced up to this). */
-const WRITE_CHUNK = 256 * 1024;
-
 export { AddressInUseError };
 
 /**
@@ -137,7 +115,7 @@ class DenoTransport implements Transport {
   #udpIn?: Deno.DatagramConn;
   #udpOut?: Deno.DatagramConn;
   readonly #stats: TransportStats = emptyTransportStats();
-  readonly #out = new Map<string, OutConn>();
+  readonly #pool: ConnectionPool;
   readonly #tasks = new Set<Promise<unknown>>();
   #udpQueue: Uint8Array[] = [];
   #udpSending = false;
@@ -158,6 +136,8 @@ class DenoTransport implements Transport {
     const addr = listener.addr as Deno.NetAddr;
     this.local = { ip: o.address, port: addr.port };
     this.maxDatagramBytes = o.maxDatagramBytes;
+    // Outgoing connections: src/node/connection_pool.ts. [R-NODE-TRANSPORT-005]
+    this.#pool = new ConnectionPool(o, this.#clock, this.#stats, (p) => this.#track(p));
     const d = NODE_DEFAULTS;
     this.#intake = new Intake(
       {
@@ -244,19 +224,9 @@ class DenoTransport implements Transport {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;
-      this.#sweepIdle();
+      this.#pool.sweepIdle();
       this.#armTimer();
     }, every);
-  }
-
-  #sweepIdle(): void {
-    const cutoff = this.#clock.now() - this.#o.idleTimeoutMs;
-    for (const c of this.#out.values()) {
-      if (!c.running && c.queue.length === 0 && c.lastUsed < cutoff) {
-        this.#stats.idleClosed++;
-        this.#closeOut(c);
-      }
-    }
   }
 
   async #udpLoop(sock: Deno.DatagramConn, loss: number): Promise<void> {
@@ -403,208 +373,11 @@ class DenoTransport implements Transport {
 
   sendTcp(to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean {
     if (this.#closed) return false;
-    const key = netIdKey(to);
-    let c = this.#out.get(key);
-    if (!c) {
-      c = {
-        key,
-        to,
-        queue: [],
-        queuedBytes: 0,
-        running: false,
-        closed: false,
-        lastUsed: 0,
-        deferred: false,
-        writing: 0,
-      };
-      // At the cap, close an idle connection to make room; when all are busy, wait for one
-      // to go idle rather than cut a busy one off mid-send. [R-NODE-TRANSPORT-005]
-      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) c.deferred = true;
-      this.#out.set(key, c);
-    } else {
-      // Keep the map in least-recently-used order for eviction.
-      this.#out.delete(key);
-      this.#out.set(key, c);
-    }
-    if (
-      c.queue.length >= this.#o.maxQueueFrames ||
-      c.queuedBytes + frame.length > this.#o.maxQueueBytes
-    ) {
-      this.#stats.queueDrops++;
-      return false;
-    }
-    c.queue.push({ frame, onFail });
-    c.queuedBytes += frame.length;
-    if (!c.running && !c.deferred) {
-      c.running = true;
-      this.#track(this.#writeLoop(c));
-    }
-    return true;
-  }
-
-  #active(): number {
-    let n = 0;
-    for (const c of this.#out.values()) if (!c.deferred) n++;
-    return n;
-  }
-
-  #evictIdle(): boolean {
-    for (const c of this.#out.values()) {
-      if (!c.deferred && !c.running && c.queue.length === 0) {
-        this.#closeOut(c);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Start deferred connections while there is room under the cap. */
-  #startDeferred(): void {
-    if (this.#closed) return;
-    for (const c of this.#out.values()) {
-      if (!c.deferred) continue;
-      if (this.#active() >= this.#o.maxConnections && !this.#evictIdle()) return;
-      c.deferred = false;
-      if (!c.running && c.queue.length > 0) {
-        c.running = true;
-        this.#track(this.#writeLoop(c));
-      }
-    }
-  }
-
-  #fail(items: Queued[], err: Error): void {
-    for (const q of items) {
-      this.#stats.sendFailures++;
-      if (q.onFail) {
-        try {
-          q.onFail(err);
-        } catch {
-          this.#stats.handlerFailures++;
-        }
-      }
-    }
-  }
-
-  #closeOut(c: OutConn): void {
-    if (c.closed) return;
-    c.closed = true;
-    if (this.#out.get(c.key) === c) this.#out.delete(c.key);
-    this.#stats.outgoingOpen = [...this.#out.values()].filter((x) => x.conn).length;
-    c.connecting?.abort();
-    try {
-      c.conn?.close();
-    } catch { /* already closed */ }
-    const rest = c.queue.splice(0);
-    c.queuedBytes = 0;
-    if (rest.length > 0) {
-      this.#fail(rest, new Error(`connection to ${c.to.ip}:${c.to.port} closed`));
-    }
-    if (!c.deferred && !this.#closed) queueMicrotask(() => this.#startDeferred());
-  }
-
-  async #connect(c: OutConn): Promise<Deno.TcpConn> {
-    const ac = new AbortController();
-    c.connecting = ac;
-    const timer = this.#clock.setTimeout(() => ac.abort(), this.#o.connectTimeoutMs);
-    try {
-      const conn = await Deno.connect({ hostname: c.to.ip, port: c.to.port, signal: ac.signal });
-      try {
-        conn.setNoDelay(true);
-      } catch { /* not fatal */ }
-      return conn;
-    } finally {
-      c.connecting = undefined;
-      this.#clock.clearTimeout(timer);
-    }
-  }
-
-  /** Open `c`'s connection; on failure fail its whole queue and forget it. */
-  async #open(c: OutConn): Promise<boolean> {
-    try {
-      const conn = await this.#connect(c);
-      if (c.closed || this.#closed) {
-        conn.close();
-        return false;
-      }
-      c.conn = conn;
-      this.#stats.outgoingOpen++;
-      return true;
-    } catch (e) {
-      this.#stats.connectFailures++;
-      c.closed = true;
-      if (this.#out.get(c.key) === c) this.#out.delete(c.key);
-      const rest = c.queue.splice(0);
-      c.queuedBytes = 0;
-      this.#fail(
-        rest,
-        new Error(`cannot connect to ${c.to.ip}:${c.to.port}: ${(e as Error).message}`),
-      );
-      return false;
-    }
-  }
-
-  async #writeLoop(c: OutConn): Promise<void> {
-    const single = this.#o.oneFramePerConnection === true;
-    try {
-      while (c.queue.length > 0 && !c.closed) {
-        if (!c.conn && !await this.#open(c)) return;
-        let n = 0, bytes = 0;
-        while (
-          n < c.queue.length &&
-          (n === 0 || (!single && bytes + c.queue[n].frame.length <= WRITE_CHUNK))
-        ) {
-          bytes += c.queue[n].frame.length;
-          n++;
-        }
-        const batch = c.queue.splice(0, n);
-        c.queuedBytes -= bytes;
-        c.writing = n;
-        let buf: Uint8Array;
-        if (n === 1) buf = batch[0].frame;
-        else {
-          buf = new Uint8Array(bytes);
-          let o = 0;
-          for (const q of batch) {
-            buf.set(q.frame, o);
-            o += q.frame.length;
-          }
-        }
-        try {
-          let off = 0;
-          while (off < buf.length) off += await c.conn!.write(buf.subarray(off));
-        } catch (e) {
-          c.writing = 0;
-          this.#fail(
-            batch,
-            new Error(`write to ${c.to.ip}:${c.to.port} failed: ${(e as Error).message}`),
-          );
-          this.#closeOut(c);
-          return;
-        }
-        c.writing = 0;
-        this.#stats.tcp.framesOut += n;
-        this.#stats.tcp.bytesOut += bytes;
-        c.lastUsed = this.#clock.now();
-        if (single) {
-          // One frame per connection: close after the write (the peer reads to the end).
-          try {
-            c.conn!.close();
-          } catch { /* already closed */ }
-          c.conn = undefined;
-          this.#stats.outgoingOpen--;
-        }
-      }
-    } finally {
-      c.running = false;
-      c.lastUsed = this.#clock.now();
-      this.#startDeferred();
-    }
+    return this.#pool.send(to, frame, onFail);
   }
 
   stats(): TransportStats {
-    let pending = 0;
-    for (const c of this.#out.values()) pending += c.queue.length + c.writing;
-    this.#stats.pendingFrames = pending;
+    this.#stats.pendingFrames = this.#pool.pending();
     return structuredClone(this.#stats);
   }
 
@@ -616,7 +389,7 @@ class DenoTransport implements Transport {
       this.#listener.close();
     } catch { /* closed */ }
     this.#intake.close();
-    for (const c of [...this.#out.values()]) this.#closeOut(c);
+    this.#pool.close();
     try {
       this.#udpIn?.close();
     } catch { /* closed */ }

@@ -15,6 +15,7 @@ import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
 import { ConnectionPool } from "./connection_pool.ts";
 import { Intake } from "./intake.ts";
 import { NODE_DEFAULTS, type ResolvedNodeOptions } from "./options.ts";
+import { openMulticastReceiveSocket } from "./multicast_socket.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -37,6 +38,11 @@ export interface MulticastOptions {
   interfaceAddress: string;
   /** Fraction of received datagrams to drop on purpose (to exercise loss). */
   loss?: number;
+  /**
+   * Kernel receive buffer to ask for, in bytes (0: the OS default; default 0 here, the node
+   * passes its `multicastReceiveBuffer`). See src/node/multicast_socket.ts. [R-NODE-REL-010]
+   */
+  receiveBufferBytes?: number;
 }
 
 /**
@@ -114,6 +120,7 @@ class DenoTransport implements Transport {
   #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;
   #udpOut?: Deno.DatagramConn;
+  #kernelDrops?: () => number;
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #pool: ConnectionPool;
   readonly #tasks = new Set<Promise<unknown>>();
@@ -187,12 +194,11 @@ class DenoTransport implements Transport {
 
   async #startMulticast(m: MulticastOptions): Promise<void> {
     try {
-      this.#udpIn = Deno.listenDatagram({
-        transport: "udp",
-        hostname: "0.0.0.0",
-        port: m.port,
-        reuseAddress: true,
-      });
+      // A large kernel receive buffer where the OS allows. [R-NODE-REL-010]
+      const rx = openMulticastReceiveSocket(m.port, m.receiveBufferBytes ?? 0);
+      this.#udpIn = rx.socket;
+      this.#stats.multicastReceiveBuffer = rx.buffer;
+      this.#kernelDrops = rx.kernelDrops;
       await this.#udpIn.joinMulticastV4(m.group, m.interfaceAddress);
       this.#udpOut = Deno.listenDatagram({
         transport: "udp",
@@ -378,6 +384,7 @@ class DenoTransport implements Transport {
 
   stats(): TransportStats {
     this.#stats.pendingFrames = this.#pool.pending();
+    if (this.#kernelDrops && !this.#closed) this.#stats.multicastKernelDrops = this.#kernelDrops();
     return structuredClone(this.#stats);
   }
 

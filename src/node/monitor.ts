@@ -117,6 +117,8 @@ const GAUGE_KEYS = new Set([
   "transport.outgoingOpen",
   "transport.incomingOpen",
   "transport.pendingFrames",
+  "transport.multicastReceiveBuffer.requestedBytes",
+  "transport.multicastReceiveBuffer.grantedBytes",
 ]);
 
 /** Top-level keys whose numbers repeat `transport.*`: exported once, at the top. */

@@ -234,6 +234,7 @@ export class ChatterNode {
           ttl: o.multicastTtl,
           interfaceAddress: o.multicastInterface,
           loss: o.multicastLoss,
+          receiveBufferBytes: o.multicastReceiveBuffer,
         }
         : false,
       // 0.0.15 decodes each read as exactly one frame. [R-NODE-LEGACY-001]

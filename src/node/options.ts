@@ -46,6 +46,7 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     multicastPort: 29999,
     multicastTtl: 4,
     multicastLoss: 0,
+    multicastReceiveBuffer: 8_388_608,
     label: "",
     profile: "v2",
     maxQueueFrames: 4096,
@@ -108,6 +109,7 @@ export type NodeDefaults = Readonly<
       | "multicastPort"
       | "multicastTtl"
       | "multicastLoss"
+      | "multicastReceiveBuffer"
       | "label"
       | "profile"
       | "maxQueueFrames"
@@ -244,6 +246,13 @@ export interface NodeOptions {
   multicastInterface?: string;
   /** Fraction (0 to <1) of received multicast datagrams to drop: a test knob. */
   multicastLoss?: number;
+  /**
+   * Kernel receive buffer of the multicast socket, in bytes (default 8 MiB; 0: the OS default).
+   * Set on Linux with `setsockopt(SO_RCVBUF)` through FFI when the process may use FFI and read
+   * `/proc` (else the OS default, said in `stats().transport.multicastReceiveBuffer`); Linux caps
+   * it at `net.core.rmem_max`. [R-NODE-REL-010]
+   */
+  multicastReceiveBuffer?: number;
   /**
    * The shared key (legacy: any length, normalised as 0.0.15 does, default
    * {@linkcode DEFAULT_KEY}; v2: exactly 32 bytes, the primary key, required unless `keyring`
@@ -497,6 +506,7 @@ const INT_RANGES: Record<
   port: [0, 65535],
   multicastPort: [1, 65535],
   multicastTtl: [0, 255],
+  multicastReceiveBuffer: [0, 0x7fffffff],
   maxQueueFrames: [1, 1 << 24],
   maxQueueBytes: [1, 2 ** 40],
   maxConnections: [1, 1 << 16],

@@ -20,8 +20,12 @@ import {
   encodeSeqRanges,
   SYS_ACK_TAG,
   SYS_ACKREQ_TAG,
+  SYS_DUP_TAG,
   SYS_LOST_TAG,
+  SYS_REPAIR_TAG,
 } from "../wire/reliable_control.ts";
+import { toRanges } from "./reliable_receiver.ts";
+import { encodeRangeList, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
 
 /** Counters of reliable delivery (all zero when it is off). */
 export interface ReliableStats {
@@ -58,6 +62,14 @@ export interface ReliableStats {
   /** Current retransmission timeout (ms). */
   rtoMs: number;
   /**
+   * Sequence numbers of this node's messages that destinations reported repaired needlessly
+   * (they had the message already when the repair arrived; `chatter.sys.rel.dup`; a number
+   * repaired needlessly several times between two acknowledgements is named once). [R-NODE-REL-011]
+   */
+  needlessReported: number;
+  /** Current reordering allowance of loss inference by acknowledgement order (ms). */
+  reorderWindowMs: number;
+  /**
    * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
    * requests and loss notices).
    */
@@ -74,6 +86,13 @@ export interface ReliableStats {
   lostReported: number;
   /** Control records that failed to decode. */
   controlErrors: number;
+  /** Repaired records that reached this node (as a destination), by the origins' repair markers. */
+  repairsReceived: number;
+  /**
+   * Of those, the ones for messages this node had delivered already: needless repairs (reported
+   * to their origin with the next acknowledgement). [R-NODE-REL-011]
+   */
+  needlessRepairs: number;
 }
 
 /** Zeroed {@linkcode ReliableStats}. */
@@ -87,12 +106,15 @@ export function emptyReliableStats(): ReliableStats {
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,
+    repairsReceived: 0,
+    needlessRepairs: 0,
   };
 }
 
 /** True for the tags of the reserved control records this layer handles. */
 export function isReliableControlTag(tag: number): boolean {
-  return tag === SYS_ACK_TAG || tag === SYS_LOST_TAG || tag === SYS_ACKREQ_TAG;
+  return tag === SYS_ACK_TAG || tag === SYS_LOST_TAG || tag === SYS_ACKREQ_TAG ||
+    tag === SYS_REPAIR_TAG || tag === SYS_DUP_TAG;
 }
 
 /** A record as the node queues it (the node's own shape). */
@@ -149,6 +171,8 @@ export class Reliability {
   #ctl = { frames: 0, bytes: 0 };
   #lostReported = 0;
   #controlErrors = 0;
+  #repairsReceived = 0;
+  #needlessRepairs = 0;
 
   /** Create it for a node. */
   constructor(h: ReliableHost, s: ReliabilitySettings) {
@@ -163,7 +187,16 @@ export class Reliability {
       clock: h.clock,
       currentSeq: h.currentSeq,
       release: (dests, key, recs) => h.enqueue(dests, key, recs),
-      repair: (to, recs, onFail) => h.sendDirect(to, recs, onFail),
+      // A repair starts with a marker naming the repaired sequence numbers, so that the
+      // destination can tell (and report) repairs of messages it had already. [R-NODE-REL-011]
+      repair: (to, recs, onFail) => {
+        const seqs = recs.map((r) => r.origin.seqno).sort((a, b) => a - b);
+        const marker = sys(
+          SYS_REPAIR_TAG,
+          encodeRangeList(toRanges(seqs).slice(0, MAX_SEQ_RANGES)),
+        );
+        return h.sendDirect(to, [marker, ...recs], onFail);
+      },
       requestAck: (to) => {
         this.#countControl(h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]));
       },
@@ -197,7 +230,12 @@ export class Reliability {
     h.events.on("peerLeave", gone);
     this.#receiver = new ReliableReceiver({
       clock: h.clock,
-      sendAck: (to, payload, onFail) => h.sendDirect(to, [sys(SYS_ACK_TAG, payload)], onFail),
+      sendAck: (to, payload, onFail, dup) =>
+        h.sendDirect(
+          to,
+          dup ? [sys(SYS_ACK_TAG, payload), sys(SYS_DUP_TAG, dup)] : [sys(SYS_ACK_TAG, payload)],
+          onFail,
+        ),
     }, s.ackDelayMs);
   }
 
@@ -251,6 +289,25 @@ export class Reliability {
       this.#receiver.requested(sender);
       return;
     }
+    if (r.typeTag === SYS_DUP_TAG) {
+      this.#sender.needless(sender, ranges);
+      return;
+    }
+    if (r.typeTag === SYS_REPAIR_TAG) {
+      // The records after this marker are repairs of the sender's own messages: those this
+      // node delivered already were needless. [R-NODE-REL-011]
+      if (netIdKey(sender) === this.#selfKey) return;
+      const dups: number[] = [];
+      for (const [a, b] of ranges) {
+        for (let s = a; s <= b && s - a < 65_536; s++) {
+          this.#repairsReceived++;
+          if (this.#h.hasDelivered({ ip: sender.ip, port: sender.port, seqno: s })) dups.push(s);
+        }
+      }
+      this.#needlessRepairs += dups.length;
+      this.#receiver.needless(sender, dups);
+      return;
+    }
     // A loss notice: the origin gave these up for us. Report those we never delivered.
     if (netIdKey(sender) === this.#selfKey) return;
     this.#lostNotices++;
@@ -298,6 +355,8 @@ export class Reliability {
       lostNotices: this.#lostNotices,
       lostReported: this.#lostReported,
       controlErrors: this.#controlErrors,
+      repairsReceived: this.#repairsReceived,
+      needlessRepairs: this.#needlessRepairs,
     };
   }
 

@@ -8,20 +8,42 @@
 
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
-import { encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+import { encodeRangeList, encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+
+/**
+ * Ascending distinct numbers as inclusive ranges.
+ *
+ * @example
+ * ```ts
+ * import { toRanges } from "./reliable_receiver.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(toRanges([1, 2, 3, 7]), [[1, 3], [7, 7]]);
+ * ```
+ */
+export function toRanges(sorted: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else if (!last || s > last[1]) out.push([s, s]);
+  }
+  return out;
+}
 
 /** What the receiver needs from its node. */
 export interface ReceiverHost {
   /** The node's clock. */
   clock: Clock;
   /**
-   * Send one `chatter.sys.rel.ack` payload to `origin` by TCP; returns frames and bytes sent;
-   * `onFail` when a frame cannot be written.
+   * Send one `chatter.sys.rel.ack` payload to `origin` by TCP (with a `chatter.sys.rel.dup`
+   * payload in the same frame when `dup` is given); returns frames and bytes sent; `onFail`
+   * when a frame cannot be written.
    */
   sendAck(
     origin: NetId,
     payload: Uint8Array,
     onFail: () => void,
+    dup?: Uint8Array,
   ): { frames: number; bytes: number };
 }
 
@@ -47,6 +69,8 @@ interface Pending {
   id: NetId;
   seqs: number[];
   sorted: boolean;
+  /** Repairs that arrived for messages delivered already: reported with the next ack. */
+  dups?: number[];
 }
 
 /**
@@ -91,6 +115,34 @@ export class ReliableReceiver {
     this.#maxBatch = maxBatch;
   }
 
+  /**
+   * Repairs from `origin` of these sequence numbers reached this node when it had delivered
+   * them already: report them with the next acknowledgement to it. [R-NODE-REL-011]
+   */
+  needless(origin: NetId, seqnos: number[]): void {
+    if (this.#closed || seqnos.length === 0) return;
+    const p = this.#pendingFor(origin);
+    (p.dups ??= []).push(...seqnos);
+    this.#arm();
+  }
+
+  #pendingFor(id: NetId): Pending {
+    const k = netIdKey(id);
+    let p = this.#pending.get(k);
+    if (!p) {
+      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true });
+    }
+    return p;
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#host.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#delayMs);
+  }
+
   /** A message of `id.ip:id.port` arrived (new or duplicate): acknowledge it. */
   received(id: BroadcastId): void {
     if (this.#closed) return;
@@ -99,23 +151,14 @@ export class ReliableReceiver {
     if (l && l.ip === id.ip && l.port === id.port) {
       p = l.p;
     } else {
-      const k = netIdKey(id);
-      p = this.#pending.get(k);
-      if (!p) {
-        this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true });
-      }
+      p = this.#pendingFor(id);
       this.#last = { ip: id.ip, port: id.port, p };
     }
     const n = p.seqs.length;
     if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
     p.seqs.push(id.seqno);
     if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
-    else if (this.#timer === undefined) {
-      this.#timer = this.#host.clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.flush();
-      }, this.#delayMs);
-    }
+    else this.#arm();
   }
 
   #flushOne(k: string, p: Pending): void {
@@ -124,20 +167,24 @@ export class ReliableReceiver {
     let seqs = p.seqs;
     if (!p.sorted) seqs = [...new Set(seqs)].sort((a, b) => a - b);
     this.stats.ackedSeqnos += seqs.length;
+    let dups = p.dups ? [...new Set(p.dups)].sort((a, b) => a - b) : undefined;
     // Split into records of at most MAX_SEQ_RANGES ranges.
     let start = 0;
     let ranges = 0;
     for (let i = 0; i < seqs.length; i++) {
       if (i > start && seqs[i] > seqs[i - 1] + 1 && ++ranges >= MAX_SEQ_RANGES) {
-        this.#send(p.id, seqs.slice(start, i));
+        this.#send(p.id, seqs.slice(start, i), dups);
+        dups = undefined;
         start = i;
         ranges = 0;
       }
     }
-    if (start < seqs.length) this.#send(p.id, start === 0 ? seqs : seqs.slice(start));
+    if (start < seqs.length || dups) {
+      this.#send(p.id, start === 0 ? seqs : seqs.slice(start), dups);
+    }
   }
 
-  #send(to: NetId, seqs: number[]): void {
+  #send(to: NetId, seqs: number[], dups?: number[]): void {
     // An origin we could not reach (gone, or a forged identity) is not tried again for a while:
     // acknowledgements must not become a way to make this node connect anywhere. Its own
     // repairs reach us again and are acknowledged once it is reachable.
@@ -150,6 +197,10 @@ export class ReliableReceiver {
       }
       this.#backoff.delete(k);
     }
+    // Needless-repair reports beyond one record's ranges are cut (they only tune the origin).
+    const dup = dups && dups.length > 0
+      ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
+      : undefined;
     const r = this.#host.sendAck(to, encodeSeqRanges(seqs), () => {
       // Three failures within 10 s: back off (one failed connection is not a dead origin).
       const now = this.#host.clock.now();
@@ -162,7 +213,7 @@ export class ReliableReceiver {
       this.#failures.delete(k);
       if (this.#backoff.size >= 4096) this.#backoff.delete(this.#backoff.keys().next().value!);
       this.#backoff.set(k, now + ACK_BACKOFF_MS);
-    });
+    }, dup);
     this.stats.ackFrames += r.frames;
     this.stats.ackBytes += r.bytes;
   }

@@ -73,6 +73,8 @@ export type SenderStats = Omit<
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
+  | "repairsReceived"
+  | "needlessRepairs"
 >;
 
 /** Zeroed {@linkcode SenderStats}. */
@@ -94,6 +96,8 @@ export function emptySenderStats(): SenderStats {
     bufferedBytes: 0,
     srttMs: 0,
     rtoMs: 0,
+    needlessReported: 0,
+    reorderWindowMs: REORDER_MS,
   };
 }
 
@@ -147,6 +151,10 @@ interface DestState {
 const RECENT = 65_536;
 /** Reordering allowed between copies of messages sent close together (ms). */
 const REORDER_MS = 20;
+/** Most the reordering allowance is multiplied by after needless repairs. */
+const MAX_REORDER_MULT = 16;
+/** Repair rounds by acknowledgement order without a needless one before the allowance shrinks. */
+const REORDER_DECAY_ROUNDS = 16;
 const MAX_RTO_MS = 5_000;
 /** A destination is given up as unreachable only after this long without acknowledgements. */
 const UNREACHABLE_SILENCE_MS = 5_000;
@@ -202,6 +210,10 @@ export class ReliableSender<R> {
   #deferred = false;
   #closed = false;
   #round = 0;
+  /** Reordering allowance multiplier (RACK's reo_wnd_mult, RFC 8985 6.2). */
+  #reoMult = 1;
+  #reoGrownAt = -Infinity;
+  #reoCleanRounds = 0;
   /** Counters. */
   readonly stats: SenderStats = emptySenderStats();
 
@@ -422,7 +434,7 @@ export class ReliableSender<R> {
    * retransmission timeout; it needs no timer and no knowledge of how late acknowledgements are.
    */
   #fastRepair(k: string, d: DestState, now: number): void {
-    const before = d.ackedSentAt - Math.max(REORDER_MS, this.#srtt / 4);
+    const before = d.ackedSentAt - this.#reorderWindow();
     const recs: R[] = [];
     const rto = this.#rto();
     for (const e of this.#entries.values()) {
@@ -437,12 +449,48 @@ export class ReliableSender<R> {
       recs.push(e.rec);
     }
     if (recs.length === 0) return;
+    if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
+      this.#reoMult--;
+      this.#reoCleanRounds = 0;
+      this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
+    }
     this.stats.retransmits += recs.length;
     this.stats.fastRepairs += recs.length;
     const round = ++this.#round;
     const sent = this.#host.repair(d.id, recs, () => this.#repairFailed(k, round));
     this.stats.repairFrames += sent.frames;
     this.stats.repairBytes += sent.bytes;
+  }
+
+  /**
+   * How much later than a message a destination may acknowledge one sent after it before the
+   * first counts as lost: max(20 ms, srtt / 4) times a multiplier that grows by one (at most
+   * once per round trip, up to 16) for each report of needless repairs and shrinks by one after
+   * 16 repair rounds without one, never above max(20 ms, srtt) (as RACK's reo_wnd, RFC 8985
+   * 6.2). [R-NODE-REL-011]
+   */
+  #reorderWindow(): number {
+    const base = Math.max(REORDER_MS, this.#srtt / 4);
+    return Math.min(base * this.#reoMult, Math.max(REORDER_MS, this.#srtt, base));
+  }
+
+  /**
+   * `from` reports that repairs of these sequence numbers reached it when it had the messages
+   * already (needless): counted, and the reordering allowance grows. [R-NODE-REL-011]
+   */
+  needless(from: NetId, ranges: readonly (readonly [number, number])[]): void {
+    void from;
+    let n = 0;
+    for (const [a, b] of ranges) n += b - a + 1;
+    if (n === 0) return;
+    this.stats.needlessReported += n;
+    this.#reoCleanRounds = 0;
+    const now = this.#host.clock.now();
+    if (now - this.#reoGrownAt >= Math.max(this.#srtt, REORDER_MS)) {
+      this.#reoGrownAt = now;
+      if (this.#reoMult < MAX_REORDER_MULT) this.#reoMult++;
+    }
+    this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
   #ackOne(e: Entry<R>, k: string, d: DestState | undefined, now: number): boolean {
@@ -480,6 +528,7 @@ export class ReliableSender<R> {
     }
     this.stats.srttMs = Math.round(this.#srtt * 10) / 10;
     this.stats.rtoMs = Math.round(this.#rto());
+    this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
   #remove(e: Entry<R>): void {

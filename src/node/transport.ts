@@ -58,6 +58,30 @@ export interface TransportStats {
   pendingFrames: number;
   /** Incoming-connection limits hit (deadlines, evictions, memory budget). [R-NODE-INTAKE-*] */
   intake: IntakeStats;
+  /**
+   * The multicast receive socket's kernel buffer: asked, granted, how (`method: "default"` and 0
+   * bytes when there is no such socket). [R-NODE-REL-010]
+   */
+  multicastReceiveBuffer: {
+    /** Bytes asked for (option `multicastReceiveBuffer`; 0: the OS default). */
+    requestedBytes: number;
+    /**
+     * `SO_RCVBUF` as the kernel reports it after sizing (Linux reports twice the granted size,
+     * which is capped at `net.core.rmem_max`); 0 when not read.
+     */
+    grantedBytes: number;
+    /**
+     * How: `setsockopt` (done), `default` (not asked, or no such socket), `unsupported` (not
+     * Linux, or no libc), `no-permission` (no FFI or `/proc` read permission; never prompted),
+     * `failed` (the descriptor was not found or `setsockopt` failed).
+     */
+    method: "setsockopt" | "default" | "unsupported" | "no-permission" | "failed";
+  };
+  /**
+   * Datagrams the kernel dropped at the multicast receive socket because its buffer was full
+   * (Linux `/proc/net/udp`; 0 where unknown). Reliable delivery repairs them. [R-NODE-REL-010]
+   */
+  multicastKernelDrops: number;
 }
 
 /** A fresh zeroed {@linkcode TransportStats}. */
@@ -80,6 +104,8 @@ export function emptyTransportStats(): TransportStats {
     streamErrors: 0,
     pendingFrames: 0,
     intake: emptyIntakeStats(),
+    multicastReceiveBuffer: { requestedBytes: 0, grantedBytes: 0, method: "default" },
+    multicastKernelDrops: 0,
   };
 }
 

@@ -10,7 +10,12 @@
  * - `chatter.sys.rel.lost`: sent by an origin to a destination, by TCP: "I gave up on these
  *   messages of mine to you" (the destination reports them lost). [R-NODE-REL-006]
  *
- * Both payloads are one list of sequence-number ranges: `varint(n)` then `n` ranges, each
+ * - `chatter.sys.rel.repair`: sent by an origin, first in each repair it sends a destination by
+ *   TCP: "the records that follow are repairs of these sequence numbers". [R-NODE-REL-011]
+ * - `chatter.sys.rel.dup`: sent by a destination to an origin, by TCP, with an acknowledgement:
+ *   "these repairs of yours reached me when I had the messages already". [R-NODE-REL-011]
+ *
+ * Every payload is one list of sequence-number ranges: `varint(n)` then `n` ranges, each
  * `varint(startDelta) varint(length - 1)`, ascending and disjoint; the first start is absolute,
  * every later one is `start - previousEnd - 2` (ranges never touch). [R-WIRE-REL-001]
  *
@@ -28,6 +33,14 @@ export const SYS_ACK_TYPE_NAME = "chatter.sys.rel.ack";
 export const SYS_LOST_TYPE_NAME = "chatter.sys.rel.lost";
 /** Type name of acknowledgement requests. */
 export const SYS_ACKREQ_TYPE_NAME = "chatter.sys.rel.ackreq";
+/** Type name of repair markers. */
+export const SYS_REPAIR_TYPE_NAME = "chatter.sys.rel.repair";
+/** Type name of needless-repair reports. */
+export const SYS_DUP_TYPE_NAME = "chatter.sys.rel.dup";
+/** Type tag of `chatter.sys.rel.repair`. */
+export const SYS_REPAIR_TAG: number = typeTag(SYS_REPAIR_TYPE_NAME);
+/** Type tag of `chatter.sys.rel.dup`. */
+export const SYS_DUP_TAG: number = typeTag(SYS_DUP_TYPE_NAME);
 /** Type tag of `chatter.sys.rel.ack`. */
 export const SYS_ACK_TAG: number = typeTag(SYS_ACK_TYPE_NAME);
 /** Type tag of `chatter.sys.rel.ackreq`. */

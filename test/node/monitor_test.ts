@@ -18,6 +18,8 @@ function expectedMetrics(stats: Record<string, unknown>): Map<string, "COUNTER" 
     "transport.outgoingOpen",
     "transport.incomingOpen",
     "transport.pendingFrames",
+    "transport.multicastReceiveBuffer.requestedBytes",
+    "transport.multicastReceiveBuffer.grantedBytes",
   ]);
   const dup = new Set([
     "tcp",

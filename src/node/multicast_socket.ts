@@ -1,0 +1,156 @@
+/**
+ * The multicast receive socket of the Deno transport, with a large kernel receive buffer where
+ * the OS allows it. [R-NODE-REL-010]
+ *
+ * Deno 2.9's `Deno.listenDatagram` has no receive-buffer option, and `node:dgram`'s
+ * `recvBufferSize` / `setRecvBufferSize()` only record the number (`getRecvBufferSize()` reports
+ * twice the value asked) while the kernel buffer stays at `net.core.rmem_default` (checked with
+ * `ss -uam` on Deno 2.9.6); its receive path was also ten times slower here. So the socket is
+ * opened with `Deno.listenDatagram` and, on Linux when the process may use FFI and read `/proc`,
+ * its descriptor is found by the socket's inode (the one UDP socket on the port that appeared
+ * while it was opened: `/proc/net/udp`, then `/proc/self/fd`) and `setsockopt(SO_RCVBUF)` is
+ * called on it through libc. Linux caps the size at `net.core.rmem_max` (and reports twice the
+ * granted size); only root can raise that cap (`sysctl net.core.rmem_max=...`). Elsewhere, or
+ * without the permissions, the socket keeps the OS default and the stats say so.
+ *
+ * @module
+ */
+
+import type { TransportStats } from "./transport.ts";
+
+/** The kernel receive buffer of the multicast receive socket, as the transport's stats hold it. */
+export type ReceiveBufferInfo = TransportStats["multicastReceiveBuffer"];
+
+/** A bound multicast receive socket (not yet joined to a group). */
+export interface MulticastReceiveSocket {
+  /** The socket; join the group with `joinMulticastV4` and read it with `receive`. */
+  socket: Deno.DatagramConn;
+  /** What the kernel granted. */
+  buffer: ReceiveBufferInfo;
+  /**
+   * Datagrams the kernel dropped at this socket since it was opened (its receive buffer was
+   * full): the `drops` column of `/proc/net/udp`; always 0 where that cannot be read.
+   */
+  kernelDrops(): number;
+}
+
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+
+/**
+ * Open a UDP socket on `0.0.0.0:port` with address reuse, and ask for a kernel receive buffer of
+ * `receiveBufferBytes` (0: leave the OS default).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openMulticastReceiveSocket } from "./multicast_socket.ts";
+ * const r = openMulticastReceiveSocket(0, 1 << 20);
+ * assert.equal(r.buffer.requestedBytes, 1 << 20);
+ * assert.equal(r.kernelDrops(), 0);
+ * r.socket.close();
+ * ```
+ */
+export function openMulticastReceiveSocket(
+  port: number,
+  receiveBufferBytes: number,
+): MulticastReceiveSocket {
+  const canInspect = Deno.build.os === "linux" && granted({ name: "read", path: "/proc" });
+  const before = canInspect ? udpSockets(port) : undefined;
+  // Synchronous: no other socket of this isolate can open between the two looks at the table.
+  const socket = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "0.0.0.0",
+    port,
+    reuseAddress: true,
+  });
+  const actualPort = (socket.addr as Deno.NetAddr).port;
+  let inode: string | undefined;
+  if (before) {
+    const mine = [...udpSockets(actualPort).keys()].filter((i) => !before.has(i));
+    if (mine.length === 1) inode = mine[0];
+  }
+  const buffer = sizeBuffer(inode, receiveBufferBytes);
+  return {
+    socket,
+    buffer,
+    kernelDrops: () => (inode === undefined ? 0 : udpSockets(actualPort).get(inode) ?? 0),
+  };
+}
+
+function granted(desc: Deno.PermissionDescriptor): boolean {
+  try {
+    return Deno.permissions.querySync(desc).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** UDP sockets on `port` (IPv4, any local address): inode -> kernel drops. */
+function udpSockets(port: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let text: string;
+  try {
+    text = Deno.readTextFileSync("/proc/net/udp");
+  } catch {
+    return out;
+  }
+  const suffix = ":" + port.toString(16).toUpperCase().padStart(4, "0");
+  const lines = text.split("\n");
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].trim().split(/\s+/);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    if (f.length < 13 || !f[1].endsWith(suffix)) continue;
+    out.set(f[9], Number(f[12]) || 0);
+  }
+  return out;
+}
+
+function sizeBuffer(inode: string | undefined, bytes: number): ReceiveBufferInfo {
+  const info: ReceiveBufferInfo = { requestedBytes: bytes, grantedBytes: 0, method: "default" };
+  if (bytes === 0) return info;
+  if (Deno.build.os !== "linux") return { ...info, method: "unsupported" };
+  if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) {
+    return { ...info, method: "no-permission" };
+  }
+  const fd = inode === undefined ? undefined : fdOfInode(inode);
+  if (fd === undefined) return { ...info, method: "failed" };
+  let lib;
+  try {
+    lib = Deno.dlopen("libc.so.6", {
+      setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+      getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+    });
+  } catch {
+    return { ...info, method: "unsupported" };
+  }
+  try {
+    const v = new Int32Array([Math.min(bytes, 0x7fffffff)]);
+    const ok = lib.symbols.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array(v.buffer), 4) ===
+      0;
+    const got = new Int32Array(1);
+    const len = new Uint32Array([4]);
+    const read = lib.symbols.getsockopt(
+      fd,
+      SOL_SOCKET,
+      SO_RCVBUF,
+      new Uint8Array(got.buffer),
+      new Uint8Array(len.buffer),
+    ) === 0;
+    return { ...info, grantedBytes: read ? got[0] : 0, method: ok ? "setsockopt" : "failed" };
+  } finally {
+    lib.close();
+  }
+}
+
+function fdOfInode(inode: string): number | undefined {
+  const want = `socket:[${inode}]`;
+  try {
+    for (const e of Deno.readDirSync("/proc/self/fd")) {
+      try {
+        if (Deno.readLinkSync(`/proc/self/fd/${e.name}`) === want) return Number(e.name);
+      } catch { /* closed meanwhile */ }
+    }
+  } catch { /* no /proc */ }
+  return undefined;
+}

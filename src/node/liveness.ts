@@ -25,6 +25,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { Profile } from "../wire/message.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
@@ -389,7 +390,9 @@ export class Liveness {
       else if (tag === SYS_TAGS.ping) this.#onPing(decodeProbe(payload), sender);
       else if (tag === SYS_TAGS.ack) this.#onAck(decodeProbe(payload), sender);
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      // Malformed control records: sys_codec throws RangeError, the wire helpers it uses
+      // InvalidValueError.
+      if (!(e instanceof RangeError || e instanceof InvalidValueError)) throw e;
       this.s.badRecords++;
     }
   }

@@ -141,14 +141,17 @@ export class DomainMap {
   /** The set's root (smallest key) of `k`; `k` itself when unknown. */
   find(k: string): string {
     const p = this.#parent;
-    let r = k;
+    const first = p.get(k);
+    if (first === undefined || first === k) return k;
+    let r = first;
     for (let n = p.get(r); n !== undefined && n !== r; n = p.get(r)) r = n;
-    // Path compression.
+    // Path compression (nothing to write when `k` points at the root already).
     let c = k;
-    while (c !== r) {
-      const n = p.get(c)!;
+    let n = first;
+    while (n !== r) {
       p.set(c, r);
       c = n;
+      n = p.get(c)!;
     }
     return r;
   }

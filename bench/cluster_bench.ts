@@ -232,7 +232,9 @@ async function throughput(loss: number, reliable: boolean): Promise<Row> {
         Math.round(udpBytes / udpFrames)
       } bytes), ${(sent / tcpFrames).toFixed(1)} per data TCP frame`,
       cpuPerMsg: (cpu.user + cpu.system) / Math.max(1, deliveries / N),
-      detail: `repairs by ack order ${d((s) => s.reliable.fastRepairs)}, probes ${
+      detail: `repairs by ack order ${d((s) => s.reliable.fastRepairs)}, by timeout ${
+        d((s) => s.reliable.timeoutRepairs)
+      }, acks deferred ${d((s) => s.reliable.acksDeferred)}, probes ${
         d((s) => s.reliable.probes)
       }, srtt ${s1[0].reliable.srttMs} ms, rto ${s1[0].reliable.rtoMs} ms, reorder window ${
         s1[0].reliable.reorderWindowMs

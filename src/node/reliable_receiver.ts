@@ -60,6 +60,11 @@ export interface ReceiverStats {
   ackedSeqnos: number;
   /** Acknowledgements not sent because their origin could not be reached lately. */
   acksSkipped: number;
+  /**
+   * Sequence numbers whose acknowledgement waited one more interval because they arrived by
+   * TCP ahead of the origin's multicast stream. [R-NODE-REL-012]
+   */
+  acksDeferred: number;
 }
 
 /** How long an origin whose acknowledgement failed is not acknowledged (ms). */
@@ -71,7 +76,12 @@ interface Pending {
   sorted: boolean;
   /** Repairs that arrived for messages delivered already: reported with the next ack. */
   dups?: number[];
+  /** Deferred once already (R-NODE-REL-012): acknowledged at the next flush, whatever comes. */
+  carried?: number[];
 }
+
+/** Most origins whose multicast stream position is remembered. */
+const MAX_ORIGINS = 4096;
 
 /**
  * Collects arrivals and sends acknowledgements.
@@ -99,7 +109,15 @@ export class ReliableReceiver {
   #timer: TimerHandle | undefined;
   #closed = false;
   /** Counters. */
-  readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0, acksSkipped: 0 };
+  readonly stats: ReceiverStats = {
+    ackFrames: 0,
+    ackBytes: 0,
+    ackedSeqnos: 0,
+    acksSkipped: 0,
+    acksDeferred: 0,
+  };
+  /** Per origin: the highest sequence number received from it by multicast. */
+  readonly #hiUdp = new Map<string, number>();
   /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
   readonly #backoff = new Map<string, number>();
   /** Recent acknowledgement failures per origin. */
@@ -143,9 +161,23 @@ export class ReliableReceiver {
     }, this.#delayMs);
   }
 
-  /** A message of `id.ip:id.port` arrived (new or duplicate): acknowledge it. */
-  received(id: BroadcastId): void {
+  /**
+   * A message of `id.ip:id.port` arrived (new or duplicate) by `via`: acknowledge it. A TCP
+   * arrival ahead of what arrived from the origin by multicast is acknowledged one interval
+   * later (R-NODE-REL-012).
+   */
+  received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
+    if (via === "udp") {
+      const k = netIdKey(id);
+      const hi = this.#hiUdp.get(k);
+      if (hi === undefined) {
+        if (this.#hiUdp.size >= MAX_ORIGINS) {
+          this.#hiUdp.delete(this.#hiUdp.keys().next().value!);
+        }
+        this.#hiUdp.set(k, id.seqno);
+      } else if (id.seqno > hi) this.#hiUdp.set(k, id.seqno);
+    }
     let p: Pending | undefined;
     const l = this.#last;
     if (l && l.ip === id.ip && l.port === id.port) {
@@ -161,11 +193,34 @@ export class ReliableReceiver {
     else this.#arm();
   }
 
-  #flushOne(k: string, p: Pending): void {
+  /**
+   * Send `p`'s acknowledgement. Unless `all`, sequence numbers above the highest one received
+   * from this origin by multicast (so far only by TCP: the multicast stream is behind, in the
+   * origin's send queue or in our socket buffer) wait for the next flush, once: acknowledging
+   * them now would make the origin infer the loss of the earlier messages still on their way
+   * by multicast (loss by acknowledgement order). [R-NODE-REL-012]
+   */
+  #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
     let seqs = p.seqs;
-    if (!p.sorted) seqs = [...new Set(seqs)].sort((a, b) => a - b);
+    if (!p.sorted || p.carried) {
+      seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);
+    }
+    const hi = all ? undefined : this.#hiUdp.get(k);
+    if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
+      const carried = new Set(p.carried);
+      const now: number[] = [], later: number[] = [];
+      for (const s of seqs) (s <= hi || carried.has(s) ? now : later).push(s);
+      if (later.length > 0) {
+        this.stats.acksDeferred += later.length;
+        const next = this.#pendingFor(p.id);
+        next.carried = later;
+        this.#arm();
+      }
+      seqs = now;
+      if (seqs.length === 0 && !p.dups) return;
+    }
     this.stats.ackedSeqnos += seqs.length;
     let dups = p.dups ? [...new Set(p.dups)].sort((a, b) => a - b) : undefined;
     // Split into records of at most MAX_SEQ_RANGES ranges.
@@ -223,23 +278,25 @@ export class ReliableReceiver {
     if (this.#closed) return;
     const k = netIdKey(origin);
     const p = this.#pending.get(k);
-    if (p) this.#flushOne(k, p);
+    if (p) this.#flushOne(k, p, true);
     else this.#send({ ip: origin.ip, port: origin.port }, []);
   }
 
-  /** Send every pending acknowledgement now. */
-  flush(): void {
+  /**
+   * Send every pending acknowledgement now (`all`: the deferred ones of R-NODE-REL-012 too).
+   */
+  flush(all = false): void {
     if (this.#timer !== undefined) {
       this.#host.clock.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    for (const [k, p] of [...this.#pending]) this.#flushOne(k, p);
+    for (const [k, p] of [...this.#pending]) this.#flushOne(k, p, all);
   }
 
   /** Stop (pending acknowledgements are sent first). */
   close(): void {
     if (this.#closed) return;
-    this.flush();
+    this.flush(true);
     this.#closed = true;
   }
 }

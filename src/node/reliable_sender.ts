@@ -70,6 +70,7 @@ export type SenderStats = Omit<
   | "ackBytes"
   | "ackedSeqnos"
   | "acksSkipped"
+  | "acksDeferred"
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
@@ -86,6 +87,7 @@ export function emptySenderStats(): SenderStats {
     lostDestinations: 0,
     retransmits: 0,
     fastRepairs: 0,
+    timeoutRepairs: 0,
     probes: 0,
     repairFrames: 0,
     repairBytes: 0,
@@ -158,6 +160,8 @@ const REORDER_DECAY_ROUNDS = 16;
 const MAX_RTO_MS = 5_000;
 /** A destination is given up as unreachable only after this long without acknowledgements. */
 const UNREACHABLE_SILENCE_MS = 5_000;
+/** Most messages re-sent to one destination per timeout round (then it is asked to acknowledge). */
+const TIMEOUT_BURST = 16;
 /** Timer lateness (ms) taken as a sign that this process is behind. */
 const LAG_MS = 50;
 
@@ -397,9 +401,11 @@ export class ReliableSender<R> {
       d.failures = 0;
       d.lastAckAt = now;
       if (d.probeAt > 0) {
-        // The answer to an acknowledgement request: everything sent before the request that
-        // this acknowledgement does not cover is lost.
-        if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
+        // The answer to an acknowledgement request (by TCP, so it may overtake multicast
+        // still on its way): what was sent more than one RTO before the request and is not
+        // covered is lost.
+        const cut = d.probeAt - this.#rto();
+        if (cut > d.ackedSentAt) d.ackedSentAt = cut;
         d.probeAt = -1;
         probed = true;
       }
@@ -687,10 +693,14 @@ export class ReliableSender<R> {
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
         const dst = this.#dests.get(k);
         if (dst && now - dst.lastAckAt < rto) continue;
+        // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
+        // a destination that was only slow answers, and its answer tells what else is missing
+        // (as acknowledgement order does), instead of everything in flight being re-sent.
+        const r = repairs.get(k);
+        if (r && r.recs.length >= TIMEOUT_BURST) continue;
         (e.repairedAt ??= new Map()).set(i, now);
         any = true;
         const id = e.set.ids[i];
-        const r = repairs.get(k);
         if (r) r.recs.push(e.rec);
         else repairs.set(k, { id, recs: [e.rec] });
       }
@@ -703,9 +713,16 @@ export class ReliableSender<R> {
     const round = ++this.#round;
     for (const [k, r] of repairs) {
       this.stats.retransmits += r.recs.length;
+      this.stats.timeoutRepairs += r.recs.length;
       const sent = this.#host.repair(r.id, r.recs, () => this.#repairFailed(k, round));
       this.stats.repairFrames += sent.frames;
       this.stats.repairBytes += sent.bytes;
+      const d = this.#dests.get(k);
+      if (d) {
+        d.probeAt = now;
+        this.stats.probes++;
+        this.#host.requestAck(d.id);
+      }
     }
     if (next < Infinity) this.#arm(next);
     else {

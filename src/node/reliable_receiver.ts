@@ -78,7 +78,14 @@ interface Pending {
   dups?: number[];
   /** Deferred once already (R-NODE-REL-012): acknowledged at the next flush, whatever comes. */
   carried?: number[];
+  /** When this batch is due. */
+  due: number;
 }
+
+/** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
+const STEADY_BATCH = 32;
+/** Most the acknowledgement interval of a steady origin grows to, in multiples of the delay. */
+const MAX_DELAY_FACTOR = 8;
 
 /** Most origins whose multicast stream position is remembered. */
 const MAX_ORIGINS = 4096;
@@ -107,7 +114,10 @@ export class ReliableReceiver {
   readonly #pending = new Map<string, Pending>();
   #last?: { ip: string; port: number; p: Pending };
   #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
   #closed = false;
+  /** Per origin: its acknowledgement interval now (R-NODE-REL-013). */
+  readonly #interval = new Map<string, number>();
   /** Counters. */
   readonly stats: ReceiverStats = {
     ackFrames: 0,
@@ -141,24 +151,57 @@ export class ReliableReceiver {
     if (this.#closed || seqnos.length === 0) return;
     const p = this.#pendingFor(origin);
     (p.dups ??= []).push(...seqnos);
-    this.#arm();
   }
 
   #pendingFor(id: NetId): Pending {
     const k = netIdKey(id);
     let p = this.#pending.get(k);
     if (!p) {
-      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true });
+      const due = this.#host.clock.now() + (this.#interval.get(k) ?? this.#delayMs);
+      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true, due });
+      this.#arm(due);
     }
     return p;
   }
 
-  #arm(): void {
-    if (this.#timer !== undefined) return;
+  #arm(at: number): void {
+    if (this.#closed || at >= this.#timerAt) return;
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    this.#timerAt = at;
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
-      this.flush();
-    }, this.#delayMs);
+      this.#timerAt = Infinity;
+      this.#flushDue();
+    }, Math.max(1, at - this.#host.clock.now()));
+  }
+
+  /** Send the batches that are due; arm the timer for the next. */
+  #flushDue(): void {
+    const now = this.#host.clock.now();
+    for (const [k, p] of [...this.#pending]) if (p.due <= now) this.#flushOne(k, p);
+    let next = Infinity;
+    for (const p of this.#pending.values()) if (p.due < next) next = p.due;
+    if (next < Infinity) this.#arm(next);
+  }
+
+  /**
+   * Steady traffic from an origin (at least STEADY_BATCH records in an interval) doubles its
+   * acknowledgement interval, up to MAX_DELAY_FACTOR times the delay; a quieter interval sets
+   * it back to the delay. [R-NODE-REL-013]
+   */
+  #adapt(k: string, records: number): void {
+    const cur = this.#interval.get(k) ?? this.#delayMs;
+    const next = records >= STEADY_BATCH
+      ? Math.min(cur * 2, this.#delayMs * MAX_DELAY_FACTOR)
+      : this.#delayMs;
+    if (next === this.#delayMs) {
+      this.#interval.delete(k);
+      return;
+    }
+    if (!this.#interval.has(k) && this.#interval.size >= MAX_ORIGINS) {
+      this.#interval.delete(this.#interval.keys().next().value!);
+    }
+    this.#interval.set(k, next);
   }
 
   /**
@@ -190,7 +233,6 @@ export class ReliableReceiver {
     if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
     p.seqs.push(id.seqno);
     if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
-    else this.#arm();
   }
 
   /**
@@ -203,6 +245,7 @@ export class ReliableReceiver {
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
+    if (!all) this.#adapt(k, p.seqs.length);
     let seqs = p.seqs;
     if (!p.sorted || p.carried) {
       seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);
@@ -216,7 +259,6 @@ export class ReliableReceiver {
         this.stats.acksDeferred += later.length;
         const next = this.#pendingFor(p.id);
         next.carried = later;
-        this.#arm();
       }
       seqs = now;
       if (seqs.length === 0 && !p.dups) return;
@@ -289,8 +331,12 @@ export class ReliableReceiver {
     if (this.#timer !== undefined) {
       this.#host.clock.clearTimeout(this.#timer);
       this.#timer = undefined;
+      this.#timerAt = Infinity;
     }
     for (const [k, p] of [...this.#pending]) this.#flushOne(k, p, all);
+    let next = Infinity;
+    for (const p of this.#pending.values()) if (p.due < next) next = p.due;
+    if (next < Infinity) this.#arm(next);
   }
 
   /** Stop (pending acknowledgements are sent first). */

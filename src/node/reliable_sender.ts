@@ -402,9 +402,9 @@ export class ReliableSender<R> {
       d.lastAckAt = now;
       if (d.probeAt > 0) {
         // The answer to an acknowledgement request (by TCP, so it may overtake multicast
-        // still on its way): what was sent more than one RTO before the request and is not
-        // covered is lost.
-        const cut = d.probeAt - this.#rto();
+        // still on its way): what was sent more than one smoothed round trip before the
+        // request and is not covered is lost.
+        const cut = d.probeAt - this.#srtt;
         if (cut > d.ackedSentAt) d.ackedSentAt = cut;
         d.probeAt = -1;
         probed = true;

@@ -138,3 +138,36 @@ Deno.test("[R-NODE-REL-012] a TCP arrival ahead of the origin's multicast stream
   assert.equal(r.stats.acksDeferred, 2);
   r.close();
 });
+
+Deno.test("[R-NODE-REL-013] steady traffic from an origin stretches its acknowledgement interval (doubling up to 8 x ackDelayMs); a quiet interval resets it", () => {
+  const clock = new ManualClock();
+  const ackAt: number[] = [];
+  const r = new ReliableReceiver({
+    clock,
+    sendAck: (_to, payload) => {
+      ackAt.push(clock.now());
+      return { frames: 1, bytes: payload.length };
+    },
+  }, 100);
+  let seq = 0;
+  const burst = (n: number) => {
+    for (let i = 0; i < n; i++) r.received({ ip: "10.0.0.1", port: 1, seqno: ++seq }, "udp");
+  };
+  const t0 = clock.now();
+  // Busy: 40 records per batch. Each batch is due one (growing) interval after its first record.
+  for (let k = 0; k < 6; k++) {
+    burst(40);
+    const before = ackAt.length;
+    while (ackAt.length === before) clock.advance(10);
+  }
+  const gaps = ackAt.map((t, i) => t - (i === 0 ? t0 : ackAt[i - 1]));
+  assert.deepEqual(gaps, [100, 200, 400, 800, 800, 800]);
+  // A quiet batch (5 records) is acknowledged after the current interval, then it resets.
+  burst(5);
+  clock.advance(800);
+  burst(5);
+  clock.advance(100);
+  assert.equal(ackAt.length, 8);
+  assert.equal(ackAt[7] - ackAt[6], 100);
+  r.close();
+});

@@ -85,7 +85,7 @@ interface Pending {
 /** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
 const STEADY_BATCH = 32;
 /** Most the acknowledgement interval of a steady origin grows to, in multiples of the delay. */
-const MAX_DELAY_FACTOR = 8;
+export const MAX_DELAY_FACTOR = 8;
 
 /** Most origins whose multicast stream position is remembered. */
 const MAX_ORIGINS = 4096;

@@ -15,6 +15,7 @@ import { DeliveryUnconfirmedError } from "../errors.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { ReliableStats } from "./reliable.ts";
+import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -665,6 +666,7 @@ export class ReliableSender<R> {
     const newest = this.#host.currentSeq();
     const rto = this.#rto();
     const repairs = new Map<string, { id: NetId; recs: R[] }>();
+    const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
     for (const e of [...this.#entries.values()]) {
       if (e.held) continue;
@@ -691,8 +693,10 @@ export class ReliableSender<R> {
         // A destination that acknowledged something within the timeout is alive and only
         // behind: acknowledgement order (fast repair) tells what it misses. Only silent
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
+        // Silent means no acknowledgement for one RTO beyond the longest interval a steady
+        // destination waits between acknowledgements (R-NODE-REL-013).
         const dst = this.#dests.get(k);
-        if (dst && now - dst.lastAckAt < rto) continue;
+        if (dst && now - dst.lastAckAt < rto + silentSlack) continue;
         // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
         // a destination that was only slow answers, and its answer tells what else is missing
         // (as acknowledgement order does), instead of everything in flight being re-sent.

@@ -16,6 +16,8 @@
  *      (`--allow-all` includes `--allow-ffi`: OpenSSL AES-GCM; `CHATTER_AEAD=portable` for
  *      node:crypto)
  *      [--messages N] [--seconds S] [--loss 0,0.05,0.2] [--mode both|on|off] [--latency no]
+ *      [--repeat R] (R runs per row, on and off alternating; the row shows the run of median
+ *      throughput, all runs' throughputs in brackets, and the worst "missing")
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
@@ -38,6 +40,7 @@ const { values: v } = parseArgs({
     loss: { type: "string" },
     mode: { type: "string" },
     latency: { type: "string" },
+    repeat: { type: "string" },
   },
 });
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
@@ -380,14 +383,24 @@ console.log(
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const rows: Row[] = [];
 const f = (n: number) => Math.round(n).toLocaleString("en");
+/** Runs per row (--repeat, default 1), on and off alternating: the machine's load drifts. */
+const REPEAT = Math.max(1, Number(v.repeat ?? 1));
 for (const loss of losses) {
+  const runs = new Map<boolean, Row[]>(modes.map((m) => [m, []]));
+  for (let rep = 0; rep < REPEAT; rep++) {
+    for (const reliable of modes) runs.get(reliable)!.push(await throughput(loss, reliable));
+  }
   for (const reliable of modes) {
-    const t = await throughput(loss, reliable);
+    // The run of median throughput stands for the row; "missing" is the worst of the runs.
+    const all = [...runs.get(reliable)!].sort((a, b) => a.perSec - b.perSec);
+    const t = { ...all[Math.floor((all.length - 1) / 2)] };
+    t.missing = Math.max(...all.map((r) => r.missing));
     rows.push(t);
+    const spread = all.length > 1 ? ` (${all.map((r) => f(r.perSec)).join(", ")})` : "";
     console.log(
-      `| ${loss * 100} % | ${reliable ? "on" : "off"} | ${f(t.perSec)} | ${f(t.missing)} of ${
-        f(t.sent)
-      } | ${t.rcvbufErrors ?? "n/a"} (${f(t.socketDrops)}) | ${f(t.repairs)} | ${
+      `| ${loss * 100} % | ${reliable ? "on" : "off"} | ${f(t.perSec)}${spread} | ${
+        f(t.missing)
+      } of ${f(t.sent)} | ${t.rcvbufErrors ?? "n/a"} (${f(t.socketDrops)}) | ${f(t.repairs)} | ${
         f(t.needless)
       } | ${t.lostReported} | ${(t.extraFrames * 100).toFixed(1)} % / ${
         (t.extraBytes * 100).toFixed(1)

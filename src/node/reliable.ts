@@ -308,6 +308,7 @@ export class Reliability {
       // The records after this marker are repairs of the sender's own messages: those this
       // node delivered already were needless. [R-NODE-REL-011]
       if (netIdKey(sender) === this.#selfKey) return;
+      this.#receiver.repairArrived(sender);
       const dups: number[] = [];
       for (const [a, b] of ranges) {
         for (let s = a; s <= b && s - a < 65_536; s++) {

@@ -80,6 +80,8 @@ interface Pending {
   carried?: number[];
   /** When this batch is due. */
   due: number;
+  /** A repair from this origin arrived during the batch: loss, not steady (R-NODE-REL-013). */
+  repaired?: boolean;
 }
 
 /** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
@@ -153,6 +155,12 @@ export class ReliableReceiver {
     (p.dups ??= []).push(...seqnos);
   }
 
+  /** A repair from `origin` arrived (its traffic is not loss-free now). [R-NODE-REL-013] */
+  repairArrived(origin: NetId): void {
+    if (this.#closed) return;
+    this.#pendingFor(origin).repaired = true;
+  }
+
   #pendingFor(id: NetId): Pending {
     const k = netIdKey(id);
     let p = this.#pending.get(k);
@@ -185,9 +193,10 @@ export class ReliableReceiver {
   }
 
   /**
-   * Steady traffic from an origin (at least STEADY_BATCH records in an interval) doubles its
-   * acknowledgement interval, up to MAX_DELAY_FACTOR times the delay; a quieter interval sets
-   * it back to the delay. [R-NODE-REL-013]
+   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval, no
+   * repair from it and nothing held back for the multicast stream) doubles its acknowledgement
+   * interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it back to the
+   * delay. [R-NODE-REL-013]
    */
   #adapt(k: string, records: number): void {
     const cur = this.#interval.get(k) ?? this.#delayMs;
@@ -245,7 +254,7 @@ export class ReliableReceiver {
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
-    if (!all) this.#adapt(k, p.seqs.length);
+    if (!all) this.#adapt(k, p.repaired || p.carried ? 0 : p.seqs.length);
     let seqs = p.seqs;
     if (!p.sorted || p.carried) {
       seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);

@@ -169,5 +169,14 @@ Deno.test("[R-NODE-REL-013] steady traffic from an origin stretches its acknowle
   clock.advance(100);
   assert.equal(ackAt.length, 8);
   assert.equal(ackAt[7] - ackAt[6], 100);
+  // Steady again, but a repair arrived in the batch: loss keeps the short interval.
+  burst(40);
+  clock.advance(100);
+  burst(40);
+  r.repairArrived({ ip: "10.0.0.1", port: 1 });
+  clock.advance(200);
+  burst(40);
+  clock.advance(100);
+  assert.deepEqual(ackAt.slice(8).map((t, i) => t - ackAt[7 + i]), [100, 200, 100]);
   r.close();
 });

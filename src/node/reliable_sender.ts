@@ -402,11 +402,9 @@ export class ReliableSender<R> {
       d.failures = 0;
       d.lastAckAt = now;
       if (d.probeAt > 0) {
-        // The answer to an acknowledgement request (by TCP, so it may overtake multicast
-        // still on its way): what was sent more than one smoothed round trip before the
-        // request and is not covered is lost.
-        const cut = d.probeAt - this.#srtt;
-        if (cut > d.ackedSentAt) d.ackedSentAt = cut;
+        // The answer to an acknowledgement request: everything sent before the request that
+        // this acknowledgement does not cover is lost (less the reordering allowance).
+        if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
         d.probeAt = -1;
         probed = true;
       }

@@ -154,6 +154,8 @@ interface DestState {
 const RECENT = 65_536;
 /** Reordering allowed between copies of messages sent close together (ms). */
 const REORDER_MS = 20;
+/** Largest reordering allowance (ms). [R-NODE-REL-011] */
+const MAX_REORDER_MS = 250;
 /** Most the reordering allowance is multiplied by after needless repairs. */
 const MAX_REORDER_MULT = 16;
 /** Repair rounds by acknowledgement order without a needless one before the allowance shrinks. */
@@ -475,8 +477,11 @@ export class ReliableSender<R> {
    * 6.2). [R-NODE-REL-011]
    */
   #reorderWindow(): number {
-    const base = Math.max(REORDER_MS, this.#srtt / 4);
-    return Math.min(base * this.#reoMult, Math.max(REORDER_MS, this.#srtt, base));
+    // Never above MAX_REORDER_MS: a round-trip estimate inflated by an overloaded process (or
+    // by sampling re-sent messages) must not switch loss inference off.
+    const cap = Math.max(REORDER_MS, Math.min(this.#srtt, MAX_REORDER_MS));
+    const base = Math.min(cap, Math.max(REORDER_MS, this.#srtt / 4));
+    return Math.min(base * this.#reoMult, cap);
   }
 
   /**

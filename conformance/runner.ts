@@ -17,6 +17,7 @@ import { parseExpectedFailures } from "./runner/expected_failures.ts";
 import { runOffline, type RunOutput } from "./runner/offline.ts";
 import { jsonReport, junitReport, summaryLine, textReport } from "./runner/reports.ts";
 import { DEFAULT_TIMEOUT_MS } from "./runner/testee_client.ts";
+import { BUNDLED_SPEC, BUNDLED_VECTORS } from "./runner/suite_files.ts";
 
 const HELP = `Chatter conformance runner
 
@@ -35,8 +36,10 @@ Options:
   --deadline MS             offline: overall deadline of the run; cases not started by then are ERROR
   --report-dir DIR          where report.txt, report.json, junit.xml, coverage.md go
                             (default: reports/conformance)
-  --vectors DIR             golden vectors directory (default: vectors)
-  --spec DIR                spec directory for sections and coverage (default: spec)
+  --vectors DIR             golden vectors directory (default: the vectors published with
+                            the runner, so no checkout is needed)
+  --spec DIR                spec directory for sections and coverage (default: the spec
+                            published with the runner)
 
 Live mode:
   --live                    check a running node instead of a testee
@@ -91,8 +94,8 @@ export async function main(args: string[]): Promise<number> {
         timeout: { type: "string" },
         deadline: { type: "string" },
         "report-dir": { type: "string", default: "reports/conformance" },
-        vectors: { type: "string", default: "vectors" },
-        spec: { type: "string", default: "spec" },
+        vectors: { type: "string" },
+        spec: { type: "string" },
         verbose: { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -143,8 +146,8 @@ export async function main(args: string[]): Promise<number> {
       maxRssGrowthBytes: o["max-rss-growth-mb"]
         ? Number(o["max-rss-growth-mb"]) * 2 ** 20
         : undefined,
-      vectorsDir: o.vectors!,
-      specDir: o.spec!,
+      vectorsDir: o.vectors ?? BUNDLED_VECTORS,
+      specDir: o.spec ?? BUNDLED_SPEC,
       filters: o.filter,
       profiles: o.profile,
       expectedFailures,
@@ -162,8 +165,8 @@ export async function main(args: string[]): Promise<number> {
     }
     out = await runOffline({
       testee: o.testee,
-      vectorsDir: o.vectors!,
-      specDir: o.spec!,
+      vectorsDir: o.vectors ?? BUNDLED_VECTORS,
+      specDir: o.spec ?? BUNDLED_SPEC,
       filters: o.filter,
       profiles: o.profile,
       expectedFailures,

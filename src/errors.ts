@@ -41,7 +41,10 @@ export const CHATTER_ERROR_CODES = {
   TYPE_NAME_RESERVED: "message type names starting with `chatter.sys.` are the node's own",
   ENCODE_FAILED: "a value could not be encoded by its message type",
   MESSAGE_TOO_LARGE: "an encoded message does not fit the frame limits of any transport",
+  VALUE_INVALID:
+    "a value given to a wire encoder, codec or membership constructor is outside what the format allows",
   SEND_FAILED: "a frame could not be handed to any destination",
+  QUEUE_FULL: "a peer's outgoing queue was full: the frame was dropped (counted as a queue drop)",
   SHARE_TOO_LARGE: "a TCP share's frame would exceed the receiver's NetID table limit",
   DELIVERY_UNCONFIRMED: "some destinations did not confirm a message before the deadline",
   MESSAGE_LOST: "a message could no longer be repaired and is reported lost",
@@ -234,6 +237,28 @@ export class NodeClosedError extends ChatterError {
   /** Create the error for the method that was called. */
   constructor(method: string) {
     super("NODE_CLOSED", `${method}: the node is closed`);
+  }
+}
+
+/**
+ * A value given to a wire encoder, a codec's options or a membership constructor is outside
+ * what the format allows: an IPv6 NetID in a legacy frame, port 65536, a sequence number above
+ * 2^53 - 1, a key of the wrong length, a key id not in the keyring, ... The message names the
+ * value. Code `VALUE_INVALID`. (A plain `TypeError` or `RangeError` from these functions is a
+ * bug, not bad input.)
+ *
+ * @example
+ * ```ts
+ * import { InvalidValueError, parseNetId } from "@chatter/chatter/wire";
+ * import assert from "node:assert/strict";
+ * assert.throws(() => parseNetId("10.0.0.1:65536"), InvalidValueError);
+ * assert.throws(() => parseNetId("10.0.0.1:65536"), { code: "VALUE_INVALID" });
+ * ```
+ */
+export class InvalidValueError extends ChatterError {
+  /** Create one; `message` names the value and what was expected. */
+  constructor(message: string) {
+    super("VALUE_INVALID", message);
   }
 }
 

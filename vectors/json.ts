@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BadRequest } from "./testee_protocol.ts";
 import type { Gossip, LegacyFrameInput, NetId } from "../src/wire/mod.ts";
 
 /** Bytes as lowercase hex (the codec avoids `Uint8Array.toHex`, absent in Node 20). */
@@ -18,7 +19,7 @@ export function hex(b: Uint8Array): string {
 /** Parse hex (either case) into bytes; throws a `TypeError` naming the text otherwise. */
 export function unhex(s: string): Uint8Array {
   if (typeof s !== "string" || s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new TypeError(`not a hex string: ${JSON.stringify(s)}`);
+    throw new BadRequest(`not a hex string: ${JSON.stringify(s)}`);
   }
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
@@ -48,7 +49,7 @@ export interface LegacyInputsJson {
 
 function checkObject(v: unknown, what: string): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new TypeError(`${what} must be an object, got ${JSON.stringify(v)}`);
+    throw new BadRequest(`${what} must be an object, got ${JSON.stringify(v)}`);
   }
   return v as Record<string, unknown>;
 }
@@ -56,7 +57,7 @@ function checkObject(v: unknown, what: string): Record<string, unknown> {
 function netIdFromJson(v: unknown, what: string): NetId {
   const o = checkObject(v, what);
   if (typeof o.ip !== "string" || typeof o.port !== "number") {
-    throw new TypeError(`${what} must be {ip: string, port: number}, got ${JSON.stringify(v)}`);
+    throw new BadRequest(`${what} must be {ip: string, port: number}, got ${JSON.stringify(v)}`);
   }
   return { ip: o.ip, port: o.port };
 }
@@ -65,14 +66,14 @@ function broadcastIdFromJson(v: unknown, what: string) {
   const id = netIdFromJson(v, what);
   const seqno = (v as Record<string, unknown>).seqno;
   if (typeof seqno !== "number") {
-    throw new TypeError(`${what}.seqno must be a number, got ${JSON.stringify(seqno)}`);
+    throw new BadRequest(`${what}.seqno must be a number, got ${JSON.stringify(seqno)}`);
   }
   return { ...id, seqno };
 }
 
 function listFromJson<T>(v: unknown, what: string, f: (x: unknown, w: string) => T): T[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v)) throw new BadRequest(`${what} must be an array, got ${JSON.stringify(v)}`);
   return v.map((x, i) => f(x, `${what}[${i}]`));
 }
 
@@ -101,13 +102,13 @@ export function legacyInputFromJson(req: Record<string, unknown>): LegacyFrameIn
   const typeName = req.typeName;
   const typeTag = req.typeTag;
   if (typeName !== undefined && typeName !== null && typeof typeName !== "string") {
-    throw new TypeError(`typeName must be a string, got ${JSON.stringify(typeName)}`);
+    throw new BadRequest(`typeName must be a string, got ${JSON.stringify(typeName)}`);
   }
   if (typeTag !== undefined && typeTag !== null && typeof typeTag !== "number") {
-    throw new TypeError(`typeTag must be a number, got ${JSON.stringify(typeTag)}`);
+    throw new BadRequest(`typeTag must be a number, got ${JSON.stringify(typeTag)}`);
   }
-  if (typeof req.key !== "string") throw new TypeError("key (hex) is required");
-  if (typeof req.payload !== "string") throw new TypeError("payload (hex) is required");
+  if (typeof req.key !== "string") throw new BadRequest("key (hex) is required");
+  if (typeof req.payload !== "string") throw new BadRequest("payload (hex) is required");
   return {
     key: unhex(req.key),
     padding: typeof req.padding === "string" ? unhex(req.padding) : undefined,

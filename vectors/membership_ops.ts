@@ -49,7 +49,7 @@ function checkClockShape(v: unknown, what: string): void {
 
 /**
  * Check a message's JSON types (`BAD_REQUEST` when wrong); its values (ranges, ops, clock
- * members) are then checked by the model, which throws `TypeError`/`RangeError` (`BAD_INPUT`).
+ * members) are then checked by the model, which throws `InvalidValueError` (`BAD_INPUT`).
  */
 function messageField(v: unknown, what: string): MembershipState {
   if (!isObject(v) || !Array.isArray(v.clock) || !Array.isArray(v.items)) {

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { ChatterError } from "../src/errors.ts";
 import { DecodeError } from "../src/wire/decode_error.ts";
 
 /** One request line: `{"id": n, "op": "...", ...fields}`. */
@@ -54,13 +55,29 @@ export class BadRequest extends Error {
   }
 }
 
-/** Turn a thrown value into an error reply: decode errors keep their code. */
+/**
+ * The codes of typed Chatter errors that mean "the encoder or model refuses this well-formed
+ * value" (`BAD_INPUT`, [R-TESTEE-008]).
+ */
+export const BAD_INPUT_CODES: ReadonlySet<string> = new Set([
+  "VALUE_INVALID",
+  "ENCODE_FAILED",
+  "MESSAGE_TOO_LARGE",
+  "OPTION_INVALID",
+  "KEY_INVALID",
+]);
+
+/**
+ * Turn a thrown value into an error reply: decode errors keep their code; a typed Chatter
+ * error of bad input ({@linkcode BAD_INPUT_CODES}) is `BAD_INPUT`; anything else, a plain
+ * `TypeError` or `RangeError` included, is a bug of the testee: `INTERNAL`. [R-TESTEE-008]
+ */
 export function errorReply(e: unknown): TesteeReply {
   if (e instanceof DecodeError) return { result: "error", errorClass: e.code, detail: e.message };
   if (e instanceof BadRequest) {
     return { result: "error", errorClass: "BAD_REQUEST", detail: e.message };
   }
-  if (e instanceof TypeError || e instanceof RangeError) {
+  if (e instanceof ChatterError && BAD_INPUT_CODES.has(e.code)) {
     return { result: "error", errorClass: "BAD_INPUT", detail: e.message };
   }
   return {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BadRequest } from "./testee_protocol.ts";
 import {
   type DecodeErrorCode,
   DEFAULT_V2_LIMITS,
@@ -24,7 +25,7 @@ export { hex };
 
 /** Parse a hex field of any JSON type; throws a `TypeError` naming it unless it is a hex string. */
 export function unhex(s: unknown): Uint8Array {
-  if (typeof s !== "string") throw new TypeError(`not a hex string: ${JSON.stringify(s)}`);
+  if (typeof s !== "string") throw new BadRequest(`not a hex string: ${JSON.stringify(s)}`);
   return unhexText(s);
 }
 
@@ -81,21 +82,21 @@ export interface V2ReceiverJson {
 
 function obj(v: unknown, what: string): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new TypeError(`${what} must be an object, got ${JSON.stringify(v)}`);
+    throw new BadRequest(`${what} must be an object, got ${JSON.stringify(v)}`);
   }
   return v as Record<string, unknown>;
 }
 
 function int(v: unknown, what: string): number {
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new TypeError(`${what} must be an integer, got ${JSON.stringify(v)}`);
+    throw new BadRequest(`${what} must be an integer, got ${JSON.stringify(v)}`);
   }
   return v;
 }
 
 function str(v: unknown, what: string): string {
   if (typeof v !== "string") {
-    throw new TypeError(`${what} must be a string, got ${JSON.stringify(v)}`);
+    throw new BadRequest(`${what} must be a string, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -103,7 +104,7 @@ function str(v: unknown, what: string): string {
 /** Keyring JSON to a keyring; throws a `TypeError`/`RangeError` naming the bad field. */
 export function keyringFromJson(v: unknown): V2Keyring {
   const o = obj(v, "keyring");
-  if (!Array.isArray(o.keys)) throw new TypeError("keyring.keys must be an array");
+  if (!Array.isArray(o.keys)) throw new BadRequest("keyring.keys must be an array");
   const entries = o.keys.map((k, i) => {
     const e = obj(k, `keyring.keys[${i}]`);
     return { id: int(e.id, `keyring.keys[${i}].id`), key: unhex(e.key) };
@@ -123,7 +124,7 @@ export function keyringToJson(k: V2Keyring): V2KeyringJson {
 export function counterFromJson(v: unknown): bigint {
   if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === "string" && /^(0|[1-9][0-9]{0,19})$/.test(v)) return BigInt(v);
-  throw new TypeError(`counter must be a decimal string, got ${JSON.stringify(v)}`);
+  throw new BadRequest(`counter must be a decimal string, got ${JSON.stringify(v)}`);
 }
 
 function netIdJson(v: unknown, what: string): NetId {
@@ -137,7 +138,7 @@ function bidJson(v: unknown, what: string) {
 
 function list<T>(v: unknown, what: string, f: (x: unknown, w: string) => T): T[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new TypeError(`${what} must be an array, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v)) throw new BadRequest(`${what} must be an array, got ${JSON.stringify(v)}`);
   return v.map((x, i) => f(x, `${what}[${i}]`));
 }
 
@@ -172,7 +173,7 @@ export function recordsFromJson(v: unknown): OutgoingRecord[] {
 export function compressionFromJson(v: unknown): V2Compression {
   if (v === undefined || v === "snappy") return "snappy";
   if (v === "none") return "none";
-  throw new TypeError(`compression must be "snappy" or "none", got ${JSON.stringify(v)}`);
+  throw new BadRequest(`compression must be "snappy" or "none", got ${JSON.stringify(v)}`);
 }
 
 /** Receiver JSON to decoder options, plus the receiver's NetID (absent: datagrams). */
@@ -211,7 +212,7 @@ export function optionalNetIdFromJson(v: unknown, what: string): NetId | undefin
 /** Sealed time JSON (ms since the Unix epoch, an integer in [0, 2^53 - 1]). */
 export function sealedAtFromJson(v: unknown): number {
   if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-    throw new TypeError(`sealedAt must be an integer (ms since the Unix epoch), got ${v}`);
+    throw new BadRequest(`sealedAt must be an integer (ms since the Unix epoch), got ${v}`);
   }
   return v;
 }

@@ -68,9 +68,9 @@ export interface LiveOptions {
   /** Multicast group:port of a target node (default 224.1.1.1:29999). */
   multicast?: string;
   /** Vectors directory (for the digest). */
-  vectorsDir: string;
+  vectorsDir: string | URL;
   /** Spec directory. */
-  specDir: string;
+  specDir: string | URL;
   /** Id prefixes. */
   filters?: string[];
   /** Profiles to check (spawn: one node run per profile; target: the node's one profile). */

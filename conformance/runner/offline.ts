@@ -35,9 +35,9 @@ export interface OfflineOptions {
   /** Shell command that starts the testee. */
   testee: string;
   /** Directory of `*.json` vectors. */
-  vectorsDir: string;
+  vectorsDir: string | URL;
   /** Directory of `*.md` spec files. */
-  specDir: string;
+  specDir: string | URL;
   /** Run only cases whose id starts with one of these (all when empty). */
   filters?: string[];
   /** Run only cases of these profiles (and profile-neutral ones); all when empty. */
@@ -81,7 +81,7 @@ export interface StartFailure {
 }
 
 /** Every offline case of the suite, in run order. */
-export async function offlineCases(vectorsDir: string, specDir: string) {
+export async function offlineCases(vectorsDir: string | URL, specDir: string | URL) {
   const spec = await loadSpec(specDir);
   const suite = await loadVectors(vectorsDir);
   const sec = (reqs: string[], id: string) => sectionOf(reqs, id, spec);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { BUNDLED_SPEC, SPEC_FILES, suiteFiles } from "./suite_files.ts";
+
 /** One requirement as the spec states it. */
 export interface Requirement {
   /** The tag, e.g. `R-VARINT-003`. */
@@ -82,20 +84,17 @@ export function parseSpec(file: string, text: string): Requirement[] {
   return out;
 }
 
-/** Read every `*.md` in `dir` (name order) and index their tags; a missing dir gives none. */
-export async function loadSpec(dir: string): Promise<Map<string, Requirement>> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(".md")) names.push(e.name);
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  names.sort();
+/**
+ * Read every `*.md` in `dir` (name order) and index their tags; a missing dir gives none. `dir`
+ * is a path or a URL (default: the spec published with the runner, see `suite_files.ts`).
+ */
+export async function loadSpec(
+  dir: string | URL = BUNDLED_SPEC,
+): Promise<Map<string, Requirement>> {
+  const { names, read } = await suiteFiles(dir, ".md", SPEC_FILES);
   const map = new Map<string, Requirement>();
   for (const [i, n] of names.entries()) {
-    for (const r of parseSpec(n, await Deno.readTextFile(`${dir}/${n}`))) {
+    for (const r of parseSpec(n, new TextDecoder().decode(await read(n)))) {
       if (!map.has(r.tag)) map.set(r.tag, { ...r, order: i * 1e6 + r.order });
     }
   }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { BUNDLED_VECTORS, suiteFiles, VECTOR_FILES } from "./suite_files.ts";
+
 /** One golden vector as `vectors/*.json` holds it (fields per `spec/testee.md`). */
 export interface Vector {
   /** Stable id. */
@@ -59,17 +61,12 @@ export function vectorsOf(json: unknown, file: string): Vector[] {
   return list as Vector[];
 }
 
-/** Read every `*.json` file of `dir` (not recursive), in name order. */
-export async function loadVectors(dir: string): Promise<VectorSuite> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && e.name.endsWith(".json")) names.push(e.name);
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  names.sort();
+/**
+ * Read every `*.json` file of `dir` (not recursive), in name order. `dir` is a path or a URL
+ * (default: the vectors published with the runner, see `suite_files.ts`).
+ */
+export async function loadVectors(dir: string | URL = BUNDLED_VECTORS): Promise<VectorSuite> {
+  const { names, read } = await suiteFiles(dir, ".json", VECTOR_FILES);
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   const vectors: Vector[] = [];
@@ -77,7 +74,7 @@ export async function loadVectors(dir: string): Promise<VectorSuite> {
   const ids = new Set<string>();
   const tables: Record<string, unknown> = {};
   for (const name of names) {
-    const bytes = await Deno.readFile(`${dir}/${name}`);
+    const bytes = await read(name);
     parts.push(enc.encode(name), new Uint8Array([0]), bytes, new Uint8Array([0]));
     const json = JSON.parse(new TextDecoder().decode(bytes));
     if (!Array.isArray(json) && !Array.isArray(json?.cases) && !Array.isArray(json?.vectors)) {

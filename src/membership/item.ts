@@ -4,6 +4,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { NetId } from "../wire/netid.ts";
 import { checkU32, isU32, memberInfo, memberText } from "./member.ts";
 
@@ -51,10 +52,10 @@ export class Item implements ItemFields {
   /** Sort key of {@linkcode Item.member}: lexicographic order is NetID table order. */
   readonly memberKey: string;
 
-  /** Build and check an item. Throws `TypeError`/`RangeError` naming the bad value. */
+  /** Build and check an item. Throws `InvalidValueError` naming the bad value. */
   constructor(fields: ItemFields) {
     if (fields === null || typeof fields !== "object") {
-      throw new TypeError(`Item fields must be an object, got ${JSON.stringify(fields)}`);
+      throw new InvalidValueError(`Item fields must be an object, got ${JSON.stringify(fields)}`);
     }
     const m = memberInfo(fields.member, "Item member");
     this.member = m.id;
@@ -62,14 +63,14 @@ export class Item implements ItemFields {
     const { op, start, end, priority } = fields;
     // Messages are built only on failure: decoders construct many items.
     if (op !== "add" && op !== "rmv") {
-      throw new TypeError(
+      throw new InvalidValueError(
         `Item op of ${memberText(this.member)} must be "add" or "rmv", got ${JSON.stringify(op)}`,
       );
     }
     if (!isU32(start)) checkU32(start, `Item start of ${memberText(this.member)}`);
     if (!isU32(end)) checkU32(end, `Item end of ${memberText(this.member)}`);
     if (start > end) {
-      throw new RangeError(
+      throw new InvalidValueError(
         `Item range of ${memberText(this.member)} is out of order: start ${start} > end ${end}`,
       );
     }

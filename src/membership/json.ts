@@ -6,6 +6,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { type NetId, netId } from "../wire/netid.ts";
 import { Item } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
@@ -66,12 +67,12 @@ function member(v: unknown, what: string): NetId {
   if (
     o === null || typeof o !== "object" || typeof o.ip !== "string" || typeof o.port !== "number"
   ) {
-    throw new TypeError(`${what} must be a NetID {ip, port}, got ${JSON.stringify(v)}`);
+    throw new InvalidValueError(`${what} must be a NetID {ip, port}, got ${JSON.stringify(v)}`);
   }
   try {
     return netId(o.ip, o.port);
   } catch (e) {
-    throw new TypeError(`${what}: ${(e as Error).message}`);
+    throw new InvalidValueError(`${what}: ${(e as Error).message}`);
   }
 }
 
@@ -82,14 +83,14 @@ function netIdJson(id: NetId): NetId {
 
 function clockFromJson(j: LocalClockJson, what: string): LocalClock {
   if (j === null || typeof j !== "object") {
-    throw new TypeError(`${what} must be {member, time}, got ${JSON.stringify(j)}`);
+    throw new InvalidValueError(`${what} must be {member, time}, got ${JSON.stringify(j)}`);
   }
   return new LocalClock(member(j.member, `${what} member`), j.time);
 }
 
 /**
- * Read a message from its JSON form, checking everything the constructors check. Throws a
- * `TypeError`/`RangeError` naming the bad value.
+ * Read a message from its JSON form, checking everything the constructors check. Throws an
+ * `InvalidValueError` naming the bad value.
  *
  * @example
  * ```ts
@@ -101,12 +102,14 @@ function clockFromJson(j: LocalClockJson, what: string): LocalClock {
  */
 export function stateFromJson(j: MembershipStateJson): MembershipState {
   if (j === null || typeof j !== "object" || !Array.isArray(j.clock) || !Array.isArray(j.items)) {
-    throw new TypeError(`a message must be {clock: [...], items: [...]}, got ${JSON.stringify(j)}`);
+    throw new InvalidValueError(
+      `a message must be {clock: [...], items: [...]}, got ${JSON.stringify(j)}`,
+    );
   }
   const clocks = j.clock.map((c, i) => clockFromJson(c, `clock[${i}]`));
   const items = j.items.map((t, i) => {
     if (t === null || typeof t !== "object" || t.item === null || typeof t.item !== "object") {
-      throw new TypeError(`items[${i}] must be {item, clock}, got ${JSON.stringify(t)}`);
+      throw new InvalidValueError(`items[${i}] must be {item, clock}, got ${JSON.stringify(t)}`);
     }
     const it = new Item({
       member: member(t.item.member, `items[${i}].item.member`),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { MAX_UINT32 } from "../wire/constants.ts";
 import type { NetId } from "../wire/netid.ts";
 import { checkU32, isU32, memberInfo, memberText } from "./member.ts";
@@ -30,7 +31,7 @@ export class LocalClock {
   readonly memberKey: string;
 
   /**
-   * A clock of `member` at `time` (default 0). Throws a `TypeError`/`RangeError` naming a bad
+   * A clock of `member` at `time` (default 0). Throws an `InvalidValueError` naming a bad
    * member or a time outside 32 bits.
    */
   constructor(member: NetId, time = 0) {
@@ -44,10 +45,10 @@ export class LocalClock {
     Object.freeze(this);
   }
 
-  /** The clock one tick later. Throws a `RangeError` when the counter is exhausted. */
+  /** The clock one tick later. Throws an `InvalidValueError` when the counter is exhausted. */
   next(): LocalClock {
     if (this.time >= MAX_UINT32) {
-      throw new RangeError(
+      throw new InvalidValueError(
         `LocalClock of ${memberText(this.member)} is at ${MAX_UINT32} and cannot advance`,
       );
     }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { MAX_UINT32 } from "../wire/constants.ts";
 import { formatNetId, type NetId, netId, parseIp } from "../wire/netid.ts";
 
@@ -15,11 +16,11 @@ export function isU32(value: unknown): value is number {
 
 /**
  * Check that `value` is an integer in [0, 2^32 - 1] and return it; otherwise throw a
- * `RangeError` naming `what` and the value. [R-MEM-001]
+ * `InvalidValueError` naming `what` and the value. [R-MEM-001]
  */
 export function checkU32(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_UINT32) {
-    throw new RangeError(
+    throw new InvalidValueError(
       `${what} must be an integer in [0, ${MAX_UINT32}], got ${
         typeof value === "number" ? value : JSON.stringify(value)
       }`,
@@ -41,12 +42,14 @@ export interface MemberInfo {
 const known = new WeakMap<NetId, MemberInfo>();
 
 /**
- * Check a member NetID and return it in canonical form, frozen, with its sort key. Throws a
- * `TypeError` naming `what` and the bad value.
+ * Check a member NetID and return it in canonical form, frozen, with its sort key. Throws an
+ * `InvalidValueError` naming `what` and the bad value.
  */
 export function memberInfo(member: NetId, what: string): MemberInfo {
   if (member === null || typeof member !== "object") {
-    throw new TypeError(`${what} must be a NetID {ip, port}, got ${JSON.stringify(member)}`);
+    throw new InvalidValueError(
+      `${what} must be a NetID {ip, port}, got ${JSON.stringify(member)}`,
+    );
   }
   const hit = known.get(member);
   if (hit !== undefined) return hit;
@@ -54,7 +57,7 @@ export function memberInfo(member: NetId, what: string): MemberInfo {
   try {
     id = Object.freeze(netId(member.ip, member.port));
   } catch (e) {
-    throw new TypeError(`${what}: ${(e as Error).message}`);
+    throw new InvalidValueError(`${what}: ${(e as Error).message}`);
   }
   const info = Object.freeze({ id, key: memberKey(id) });
   known.set(id, info);

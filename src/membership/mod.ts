@@ -17,6 +17,7 @@
  * @module
  */
 
+export { InvalidValueError } from "../errors.ts";
 export { LocalClock } from "./local_clock.ts";
 export { WorldClock } from "./world_clock.ts";
 export { Item, type ItemFields, type Op } from "./item.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { NetId } from "../wire/netid.ts";
 import { LocalClock } from "./local_clock.ts";
 import type { ItemFields } from "./item.ts";
@@ -49,13 +50,15 @@ export class MembershipState {
   /**
    * A message from timed items and extra clocks in any order. Items of the same slot are
    * resolved as merge does (the later write wins); the world clock is raised to cover every
-   * item's clock. Throws a `TypeError` for anything that is not a TimedItem/LocalClock.
+   * item's clock. Throws an `InvalidValueError` for anything that is not a TimedItem/LocalClock.
    */
   static from(items: Iterable<TimedItem>, clocks: Iterable<LocalClock> = []): MembershipState {
     const list = [...items];
     for (const t of list) {
       if (!(t instanceof TimedItem)) {
-        throw new TypeError(`MembershipState items must be TimedItems, got ${JSON.stringify(t)}`);
+        throw new InvalidValueError(
+          `MembershipState items must be TimedItems, got ${JSON.stringify(t)}`,
+        );
       }
     }
     list.sort(compareSlots);

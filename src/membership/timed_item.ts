@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { Item, type ItemFields } from "./item.ts";
 import { LocalClock } from "./local_clock.ts";
 import { compareKeys, memberText } from "./member.ts";
@@ -33,16 +34,18 @@ export class TimedItem {
   readonly clock: LocalClock;
 
   /**
-   * Stamp `item` with `clock` (plain fields are checked and converted). Throws a `TypeError`
+   * Stamp `item` with `clock` (plain fields are checked and converted). Throws an `InvalidValueError`
    * naming both members when the clock belongs to another member. [R-MEM-004]
    */
   constructor(item: Item | ItemFields, clock: LocalClock) {
     this.item = item instanceof Item ? item : new Item(item);
     if (!(clock instanceof LocalClock)) {
-      throw new TypeError(`TimedItem clock must be a LocalClock, got ${JSON.stringify(clock)}`);
+      throw new InvalidValueError(
+        `TimedItem clock must be a LocalClock, got ${JSON.stringify(clock)}`,
+      );
     }
     if (clock.memberKey !== this.item.memberKey) {
-      throw new TypeError(
+      throw new InvalidValueError(
         `TimedItem clock member ${memberText(clock.member)} differs from item member ${
           memberText(this.item.member)
         }`,

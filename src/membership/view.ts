@@ -171,8 +171,8 @@ export class MembershipView {
   }
 
   /**
-   * The members serving `key`, priority descending, ties in NetID table order. Throws a
-   * `RangeError` when `key` is not a 32-bit unsigned integer.
+   * The members serving `key`, priority descending, ties in NetID table order. Throws an
+   * `InvalidValueError` when `key` is not a 32-bit unsigned integer.
    */
   lookup(key: number): readonly Server[] {
     checkU32(key, "lookup key");

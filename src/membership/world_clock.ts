@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { NetId } from "../wire/netid.ts";
 import { LocalClock } from "./local_clock.ts";
 import { compareKeys, memberKey } from "./member.ts";
@@ -47,13 +48,15 @@ export class WorldClock {
 
   /**
    * A world clock from clocks in any order; for a member listed more than once the latest
-   * clock is kept. Throws a `TypeError` for anything that is not a {@linkcode LocalClock}.
+   * clock is kept. Throws an `InvalidValueError` for anything that is not a {@linkcode LocalClock}.
    */
   static from(clocks: Iterable<LocalClock>): WorldClock {
     const byMember = new Map<string, LocalClock>();
     for (const c of clocks) {
       if (!(c instanceof LocalClock)) {
-        throw new TypeError(`WorldClock entries must be LocalClocks, got ${JSON.stringify(c)}`);
+        throw new InvalidValueError(
+          `WorldClock entries must be LocalClocks, got ${JSON.stringify(c)}`,
+        );
       }
       const old = byMember.get(c.memberKey);
       if (old === undefined || c.time > old.time) byMember.set(c.memberKey, c);

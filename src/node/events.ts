@@ -15,11 +15,15 @@ import type { TransportKind } from "./frame_codec.ts";
 import type { PeerRecord } from "./liveness.ts";
 import type { Logger } from "./options.ts";
 
-/** A frame for `to` could not be written (connect, write or queue failure). */
+/**
+ * A frame for `to` could not be written: `SEND_FAILED` (connect or write failure) or
+ * `QUEUE_FULL` (the peer's outgoing queue was full; the frame was dropped, counted in
+ * `stats().queueDrops`). [R-NODE-SEND-003], [R-NODE-SEND-004]
+ */
 export interface SendFailedEvent {
   /** The destination. */
   to: NetId;
-  /** Why. */
+  /** Why: its `code` is `SEND_FAILED` or `QUEUE_FULL`. */
   error: ChatterError;
 }
 

@@ -38,7 +38,7 @@ export interface FrameCodec {
   /** True when the profile carries each record's origin identity through forwards. */
   readonly carriesOrigin: boolean;
   /**
-   * Encode `records` under `gossip`. Throws `TypeError`/`RangeError` for inputs the profile
+   * Encode `records` under `gossip`. Throws `InvalidValueError` for inputs the profile
    * cannot carry (e.g. IPv6 in legacy). The node encodes one send once per copy (multicast, each
    * TCP share, a take-over) with the same record objects; a codec that numbers records keeps one
    * number per record object, so all copies carry it. [R-NODE-LEGACY-003]

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { Gossip } from "../wire/gossip.ts";
 import type { Profile } from "../wire/message.ts";
 import { type NetId, netIdKey } from "../wire/netid.ts";
@@ -32,6 +33,13 @@ import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { TransportKind } from "./frame_codec.ts";
 import { randomInt, type RandomSource, shuffle } from "./random.ts";
+import {
+  type HeardBy,
+  type PeerEntry,
+  type PeerRecord,
+  type PeerState,
+  PeerTable,
+} from "./peer_table.ts";
 import {
   decodeHeartbeat,
   decodeProbe,
@@ -46,41 +54,7 @@ import {
   SYS_TAGS,
 } from "./sys_codec.ts";
 
-/** A peer's liveness state. */
-export type PeerState = "alive" | "suspect" | "dead" | "left";
-
-/**
- * How this node last heard of a peer: its multicast, its TCP frame, second-hand (another
- * node's heartbeat digest or probe answer), or only named in another node's frame.
- */
-export type HeardBy = "multicast" | "tcp" | "gossip" | "named";
-
-/**
- * What a node knows about one peer. It carries `ip` and `port`, so a record is a NetID and
- * `node.broadcast(node.peers(), ...)` works.
- */
-export interface PeerRecord {
-  /** The peer's address. */
-  ip: string;
-  /** The peer's TCP port. */
-  port: number;
-  /** Its state. */
-  state: PeerState;
-  /** When it was last heard of (clock milliseconds; second-hand evidence included). */
-  lastHeard: number;
-  /** Milliseconds since then, at the time of the snapshot. */
-  lastHeardAgoMs: number;
-  /** When it entered `state` (clock milliseconds). */
-  since: number;
-  /** Its multicast domain: peers that hear each other's multicast share a key. */
-  domain: string;
-  /** How it was last heard of. */
-  heardBy: HeardBy;
-  /** The profile of its frames, once heard directly. */
-  profile?: Profile;
-  /** True when it hears this node's multicast. */
-  hearsUs: boolean;
-}
+export type { HeardBy, PeerRecord, PeerState };
 
 /** Liveness settings, resolved (see `NodeOptions`). */
 export interface LivenessOptions {
@@ -164,26 +138,6 @@ export interface LivenessStats {
   tracked: number;
 }
 
-interface Entry {
-  id: NetId;
-  key: string;
-  state: PeerState;
-  since: number;
-  lastHeard: number;
-  lastMulticast: number;
-  heardBy: HeardBy;
-  profile?: Profile;
-  incarnation?: number;
-  /** The newest heartbeat stamp known from it. */
-  stamp?: number;
-  probeNonce?: number;
-  probeDeadline?: number;
-  probeStarted?: number;
-  advertised: number;
-  /** The peer is a seed we asked for peers: ask again only while it is not alive. */
-  asked?: number;
-}
-
 /** Largest peer list sent to a joining node. [R-NODE-LIVE-006] */
 export const MAX_PEER_EXCHANGE = MAX_DIGEST;
 /** Most digest entries in a regular heartbeat. */
@@ -200,7 +154,7 @@ export class Liveness {
   readonly #random: RandomSource;
   readonly #port: LivenessPort;
   readonly #events: NodeEvents;
-  readonly #peers = new Map<string, Entry>();
+  readonly #table: PeerTable;
   /** Probes we send for others: our nonce -> (requester, its nonce, target). */
   readonly #relays = new Map<number, { to: NetId; nonce: number; target: NetId; until: number }>();
   readonly #incarnation: number;
@@ -245,6 +199,7 @@ export class Liveness {
     this.#random = random;
     this.#port = port;
     this.#events = events;
+    this.#table = new PeerTable(self, o.maxPeers, clock, port, events, this.s);
     this.#incarnation = (Math.floor(clock.now()) ^ randomInt(random, 0x10000)) >>> 0;
   }
 
@@ -274,7 +229,7 @@ export class Liveness {
 
   /** Counters. */
   stats(): LivenessStats {
-    return { ...this.s, tracked: this.#peers.size };
+    return { ...this.s, tracked: this.#table.size };
   }
 
   /** A multicast data frame went out: the next heartbeat may be skipped. */
@@ -285,101 +240,16 @@ export class Liveness {
   /** A frame arrived from `sender`: direct evidence. */
   heard(g: Gossip, kind: TransportKind, profile: Profile): void {
     const now = this.#clock.now();
-    const e = this.#evidence(g.current, now, kind === "udp" ? "multicast" : "tcp", false);
+    const e = this.#table.evidence(g.current, now, kind === "udp" ? "multicast" : "tcp", false);
     if (e) {
       e.profile = profile;
       if (kind === "udp") e.lastMulticast = now;
     }
     // Seen IDs may name nodes long gone (they age out after the TTL): with heartbeats on,
     // live peers are learned from heartbeats instead.
-    if (!this.#on) { for (const o of g.seen) this.#named(o, now); }
-    for (const o of g.other) this.#named(o, now);
-    for (const d of g.distribution) this.#named(d, now);
-  }
-
-  #named(id: NetId, now: number): void {
-    const k = netIdKey(id);
-    if (k === this.#selfKey || this.#peers.has(k)) return;
-    this.#evidence(id, now, "named", false);
-  }
-
-  /**
-   * Apply evidence about `id` from time `at`: alive, or left when `left`. Older evidence than
-   * what we have is ignored. Returns the entry.
-   */
-  #evidence(id: NetId, at: number, by: HeardBy, left: boolean): Entry | undefined {
-    const k = netIdKey(id);
-    if (k === this.#selfKey) return undefined;
-    let e = this.#peers.get(k);
-    if (!e) {
-      if (left) return undefined;
-      if (this.#peers.size >= this.#o.maxPeers && !this.#evict()) return undefined;
-      e = {
-        id: { ip: id.ip, port: id.port },
-        key: k,
-        state: "alive",
-        since: at,
-        lastHeard: at,
-        lastMulticast: -Infinity,
-        heardBy: by,
-        advertised: -Infinity,
-      };
-      this.#peers.set(k, e);
-      this.#emit("peerJoin", e);
-      return e;
-    }
-    const direct = by === "multicast" || by === "tcp";
-    if (at < e.lastHeard || (!direct && !left && at === e.lastHeard)) return e;
-    e.lastHeard = at;
-    if (by !== "named" || e.heardBy === "named") e.heardBy = by;
-    if (e.probeStarted === undefined || at > e.probeStarted) {
-      e.probeNonce = undefined;
-      e.probeDeadline = undefined;
-      e.probeStarted = undefined;
-    }
-    if (left) {
-      if (e.state !== "left") {
-        this.s.leaves++;
-        this.#setState(e, "left", at);
-        this.#emit("peerLeave", e);
-      }
-      return e;
-    }
-    if (e.state === "suspect") {
-      this.s.refuted++;
-      this.#setState(e, "alive", at);
-      this.#emit("peerAlive", e);
-    } else if (
-      e.state === "dead" ||
-      // A left peer comes back with a heartbeat of its own (see #onHeartbeat) or by rumour
-      // clearly newer than its leave.
-      (e.state === "left" && by === "gossip")
-    ) {
-      this.s.rejoined++;
-      this.#setState(e, "alive", at);
-      this.#emit("peerRejoin", e);
-    }
-    return e;
-  }
-
-  #setState(e: Entry, s: PeerState, at: number): void {
-    e.state = s;
-    e.since = Math.max(at, e.since);
-  }
-
-  /** Make room: forget the dead or left peer heard of longest ago, else the stalest peer. */
-  #evict(): boolean {
-    let victim: Entry | undefined;
-    for (const e of this.#peers.values()) {
-      const gone = e.state === "dead" || e.state === "left";
-      const vGone = victim && (victim.state === "dead" || victim.state === "left");
-      if (!victim || (gone && !vGone) || (gone === vGone && e.lastHeard < victim.lastHeard)) {
-        victim = e;
-      }
-    }
-    if (!victim) return false;
-    this.#peers.delete(victim.key);
-    return true;
+    if (!this.#on) { for (const o of g.seen) this.#table.named(o, now); }
+    for (const o of g.other) this.#table.named(o, now);
+    for (const d of g.distribution) this.#table.named(d, now);
   }
 
   /** A control record arrived from `sender`. */
@@ -389,7 +259,9 @@ export class Liveness {
       else if (tag === SYS_TAGS.ping) this.#onPing(decodeProbe(payload), sender);
       else if (tag === SYS_TAGS.ack) this.#onAck(decodeProbe(payload), sender);
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      // Malformed control records: sys_codec throws RangeError, the wire helpers it uses
+      // InvalidValueError.
+      if (!(e instanceof RangeError || e instanceof InvalidValueError)) throw e;
       this.s.badRecords++;
     }
   }
@@ -397,23 +269,23 @@ export class Liveness {
   #onHeartbeat(h: ReturnType<typeof decodeHeartbeat>, sender: NetId): void {
     this.s.heartbeatsReceived++;
     const now = this.#clock.now();
-    const e = this.#peers.get(netIdKey(sender));
+    const e = this.#table.get(netIdKey(sender));
     if (e) {
       if (e.stamp === undefined || stampNewer(h.stamp, e.stamp)) e.stamp = h.stamp;
       if (h.flags & HB_LEAVE) {
-        this.#evidence(sender, now, e.heardBy, true);
+        this.#table.evidence(sender, now, e.heardBy, true);
         return;
       }
       if (e.state === "left") {
         this.s.rejoined++;
-        this.#setState(e, "alive", now);
-        this.#emit("peerRejoin", e);
+        this.#table.setState(e, "alive", now);
+        this.#table.emit("peerRejoin", e);
       } else if (
         e.incarnation !== undefined && e.incarnation !== h.incarnation && e.state === "alive"
       ) {
         // Restarted between two heartbeats. [R-NODE-LIVE-005]
         this.s.rejoined++;
-        this.#emit("peerRejoin", e);
+        this.#table.emit("peerRejoin", e);
       }
       e.incarnation = h.incarnation;
     }
@@ -421,7 +293,7 @@ export class Liveness {
       // Only a stamp newer than the one we know is news. [R-NODE-LIVE-002]
       const k = netIdKey(d.id);
       if (k === this.#selfKey) continue;
-      const x = this.#peers.get(k);
+      const x = this.#table.get(k);
       if (x && x.stamp !== undefined && !stampNewer(d.stamp, x.stamp)) continue;
       // A rumour refutes suspicion (or death) only when the peer's own clock says it lived
       // most of a silence window past our last news: late news of a heartbeat from before it
@@ -430,7 +302,7 @@ export class Liveness {
         x && x.stamp !== undefined && (x.state === "suspect" || x.state === "dead") &&
         ((d.stamp - x.stamp) >>> 0) < 0.8 * this.#silenceLimit(x, now)
       ) continue;
-      const y = this.#evidence(d.id, now, "gossip", d.left);
+      const y = this.#table.evidence(d.id, now, "gossip", d.left);
       if (y) y.stamp = d.stamp;
     }
     if ((h.flags & HB_WANT_PEERS) && !(h.flags & HB_REPLY)) {
@@ -480,9 +352,9 @@ export class Liveness {
     }
     // An indirect answer: the intermediate heard the target just now.
     if (netIdKey(sender) !== netIdKey(p.target)) {
-      const e = this.#peers.get(netIdKey(p.target));
+      const e = this.#table.get(netIdKey(p.target));
       if (e && e.probeNonce === p.nonce) {
-        this.#evidence(p.target, this.#clock.now(), "gossip", false);
+        this.#table.evidence(p.target, this.#clock.now(), "gossip", false);
       }
     }
   }
@@ -491,11 +363,11 @@ export class Liveness {
     return randomInt(this.#random, 0x1_0000_0000);
   }
 
-  #inDomain(e: Entry, now: number): boolean {
+  #inDomain(e: PeerEntry, now: number): boolean {
     return now - e.lastMulticast <= this.#o.peerTtlMs;
   }
 
-  #silenceLimit(e: Entry, now: number): number {
+  #silenceLimit(e: PeerEntry, now: number): number {
     const w = (this.#o.suspectIntervals + 0.5) * this.#o.heartbeatMs;
     return this.#inDomain(e, now) ? w : w * this.#o.tcpHeartbeatEvery;
   }
@@ -503,8 +375,8 @@ export class Liveness {
   /** Build a heartbeat record with up to `max` digest entries, least recently advertised first. */
   #heartbeat(flags: number, max: number, via: "multicast" | "tcp"): SysRecord {
     const now = this.#clock.now();
-    const cands: Entry[] = [];
-    for (const e of this.#peers.values()) {
+    const cands: PeerEntry[] = [];
+    for (const e of this.#table.values()) {
       if (e.state === "suspect" || e.state === "dead") continue;
       if (e.state === "alive" && now - e.lastHeard > this.#silenceLimit(e, now)) continue;
       // Our domain hears itself: a multicast digest names peers from elsewhere.
@@ -552,7 +424,7 @@ export class Liveness {
       for (const s of this.#o.seeds) {
         // Ask a seed for peers on the first rounds and whenever it is not alive to us (a
         // partition healing, the seed restarted). [R-NODE-LIVE-006]
-        const e = this.#peers.get(netIdKey(s));
+        const e = this.#table.get(netIdKey(s));
         const ask = this.#tcpRounds < 3 || !e || e.state !== "alive";
         targets.set(netIdKey(s), { id: s, seed: ask });
       }
@@ -577,7 +449,7 @@ export class Liveness {
   #detect(now: number): void {
     const hb = this.#o.heartbeatMs;
     for (const [n, r] of this.#relays) if (r.until < now) this.#relays.delete(n);
-    for (const e of [...this.#peers.values()]) {
+    for (const e of [...this.#table.values()]) {
       if (e.state === "alive") {
         if (now - e.lastHeard <= this.#silenceLimit(e, now)) {
           // Heard again (directly, through a probe, or second-hand): no probe pending.
@@ -590,22 +462,22 @@ export class Liveness {
           e.probeNonce = undefined;
           e.probeStarted = undefined;
           this.s.suspected++;
-          this.#setState(e, "suspect", now);
-          this.#emit("peerSuspect", e);
+          this.#table.setState(e, "suspect", now);
+          this.#table.emit("peerSuspect", e);
         }
       } else if (e.state === "suspect") {
         if (now - e.since >= this.#o.deadIntervals * hb) {
           this.s.died++;
-          this.#setState(e, "dead", now);
-          this.#emit("peerDead", e);
+          this.#table.setState(e, "dead", now);
+          this.#table.emit("peerDead", e);
         }
       } else if (now - e.lastHeard > 2 * this.#o.peerTtlMs) {
-        this.#peers.delete(e.key);
+        this.#table.delete(e.key);
       }
     }
   }
 
-  #probe(e: Entry, now: number): void {
+  #probe(e: PeerEntry, now: number): void {
     const nonce = this.#nonce();
     e.probeNonce = nonce;
     e.probeStarted = now;
@@ -614,8 +486,8 @@ export class Liveness {
     const rec = { tag: SYS_TAGS.ping, payload: encodeProbe({ nonce, target: e.id }) };
     this.s.probes++;
     this.#port.tcp(e.id, [rec]);
-    const helpers: Entry[] = [];
-    for (const h of this.#peers.values()) {
+    const helpers: PeerEntry[] = [];
+    for (const h of this.#table.values()) {
       if (h !== e && h.state === "alive" && now - h.lastHeard <= this.#silenceLimit(h, now)) {
         helpers.push(h);
       }
@@ -630,7 +502,7 @@ export class Liveness {
   maintain(): void {
     if (this.#on) return;
     const fresh = this.#clock.now() - this.#o.peerTtlMs;
-    for (const [k, e] of this.#peers) if (e.lastHeard < fresh) this.#peers.delete(k);
+    for (const e of this.#table.values()) if (e.lastHeard < fresh) this.#table.delete(e.key);
   }
 
   /** Announce that we leave (a clean close) and stop. [R-NODE-LIVE-005] */
@@ -643,7 +515,7 @@ export class Liveness {
     const to = new Map<string, NetId>();
     for (const s of this.#o.seeds) to.set(netIdKey(s), s);
     for (const r of this.#port.otherIds()) to.set(netIdKey(r), r);
-    for (const e of this.#peers.values()) {
+    for (const e of this.#table.values()) {
       // Peers that do not hear our multicast learn it by TCP.
       if (e.state === "alive" && !this.#port.hearsUs(e.id) && to.size < 16) to.set(e.key, e.id);
     }
@@ -660,30 +532,14 @@ export class Liveness {
     this.#timer = undefined;
   }
 
-  #record(e: Entry, now: number): PeerRecord {
-    const r: PeerRecord = {
-      ip: e.id.ip,
-      port: e.id.port,
-      state: e.state,
-      lastHeard: e.lastHeard,
-      lastHeardAgoMs: Math.max(0, now - e.lastHeard),
-      since: e.since,
-      domain: this.#port.domainOf(e.id),
-      heardBy: e.heardBy,
-      hearsUs: this.#port.hearsUs(e.id),
-    };
-    if (e.profile) r.profile = e.profile;
-    return r;
-  }
-
   /** Records of the peers tracked; dead and left ones only with `includeGone`. */
   peers(includeGone = false): PeerRecord[] {
     const now = this.#clock.now();
     const out: PeerRecord[] = [];
-    for (const e of this.#peers.values()) {
+    for (const e of this.#table.values()) {
       if (!includeGone && (e.state === "dead" || e.state === "left")) continue;
       if (!this.#on && now - e.lastHeard > this.#o.peerTtlMs) continue;
-      out.push(this.#record(e, now));
+      out.push(this.#table.record(e, now));
     }
     return out;
   }
@@ -692,20 +548,11 @@ export class Liveness {
   alive(): NetId[] {
     const now = this.#clock.now();
     const out: NetId[] = [];
-    for (const e of this.#peers.values()) {
+    for (const e of this.#table.values()) {
       if (e.state !== "alive" && e.state !== "suspect") continue;
       if (!this.#on && now - e.lastHeard > this.#o.peerTtlMs) continue;
       out.push(e.id);
     }
     return out;
-  }
-
-  #emit(
-    type: "peerJoin" | "peerSuspect" | "peerDead" | "peerLeave" | "peerRejoin" | "peerAlive",
-    e: Entry,
-  ): void {
-    if (this.#events.has(type)) {
-      this.#events.emit(type, { peer: this.#record(e, this.#clock.now()) });
-    }
   }
 }

@@ -636,24 +636,8 @@ export function defaultAddress(): string {
   return "127.0.0.1";
 }
 
-/**
- * Check `o` and fill in defaults. Throws {@linkcode NodeOptionError}.
- *
- * @example
- * ```ts
- * import { generateV2Key, NodeOptionError } from "@chatter/chatter";
- * import { resolveNodeOptions } from "./options.ts";
- * import assert from "node:assert/strict";
- * const o = resolveNodeOptions({ address: "127.0.0.1", key: generateV2Key() });
- * assert.equal(o.port, 29999);
- * assert.equal(o.multicastInterface, "127.0.0.1");
- * assert.throws(() => resolveNodeOptions({ port: -1, key: generateV2Key() }), NodeOptionError);
- * ```
- */
-export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
-  if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
-  // Host names are resolved by startNode before this (resolveHostAddress). [R-NODE-ADDR-001]
-  const address = o.address === undefined ? defaultAddress() : ipAddress("address", o.address);
+/** The multicast group option: an IPv4 multicast address. */
+function multicastGroupOption(o: NodeOptions): string {
   const group = ipv4("multicastGroup", o.multicastGroup, NODE_DEFAULTS.multicastGroup);
   const first = Number(group.split(".")[0]);
   if (first < 224 || first > 239) {
@@ -663,32 +647,35 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       "an IPv4 multicast address (224.0.0.0 to 239.255.255.255)",
     );
   }
-  if (o.profile !== undefined && o.profile !== "legacy" && o.profile !== "v2") {
-    throw new NodeOptionError("profile", o.profile, `"v2" or "legacy"`);
+  return group;
+}
+
+/** The profiles accepted on receive: the sending profile, or a list that includes it. */
+function acceptProfilesOption(o: NodeOptions, profile: Profile): Profile[] {
+  if (o.acceptProfiles === undefined) return [profile];
+  const a = o.acceptProfiles;
+  if (
+    !Array.isArray(a) || a.length === 0 || a.some((p) => p !== "v2" && p !== "legacy") ||
+    !a.includes(profile)
+  ) {
+    throw new NodeOptionError(
+      "acceptProfiles",
+      JSON.stringify(a),
+      `a list of "v2"/"legacy" that includes the sending profile "${profile}"`,
+    );
   }
-  const loss = o.multicastLoss ?? NODE_DEFAULTS.multicastLoss;
-  if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
-    throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
-  }
-  const profile = o.profile ?? DEFAULT_PROFILE;
-  let acceptProfiles: Profile[] = [profile];
-  if (o.acceptProfiles !== undefined) {
-    const a = o.acceptProfiles;
-    if (
-      !Array.isArray(a) || a.length === 0 || a.some((p) => p !== "v2" && p !== "legacy") ||
-      !a.includes(profile)
-    ) {
-      throw new NodeOptionError(
-        "acceptProfiles",
-        JSON.stringify(a),
-        `a list of "v2"/"legacy" that includes the sending profile "${profile}"`,
-      );
-    }
-    acceptProfiles = [...new Set(a)];
-  }
-  // v2 keys are 32 random bytes (hex, base64 or bytes), weak ones refused; legacy keys are
-  // 0.0.15's text. A node that speaks or hears v2 reads its keys as v2 keys. [R-NODE-KEY-002]
-  const v2 = acceptProfiles.includes("v2");
+  return [...new Set(a)];
+}
+
+/**
+ * The legacy key and the v2 keyring. v2 keys are 32 random bytes (hex, base64 or bytes), weak
+ * ones refused; legacy keys are 0.0.15's text. A node that speaks or hears v2 (`v2`) reads its
+ * keys as v2 keys. [R-NODE-KEY-002]
+ */
+function keyOptions(
+  o: NodeOptions,
+  v2: boolean,
+): { key: Uint8Array; keyring: { id: number; key: Uint8Array }[] } {
   const keyring: { id: number; key: Uint8Array }[] = [];
   if (o.keyring !== undefined) {
     if (!Array.isArray(o.keyring) || o.keyring.length === 0) {
@@ -711,8 +698,11 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if (v2 && keyring.length === 0 && o.key !== undefined) {
     keyring.push({ id: 0, key: parseV2Key(o.key, "key") });
   }
-  const label = o.label ?? NODE_DEFAULTS.label;
-  if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
+  return { key, keyring };
+}
+
+/** The receive limits: the defaults with the given ones replaced. */
+function limitsOption(o: NodeOptions): DecodeLimits {
   const limits: DecodeLimits = { ...DEFAULT_LIMITS };
   for (const [k, v] of Object.entries(o.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) {
@@ -720,7 +710,14 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
     }
     (limits as unknown as Record<string, number>)[k] = int(`limits.${k}`, v, 0, 1, 2 ** 31);
   }
-  // Multicast is IPv4 only: an IPv6 node needs multicast off or an IPv4 interface. [R-NODE-ADDR-001]
+  return limits;
+}
+
+/**
+ * The multicast interface (default: the node's address). Multicast is IPv4 only: an IPv6 node
+ * needs multicast off or an IPv4 interface, and cannot speak legacy. [R-NODE-ADDR-001]
+ */
+function multicastInterfaceOption(o: NodeOptions, address: string): string {
   if (!isIpv4(address) && o.multicastInterface === undefined && (o.multicast ?? true)) {
     throw new NodeOptionError(
       "multicast",
@@ -735,9 +732,17 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
       "an IPv4 address: legacy frames carry IPv4 only",
     );
   }
-  const multicastInterface = o.multicastInterface === undefined && !isIpv4(address)
+  return o.multicastInterface === undefined && !isIpv4(address)
     ? address
     : ipv4("multicastInterface", o.multicastInterface, address);
+}
+
+/** Every integer option of {@linkcode INT_RANGES}, checked, with the profile's defaults. */
+function intOptions(
+  o: NodeOptions,
+  profile: Profile,
+  limits: DecodeLimits,
+): Record<keyof typeof INT_RANGES, number> {
   const ints = {} as Record<keyof typeof INT_RANGES, number>;
   for (const [k, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, unknown][]) {
     const [min, max] = typeof range === "function" ? range(limits) : range as [number, number];
@@ -749,6 +754,43 @@ export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
   if ((ints.replayWindow & (ints.replayWindow - 1)) !== 0) {
     throw new NodeOptionError("replayWindow", o.replayWindow, "a power of two in [32, 2^20]");
   }
+  return ints;
+}
+
+/**
+ * Check `o` and fill in defaults. Throws {@linkcode NodeOptionError}.
+ *
+ * @example
+ * ```ts
+ * import { generateV2Key, NodeOptionError } from "@chatter/chatter";
+ * import { resolveNodeOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const o = resolveNodeOptions({ address: "127.0.0.1", key: generateV2Key() });
+ * assert.equal(o.port, 29999);
+ * assert.equal(o.multicastInterface, "127.0.0.1");
+ * assert.throws(() => resolveNodeOptions({ port: -1, key: generateV2Key() }), NodeOptionError);
+ * ```
+ */
+export function resolveNodeOptions(o: NodeOptions = {}): ResolvedNodeOptions {
+  if (o === null || typeof o !== "object") throw new NodeOptionError("options", o, "an object");
+  // Host names are resolved by startNode before this (resolveHostAddress). [R-NODE-ADDR-001]
+  const address = o.address === undefined ? defaultAddress() : ipAddress("address", o.address);
+  const group = multicastGroupOption(o);
+  if (o.profile !== undefined && o.profile !== "legacy" && o.profile !== "v2") {
+    throw new NodeOptionError("profile", o.profile, `"v2" or "legacy"`);
+  }
+  const loss = o.multicastLoss ?? NODE_DEFAULTS.multicastLoss;
+  if (typeof loss !== "number" || !(loss >= 0 && loss < 1)) {
+    throw new NodeOptionError("multicastLoss", o.multicastLoss, "a number in [0, 1)");
+  }
+  const profile = o.profile ?? DEFAULT_PROFILE;
+  const acceptProfiles = acceptProfilesOption(o, profile);
+  const { key, keyring } = keyOptions(o, acceptProfiles.includes("v2"));
+  const label = o.label ?? NODE_DEFAULTS.label;
+  if (typeof label !== "string") throw new NodeOptionError("label", o.label, "a string");
+  const limits = limitsOption(o);
+  const multicastInterface = multicastInterfaceOption(o, address);
+  const ints = intOptions(o, profile, limits);
   const bools = {} as Record<BoolOption, boolean>;
   for (const k of BOOL_OPTIONS) {
     const v = o[k] ?? NODE_DEFAULTS[k];

@@ -293,7 +293,7 @@ export class SendPath {
       }
     } else {
       for (const f of this.#encode(g, out, c.o.maxTcpFrameBytes, to)) {
-        ok = c.transport.sendTcp(to, f) || ok;
+        ok = this.#tcp(to, f) || ok;
       }
     }
     return ok;
@@ -327,9 +327,30 @@ export class SendPath {
     let bytes = 0;
     for (const f of frames) {
       bytes += f.length;
-      c.transport.sendTcp(to, f, onFail);
+      this.#tcp(to, f, onFail);
     }
     return { frames: frames.length, bytes };
+  }
+
+  /**
+   * Hand one frame for `to` to the transport; a frame it drops because the peer's queue is full
+   * is reported (`sendFailed`, code `QUEUE_FULL`) besides the transport's `queueDrops` count.
+   * [R-NODE-SEND-004]
+   */
+  #tcp(to: NetId, frame: Uint8Array, onFail?: (err: Error) => void): boolean {
+    const c = this.#c;
+    if (c.transport.sendTcp(to, frame, onFail)) return true;
+    // The transport refuses frames only when closed (then so is the node) or the queue is full.
+    if (!c.closed && c.events.has("sendFailed")) {
+      c.events.emit("sendFailed", {
+        to,
+        error: new ChatterError(
+          "QUEUE_FULL",
+          `the outgoing queue to ${to.ip}:${to.port} is full: a frame was dropped`,
+        ),
+      });
+    }
+    return false;
   }
 
   #encode(g: Gossip, out: OutgoingRecord[], maxFrameBytes: number, to?: NetId): Uint8Array[] {
@@ -394,6 +415,6 @@ export class SendPath {
         this.#sendTcp(next, base, out, takeovers);
       }
     };
-    for (const f of frames) c.transport.sendTcp(send.to, f, onFail);
+    for (const f of frames) this.#tcp(send.to, f, onFail);
   }
 }

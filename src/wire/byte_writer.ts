@@ -4,6 +4,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { MAX_SEQNO } from "./constants.ts";
 
 /** Appends bytes, big-endian integers and varints to a buffer that grows as needed. */
@@ -80,7 +81,7 @@ export class ByteWriter {
       return;
     }
     if (!Number.isInteger(v) || v < 0 || v > MAX_SEQNO) {
-      throw new RangeError(`varint value must be an integer in [0, 2^53-1], got ${v}`);
+      throw new InvalidValueError(`varint value must be an integer in [0, 2^53-1], got ${v}`);
     }
     this.ensure(8);
     while (v >= 0x80) {

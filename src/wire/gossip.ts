@@ -6,6 +6,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import type { BroadcastId, NetId } from "./netid.ts";
 import type { NetIdTable } from "./netid_table.ts";
 import type { ByteWriter } from "./byte_writer.ts";
@@ -32,7 +33,7 @@ export function gossipNetIds(g: Gossip): NetId[] {
 
 function checkSeqno(seqno: number, what: string): void {
   if (!Number.isInteger(seqno) || seqno < 0 || seqno > MAX_SEQNO) {
-    throw new RangeError(`${what} seqno must be an integer in [0, 2^53-1], got ${seqno}`);
+    throw new InvalidValueError(`${what} seqno must be an integer in [0, 2^53-1], got ${seqno}`);
   }
 }
 

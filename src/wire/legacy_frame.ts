@@ -12,6 +12,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { ByteWriter } from "./byte_writer.ts";
 import {
   type DecodeLimits,
@@ -130,25 +131,27 @@ function ipv4Value(ip: string): number {
 
 /**
  * A NetID as one 48-bit number (address, then port): the numeric order of these keys is the
- * legacy table order. [R-TABLE-003] Throws a `TypeError` naming a non-IPv4 address or a bad
+ * legacy table order. [R-TABLE-003] Throws an `InvalidValueError` naming a non-IPv4 address or a bad
  * port. [R-NETID-005]
  */
 function legacyKeyOf(id: NetId): number {
   const a = ipv4Value(id.ip);
   if (a < 0) {
     if (typeof id.ip === "string" && id.ip.includes(":")) parseIp(id.ip); // names a bad IPv6 text
-    throw new TypeError(`the legacy profile carries IPv4 only, got ${JSON.stringify(id.ip)}`);
+    throw new InvalidValueError(
+      `the legacy profile carries IPv4 only, got ${JSON.stringify(id.ip)}`,
+    );
   }
   const port = id.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+    throw new InvalidValueError(`port must be an integer in [0, 65535], got ${port}`);
   }
   return a * 65536 + port;
 }
 
 function checkSeqno(seqno: number, what: string): void {
   if (!Number.isInteger(seqno) || seqno < 0 || seqno > MAX_SEQNO) {
-    throw new RangeError(`${what} seqno must be an integer in [0, 2^53-1], got ${seqno}`);
+    throw new InvalidValueError(`${what} seqno must be an integer in [0, 2^53-1], got ${seqno}`);
   }
 }
 
@@ -174,11 +177,13 @@ interface EncodedGossip {
 function encodeGossip(input: LegacyFrameInput, wantTable: boolean): EncodedGossip {
   const padding = input.padding ?? randomPadding();
   if (padding.length !== LEGACY_PADDING_BYTES) {
-    throw new RangeError(`padding must be ${LEGACY_PADDING_BYTES} bytes, got ${padding.length}`);
+    throw new InvalidValueError(
+      `padding must be ${LEGACY_PADDING_BYTES} bytes, got ${padding.length}`,
+    );
   }
   const tag = input.typeTag ?? (input.typeName !== undefined ? tagOf(input.typeName) : undefined);
   if (tag === undefined || !Number.isInteger(tag) || tag < 0 || tag > MAX_UINT32) {
-    throw new RangeError(
+    throw new InvalidValueError(
       `typeTag must be a 32-bit unsigned integer (or give typeName), got ${tag}`,
     );
   }
@@ -270,7 +275,7 @@ function sealFrame(
 
 /**
  * Encode a legacy frame and return every layer (for vectors and diagnostics).
- * Throws `TypeError`/`RangeError` naming a bad input; never {@linkcode DecodeError}.
+ * Throws `InvalidValueError` naming a bad input; never {@linkcode DecodeError}.
  *
  * @example
  * ```ts

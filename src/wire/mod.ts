@@ -60,6 +60,7 @@ export {
   type DecodeErrorCode,
   type DecodeErrorLayer,
 } from "./decode_error.ts";
+export { InvalidValueError } from "../errors.ts";
 export { decodeVarint, encodeVarint, MAX_VARINT_BYTES, varintLength } from "./varint.ts";
 export {
   type BroadcastId,

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
+
 /** A node's identity: an IPv4 or IPv6 address and a TCP port. */
 export interface NetId {
   /** Dotted-quad IPv4 (`"10.0.0.1"`) or IPv6 text (`"fe80::1"`). */
@@ -80,7 +82,7 @@ function parseIpv6(text: string): Uint8Array | undefined {
 
 /**
  * Parse IPv4 dotted-quad or IPv6 text into 4 or 16 address bytes.
- * Throws a `TypeError` naming the value when it is neither.
+ * Throws an `InvalidValueError` naming the value when it is neither.
  *
  * @example
  * ```ts
@@ -94,7 +96,7 @@ export function parseIp(text: string): Uint8Array {
   const bytes = typeof text === "string"
     ? (text.includes(":") ? parseIpv6(text) : parseIpv4(text))
     : undefined;
-  if (!bytes) throw new TypeError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
+  if (!bytes) throw new InvalidValueError(`not an IPv4 or IPv6 address: ${JSON.stringify(text)}`);
   return bytes;
 }
 
@@ -111,7 +113,7 @@ export function parseIp(text: string): Uint8Array {
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   if (bytes.length !== 16) {
-    throw new TypeError(`address must be 4 or 16 bytes, got ${bytes.length}`);
+    throw new InvalidValueError(`address must be 4 or 16 bytes, got ${bytes.length}`);
   }
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push((bytes[2 * i] << 8) | bytes[2 * i + 1]);
@@ -152,7 +154,7 @@ export function isIpv4(ip: string): boolean {
 
 /**
  * Check a NetID and return it with its address in canonical text.
- * Throws a `TypeError` naming the bad address or port.
+ * Throws an `InvalidValueError` naming the bad address or port.
  *
  * @example
  * ```ts
@@ -164,7 +166,7 @@ export function isIpv4(ip: string): boolean {
 export function netId(ip: string, port: number): NetId {
   const bytes = parseIp(ip);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+    throw new InvalidValueError(`port must be an integer in [0, 65535], got ${port}`);
   }
   return { ip: formatIp(bytes), port };
 }
@@ -199,7 +201,7 @@ export function formatNetId(id: NetId): string {
 }
 
 /**
- * Parse `host:port` or `[v6]:port` text into a NetID. Throws a `TypeError` naming the text.
+ * Parse `host:port` or `[v6]:port` text into a NetID. Throws an `InvalidValueError` naming the text.
  *
  * @example
  * ```ts
@@ -210,6 +212,6 @@ export function formatNetId(id: NetId): string {
  */
 export function parseNetId(text: string): NetId {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m) throw new TypeError(`not an address:port: ${JSON.stringify(text)}`);
+  if (!m) throw new InvalidValueError(`not an address:port: ${JSON.stringify(text)}`);
   return netId(m[1], Number(m[2]));
 }

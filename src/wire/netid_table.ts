@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { formatIp, type NetId, netIdKey, parseIp } from "./netid.ts";
 
 /** Compare two address byte arrays: shorter (IPv4) first, then bytes numerically. */
@@ -75,7 +76,7 @@ export class NetIdTable {
   }
 
   /**
-   * Build a table from NetIDs in any order, with repeats. Throws a `TypeError` naming an
+   * Build a table from NetIDs in any order, with repeats. Throws an `InvalidValueError` naming an
    * invalid address or port.
    */
   static build(ids: Iterable<NetId>): NetIdTable {
@@ -83,7 +84,7 @@ export class NetIdTable {
     for (const id of ids) {
       const addr = parseIp(id.ip);
       if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535) {
-        throw new TypeError(`port must be an integer in [0, 65535], got ${id.port}`);
+        throw new InvalidValueError(`port must be an integer in [0, 65535], got ${id.port}`);
       }
       const canon = { ip: formatIp(addr), port: id.port };
       const key = netIdKey(canon);

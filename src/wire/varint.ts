@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../errors.ts";
 import { DecodeError, type DecodeErrorLayer } from "./decode_error.ts";
 import { MAX_SEQNO, VARINT53_MAX_BYTES } from "./constants.ts";
 
@@ -30,7 +31,7 @@ export function encodeVarint(
   offset = 0,
 ): [Uint8Array, number] {
   if (!Number.isInteger(value) || value < 0 || value > MAX_SEQNO) {
-    throw new RangeError(`varint value must be an integer in [0, 2^53-1], got ${value}`);
+    throw new InvalidValueError(`varint value must be an integer in [0, 2^53-1], got ${value}`);
   }
   const start = offset;
   while (value >= 0x80) {

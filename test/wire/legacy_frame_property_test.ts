@@ -5,6 +5,7 @@
 //   splices) of every valid vector, at the frame, plaintext and gossip layers, decode or throw
 //   DecodeError, nothing else;
 // - [R-LIMIT-002] [R-LIMIT-003] limits at and one over the boundary.
+import { InvalidValueError } from "../../src/errors.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -309,7 +310,7 @@ Deno.test("[R-NETID-005] [R-NETID-006] the encoder refuses IPv6, bad ports and s
   };
   assert.throws(
     () => encodeLegacyFrame({ ...base, extraNetIds: [{ ip: "::1", port: 1 }] }),
-    TypeError,
+    InvalidValueError,
   );
   assert.throws(
     () =>
@@ -317,7 +318,7 @@ Deno.test("[R-NETID-005] [R-NETID-006] the encoder refuses IPv6, bad ports and s
         ...base,
         gossip: { ...base.gossip, current: { ip: "10.0.0.1", port: 65536, seqno: 1 } },
       }),
-    TypeError,
+    InvalidValueError,
   );
   assert.throws(
     () =>
@@ -325,8 +326,11 @@ Deno.test("[R-NETID-005] [R-NETID-006] the encoder refuses IPv6, bad ports and s
         ...base,
         gossip: { ...base.gossip, current: { ip: "10.0.0.1", port: 1, seqno: 2 ** 53 } },
       }),
-    RangeError,
+    InvalidValueError,
   );
-  assert.throws(() => encodeLegacyFrame({ ...base, padding: new Uint8Array(31) }), RangeError);
-  assert.throws(() => encodeLegacyFrame({ ...base, typeTag: 2 ** 32 }), RangeError);
+  assert.throws(
+    () => encodeLegacyFrame({ ...base, padding: new Uint8Array(31) }),
+    InvalidValueError,
+  );
+  assert.throws(() => encodeLegacyFrame({ ...base, typeTag: 2 ** 32 }), InvalidValueError);
 });

@@ -1,4 +1,5 @@
 // [R-VARINT-001..005] Varint encoding and the decoder's field limits.
+import { InvalidValueError } from "../../src/errors.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -42,7 +43,7 @@ Deno.test("[R-VARINT-001] known encodings, low group first", () => {
 
 Deno.test("[R-VARINT-001] encode refuses values outside [0, 2^53-1] and non-integers", () => {
   for (const v of [-1, 2 ** 53, 1.5, NaN, Infinity]) {
-    assert.throws(() => encodeVarint(v), RangeError);
+    assert.throws(() => encodeVarint(v), InvalidValueError);
   }
 });
 

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { hkdfSync } from "node:crypto";
 import { v2Aead } from "./aead_backend.ts";
 import {
@@ -21,7 +22,7 @@ import {
 const utf8 = new TextEncoder();
 
 /**
- * The UTF-8 bytes of a cluster label. Throws a `RangeError` naming the label when it is
+ * The UTF-8 bytes of a cluster label. Throws an `InvalidValueError` naming the label when it is
  * longer than 255 bytes. [R-V2-LABEL-001]
  *
  * @example
@@ -32,10 +33,12 @@ const utf8 = new TextEncoder();
  * ```
  */
 export function v2LabelBytes(label: string): Uint8Array {
-  if (typeof label !== "string") throw new TypeError(`label must be a string, got ${label}`);
+  if (typeof label !== "string") {
+    throw new InvalidValueError(`label must be a string, got ${label}`);
+  }
   const b = utf8.encode(label);
   if (b.length > V2_MAX_LABEL_BYTES) {
-    throw new RangeError(
+    throw new InvalidValueError(
       `label ${
         JSON.stringify(label.slice(0, 40))
       }... is ${b.length} UTF-8 bytes, at most ${V2_MAX_LABEL_BYTES}`,
@@ -86,10 +89,10 @@ export function deriveV2SessionKey(
   label: string,
 ): Uint8Array {
   if (key.length !== KEY_BYTES) {
-    throw new RangeError(`key must be ${KEY_BYTES} bytes, got ${key.length}`);
+    throw new InvalidValueError(`key must be ${KEY_BYTES} bytes, got ${key.length}`);
   }
   if (salt.length !== V2_SALT_BYTES) {
-    throw new RangeError(`salt must be ${V2_SALT_BYTES} bytes, got ${salt.length}`);
+    throw new InvalidValueError(`salt must be ${V2_SALT_BYTES} bytes, got ${salt.length}`);
   }
   return new Uint8Array(hkdfSync("sha256", key, salt, v2SessionInfo(keyId, label), KEY_BYTES));
 }

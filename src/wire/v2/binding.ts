@@ -13,13 +13,14 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { V2_HEADER_BYTES } from "../constants.ts";
 import { type NetId, parseIp } from "../netid.ts";
 import { V2_FAMILY_IPV4, V2_FAMILY_IPV6 } from "./body.ts";
 
 /**
  * The binding bytes of a receiver NetID: the NetID as a table entry (family byte, address,
- * port big-endian). Throws a `TypeError` naming a bad address or port. [R-V2-BIND-001]
+ * port big-endian). Throws an `InvalidValueError` naming a bad address or port. [R-V2-BIND-001]
  *
  * @example
  * ```ts
@@ -33,7 +34,7 @@ export function v2ReceiverBinding(receiver: NetId): Uint8Array {
   const addr = parseIp(receiver.ip);
   const port = receiver.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+    throw new InvalidValueError(`port must be an integer in [0, 65535], got ${port}`);
   }
   const out = new Uint8Array(1 + addr.length + 2);
   out[0] = addr.length === 4 ? V2_FAMILY_IPV4 : V2_FAMILY_IPV6;

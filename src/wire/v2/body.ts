@@ -13,6 +13,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import type { ByteWriter } from "../byte_writer.ts";
 import {
   MAX_SEQNO,
@@ -98,7 +99,7 @@ function comparePending(a: Pending, b: Pending): number {
 
 /**
  * Build the NetID table of a v2 frame from every NetID it mentions (repeats allowed).
- * Throws a `TypeError` naming a bad address or port.
+ * Throws an `InvalidValueError` naming a bad address or port.
  *
  * @example
  * ```ts
@@ -141,7 +142,7 @@ function buildTable(ids: Iterable<NetId>): NetIdTable {
     const p = parseCached(id.ip);
     const port = id.port;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new TypeError(`port must be an integer in [0, 65535], got ${port}`);
+      throw new InvalidValueError(`port must be an integer in [0, 65535], got ${port}`);
     }
     prevIp = id.ip;
     prevPort = port;
@@ -216,7 +217,7 @@ export function v2RecordBytes(
 }
 
 /**
- * Write a v2 body. Throws `TypeError`/`RangeError` naming a bad input (no records, a tag that
+ * Write a v2 body. Throws `InvalidValueError` naming a bad input (no records, a tag that
  * is not 32-bit, a NetID missing from the table).
  */
 export function writeV2Body(
@@ -225,7 +226,7 @@ export function writeV2Body(
   gossip: Gossip,
   records: readonly OutgoingRecord[],
 ): void {
-  if (records.length === 0) throw new RangeError("a v2 frame carries at least one record");
+  if (records.length === 0) throw new InvalidValueError("a v2 frame carries at least one record");
   w.varint(table.size);
   for (const e of table.entries) {
     w.u8(e.addr.length === 4 ? V2_FAMILY_IPV4 : V2_FAMILY_IPV6);
@@ -238,13 +239,15 @@ export function writeV2Body(
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (!Number.isInteger(r.typeTag) || r.typeTag < 0 || r.typeTag > MAX_UINT32) {
-      throw new RangeError(
+      throw new InvalidValueError(
         `record ${i}: typeTag must be a 32-bit unsigned integer, got ${r.typeTag}`,
       );
     }
     const s = r.origin.seqno;
     if (!Number.isInteger(s) || s < 0 || s > MAX_SEQNO) {
-      throw new RangeError(`record ${i}: origin seqno must be an integer in [0, 2^53-1], got ${s}`);
+      throw new InvalidValueError(
+        `record ${i}: origin seqno must be an integer in [0, 2^53-1], got ${s}`,
+      );
     }
     const payload = typeof r.payload === "function" ? r.payload(table) : r.payload;
     w.varint(r.typeTag);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import {
   DEFAULT_V2_LIMITS,
   V2_FLAG_BOUND,
@@ -99,19 +100,19 @@ interface TimeRule {
 function timeRule(o: V2DecoderOptions, stateful: boolean): TimeRule | undefined {
   const skew = o.maxClockSkewMs ?? V2_MAX_CLOCK_SKEW_MS;
   if (!Number.isSafeInteger(skew) || skew < 0) {
-    throw new RangeError(`maxClockSkewMs must be a non-negative integer, got ${skew}`);
+    throw new InvalidValueError(`maxClockSkewMs must be a non-negative integer, got ${skew}`);
   }
   if (o.clock !== undefined && o.clock !== null && typeof o.clock !== "function") {
-    throw new TypeError("clock must be a function returning ms since the Unix epoch");
+    throw new InvalidValueError("clock must be a function returning ms since the Unix epoch");
   }
   const now = o.clock === null ? undefined : o.clock ?? (stateful ? Date.now : undefined);
   if (now === undefined) {
-    if (o.startTime !== undefined) throw new RangeError("startTime needs a clock");
+    if (o.startTime !== undefined) throw new InvalidValueError("startTime needs a clock");
     return undefined;
   }
   const start = o.startTime ?? (stateful ? now() : undefined);
   if (start !== undefined && !Number.isFinite(start)) {
-    throw new RangeError(`startTime must be ms since the Unix epoch, got ${start}`);
+    throw new InvalidValueError(`startTime must be ms since the Unix epoch, got ${start}`);
   }
   return { now, start, skew };
 }
@@ -374,7 +375,7 @@ export class V2Decoder {
   readonly #store: SessionStore;
   readonly #time: TimeRule | undefined;
 
-  /** Create a receiver. Throws `RangeError` for a bad label or window. */
+  /** Create a receiver. Throws `InvalidValueError` for a bad label or window. */
   constructor(options: V2DecoderOptions) {
     this.#keyring = options.keyring;
     v2LabelBytes(options.label);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { ByteWriter } from "../byte_writer.ts";
 import {
   DEFAULT_V2_LIMITS,
@@ -107,18 +108,18 @@ const sharedKeys = new V2SessionKeys(64);
 function toCounter(c: bigint | number): bigint {
   if (typeof c === "number") {
     if (!Number.isSafeInteger(c) || c < 0) {
-      throw new RangeError(`counter must be a non-negative integer, got ${c}`);
+      throw new InvalidValueError(`counter must be a non-negative integer, got ${c}`);
     }
     return BigInt(c);
   }
   if (typeof c !== "bigint" || c < 0n || c > V2_MAX_COUNTER) {
-    throw new RangeError(`counter must be in [0, 2^64-1], got ${c}`);
+    throw new InvalidValueError(`counter must be in [0, 2^64-1], got ${c}`);
   }
   return c;
 }
 
 /**
- * Encode a v2 frame and return every layer. Throws `TypeError`/`RangeError` naming a bad input
+ * Encode a v2 frame and return every layer. Throws `InvalidValueError` naming a bad input
  * (unknown key id, no records, bad salt, counter out of range, a body over 2^32 - 1 bytes);
  * never {@linkcode DecodeError}.
  *
@@ -170,7 +171,7 @@ export type V2Sealed = Omit<V2FrameLayers, "table" | "body">;
 
 /**
  * Seal an encoded body into a frame: optional snappy (kept when it saves at least
- * `minCompressionSaving`), header, AES-256-GCM. Throws `TypeError`/`RangeError` naming a bad
+ * `minCompressionSaving`), header, AES-256-GCM. Throws `InvalidValueError` naming a bad
  * input. `body` is only read.
  *
  * @example
@@ -187,7 +188,7 @@ export type V2Sealed = Omit<V2FrameLayers, "table" | "body">;
 export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
   const keyId = input.keyId ?? input.keyring.primaryId;
   const base = input.keyring.get(keyId);
-  if (base === undefined) throw new RangeError(`key id ${keyId} is not in the keyring`);
+  if (base === undefined) throw new InvalidValueError(`key id ${keyId} is not in the keyring`);
   const counter = toCounter(input.counter);
   let plaintext = body;
   let compressed = false;
@@ -198,9 +199,11 @@ export function sealV2Body(input: V2SealInput, body: Uint8Array): V2Sealed {
       compressed = true;
     }
   } else if (input.compression !== "none") {
-    throw new RangeError(`compression must be "snappy" or "none", got ${input.compression}`);
+    throw new InvalidValueError(`compression must be "snappy" or "none", got ${input.compression}`);
   }
-  if (body.length > MAX_UINT32) throw new RangeError(`body of ${body.length} bytes is too large`);
+  if (body.length > MAX_UINT32) {
+    throw new InvalidValueError(`body of ${body.length} bytes is too large`);
+  }
   const frame = new Uint8Array(V2_HEADER_BYTES + plaintext.length + V2_TAG_BYTES);
   writeV2Header(frame, 0, {
     flags: (compressed ? V2_FLAG_SNAPPY : 0) | (input.receiver ? V2_FLAG_BOUND : 0),

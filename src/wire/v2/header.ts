@@ -20,6 +20,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import {
   type DecodeLimits,
   DEFAULT_LIMITS,
@@ -126,24 +127,26 @@ function putU32(buf: Uint8Array, o: number, v: number): void {
 }
 
 /**
- * Write a v2 header into `out` at `offset` (37 bytes). Throws a `RangeError` naming a field
+ * Write a v2 header into `out` at `offset` (37 bytes). Throws an `InvalidValueError` naming a field
  * that is out of range.
  */
 export function writeV2Header(out: Uint8Array, offset: number, h: V2Header): void {
   if (!Number.isInteger(h.keyId) || h.keyId < 0 || h.keyId > 255) {
-    throw new RangeError(`key id must be an integer in [0, 255], got ${h.keyId}`);
+    throw new InvalidValueError(`key id must be an integer in [0, 255], got ${h.keyId}`);
   }
   if (h.salt.length !== V2_SALT_BYTES) {
-    throw new RangeError(`salt must be ${V2_SALT_BYTES} bytes, got ${h.salt.length}`);
+    throw new InvalidValueError(`salt must be ${V2_SALT_BYTES} bytes, got ${h.salt.length}`);
   }
   if (typeof h.counter !== "bigint" || h.counter < 0n || h.counter > V2_MAX_COUNTER) {
-    throw new RangeError(`counter must be in [0, 2^64-1], got ${h.counter}`);
+    throw new InvalidValueError(`counter must be in [0, 2^64-1], got ${h.counter}`);
   }
   if (!Number.isInteger(h.flags) || (h.flags & ~V2_FLAGS_DEFINED) !== 0) {
-    throw new RangeError(`unknown flags 0x${h.flags.toString(16)}`);
+    throw new InvalidValueError(`unknown flags 0x${h.flags.toString(16)}`);
   }
   if (!Number.isSafeInteger(h.sealedAt) || h.sealedAt < 0 || h.sealedAt > MAX_SEQNO) {
-    throw new RangeError(`sealed time must be an integer in [0, 2^53-1] ms, got ${h.sealedAt}`);
+    throw new InvalidValueError(
+      `sealed time must be an integer in [0, 2^53-1] ms, got ${h.sealedAt}`,
+    );
   }
   for (
     const [what, v] of [["ciphertext", h.ciphertextLength], [
@@ -152,7 +155,7 @@ export function writeV2Header(out: Uint8Array, offset: number, h: V2Header): voi
     ]] as const
   ) {
     if (!Number.isInteger(v) || v < 0 || v > MAX_UINT32) {
-      throw new RangeError(`${what} length must be a 32-bit unsigned integer, got ${v}`);
+      throw new InvalidValueError(`${what} length must be a 32-bit unsigned integer, got ${v}`);
     }
   }
   out[offset] = V2_START_BYTE;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { KEY_BYTES } from "../constants.ts";
 
 /** One key of a keyring. */
@@ -20,7 +21,7 @@ export interface V2KeyringEntry {
 
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 255) {
-    throw new RangeError(`key id must be an integer in [0, 255], got ${id}`);
+    throw new InvalidValueError(`key id must be an integer in [0, 255], got ${id}`);
   }
 }
 
@@ -41,20 +42,20 @@ export class V2Keyring {
   #primary: number;
 
   /**
-   * Create a keyring from its entries; `primaryId` defaults to the first entry's id. Throws a
-   * `RangeError` naming a bad id, a key that is not 32 bytes, a repeated id or a missing
+   * Create a keyring from its entries; `primaryId` defaults to the first entry's id. Throws an
+   * `InvalidValueError` naming a bad id, a key that is not 32 bytes, a repeated id or a missing
    * primary.
    */
   constructor(entries: Iterable<V2KeyringEntry>, primaryId?: number) {
     for (const e of entries) {
-      if (this.#keys.has(e.id)) throw new RangeError(`key id ${e.id} appears twice`);
+      if (this.#keys.has(e.id)) throw new InvalidValueError(`key id ${e.id} appears twice`);
       this.add(e.id, e.key);
     }
     const first = this.#keys.keys().next();
-    if (first.done) throw new RangeError("a keyring needs at least one key");
+    if (first.done) throw new InvalidValueError("a keyring needs at least one key");
     this.#primary = primaryId ?? first.value;
     if (!this.#keys.has(this.#primary)) {
-      throw new RangeError(`primary key id ${this.#primary} is not in the keyring`);
+      throw new InvalidValueError(`primary key id ${this.#primary} is not in the keyring`);
     }
   }
 
@@ -68,10 +69,10 @@ export class V2Keyring {
     return this.#primary;
   }
 
-  /** Make `id` the primary key. Throws a `RangeError` when the keyring lacks it. */
+  /** Make `id` the primary key. Throws an `InvalidValueError` when the keyring lacks it. */
   setPrimary(id: number): void {
     checkId(id);
-    if (!this.#keys.has(id)) throw new RangeError(`key id ${id} is not in the keyring`);
+    if (!this.#keys.has(id)) throw new InvalidValueError(`key id ${id} is not in the keyring`);
     this.#primary = id;
   }
 
@@ -89,14 +90,16 @@ export class V2Keyring {
   add(id: number, key: Uint8Array): void {
     checkId(id);
     if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
-      throw new RangeError(`key ${id} must be ${KEY_BYTES} bytes, got ${key?.length}`);
+      throw new InvalidValueError(`key ${id} must be ${KEY_BYTES} bytes, got ${key?.length}`);
     }
     this.#keys.set(id, key.slice());
   }
 
-  /** Remove the key under `id`. Throws a `RangeError` for the primary key. */
+  /** Remove the key under `id`. Throws an `InvalidValueError` for the primary key. */
   remove(id: number): void {
-    if (id === this.#primary) throw new RangeError(`key id ${id} is primary; set another first`);
+    if (id === this.#primary) {
+      throw new InvalidValueError(`key id ${id} is primary; set another first`);
+    }
     this.#keys.delete(id);
   }
 

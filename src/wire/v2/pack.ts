@@ -7,6 +7,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { ByteWriter } from "../byte_writer.ts";
 import { V2_HEADER_BYTES, V2_MAX_COUNTER, V2_TAG_BYTES } from "../constants.ts";
 import { gossipBytes, gossipNetIds } from "../gossip.ts";
@@ -52,7 +53,7 @@ let writerBusy = false;
 
 /**
  * Pack `records` into as few frames as the limits allow (greedily, in order) and seal each
- * with the sender's next counter. Throws `TypeError`/`RangeError` naming a bad input.
+ * with the sender's next counter. Throws `InvalidValueError` naming a bad input.
  *
  * @example
  * ```ts
@@ -76,10 +77,10 @@ let writerBusy = false;
 export function encodeV2Batch(input: V2BatchInput): Uint8Array[] {
   const { gossip, records, maxFrameBytes, maxRecords } = input;
   if (!Number.isInteger(maxRecords) || maxRecords < 1) {
-    throw new RangeError(`maxRecords must be a positive integer, got ${maxRecords}`);
+    throw new InvalidValueError(`maxRecords must be a positive integer, got ${maxRecords}`);
   }
   if (typeof maxFrameBytes !== "number" || !(maxFrameBytes > 0)) {
-    throw new RangeError(`maxFrameBytes must be a positive number, got ${maxFrameBytes}`);
+    throw new InvalidValueError(`maxFrameBytes must be a positive number, got ${maxFrameBytes}`);
   }
   if (records.length === 0) return [];
   const extra = input.extraNetIds ?? [];

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { V2_REPLAY_WINDOW } from "../constants.ts";
 
 /** The verdict of {@linkcode V2ReplayWindow.check}. */
@@ -34,7 +35,7 @@ export class V2ReplayWindow {
   /** A window of `size` frames: a power of two, at least 32. */
   constructor(size: number = V2_REPLAY_WINDOW) {
     if (!Number.isInteger(size) || size < 32 || (size & (size - 1)) !== 0) {
-      throw new RangeError(`replay window must be a power of two >= 32, got ${size}`);
+      throw new InvalidValueError(`replay window must be a power of two >= 32, got ${size}`);
     }
     this.#size = size;
     this.#bits = new Uint32Array(size / 32);

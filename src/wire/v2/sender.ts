@@ -5,6 +5,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { V2_MAX_COUNTER, V2_SALT_BYTES } from "../constants.ts";
 import { encodeV2Frame, type V2FrameInput } from "./encoder.ts";
 import { V2SessionKeys } from "./session_keys.ts";
@@ -69,14 +70,16 @@ export class V2Sender {
     this.#salt = this.#newSalt();
     this.#counter = options.firstCounter ?? 0n;
     if (this.#counter < 0n || this.#counter > V2_MAX_COUNTER) {
-      throw new RangeError(`firstCounter must be in [0, 2^64-1], got ${this.#counter}`);
+      throw new InvalidValueError(`firstCounter must be in [0, 2^64-1], got ${this.#counter}`);
     }
   }
 
   #newSalt(): Uint8Array {
     const s = this.#random(V2_SALT_BYTES);
     if (!(s instanceof Uint8Array) || s.length !== V2_SALT_BYTES) {
-      throw new RangeError(`random source returned ${s?.length} bytes, need ${V2_SALT_BYTES}`);
+      throw new InvalidValueError(
+        `random source returned ${s?.length} bytes, need ${V2_SALT_BYTES}`,
+      );
     }
     return s.slice();
   }

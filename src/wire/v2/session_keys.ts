@@ -8,6 +8,7 @@
  * @module
  */
 
+import { InvalidValueError } from "../../errors.ts";
 import { deriveV2SessionKey } from "./aead.ts";
 
 interface Entry {
@@ -49,7 +50,7 @@ export class V2SessionKeys {
   /** Create a cache holding at most `capacity` (at least 1) keys. */
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(
+      throw new InvalidValueError(
         `session key cache capacity must be a positive integer, got ${capacity}`,
       );
     }

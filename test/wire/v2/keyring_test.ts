@@ -1,3 +1,4 @@
+import { InvalidValueError } from "../../../src/errors.ts";
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -46,13 +47,13 @@ Deno.test("keyring: primary, secondary, rotation, unknown ids [R-V2-KEY-001..003
   rx.remove(1);
   strictEqual(code(() => decodeV2Frame(f1, { keyring: rx, label: "" })), "UNKNOWN_KEY_ID");
   deepStrictEqual(rx.ids(), [2]);
-  throws(() => rx.remove(2), RangeError);
-  throws(() => new V2Keyring([]), RangeError);
-  throws(() => new V2Keyring([{ id: 1, key: new Uint8Array(31) }]), RangeError);
-  throws(() => new V2Keyring([{ id: 256, key: k(0) }]), RangeError);
-  throws(() => new V2Keyring([{ id: 1, key: k(0) }, { id: 1, key: k(1) }]), RangeError);
-  throws(() => new V2Keyring([{ id: 1, key: k(0) }], 3), RangeError);
-  throws(() => encodeV2Frame({ ...base, keyring: rx, keyId: 9, label: "" }), RangeError);
+  throws(() => rx.remove(2), InvalidValueError);
+  throws(() => new V2Keyring([]), InvalidValueError);
+  throws(() => new V2Keyring([{ id: 1, key: new Uint8Array(31) }]), InvalidValueError);
+  throws(() => new V2Keyring([{ id: 256, key: k(0) }]), InvalidValueError);
+  throws(() => new V2Keyring([{ id: 1, key: k(0) }, { id: 1, key: k(1) }]), InvalidValueError);
+  throws(() => new V2Keyring([{ id: 1, key: k(0) }], 3), InvalidValueError);
+  throws(() => encodeV2Frame({ ...base, keyring: rx, keyId: 9, label: "" }), InvalidValueError);
 });
 
 Deno.test("keyring: a replaced key invalidates cached session keys [R-V2-SESSION-005]", () => {
@@ -74,7 +75,7 @@ Deno.test("session key cache is bounded (LRU) and only remembers on request", ()
   const cache = new V2SessionKeys(3);
   for (let i = 0; i < 10; i++) cache.get(k(1), 1, new Uint8Array(16).fill(i), "", i % 2 === 0);
   strictEqual(cache.size, 3);
-  throws(() => new V2SessionKeys(0), RangeError);
+  throws(() => new V2SessionKeys(0), InvalidValueError);
 });
 
 Deno.test("labels: frames never cross clusters that share a key [R-V2-LABEL-002]", () => {
@@ -87,7 +88,10 @@ Deno.test("labels: frames never cross clusters that share a key [R-V2-LABEL-002]
     }),
     { numRuns: 200 },
   );
-  throws(() => encodeV2Frame({ ...base, keyring: ring, label: "é".repeat(128) }), RangeError);
+  throws(
+    () => encodeV2Frame({ ...base, keyring: ring, label: "é".repeat(128) }),
+    InvalidValueError,
+  );
 });
 
 Deno.test("V2Decoder: a key replaced in the keyring is used at once for known sessions [R-V2-SESSION-005]", () => {

@@ -1,3 +1,4 @@
+import { InvalidValueError } from "../../../src/errors.ts";
 import { deepStrictEqual, notDeepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import {
   decodeV2Frame,
@@ -41,5 +42,5 @@ Deno.test("sender: the counter never wraps; encode starts a new session [R-V2-SE
   const next = decodeV2Frame(tx.encode(input), { keyring, label: "s" });
   strictEqual(next.counter, 0n);
   notDeepStrictEqual([...next.salt], [...salt1]);
-  throws(() => new V2Sender({ random: () => new Uint8Array(15) }), RangeError);
+  throws(() => new V2Sender({ random: () => new Uint8Array(15) }), InvalidValueError);
 });

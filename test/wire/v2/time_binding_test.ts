@@ -1,4 +1,5 @@
 /** Sealed time, start rule, receiver binding and session expiry of the v2 receiver (spec/wire.md 15.15). */
+import { InvalidValueError } from "../../../src/errors.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -49,9 +50,9 @@ Deno.test("[R-V2-TIME-001] the sealed time round-trips through the header for ev
     }),
     { numRuns: 200 },
   );
-  assert.throws(() => frame({ sealedAt: -1 }), RangeError);
-  assert.throws(() => frame({ sealedAt: 1.5 }), RangeError);
-  assert.throws(() => frame({ sealedAt: 2 ** 53 }), RangeError);
+  assert.throws(() => frame({ sealedAt: -1 }), InvalidValueError);
+  assert.throws(() => frame({ sealedAt: 1.5 }), InvalidValueError);
+  assert.throws(() => frame({ sealedAt: 2 ** 53 }), InvalidValueError);
 });
 
 Deno.test("[R-V2-TIME-002] accepted exactly within clock ± tolerance, CLOCK_SKEW one ms beyond", () => {

@@ -56,3 +56,26 @@ Deno.test("sim: killed nodes are not destinations that count; the live ones stil
     assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
   }
 });
+
+Deno.test("[R-NODE-SCALE-006] [R-NODE-SCALE-007] sim: 512 nodes in 64 subnets of 8: TCP frames ≤ 1.25 × (K − 1), depth ≤ ⌈log2 K⌉ + 2, ≤ 2 copies per node", async () => {
+  const res = await simulate({ ...base, nodes: 512, domains: 64, broadcasts: 4, warmup: 1 });
+  const s = summarize(res);
+  assert.equal(s.minDelivered, 1);
+  assert.ok(s.tcpFrames <= 1.25 * 63, `${s.tcpFrames} TCP frames per broadcast`);
+  assert.ok(s.tcpDepth <= Math.ceil(Math.log2(64)) + 2, `depth ${s.tcpDepth}`);
+  assert.ok(s.duplicatesPerNode <= 2);
+  assert.equal(s.datagrams, 64, "one datagram per domain");
+});
+
+Deno.test("sim: the stripes layout (domains that are not subnets) still delivers everything, at about one TCP frame per node", async () => {
+  const res = await simulate({
+    ...base,
+    nodes: 256,
+    domains: 32,
+    broadcasts: 2,
+    layout: "stripes",
+  });
+  const s = summarize(res);
+  assert.equal(s.minDelivered, 1);
+  assert.ok(s.tcpFrames > 1.25 * 31, `${s.tcpFrames}: no subnet keys there`);
+});

@@ -25,8 +25,19 @@ import { SimNetwork } from "./net.ts";
 export interface SimConfig {
   /** Nodes. */
   nodes: number;
-  /** Multicast domains (nodes are dealt round-robin... in blocks: node i is in i % domains). */
+  /** Multicast domains: node i is in domain i % domains. */
   domains: number;
+  /**
+   * Addresses (default "blocks"): each domain is an aligned IP subnet of its own (a block of
+   * 2^b addresses, as a LAN segment is); "stripes": node i has address 10.0.0.0 + i, so
+   * domains are not subnets (the layout of the first simulator runs).
+   */
+  layout?: "blocks" | "stripes";
+  /**
+   * Give every node its domain's subnet prefix length (option `subnetPrefixLength`, blocks
+   * layout only; default true). [R-NODE-SCALE-006]
+   */
+  subnet?: boolean;
   /** Broadcasts, one after the other, from random live origins to every node. */
   broadcasts: number;
   /** Seed of every random choice. */
@@ -52,6 +63,16 @@ export interface SimConfig {
   sealed: boolean;
   /** Uplink rate in Mbit/s. */
   rateMbps: number;
+  /**
+   * Reliable delivery on (default off in the simulator: it adds one acknowledgement frame per
+   * destination per origin; `--reliable` measures that cost). [R-NODE-REL-001]
+   */
+  reliable?: boolean;
+  /**
+   * Virtual ms each broadcast is given after its frames settle, timers running (for
+   * acknowledgements and repairs; default 0, or 3,000 with `reliable`).
+   */
+  settleMs?: number;
 }
 
 /** Figures of one broadcast. */
@@ -82,6 +103,19 @@ export interface BroadcastRow {
   wallMs: number;
   /** Frames handled by nodes. */
   handled: number;
+  /**
+   * TCP frames caused by timers (acknowledgements, heartbeats, probes, timed repairs), not
+   * counted in `tcpFrames`.
+   */
+  ctlTcpFrames: number;
+  /** Datagrams caused by timers, not counted in `datagrams`. */
+  ctlDatagrams: number;
+  /** Reliable delivery: acknowledgement (control) frames sent. */
+  ackFrames: number;
+  /** Reliable delivery: repair frames sent. */
+  repairFrames: number;
+  /** Liveness: TCP heartbeats and probes sent (direct, indirect, relayed). */
+  livenessTcp: number;
 }
 
 /** Result of a run. */
@@ -98,9 +132,27 @@ export interface SimResult {
   warmupMs: number;
 }
 
-/** Node `i`'s NetID: distinct addresses for up to 2^24 nodes. */
-function idOf(i: number): NetId {
-  return { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 4000 };
+/** Address number `a` as 10.x.y.z: distinct addresses for up to 2^24. */
+function ipOf(a: number): string {
+  return `10.${(a >> 16) & 255}.${(a >> 8) & 255}.${a & 255}`;
+}
+
+/**
+ * Node `i`'s NetID and its domain's subnet prefix length: in "blocks", domain d = i % K owns
+ * the aligned block of 2^b addresses starting at d·2^b (2^b ≥ its size); in "stripes",
+ * address i (domains are not subnets: prefix length 0).
+ */
+export function simAddress(
+  i: number,
+  nodes: number,
+  domains: number,
+  layout: "blocks" | "stripes",
+): { id: NetId; prefixLength: number } {
+  if (layout === "stripes") return { id: { ip: ipOf(i), port: 4000 }, prefixLength: 0 };
+  const size = Math.ceil(nodes / domains);
+  const b = Math.ceil(Math.log2(Math.max(1, size)));
+  const a = (i % domains) * 2 ** b + Math.floor(i / domains);
+  return { id: { ip: ipOf(a), port: 4000 }, prefixLength: 32 - b };
 }
 
 function gc(): void {
@@ -127,14 +179,17 @@ export async function simulate(
   let cur = { delivered: 0, last: 0, depth: 0, start: 0, id: "" };
   // A fixed, non-weak key (the node refuses repeated bytes). [R-NODE-KEY-003]
   const key = "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b";
+  const layout = c.layout ?? "blocks";
   for (let i = 0; i < c.nodes; i++) {
-    const id = idOf(i);
+    const { id, prefixLength } = simAddress(i, c.nodes, c.domains, layout);
     const node = await ChatterNode.start({
       profile: "v2",
       key,
       clock: net.clock,
       random: seededRandom(c.seed * 1_000_003 + i),
       transport: net.transport(id, `d${i % c.domains}`),
+      reliable: c.reliable ?? false,
+      subnetPrefixLength: (c.subnet ?? true) ? prefixLength : 0,
       ...c.nodeOptions,
     });
     node.register(jsonType<{ id: string; pad: string }>("sim.msg", (v) => {
@@ -170,12 +225,20 @@ export async function simulate(
     net.run();
   }
   const warmupMs = performance.now() - tw;
-  const dupTotal = () => {
-    let t = 0;
-    for (const n of nodes) t += n.stats().duplicates;
+  const totals = () => {
+    const t = { dups: 0, acks: 0, repairs: 0, live: 0 };
+    for (const n of nodes) {
+      const s = n.stats();
+      t.dups += s.duplicates;
+      t.acks += s.reliable.ackFrames;
+      t.repairs += s.reliable.repairFrames;
+      const l = s.liveness;
+      t.live += l.heartbeatsTcp + l.probes + l.indirectProbes + l.probesRelayed;
+    }
     return t;
   };
-  let dups = dupTotal();
+  let tot = totals();
+  const settle = c.settleMs ?? (c.reliable ? 3000 : 0);
   for (let b = 0; b < c.broadcasts; b++) {
     let o: number;
     do o = Math.floor(r.next() * c.nodes); while (dead.has(o));
@@ -188,24 +251,35 @@ export async function simulate(
     await Promise.resolve();
     await Promise.resolve();
     net.run();
+    if (settle > 0) {
+      net.advance(settle);
+      net.run();
+    }
     const k = net.counters;
-    const d = dupTotal();
+    const d = totals();
+    const ctlTcp = k.ctlTcpFrames - k0.ctlTcpFrames;
+    const ctlDg = k.ctlDatagrams - k0.ctlDatagrams;
     const row: BroadcastRow = {
       i: b,
-      tcpFrames: k.tcpFrames - k0.tcpFrames,
-      datagrams: k.datagrams - k0.datagrams,
+      tcpFrames: k.tcpFrames - k0.tcpFrames - ctlTcp,
+      datagrams: k.datagrams - k0.datagrams - ctlDg,
       bytes: k.tcpBytes - k0.tcpBytes + k.datagramBytes - k0.datagramBytes,
       tcpDepth: cur.depth,
       lastDeliveryMs: cur.last,
       delivered: cur.delivered,
       live: live - 1,
-      duplicates: d - dups,
+      duplicates: d.dups - tot.dups,
       rejected: k.rejected - k0.rejected,
       lost: k.lost - k0.lost,
       wallMs: performance.now() - w0,
       handled: k.handled - k0.handled,
+      ctlTcpFrames: ctlTcp,
+      ctlDatagrams: ctlDg,
+      ackFrames: d.acks - tot.acks,
+      repairFrames: d.repairs - tot.repairs,
+      livenessTcp: d.live - tot.live,
     };
-    dups = d;
+    tot = d;
     rows.push(row);
     onRow?.(row);
     net.advance(gap);
@@ -246,6 +320,12 @@ export function summarize(res: SimResult): Record<string, number> {
     rejected: mean(rows, (r) => r.rejected),
     heapPerNodeBytes: Math.round(res.heapPerNode),
     cpuUsPerHandledFrame: handled === 0 ? 0 : (wall * 1000) / handled,
+    cpuUsPerDelivery: (wall * 1000) / Math.max(1, rows.reduce((a, r) => a + r.delivered, 0)),
+    ctlTcpFrames: mean(rows, (r) => r.ctlTcpFrames),
+    ctlDatagrams: mean(rows, (r) => r.ctlDatagrams),
+    ackFrames: mean(rows, (r) => r.ackFrames),
+    repairFrames: mean(rows, (r) => r.repairFrames),
+    livenessTcp: mean(rows, (r) => r.livenessTcp),
     wallMsPerBroadcast: mean(rows, (r) => r.wallMs),
   };
 }
@@ -272,6 +352,10 @@ if (import.meta.main) {
       warmup: { type: "string", default: "0" },
       "warmup-dests": { type: "string", default: "1" },
       "dedup-window": { type: "string" },
+      reliable: { type: "boolean", default: false },
+      layout: { type: "string", default: "blocks" },
+      "no-subnet": { type: "boolean", default: false },
+      "settle-ms": { type: "string" },
       sealed: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
@@ -282,7 +366,8 @@ if (import.meta.main) {
     console.log(
       "deno task sim [--nodes N] [--domains K] [--broadcasts B] [--seed S] [--loss P] [--kill F]\n" +
         "  [--gap-ms MS] [--payload BYTES] [--max-peers N] [--seen-ids N] [--rate-mbps R]\n" +
-        "  [--warmup ROUNDS] [--warmup-dests D] [--dedup-window W]\n" +
+        "  [--warmup ROUNDS] [--warmup-dests D] [--dedup-window W] [--reliable] [--settle-ms MS]\n" +
+        "  [--layout blocks|stripes] [--no-subnet]\n" +
         "  [--sealed] [--json] [--quiet]",
     );
     Deno.exit(0);
@@ -306,6 +391,10 @@ if (import.meta.main) {
     rateMbps: num(v["rate-mbps"])!,
     warmup: num(v.warmup)!,
     warmupDests: num(v["warmup-dests"])!,
+    reliable: v.reliable!,
+    settleMs: num(v["settle-ms"]),
+    layout: v.layout === "stripes" ? "stripes" : "blocks",
+    subnet: !v["no-subnet"],
   };
   const K = Math.min(config.domains, config.nodes);
   if (!v.json) {
@@ -313,11 +402,14 @@ if (import.meta.main) {
       `sim: ${fmt(config.nodes)} nodes, ${
         fmt(K)
       } domains, loss ${config.loss}, kill ${config.kill}, ` +
-        `seed ${config.seed}, crypto ${config.sealed ? "on" : "off (simulator only)"}`,
+        `seed ${config.seed}, crypto ${config.sealed ? "on" : "off (simulator only)"}, ` +
+        `reliable ${config.reliable ? "on" : "off"}, layout ${config.layout}${
+          config.layout === "blocks" && !config.subnet ? " (no subnet prefix)" : ""
+        }`,
     );
     if (!v.quiet) {
       console.log(
-        "  #  tcp(ideal)  dgrams(ideal)   bytes  depth(ideal)  last ms  delivered  dups/node  rejected  wall ms",
+        "  #  tcp(ideal)  dgrams(ideal)   bytes  depth(ideal)  last ms  delivered  dups/node  rejected  wall ms  ctl tcp/dgrams  acks  repairs  liveness tcp",
       );
     }
   }
@@ -332,7 +424,9 @@ if (import.meta.main) {
         } %  ` +
         `${fmt(r.duplicates / r.live, 2).padStart(8)}  ${String(r.rejected).padStart(7)}  ${
           fmt(r.wallMs).padStart(7)
-        }`,
+        }  ${fmt(r.ctlTcpFrames).padStart(7)}/${fmt(r.ctlDatagrams)}  ${fmt(r.ackFrames)}  ${
+          fmt(r.repairFrames)
+        }  ${fmt(r.livenessTcp)}`,
     );
   });
   const s = summarize(res);
@@ -349,7 +443,11 @@ if (import.meta.main) {
         }, ` +
         `heap/node ${fmt(s.heapPerNodeBytes / 1024, 1)} KiB, cpu ${
           fmt(s.cpuUsPerHandledFrame, 1)
-        } µs/frame, ` +
+        } µs/frame, ${fmt(s.cpuUsPerDelivery, 1)} µs/delivery, control tcp ${
+          fmt(s.ctlTcpFrames, 1)
+        } datagrams ${fmt(s.ctlDatagrams, 1)}, acks ${fmt(s.ackFrames, 1)} repairs ${
+          fmt(s.repairFrames, 1)
+        } liveness tcp ${fmt(s.livenessTcp, 1)}, ` +
         `setup ${fmt(res.setupMs)} ms, warm-up ${fmt(res.warmupMs)} ms`,
     );
   }

@@ -52,7 +52,15 @@ export interface Hops {
   tcp: number;
   /** All hops (TCP and multicast). */
   all: number;
+  /**
+   * Caused by a timer (acknowledgements, heartbeats, probes, timed repairs) or by a frame that
+   * was: control traffic, counted apart from the broadcast's own frames.
+   */
+  ctl: boolean;
 }
+
+const QUIET: Hops = { tcp: 0, all: 0, ctl: false };
+const TIMER: Hops = { tcp: 0, all: 0, ctl: true };
 
 interface Ep {
   id: NetId;
@@ -144,6 +152,10 @@ export interface SimCounters {
   failed: number;
   /** Frames handled by nodes (each multicast copy counts). */
   handled: number;
+  /** Of the TCP frames, those caused by timers (control traffic, see {@linkcode Hops}). */
+  ctlTcpFrames: number;
+  /** Of the datagrams, those caused by timers. */
+  ctlDatagrams: number;
 }
 
 /**
@@ -168,8 +180,7 @@ export class SimNetwork {
   #timerId = 0;
   readonly #cancelled = new Set<number>();
   /** Hops of the frame being handled now (zero outside a handler). */
-  current: Hops = { tcp: 0, all: 0 };
-  /** Time the current frame arrived. */
+  current: Hops = QUIET;
   readonly counters: SimCounters = {
     tcpFrames: 0,
     tcpBytes: 0,
@@ -179,6 +190,8 @@ export class SimNetwork {
     rejected: 0,
     failed: 0,
     handled: 0,
+    ctlTcpFrames: 0,
+    ctlDatagrams: 0,
   };
   /** The virtual clock every node of this network runs on. */
   readonly clock: Clock;
@@ -248,8 +261,9 @@ export class SimNetwork {
       this.#now = Math.max(this.#now, e.t);
       if (e.kind === "timer") {
         if (this.#cancelled.delete(e.id)) continue;
-        this.current = { tcp: 0, all: 0 };
+        this.current = TIMER;
         e.fn();
+        this.current = QUIET;
         continue;
       }
       this.#frames--;
@@ -257,7 +271,7 @@ export class SimNetwork {
       this.current = e.hops;
       if (e.kind === "fail") e.fail(e.err);
       else this.#deliver(e);
-      this.current = { tcp: 0, all: 0 };
+      this.current = QUIET;
     }
     return last;
   }
@@ -272,7 +286,9 @@ export class SimNetwork {
         this.#heap.pop();
         this.#now = Math.max(this.#now, e.t);
         if (this.#cancelled.delete(e.id)) continue;
+        this.current = TIMER;
         e.fn();
+        this.current = QUIET;
       } else this.run();
     }
     this.#now = until;
@@ -338,8 +354,10 @@ export class SimNetwork {
         ep.stats.udp.bytesOut += f.length;
         this.counters.datagrams++;
         this.counters.datagramBytes += f.length;
+        const ctl = this.current.ctl;
+        if (ctl) this.counters.ctlDatagrams++;
         const at = this.#uplink(ep, f.length) + this.o.multicastLatencyMs;
-        const hops = { tcp: this.current.tcp, all: this.current.all + 1 };
+        const hops = { tcp: this.current.tcp, all: this.current.all + 1, ctl };
         for (const m of dom) {
           if (m === ep) continue;
           if (this.o.multicastLoss > 0 && this.#random.next() < this.o.multicastLoss) {
@@ -354,7 +372,11 @@ export class SimNetwork {
       sendTcp: (to: NetId, f: Uint8Array, onFail?: SendFailure): boolean => {
         if (!ep.alive) return false;
         const dest = this.#eps.get(netIdKey(to));
-        const hops = { tcp: this.current.tcp + 1, all: this.current.all + 1 };
+        const hops = {
+          tcp: this.current.tcp + 1,
+          all: this.current.all + 1,
+          ctl: this.current.ctl,
+        };
         if (!dest) {
           ep.stats.connectFailures++;
           ep.stats.sendFailures++;
@@ -375,6 +397,7 @@ export class SimNetwork {
         ep.stats.tcp.bytesOut += f.length;
         this.counters.tcpFrames++;
         this.counters.tcpBytes += f.length;
+        if (hops.ctl) this.counters.ctlTcpFrames++;
         let at = this.#uplink(ep, f.length) + this.o.tcpLatencyMs;
         if (!ep.conns.has(dest.key)) {
           ep.conns.add(dest.key);

@@ -97,6 +97,27 @@ export function decodeDomains(payload: Uint8Array, table: readonly NetId[]): Net
 }
 
 /**
+ * True when `groups` (a TCP frame's domain facts) hold the unit marker for `self`: a group of
+ * one member, the frame's receiver. It says the sender planned the receiver and the nodes of
+ * its domain that follow it in the list as one multicast domain, covered by the receiver's
+ * multicast: the receiver keeps no TCP copy for them (R-NODE-SCALE-007). Nodes that do not know
+ * the marker skip it (groups of one teach nothing).
+ *
+ * @example
+ * ```ts
+ * import { isUnitMarker } from "./domains.ts";
+ * const me = { ip: "10.0.0.1", port: 1 };
+ * isUnitMarker([[{ ip: "10.0.0.1", port: 1 }]], me); // true
+ * ```
+ */
+export function isUnitMarker(groups: readonly (readonly NetId[])[], self: NetId): boolean {
+  for (const g of groups) {
+    if (g.length === 1 && g[0].ip === self.ip && g[0].port === self.port) return true;
+  }
+  return false;
+}
+
+/**
  * An incremental union-find over NetID keys; the root of a set is its smallest key, so every
  * node that knows the same members names the domain alike.
  *
@@ -120,14 +141,17 @@ export class DomainMap {
   /** The set's root (smallest key) of `k`; `k` itself when unknown. */
   find(k: string): string {
     const p = this.#parent;
-    let r = k;
+    const first = p.get(k);
+    if (first === undefined || first === k) return k;
+    let r = first;
     for (let n = p.get(r); n !== undefined && n !== r; n = p.get(r)) r = n;
-    // Path compression.
+    // Path compression (nothing to write when `k` points at the root already).
     let c = k;
-    while (c !== r) {
-      const n = p.get(c)!;
+    let n = first;
+    while (n !== r) {
       p.set(c, r);
       c = n;
+      n = p.get(c)!;
     }
     return r;
   }

@@ -12,6 +12,7 @@ import type { NodeClock } from "./clock.ts";
 import type { PlanView } from "./plan.ts";
 import { randomInt, type RandomSource } from "./random.ts";
 import { DomainMap } from "./domains.ts";
+import { subnetKey } from "./subnet.ts";
 
 /** Limits of a {@linkcode PeerDb}. */
 export interface PeerDbOptions {
@@ -23,11 +24,18 @@ export interface PeerDbOptions {
   maxSeenIds: number;
   /** Most "other IDs" our frames carry: representatives of distinct domains. */
   maxOtherIds: number;
+  /**
+   * Prefix length of our multicast domain's IP subnet (0: not known): remote destinations are
+   * grouped by their subnet of this length. [R-NODE-SCALE-006]
+   */
+  subnetPrefixLength?: number;
 }
 
 interface PeerEntry {
   id: NetId;
   at: number;
+  /** When it was last moved to the end of the least-recently-heard order. */
+  moved: number;
 }
 
 /**
@@ -73,6 +81,8 @@ export class PeerDb implements PlanView {
   #ringAt = 0;
   #reps: NetId[] | undefined;
   #repAt = 0;
+  /** Our own subnet's key (R-NODE-SCALE-006), when the prefix length is known. */
+  readonly #ownSubnet: string | undefined;
 
   /** Create an empty database for the node `self`. */
   constructor(self: NetId, opts: PeerDbOptions, clock: NodeClock, random: RandomSource) {
@@ -81,6 +91,8 @@ export class PeerDb implements PlanView {
     this.#opts = opts;
     this.#clock = clock;
     this.#random = random;
+    const len = opts.subnetPrefixLength ?? 0;
+    this.#ownSubnet = len > 0 ? subnetKey(self.ip, len) : undefined;
   }
 
   /** Number of peers remembered. */
@@ -88,21 +100,34 @@ export class PeerDb implements PlanView {
     return this.#peers.size;
   }
 
-  #touch(id: NetId, now: number): string {
+  /** Hears facts and domain groups stored (R-NODE-SCALE-008: O(peers), not 32 per peer). */
+  get facts(): number {
+    let n = this.#groupOf.size;
+    for (const m of this.#hears.values()) n += m.size;
+    return n;
+  }
+
+  #touch(id: NetId, now: number, heard = false): string {
     const k = netIdKey(id);
     if (k === this.#selfKey) return k;
     const e = this.#peers.get(k);
     if (e) {
       if (now > e.at) {
+        // Keep the map in least-recently-heard order (eviction takes the first entry): exactly
+        // for the senders of frames, to within 1/16 of the time-to-live for NetIDs a frame only
+        // names (re-ordering on every mention costs two map operations per NetID of every
+        // frame). [R-NODE-SCALE-008]
+        if (heard || now - e.moved >= this.#opts.peerTtlMs / 16) {
+          e.moved = now;
+          this.#peers.delete(k);
+          this.#peers.set(k, e);
+        }
         e.at = now;
-        // Keep the map in least-recently-heard order: eviction takes the first entry.
-        this.#peers.delete(k);
-        this.#peers.set(k, e);
       }
       return k;
     }
     if (this.#peers.size >= this.#opts.maxPeers) this.#evictOldest();
-    this.#peers.set(k, { id: { ip: id.ip, port: id.port }, at: now });
+    this.#peers.set(k, { id: { ip: id.ip, port: id.port }, at: now, moved: now });
     return k;
   }
 
@@ -141,9 +166,17 @@ export class PeerDb implements PlanView {
   #edge(src: string, dst: string, now: number): void {
     if (src === dst) return;
     let m = this.#hears.get(src);
+    if (m?.has(dst)) {
+      m.set(dst, now);
+      return;
+    }
+    // A fact that joins nothing (both ends already in one domain) is not stored, except
+    // whether a peer hears us: the stored facts are a spanning forest, O(peers) in all, not
+    // 32 per peer; a fact lost with an expired one is learned again from the next frames.
+    // [R-NODE-SCALE-008]
+    if (!this.#dm.union(src, dst) && dst !== this.#selfKey) return;
     if (!m) this.#hears.set(src, m = new Map());
-    if (!m.has(dst)) {
-      this.#dm.union(src, dst);
+    {
       // At most maxSeenIds facts per sender (what its frames can name), always keeping whether
       // it hears us: memory per peer stays bounded in a domain of thousands. [R-NODE-SCALE-004]
       if (m.size > this.#opts.maxSeenIds) {
@@ -168,7 +201,7 @@ export class PeerDb implements PlanView {
    */
   learn(g: Gossip, transport: "tcp" | "udp"): void {
     const now = this.#clock.now();
-    const sender = this.#touch(g.current, now);
+    const sender = this.#touch(g.current, now, true);
     if (sender === this.#selfKey) return;
     if (transport === "udp") {
       const id = { ip: g.current.ip, port: g.current.port, seqno: g.current.seqno };
@@ -228,13 +261,21 @@ export class PeerDb implements PlanView {
     for (const g of groups) {
       if (g.length < 2) continue;
       const first = this.#touch(g[0], now);
+      let taught = false;
       for (let i = 1; i < g.length; i++) {
         const k = this.#touch(g[i], now);
         if (k === first) continue;
-        this.#dm.union(first, k);
-        this.#groupOf.set(k, { with: first, at: now });
+        // Only what joins two domains is stored (and refreshed): O(peers) facts in all.
+        // [R-NODE-SCALE-008]
+        if (this.#dm.union(first, k)) {
+          taught = true;
+          this.#groupOf.set(k, { with: first, at: now });
+        } else {
+          const was = this.#groupOf.get(k);
+          if (was && was.with === first) was.at = now;
+        }
       }
-      this.#groupOf.set(first, { with: this.#touch(g[1], now), at: now });
+      if (!taught) continue;
       const copy = g.slice(0, 16).map((x) => ({ ip: x.ip, port: x.port }));
       if (this.#ring.length < 32) this.#ring.push(copy);
       else this.#ring[this.#ringAt++ % 32] = copy;
@@ -304,7 +345,17 @@ export class PeerDb implements PlanView {
     return this.#reps = [...reps.values()];
   }
 
+  /**
+   * The domain key the planner groups `id` by. With a known subnet prefix length, a node of
+   * another subnet is keyed by its subnet; nodes of our own subnet are keyed by what was
+   * learned (those that do not hear us are not our domain-mates, whatever their address
+   * says, so they are not sent as one share: no relay chains). [R-NODE-SCALE-006]
+   */
   domainOf(id: NetId): string {
+    if (this.#ownSubnet !== undefined) {
+      const s = subnetKey(id.ip, this.#opts.subnetPrefixLength!);
+      if (s !== undefined && s !== this.#ownSubnet) return s;
+    }
     return this.#dm.find(netIdKey(id));
   }
 

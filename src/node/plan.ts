@@ -35,6 +35,12 @@ export interface TcpSend {
   to: NetId;
   /** Who the relay must forward to; empty for a leaf. */
   distribution: NetId[];
+  /**
+   * The relay's own group in this share (the relay and the nodes of its domain that follow it)
+   * has two or more nodes and was planned as one domain: the relay's multicast covers it, and
+   * the relay keeps no TCP copy for it. [R-NODE-SCALE-007]
+   */
+  unit?: boolean;
 }
 
 /** Options of {@linkcode planBroadcast}. */
@@ -113,7 +119,9 @@ export function planBroadcast(
     at += take;
     if (half.reduce((a, u) => a + u.length, 0) <= maxShare + 1) {
       const share = half.flat();
-      tcp.push({ to: share[0], distribution: share.slice(1) });
+      const s: TcpSend = { to: share[0], distribution: share.slice(1) };
+      if (half[0].length > 1) s.unit = true;
+      tcp.push(s);
     } else cutShare(half, maxShare, tcp);
   }
   return { multicast, tcp };
@@ -127,8 +135,13 @@ export function planBroadcast(
 function cutShare(units: NetId[][], maxShare: number, tcp: TcpSend[]): void {
   const cap = maxShare + 1;
   let cur: NetId[] = [];
+  let unit = false;
   const emit = () => {
-    if (cur.length > 0) tcp.push({ to: cur[0], distribution: cur.slice(1) });
+    if (cur.length > 0) {
+      const s: TcpSend = { to: cur[0], distribution: cur.slice(1) };
+      if (unit) s.unit = true;
+      tcp.push(s);
+    }
     cur = [];
   };
   for (const u of units) {
@@ -136,6 +149,7 @@ function cutShare(units: NetId[][], maxShare: number, tcp: TcpSend[]): void {
     for (let i = 0; i < u.length; i += cap) {
       const piece = u.slice(i, i + cap);
       if (cur.length + piece.length > cap) emit();
+      if (cur.length === 0) unit = piece.length > 1;
       cur.push(...piece);
     }
   }

@@ -14,7 +14,7 @@ import type { Gossip } from "../wire/gossip.ts";
 import type { DecodedFrame, DecodedRecord } from "../wire/message.ts";
 import type { NetId } from "../wire/netid.ts";
 import type { Delivery } from "./delivery.ts";
-import { decodeDomains, DOMAINS_TAG } from "./domains.ts";
+import { decodeDomains, DOMAINS_TAG, isUnitMarker } from "./domains.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import { Liveness } from "./liveness.ts";
 import { dedupFor, type NodeCore, type OutRec } from "./node_core.ts";
@@ -38,6 +38,11 @@ interface FrameContext {
   anyNew: boolean;
   /** A data record was seen (the relay edge is logged once per frame). */
   data: boolean;
+  /**
+   * The sender marked this node's unit as one planned domain: its forward keeps no TCP copy.
+   * [R-NODE-SCALE-007]
+   */
+  unit: boolean;
 }
 
 /** The receive path of one node. */
@@ -149,11 +154,12 @@ export class ReceivePath {
       out: [],
       anyNew: false,
       data: false,
+      unit: false,
     };
     for (const r of f.records) {
       if (!this.#control(r, ctx)) this.#data(r, ctx);
     }
-    if (ctx.out.length > 0) this.#send.send(g.distribution, ctx.out, ctx.anyNew);
+    if (ctx.out.length > 0) this.#send.send(g.distribution, ctx.out, ctx.anyNew, !ctx.unit);
     return true;
   }
 
@@ -172,6 +178,7 @@ export class ReceivePath {
       if (r.origin.ip === sender.ip && r.origin.port === sender.port && ctx.authenticated) {
         const groups = decodeDomains(r.payload, ctx.f.table);
         if (groups) c.db.learnGroups(groups);
+        if (groups && ctx.kind === "tcp") ctx.unit = isUnitMarker(groups, c.id); // [R-NODE-SCALE-007]
       }
       return true;
     }
@@ -195,7 +202,7 @@ export class ReceivePath {
     const reg = this.#types.byTag(r.typeTag);
     const verdict = c.o.dedup ? dedupFor(c, ctx.f.profile).check(r.origin, kind) : "new";
     // Acknowledge what arrived (not what is too old to tell). [R-NODE-REL-002]
-    if (c.rel && verdict !== "old") c.rel.received(r.origin, ctx.f.profile);
+    if (c.rel && verdict !== "old") c.rel.received(r.origin, ctx.f.profile, ctx.kind);
     if (!reg) {
       s.unknownTypes++;
       if (!ctx.forward) return;

@@ -41,6 +41,8 @@ export interface ReliableStats {
   retransmits: number;
   /** Of those, repairs inferred from acknowledgement order (before any timeout). */
   fastRepairs: number;
+  /** Of those, repairs sent on a timeout (at most 16 per destination per round). */
+  timeoutRepairs: number;
   /** Acknowledgement requests sent (tail-loss probes). */
   probes: number;
   /** TCP frames of repairs. */
@@ -80,6 +82,11 @@ export interface ReliableStats {
   ackedSeqnos: number;
   /** Acknowledgements not sent because their origin could not be reached lately. */
   acksSkipped: number;
+  /**
+   * Sequence numbers whose acknowledgement waited one more interval: they arrived by TCP ahead
+   * of the origin's multicast stream. [R-NODE-REL-012]
+   */
+  acksDeferred: number;
   /** Loss notices received from origins. */
   lostNotices: number;
   /** Messages this node, as a destination, was told are lost to it. */
@@ -103,6 +110,7 @@ export function emptyReliableStats(): ReliableStats {
     ackBytes: 0,
     ackedSeqnos: 0,
     acksSkipped: 0,
+    acksDeferred: 0,
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,
@@ -264,11 +272,14 @@ export class Reliability {
     this.#sender.confirmedAtOnce(seq);
   }
 
-  /** A record of another origin arrived in a frame of `profile` (not too old): acknowledge it. */
-  received(origin: BroadcastId, profile: Profile): void {
+  /**
+   * A record of another origin arrived by `via` in a frame of `profile` (not too old):
+   * acknowledge it.
+   */
+  received(origin: BroadcastId, profile: Profile, via: "udp" | "tcp" = "tcp"): void {
     if (profile !== "v2") return;
     if (origin.port === this.#h.self.port && origin.ip === this.#h.self.ip) return;
-    this.#receiver.received(origin);
+    this.#receiver.received(origin, via);
   }
 
   /** A control record from `sender`. */
@@ -297,6 +308,7 @@ export class Reliability {
       // The records after this marker are repairs of the sender's own messages: those this
       // node delivered already were needless. [R-NODE-REL-011]
       if (netIdKey(sender) === this.#selfKey) return;
+      this.#receiver.repairArrived(sender);
       const dups: number[] = [];
       for (const [a, b] of ranges) {
         for (let s = a; s <= b && s - a < 65_536; s++) {

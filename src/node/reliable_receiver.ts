@@ -60,6 +60,11 @@ export interface ReceiverStats {
   ackedSeqnos: number;
   /** Acknowledgements not sent because their origin could not be reached lately. */
   acksSkipped: number;
+  /**
+   * Sequence numbers whose acknowledgement waited one more interval because they arrived by
+   * TCP ahead of the origin's multicast stream. [R-NODE-REL-012]
+   */
+  acksDeferred: number;
 }
 
 /** How long an origin whose acknowledgement failed is not acknowledged (ms). */
@@ -71,7 +76,21 @@ interface Pending {
   sorted: boolean;
   /** Repairs that arrived for messages delivered already: reported with the next ack. */
   dups?: number[];
+  /** Deferred once already (R-NODE-REL-012): acknowledged at the next flush, whatever comes. */
+  carried?: number[];
+  /** When this batch is due. */
+  due: number;
+  /** A repair from this origin arrived during the batch: loss, not steady (R-NODE-REL-013). */
+  repaired?: boolean;
 }
+
+/** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
+const STEADY_BATCH = 32;
+/** Most the acknowledgement interval of a steady origin grows to, in multiples of the delay. */
+export const MAX_DELAY_FACTOR = 8;
+
+/** Most origins whose multicast stream position is remembered. */
+const MAX_ORIGINS = 4096;
 
 /**
  * Collects arrivals and sends acknowledgements.
@@ -97,9 +116,20 @@ export class ReliableReceiver {
   readonly #pending = new Map<string, Pending>();
   #last?: { ip: string; port: number; p: Pending };
   #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
   #closed = false;
+  /** Per origin: its acknowledgement interval now (R-NODE-REL-013). */
+  readonly #interval = new Map<string, number>();
   /** Counters. */
-  readonly stats: ReceiverStats = { ackFrames: 0, ackBytes: 0, ackedSeqnos: 0, acksSkipped: 0 };
+  readonly stats: ReceiverStats = {
+    ackFrames: 0,
+    ackBytes: 0,
+    ackedSeqnos: 0,
+    acksSkipped: 0,
+    acksDeferred: 0,
+  };
+  /** Per origin: the highest sequence number received from it by multicast. */
+  readonly #hiUdp = new Map<string, number>();
   /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
   readonly #backoff = new Map<string, number>();
   /** Recent acknowledgement failures per origin. */
@@ -123,29 +153,83 @@ export class ReliableReceiver {
     if (this.#closed || seqnos.length === 0) return;
     const p = this.#pendingFor(origin);
     (p.dups ??= []).push(...seqnos);
-    this.#arm();
+  }
+
+  /** A repair from `origin` arrived (its traffic is not loss-free now). [R-NODE-REL-013] */
+  repairArrived(origin: NetId): void {
+    if (this.#closed) return;
+    this.#pendingFor(origin).repaired = true;
   }
 
   #pendingFor(id: NetId): Pending {
     const k = netIdKey(id);
     let p = this.#pending.get(k);
     if (!p) {
-      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true });
+      const due = this.#host.clock.now() + (this.#interval.get(k) ?? this.#delayMs);
+      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true, due });
+      this.#arm(due);
     }
     return p;
   }
 
-  #arm(): void {
-    if (this.#timer !== undefined) return;
+  #arm(at: number): void {
+    if (this.#closed || at >= this.#timerAt) return;
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    this.#timerAt = at;
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
-      this.flush();
-    }, this.#delayMs);
+      this.#timerAt = Infinity;
+      this.#flushDue();
+    }, Math.max(1, at - this.#host.clock.now()));
   }
 
-  /** A message of `id.ip:id.port` arrived (new or duplicate): acknowledge it. */
-  received(id: BroadcastId): void {
+  /** Send the batches that are due; arm the timer for the next. */
+  #flushDue(): void {
+    const now = this.#host.clock.now();
+    for (const [k, p] of [...this.#pending]) if (p.due <= now) this.#flushOne(k, p);
+    let next = Infinity;
+    for (const p of this.#pending.values()) if (p.due < next) next = p.due;
+    if (next < Infinity) this.#arm(next);
+  }
+
+  /**
+   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval, no
+   * repair from it and nothing held back for the multicast stream) doubles its acknowledgement
+   * interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it back to the
+   * delay. [R-NODE-REL-013]
+   */
+  #adapt(k: string, records: number): void {
+    const cur = this.#interval.get(k) ?? this.#delayMs;
+    const next = records >= STEADY_BATCH
+      ? Math.min(cur * 2, this.#delayMs * MAX_DELAY_FACTOR)
+      : this.#delayMs;
+    if (next === this.#delayMs) {
+      this.#interval.delete(k);
+      return;
+    }
+    if (!this.#interval.has(k) && this.#interval.size >= MAX_ORIGINS) {
+      this.#interval.delete(this.#interval.keys().next().value!);
+    }
+    this.#interval.set(k, next);
+  }
+
+  /**
+   * A message of `id.ip:id.port` arrived (new or duplicate) by `via`: acknowledge it. A TCP
+   * arrival ahead of what arrived from the origin by multicast is acknowledged one interval
+   * later (R-NODE-REL-012).
+   */
+  received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
+    if (via === "udp") {
+      const k = netIdKey(id);
+      const hi = this.#hiUdp.get(k);
+      if (hi === undefined) {
+        if (this.#hiUdp.size >= MAX_ORIGINS) {
+          this.#hiUdp.delete(this.#hiUdp.keys().next().value!);
+        }
+        this.#hiUdp.set(k, id.seqno);
+      } else if (id.seqno > hi) this.#hiUdp.set(k, id.seqno);
+    }
     let p: Pending | undefined;
     const l = this.#last;
     if (l && l.ip === id.ip && l.port === id.port) {
@@ -158,14 +242,36 @@ export class ReliableReceiver {
     if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
     p.seqs.push(id.seqno);
     if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
-    else this.#arm();
   }
 
-  #flushOne(k: string, p: Pending): void {
+  /**
+   * Send `p`'s acknowledgement. Unless `all`, sequence numbers above the highest one received
+   * from this origin by multicast (so far only by TCP: the multicast stream is behind, in the
+   * origin's send queue or in our socket buffer) wait for the next flush, once: acknowledging
+   * them now would make the origin infer the loss of the earlier messages still on their way
+   * by multicast (loss by acknowledgement order). [R-NODE-REL-012]
+   */
+  #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
+    if (!all) this.#adapt(k, p.repaired || p.carried ? 0 : p.seqs.length);
     let seqs = p.seqs;
-    if (!p.sorted) seqs = [...new Set(seqs)].sort((a, b) => a - b);
+    if (!p.sorted || p.carried) {
+      seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);
+    }
+    const hi = all ? undefined : this.#hiUdp.get(k);
+    if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
+      const carried = new Set(p.carried);
+      const now: number[] = [], later: number[] = [];
+      for (const s of seqs) (s <= hi || carried.has(s) ? now : later).push(s);
+      if (later.length > 0) {
+        this.stats.acksDeferred += later.length;
+        const next = this.#pendingFor(p.id);
+        next.carried = later;
+      }
+      seqs = now;
+      if (seqs.length === 0 && !p.dups) return;
+    }
     this.stats.ackedSeqnos += seqs.length;
     let dups = p.dups ? [...new Set(p.dups)].sort((a, b) => a - b) : undefined;
     // Split into records of at most MAX_SEQ_RANGES ranges.
@@ -223,23 +329,29 @@ export class ReliableReceiver {
     if (this.#closed) return;
     const k = netIdKey(origin);
     const p = this.#pending.get(k);
-    if (p) this.#flushOne(k, p);
+    if (p) this.#flushOne(k, p, true);
     else this.#send({ ip: origin.ip, port: origin.port }, []);
   }
 
-  /** Send every pending acknowledgement now. */
-  flush(): void {
+  /**
+   * Send every pending acknowledgement now (`all`: the deferred ones of R-NODE-REL-012 too).
+   */
+  flush(all = false): void {
     if (this.#timer !== undefined) {
       this.#host.clock.clearTimeout(this.#timer);
       this.#timer = undefined;
+      this.#timerAt = Infinity;
     }
-    for (const [k, p] of [...this.#pending]) this.#flushOne(k, p);
+    for (const [k, p] of [...this.#pending]) this.#flushOne(k, p, all);
+    let next = Infinity;
+    for (const p of this.#pending.values()) if (p.due < next) next = p.due;
+    if (next < Infinity) this.#arm(next);
   }
 
   /** Stop (pending acknowledgements are sent first). */
   close(): void {
     if (this.#closed) return;
-    this.flush();
+    this.flush(true);
     this.#closed = true;
   }
 }

@@ -15,6 +15,7 @@ import { DeliveryUnconfirmedError } from "../errors.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { ReliableStats } from "./reliable.ts";
+import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -70,6 +71,7 @@ export type SenderStats = Omit<
   | "ackBytes"
   | "ackedSeqnos"
   | "acksSkipped"
+  | "acksDeferred"
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
@@ -86,6 +88,7 @@ export function emptySenderStats(): SenderStats {
     lostDestinations: 0,
     retransmits: 0,
     fastRepairs: 0,
+    timeoutRepairs: 0,
     probes: 0,
     repairFrames: 0,
     repairBytes: 0,
@@ -151,6 +154,8 @@ interface DestState {
 const RECENT = 65_536;
 /** Reordering allowed between copies of messages sent close together (ms). */
 const REORDER_MS = 20;
+/** Largest reordering allowance (ms). [R-NODE-REL-011] */
+const MAX_REORDER_MS = 250;
 /** Most the reordering allowance is multiplied by after needless repairs. */
 const MAX_REORDER_MULT = 16;
 /** Repair rounds by acknowledgement order without a needless one before the allowance shrinks. */
@@ -158,6 +163,8 @@ const REORDER_DECAY_ROUNDS = 16;
 const MAX_RTO_MS = 5_000;
 /** A destination is given up as unreachable only after this long without acknowledgements. */
 const UNREACHABLE_SILENCE_MS = 5_000;
+/** Most messages re-sent to one destination per timeout round (then it is asked to acknowledge). */
+const TIMEOUT_BURST = 16;
 /** Timer lateness (ms) taken as a sign that this process is behind. */
 const LAG_MS = 50;
 
@@ -398,7 +405,7 @@ export class ReliableSender<R> {
       d.lastAckAt = now;
       if (d.probeAt > 0) {
         // The answer to an acknowledgement request: everything sent before the request that
-        // this acknowledgement does not cover is lost.
+        // this acknowledgement does not cover is lost (less the reordering allowance).
         if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
         d.probeAt = -1;
         probed = true;
@@ -470,8 +477,11 @@ export class ReliableSender<R> {
    * 6.2). [R-NODE-REL-011]
    */
   #reorderWindow(): number {
-    const base = Math.max(REORDER_MS, this.#srtt / 4);
-    return Math.min(base * this.#reoMult, Math.max(REORDER_MS, this.#srtt, base));
+    // Never above MAX_REORDER_MS: a round-trip estimate inflated by an overloaded process (or
+    // by sampling re-sent messages) must not switch loss inference off.
+    const cap = Math.max(REORDER_MS, Math.min(this.#srtt, MAX_REORDER_MS));
+    const base = Math.min(cap, Math.max(REORDER_MS, this.#srtt / 4));
+    return Math.min(base * this.#reoMult, cap);
   }
 
   /**
@@ -659,6 +669,7 @@ export class ReliableSender<R> {
     const newest = this.#host.currentSeq();
     const rto = this.#rto();
     const repairs = new Map<string, { id: NetId; recs: R[] }>();
+    const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
     for (const e of [...this.#entries.values()]) {
       if (e.held) continue;
@@ -685,12 +696,18 @@ export class ReliableSender<R> {
         // A destination that acknowledged something within the timeout is alive and only
         // behind: acknowledgement order (fast repair) tells what it misses. Only silent
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
+        // Silent means no acknowledgement for one RTO beyond the longest interval a steady
+        // destination waits between acknowledgements (R-NODE-REL-013).
         const dst = this.#dests.get(k);
-        if (dst && now - dst.lastAckAt < rto) continue;
+        if (dst && now - dst.lastAckAt < rto + silentSlack) continue;
+        // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
+        // a destination that was only slow answers, and its answer tells what else is missing
+        // (as acknowledgement order does), instead of everything in flight being re-sent.
+        const r = repairs.get(k);
+        if (r && r.recs.length >= TIMEOUT_BURST) continue;
         (e.repairedAt ??= new Map()).set(i, now);
         any = true;
         const id = e.set.ids[i];
-        const r = repairs.get(k);
         if (r) r.recs.push(e.rec);
         else repairs.set(k, { id, recs: [e.rec] });
       }
@@ -703,9 +720,16 @@ export class ReliableSender<R> {
     const round = ++this.#round;
     for (const [k, r] of repairs) {
       this.stats.retransmits += r.recs.length;
+      this.stats.timeoutRepairs += r.recs.length;
       const sent = this.#host.repair(r.id, r.recs, () => this.#repairFailed(k, round));
       this.stats.repairFrames += sent.frames;
       this.stats.repairBytes += sent.bytes;
+      const d = this.#dests.get(k);
+      if (d) {
+        d.probeAt = now;
+        this.stats.probes++;
+        this.#host.requestAck(d.id);
+      }
     }
     if (next < Infinity) this.#arm(next);
     else {

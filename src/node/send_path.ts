@@ -158,8 +158,9 @@ export class SendPath {
    * Send records to destinations: multicast first, then the TCP tree. [R-NODE-PLAN-*]
    * `relayNew` is set for a relay's forward: whether any record arrived new by TCP (a relay
    * whose records its domain already heard does not multicast them again). [R-NODE-SCALE-003]
+   * `keep` false: a relay whose unit its sender marked keeps no TCP copy. [R-NODE-SCALE-007]
    */
-  send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean): void {
+  send(dests: readonly NetId[], recs: OutRec[], relayNew?: boolean, keep = true): void {
     const c = this.#c;
     const o = c.o;
     let mc = o.multicast;
@@ -179,6 +180,7 @@ export class SendPath {
     const plan = planBroadcast(c.id, dests, c.db, o.random, {
       multicast: mc,
       maxShare: Math.max(0, maxShare),
+      keep,
     });
     if (!plan.multicast && plan.tcp.length === 0) return;
     const { fits, tcpOnly } = plan.multicast
@@ -389,6 +391,8 @@ export class SendPath {
         send.distribution.length + 1,
       )
       : [];
+    // The relay's unit was planned as one domain: it keeps no TCP copy. [R-NODE-SCALE-007]
+    if (send.unit && c.profile === "v2") groups.unshift([send.to]);
     const frames = this.#encode(
       { ...base, distribution: send.distribution },
       groups.length > 0 ? [...out, domainsRecord(base.current, groups)] : out,

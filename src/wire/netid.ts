@@ -182,8 +182,18 @@ export function netId(ip: string, port: number): NetId {
  * ```
  */
 export function netIdKey(id: NetId): string {
-  return `${id.ip}|${id.port}`;
+  // Memoised per NetID object (checked against its current ip and port, so a changed object
+  // gets a fresh key): a decoded frame's NetIDs are keyed by every map they meet, and building
+  // and hashing a new string each time was most of the cost of learning from a frame.
+  // [R-NODE-SCALE-008]
+  const c = keyCache.get(id);
+  if (c !== undefined && c.ip === id.ip && c.port === id.port) return c.key;
+  const key = `${id.ip}|${id.port}`;
+  keyCache.set(id, { ip: id.ip, port: id.port, key });
+  return key;
 }
+
+const keyCache = new WeakMap<NetId, { ip: string; port: number; key: string }>();
 
 /**
  * Text form of a NetID: `1.2.3.4:5` or `[::1]:5`.

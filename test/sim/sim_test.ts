@@ -56,3 +56,47 @@ Deno.test("sim: killed nodes are not destinations that count; the live ones stil
     assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
   }
 });
+
+Deno.test("[R-NODE-SCALE-006] [R-NODE-SCALE-007] sim: 512 nodes in 64 subnets of 8: TCP frames ≤ 1.25 × (K − 1), depth ≤ ⌈log2 K⌉ + 2, ≤ 2 copies per node", async () => {
+  const res = await simulate({ ...base, nodes: 512, domains: 64, broadcasts: 4, warmup: 1 });
+  const s = summarize(res);
+  assert.equal(s.minDelivered, 1);
+  assert.ok(s.tcpFrames <= 1.25 * 63, `${s.tcpFrames} TCP frames per broadcast`);
+  assert.ok(s.tcpDepth <= Math.ceil(Math.log2(64)) + 2, `depth ${s.tcpDepth}`);
+  assert.ok(s.duplicatesPerNode <= 2);
+  assert.equal(s.datagrams, 64, "one datagram per domain");
+});
+
+Deno.test("sim: the stripes layout (domains that are not subnets) still delivers everything, at about one TCP frame per node", async () => {
+  const res = await simulate({
+    ...base,
+    nodes: 256,
+    domains: 32,
+    broadcasts: 2,
+    layout: "stripes",
+  });
+  const s = summarize(res);
+  assert.equal(s.minDelivered, 1);
+  assert.ok(s.tcpFrames > 1.25 * 31, `${s.tcpFrames}: no subnet keys there`);
+});
+
+Deno.test("[R-NODE-REL-001] [R-NODE-REL-003] sim --reliable: 128 nodes in 16 domains at 5 % multicast loss, every broadcast reaches every node; acks and repairs counted apart", async () => {
+  const res = await simulate({
+    ...base,
+    nodes: 128,
+    domains: 16,
+    broadcasts: 4,
+    loss: 0.05,
+    reliable: true,
+  });
+  for (const r of res.rows) {
+    assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
+    assert.ok(r.ackFrames > 0, "destinations acknowledge");
+    assert.ok(r.ctlTcpFrames >= r.ackFrames, "acknowledgements are control frames");
+  }
+  assert.ok(res.rows.reduce((a, r) => a + r.repairFrames + r.lost, 0) > 0, "loss happened");
+  // Without reliable delivery some copies are lost for good.
+  const off = await simulate({ ...base, nodes: 128, domains: 16, broadcasts: 4, loss: 0.05 });
+  assert.ok(off.rows.some((r) => r.delivered < r.live), "5 % loss without repairs loses some");
+  assert.ok(off.rows.every((r) => r.ackFrames === 0));
+});

@@ -114,6 +114,8 @@ export interface BroadcastRow {
   ackFrames: number;
   /** Reliable delivery: repair frames sent. */
   repairFrames: number;
+  /** Liveness: TCP heartbeats and probes sent (direct, indirect, relayed). */
+  livenessTcp: number;
 }
 
 /** Result of a run. */
@@ -224,12 +226,14 @@ export async function simulate(
   }
   const warmupMs = performance.now() - tw;
   const totals = () => {
-    const t = { dups: 0, acks: 0, repairs: 0 };
+    const t = { dups: 0, acks: 0, repairs: 0, live: 0 };
     for (const n of nodes) {
       const s = n.stats();
       t.dups += s.duplicates;
       t.acks += s.reliable.ackFrames;
       t.repairs += s.reliable.repairFrames;
+      const l = s.liveness;
+      t.live += l.heartbeatsTcp + l.probes + l.indirectProbes + l.probesRelayed;
     }
     return t;
   };
@@ -273,6 +277,7 @@ export async function simulate(
       ctlDatagrams: ctlDg,
       ackFrames: d.acks - tot.acks,
       repairFrames: d.repairs - tot.repairs,
+      livenessTcp: d.live - tot.live,
     };
     tot = d;
     rows.push(row);
@@ -320,6 +325,7 @@ export function summarize(res: SimResult): Record<string, number> {
     ctlDatagrams: mean(rows, (r) => r.ctlDatagrams),
     ackFrames: mean(rows, (r) => r.ackFrames),
     repairFrames: mean(rows, (r) => r.repairFrames),
+    livenessTcp: mean(rows, (r) => r.livenessTcp),
     wallMsPerBroadcast: mean(rows, (r) => r.wallMs),
   };
 }
@@ -403,7 +409,7 @@ if (import.meta.main) {
     );
     if (!v.quiet) {
       console.log(
-        "  #  tcp(ideal)  dgrams(ideal)   bytes  depth(ideal)  last ms  delivered  dups/node  rejected  wall ms  ctl tcp/dgrams  acks  repairs",
+        "  #  tcp(ideal)  dgrams(ideal)   bytes  depth(ideal)  last ms  delivered  dups/node  rejected  wall ms  ctl tcp/dgrams  acks  repairs  liveness tcp",
       );
     }
   }
@@ -420,7 +426,7 @@ if (import.meta.main) {
           fmt(r.wallMs).padStart(7)
         }  ${fmt(r.ctlTcpFrames).padStart(7)}/${fmt(r.ctlDatagrams)}  ${fmt(r.ackFrames)}  ${
           fmt(r.repairFrames)
-        }`,
+        }  ${fmt(r.livenessTcp)}`,
     );
   });
   const s = summarize(res);
@@ -441,7 +447,7 @@ if (import.meta.main) {
           fmt(s.ctlTcpFrames, 1)
         } datagrams ${fmt(s.ctlDatagrams, 1)}, acks ${fmt(s.ackFrames, 1)} repairs ${
           fmt(s.repairFrames, 1)
-        }, ` +
+        } liveness tcp ${fmt(s.livenessTcp, 1)}, ` +
         `setup ${fmt(res.setupMs)} ms, warm-up ${fmt(res.warmupMs)} ms`,
     );
   }

@@ -36,6 +36,20 @@ export type DedupVia = "udp" | "tcp" | "local";
 
 const VIA_BIT: Record<DedupVia, number> = { udp: 1, tcp: 2, local: 4 };
 
+/** Most numbers an origin's window holds as a list before it becomes a bitmap. */
+const SPARSE_MAX = 64;
+
+/** Index of the first element of ascending `a` not below `s`. */
+function lowerBound(a: number[], s: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] < s) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 interface OriginWindow {
   max: number;
   /**
@@ -44,6 +58,13 @@ interface OriginWindow {
    * [R-NODE-SCALE-005]
    */
   bits?: Uint32Array;
+  /**
+   * Untimed mode, while an origin has few numbers in its window: those numbers, ascending (at
+   * most {@linkcode SPARSE_MAX}; then they become `bits`). An origin heard a few times costs a
+   * few numbers, not W/8 bytes: 8 KiB × 2,048 origins was 16 MiB per node in a 2,048-node
+   * domain. [R-NODE-SCALE-005]
+   */
+  few?: number[];
   /** Timed mode: the sequence number held by each slot. */
   ring?: Float64Array;
   /** When each slot was recorded (timed mode only). */
@@ -141,7 +162,7 @@ export class DedupWindow {
             at: new Float64Array(this.#window),
             via: new Uint8Array(this.#window),
           }
-          : { max: -1, bits: new Uint32Array(Math.ceil(this.#window / 32)) };
+          : { max: -1, few: [] };
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -173,8 +194,30 @@ export class DedupWindow {
       if (s > w.max) w.max = s;
       return "new";
     }
-    const bits = w.bits!;
     if (w.max >= 0 && s <= w.max - this.#window) return "old";
+    const few = w.few;
+    if (few) {
+      if (s > w.max) {
+        w.max = s;
+        // Forget the numbers that left the window, (…, s − W].
+        let cut = 0;
+        while (cut < few.length && few[cut] <= s - this.#window) cut++;
+        if (cut > 0) few.splice(0, cut);
+        few.push(s);
+      } else {
+        const at = lowerBound(few, s);
+        if (few[at] === s) return "duplicate";
+        few.splice(at, 0, s);
+      }
+      if (few.length > SPARSE_MAX) {
+        const b = new Uint32Array(Math.ceil(this.#window / 32));
+        for (const x of few) setBit(b, x % this.#window);
+        w.bits = b;
+        w.few = undefined;
+      }
+      return "new";
+    }
+    const bits = w.bits!;
     if (s > w.max) {
       // Slide: clear the bits of the numbers that leave the window, (max, s].
       if (w.max < 0 || s - w.max >= this.#window) bits.fill(0);
@@ -197,6 +240,7 @@ export class DedupWindow {
     const slot = s % this.#window;
     if (w.at) return w.ring![slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
     if (s > w.max || s <= w.max - this.#window) return false;
+    if (w.few) return w.few[lowerBound(w.few, s)] === s;
     return hasBit(w.bits!, slot);
   }
 

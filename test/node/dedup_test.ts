@@ -36,6 +36,8 @@ Deno.test("[R-NODE-DEDUP-001] [R-NODE-SCALE-005] the bitmap window answers as an
             if (s > max[o]) max[o] = s;
           }
           assert.equal(got, want, `origin ${o} seqno ${s}`);
+          // Lists (few numbers) and bitmaps answer `has` alike. [R-NODE-SCALE-005]
+          assert.equal(d.has({ ip: `10.0.0.${o}`, port: 1, seqno: s }), got !== "old");
         }
       },
     ),

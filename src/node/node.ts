@@ -34,6 +34,7 @@ import { denoTransport } from "./deno_transport.ts";
 import type { FrameCodec, TransportKind } from "./frame_codec.ts";
 import type { MessageHandle, MessageType, ReceivedMessage } from "./message_type.ts";
 import { resolveHostAddress } from "./address.ts";
+import { interfacePrefixLength } from "./subnet.ts";
 import { emptyNodeCounters, type NodeCore } from "./node_core.ts";
 import { type NodeStats, nodeStats } from "./node_stats.ts";
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from "./options.ts";
@@ -199,6 +200,10 @@ export class ChatterNode {
    */
   static async start(options: NodeOptions = {}): Promise<ChatterNode> {
     const o = resolveNodeOptions(await resolveHostAddress(options));
+    // On the Deno transport the multicast interface's subnet is the domain's. [R-NODE-SCALE-006]
+    if (options.subnetPrefixLength === undefined && !o.transport && o.multicast) {
+      o.subnetPrefixLength = interfacePrefixLength(o.multicastInterface);
+    }
     // Sequence numbers start from the clock so a restarted node's new messages are not taken
     // for old ones by receivers that remember its previous run. [R-NODE-DEDUP-002]
     let seq = Math.min(Math.floor(o.clock.now()) * 1024, MAX_SEQNO - 2 ** 40);

@@ -311,8 +311,10 @@ export interface NodeOptions {
    * Prefix length of the IP subnet that is this node's multicast domain (e.g. 24), when it is
    * one: destinations the node has learned nothing about are grouped by their subnet of this
    * length, so a broadcast to many remote subnets costs one TCP frame per subnet without any
-   * learning. Default 0: not known (destinations are grouped by what was learned only).
-   * [R-NODE-SCALE-006]
+   * learning. Default: on the Deno transport with multicast on, the prefix length of the
+   * multicast interface (read with `Deno.networkInterfaces()`, which needs `--allow-sys`; 0
+   * when it cannot be read); otherwise 0, not known (destinations are grouped by what was
+   * learned only). [R-NODE-SCALE-006]
    */
   subnetPrefixLength?: number;
   /** Most seen IDs of a received frame that are learned; the rest are ignored. [R-NODE-AMP-002] */

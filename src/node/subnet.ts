@@ -69,3 +69,29 @@ function ipv4Number(ip: string): number | undefined {
   if (dots !== 3 || digits === 0) return undefined;
   return n * 256 + part;
 }
+
+/**
+ * The prefix length of the network interface that has `address` (its `cidr`), or 0 when no
+ * interface has it or the interfaces cannot be read (no `--allow-sys`). A node on the Deno
+ * transport with multicast on takes it as its `subnetPrefixLength` unless that is set.
+ * [R-NODE-SCALE-006]
+ *
+ * @example
+ * ```ts
+ * import { interfacePrefixLength } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(interfacePrefixLength("192.0.2.254"), 0); // no interface has this address
+ * ```
+ */
+export function interfacePrefixLength(address: string): number {
+  try {
+    for (const i of Deno.networkInterfaces()) {
+      if (i.address !== address) continue;
+      const n = Number(i.cidr.slice(i.cidr.lastIndexOf("/") + 1));
+      return Number.isInteger(n) && n >= 0 ? n : 0;
+    }
+  } catch {
+    // No permission to read the interfaces: not known.
+  }
+  return 0;
+}

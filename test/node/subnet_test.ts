@@ -2,7 +2,7 @@
  * Subnet domain keys and the relay's unit marker. [R-NODE-SCALE-006], [R-NODE-SCALE-007]
  */
 import assert from "node:assert/strict";
-import { subnetKey } from "../../src/node/subnet.ts";
+import { interfacePrefixLength, subnetKey } from "../../src/node/subnet.ts";
 import { PeerDb } from "../../src/node/peer_db.ts";
 import { ManualClock } from "../../src/node/clock.ts";
 import { seededRandom } from "../../src/node/random.ts";
@@ -122,5 +122,17 @@ Deno.test("[R-NODE-SCALE-006] 12 subnets of 6: at most 1.25 × 11 TCP frames per
     assert.ok(sum / 10 <= 1.25 * 11, `mean ${sum / 10} TCP frames per broadcast`);
   } finally {
     await c.close();
+  }
+});
+
+Deno.test("[R-NODE-SCALE-006] the multicast interface's prefix length is read from the system's interfaces", () => {
+  const ifs = Deno.networkInterfaces();
+  for (const i of ifs) {
+    // The first interface with this address decides (as a node would see it).
+    const first = ifs.find((j) => j.address === i.address)!;
+    assert.equal(interfacePrefixLength(i.address), Number(first.cidr.split("/")[1]), i.address);
+  }
+  if (!ifs.some((i) => i.address === "192.0.2.254")) {
+    assert.equal(interfacePrefixLength("192.0.2.254"), 0, "no interface has it");
   }
 });

@@ -82,6 +82,8 @@ interface Pending {
   due: number;
   /** A repair from this origin arrived during the batch: loss, not steady (R-NODE-REL-013). */
   repaired?: boolean;
+  /** Highest sequence number of this batch that arrived by multicast. */
+  hiUdp?: number;
 }
 
 /** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
@@ -220,16 +222,6 @@ export class ReliableReceiver {
    */
   received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
-    if (via === "udp") {
-      const k = netIdKey(id);
-      const hi = this.#hiUdp.get(k);
-      if (hi === undefined) {
-        if (this.#hiUdp.size >= MAX_ORIGINS) {
-          this.#hiUdp.delete(this.#hiUdp.keys().next().value!);
-        }
-        this.#hiUdp.set(k, id.seqno);
-      } else if (id.seqno > hi) this.#hiUdp.set(k, id.seqno);
-    }
     let p: Pending | undefined;
     const l = this.#last;
     if (l && l.ip === id.ip && l.port === id.port) {
@@ -241,6 +233,8 @@ export class ReliableReceiver {
     const n = p.seqs.length;
     if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
     p.seqs.push(id.seqno);
+    // The multicast stream's position, kept per batch (no key per record) and merged at flush.
+    if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
     if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
   }
 
@@ -255,6 +249,15 @@ export class ReliableReceiver {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
     if (!all) this.#adapt(k, p.repaired || p.carried ? 0 : p.seqs.length);
+    if (p.hiUdp !== undefined) {
+      const old = this.#hiUdp.get(k);
+      if (old === undefined) {
+        if (this.#hiUdp.size >= MAX_ORIGINS) {
+          this.#hiUdp.delete(this.#hiUdp.keys().next().value!);
+        }
+        this.#hiUdp.set(k, p.hiUdp);
+      } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
+    }
     let seqs = p.seqs;
     if (!p.sorted || p.carried) {
       seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);

@@ -20,37 +20,61 @@
  *      throughput, all runs' throughputs in brackets, and the worst "missing")
  */
 import { parseArgs } from "node:util";
+import { helpOr, numberArg, usageError } from "./_args.ts";
 import process from "node:process";
 import { bytesType, type ChatterNode, generateV2Key, type NetId, startNode } from "../mod.ts";
 import { DEFAULT_PROFILE } from "../src/node/options.ts";
 import type { Profile } from "../src/wire/message.ts";
 import { v2AeadInfo } from "../src/wire/v2/aead_backend.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
-  options: {
-    profile: { type: "string" },
-    messages: { type: "string" },
-    seconds: { type: "string" },
-    nodes: { type: "string" },
-    window: { type: "string" },
-    workers: { type: "boolean" },
-    refill: { type: "string" },
-    datagram: { type: "string" },
-    loss: { type: "string" },
-    mode: { type: "string" },
-    latency: { type: "string" },
-    repeat: { type: "string" },
-    "send-window": { type: "string" },
-  },
-});
+const USAGE = `deno run --allow-all --unstable-net bench/cluster_bench.ts [options]
+  --profile v2|legacy   wire profile (default ${DEFAULT_PROFILE})
+  --nodes N             nodes in the cluster (default 8)
+  --messages N          messages per throughput row (default 50000)
+  --loss L,L,...        multicast loss per row, 0..1 (default 0,0.05,0.2)
+  --mode both|on|off    reliability on, off or both per loss (default both)
+  --repeat R            runs per row, on and off alternating; median shown (default 1)
+  --window W            messages unsettled at once (default 1024, legacy 128)
+  --refill R            messages broadcast per refill (default 1)
+  --send-window W       the nodes' sendWindow option (default: the node's)
+  --datagram BYTES      largest multicast datagram (default 1400)
+  --latency no          skip the latency part
+  --seconds S           latency part length (default 3)
+  --workers             one worker per node instead of one process
+  --help                this text`;
+helpOr(Deno.args, USAGE);
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: Deno.args,
+    options: {
+      profile: { type: "string" },
+      messages: { type: "string" },
+      seconds: { type: "string" },
+      nodes: { type: "string" },
+      window: { type: "string" },
+      workers: { type: "boolean" },
+      refill: { type: "string" },
+      datagram: { type: "string" },
+      loss: { type: "string" },
+      mode: { type: "string" },
+      latency: { type: "string" },
+      repeat: { type: "string" },
+      "send-window": { type: "string" },
+    },
+  });
+} catch (e) {
+  usageError((e as Error).message);
+}
+const v = parsed.values;
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
-const N = Number(v.nodes ?? 8);
-const TOTAL = Number(v.messages ?? 50_000);
-const LAT_SECONDS = Number(v.seconds ?? 3);
+const N = numberArg("nodes", v.nodes, 8, { min: 2, max: 256 });
+const TOTAL = numberArg("messages", v.messages, 50_000, { min: 1 });
+const LAT_SECONDS = numberArg("seconds", v.seconds, 3, { min: 0.1, max: 3600, integer: false });
 const PAYLOAD = 100;
 /** Largest multicast datagram (the node's default is 1400, safe for Ethernet MTUs). */
-const DATAGRAM = Number(v.datagram ?? 1400);
+const DATAGRAM = numberArg("datagram", v.datagram, 1400, { min: 512, max: 65507 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cluster(
@@ -72,7 +96,9 @@ async function cluster(
       maxQueueFrames: 1 << 16,
       maxQueueBytes: 64 << 20,
       maxDatagramBytes: DATAGRAM,
-      ...(v["send-window"] ? { sendWindow: Number(v["send-window"]) } : {}),
+      ...(v["send-window"]
+        ? { sendWindow: numberArg("send-window", v["send-window"], 0, { min: 1 }) }
+        : {}),
       ...extra,
     });
     const me = i;
@@ -169,9 +195,9 @@ async function throughput(loss: number, reliable: boolean): Promise<Row> {
     await sleep(300);
     const snmp0 = udpSnmp();
     const s0 = nodes.map((n) => n.stats());
-    const WINDOW = Number(v.window ?? (profile === "legacy" ? 128 : 1024));
+    const WINDOW = numberArg("window", v.window, profile === "legacy" ? 128 : 1024, { min: 1 });
     const BATCH = 64;
-    const REFILL = Number(v.refill ?? 1);
+    const REFILL = numberArg("refill", v.refill, 1, { min: 1 });
     const SETTLE = 256;
     const settled = (m: number) => count[m] === N || newestComplete >= m + SETTLE;
     let sent = 0, oldest = 0;
@@ -331,7 +357,7 @@ async function throughputWorkers(): Promise<
   }
   const base = 5 * N;
   await sleep(200);
-  const WINDOW = Number(v.window ?? (profile === "legacy" ? 128 : 1024));
+  const WINDOW = numberArg("window", v.window, profile === "legacy" ? 128 : 1024, { min: 1 });
   const CHUNK = 64;
   let sent = 0;
   const t0 = performance.now();
@@ -378,7 +404,15 @@ if (v.workers) {
       `(${w.delivered.toLocaleString("en")} messages in ${w.seconds.toFixed(2)} s)`,
   );
 }
-const losses = (v.loss ?? "0,0.05,0.2").split(",").map(Number);
+const losses = (v.loss ?? "0,0.05,0.2").split(",").map((l) =>
+  numberArg("loss", l, 0, { max: 1, integer: false })
+);
+if (v.mode !== undefined && !["both", "on", "off"].includes(v.mode)) {
+  usageError(`--mode ${JSON.stringify(v.mode)}: expected both, on or off`);
+}
+if (profile !== "v2" && profile !== "legacy") {
+  usageError(`--profile ${JSON.stringify(profile)}: expected v2 or legacy`);
+}
 const modes = v.mode === "on" ? [true] : v.mode === "off" ? [false] : [true, false];
 console.log(
   "| multicast loss | reliable | messages/s delivered | missing at some node | kernel UDP RcvbufErrors (our sockets) | repairs | needless repairs | lost reported | reliability frames / bytes (of data) | ack frames | CPU µs/message |",
@@ -387,7 +421,7 @@ console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 const rows: Row[] = [];
 const f = (n: number) => Math.round(n).toLocaleString("en");
 /** Runs per row (--repeat, default 1), on and off alternating: the machine's load drifts. */
-const REPEAT = Math.max(1, Number(v.repeat ?? 1));
+const REPEAT = numberArg("repeat", v.repeat, 1, { min: 1, max: 100 });
 for (const loss of losses) {
   const runs = new Map<boolean, Row[]>(modes.map((m) => [m, []]));
   for (let rep = 0; rep < REPEAT; rep++) {

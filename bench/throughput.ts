@@ -26,6 +26,12 @@ import {
   V2Keyring,
   V2Sender,
 } from "../src/wire/mod.ts";
+import { helpOr, scriptArgs } from "./_args.ts";
+
+helpOr(
+  scriptArgs(),
+  "deno run --allow-ffi bench/throughput.ts [--rounds N]   (CPU-time codec figures; --rounds default 9)",
+);
 
 const argv: string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
   process.argv.slice(2);

@@ -16,6 +16,12 @@ import {
   V2Keyring,
   V2Sender,
 } from "../src/wire/mod.ts";
+import { helpOr, scriptArgs } from "./_args.ts";
+
+helpOr(
+  scriptArgs(),
+  "deno run --allow-ffi bench/v2_throughput.ts   (no options: v2 codec throughput, best of 5 rounds)",
+);
 
 const keyring = V2Keyring.single(crypto.getRandomValues(new Uint8Array(32)), 1);
 const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };

@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { helpOr, numberArg, usageError } from "../bench/_args.ts";
 import { generateV2Key } from "../src/node/keys.ts";
 
 const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
@@ -374,32 +375,49 @@ export async function runLab(
   }
 }
 
+const USAGE = `deno task lab [options]   (root: network namespaces, bridges, a router)
+  --subnets K       subnets, each its own multicast domain (default 3)
+  --hosts H         node processes per subnet (default 4)
+  --broadcasts B    broadcasts, round-robin over the subnets (default 6)
+  --loss P          multicast loss 0..1 (tc netem, or the node's --multicast-loss) (default 0.05)
+  --delay-ms MS     netem delay per link (default 1)
+  --timeout-ms MS   give up after (default 120000)
+  --json            one JSON object instead of the table
+  --help            this text`;
+
 if (import.meta.main) {
-  const { values: v } = parseArgs({
-    args: Deno.args,
-    options: {
-      subnets: { type: "string", default: "3" },
-      hosts: { type: "string", default: "4" },
-      broadcasts: { type: "string", default: "6" },
-      loss: { type: "string", default: "0.05" },
-      "delay-ms": { type: "string", default: "1" },
-      "timeout-ms": { type: "string", default: "120000" },
-      json: { type: "boolean", default: false },
-    },
-  });
+  helpOr(Deno.args, USAGE);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        subnets: { type: "string", default: "3" },
+        hosts: { type: "string", default: "4" },
+        broadcasts: { type: "string", default: "6" },
+        loss: { type: "string", default: "0.05" },
+        "delay-ms": { type: "string", default: "1" },
+        "timeout-ms": { type: "string", default: "120000" },
+        json: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    usageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const o: LabOptions = {
+    subnets: numberArg("subnets", v.subnets, 3, { min: 1, max: 16 }),
+    hosts: numberArg("hosts", v.hosts, 4, { min: 1, max: 32 }),
+    broadcasts: numberArg("broadcasts", v.broadcasts, 6, { min: 1, max: 1000 }),
+    loss: numberArg("loss", v.loss, 0.05, { max: 1, integer: false }),
+    delayMs: numberArg("delay-ms", v["delay-ms"], 1, { max: 10_000, integer: false }),
+    timeoutMs: numberArg("timeout-ms", v["timeout-ms"], 120_000, { min: 1 }),
+  };
   const why = await labUnavailable();
   if (why) {
     console.log(`SKIP: lab cannot run here: ${why}`);
     Deno.exit(0);
   }
-  const o: LabOptions = {
-    subnets: Number(v.subnets),
-    hosts: Number(v.hosts),
-    broadcasts: Number(v.broadcasts),
-    loss: Number(v.loss),
-    delayMs: Number(v["delay-ms"]),
-    timeoutMs: Number(v["timeout-ms"]),
-  };
   const res = await runLab(o, v.json ? () => {} : (s) => console.log(`lab: ${s}`));
   if (v.json) console.log(JSON.stringify(res));
   else {

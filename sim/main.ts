@@ -20,6 +20,7 @@ import { ChatterNode, jsonType, type NodeOptions } from "../mod.ts";
 import { seededRandom } from "../src/node/random.ts";
 import type { NetId } from "../src/wire/netid.ts";
 import { SimNetwork } from "./net.ts";
+import { numberArg, usageError } from "../bench/_args.ts";
 
 /** Parameters of one simulation. */
 export interface SimConfig {
@@ -335,33 +336,39 @@ function fmt(n: number, d = 0): string {
 }
 
 if (import.meta.main) {
-  const { values: v } = parseArgs({
-    args: Deno.args,
-    options: {
-      nodes: { type: "string", default: "128" },
-      domains: { type: "string", default: "16" },
-      broadcasts: { type: "string", default: "20" },
-      seed: { type: "string", default: "1" },
-      loss: { type: "string", default: "0" },
-      kill: { type: "string", default: "0" },
-      "gap-ms": { type: "string" },
-      payload: { type: "string", default: "16" },
-      "max-peers": { type: "string" },
-      "seen-ids": { type: "string" },
-      "rate-mbps": { type: "string", default: "1000" },
-      warmup: { type: "string", default: "0" },
-      "warmup-dests": { type: "string", default: "1" },
-      "dedup-window": { type: "string" },
-      reliable: { type: "boolean", default: false },
-      layout: { type: "string", default: "blocks" },
-      "no-subnet": { type: "boolean", default: false },
-      "settle-ms": { type: "string" },
-      sealed: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        nodes: { type: "string", default: "128" },
+        domains: { type: "string", default: "16" },
+        broadcasts: { type: "string", default: "20" },
+        seed: { type: "string", default: "1" },
+        loss: { type: "string", default: "0" },
+        kill: { type: "string", default: "0" },
+        "gap-ms": { type: "string" },
+        payload: { type: "string", default: "16" },
+        "max-peers": { type: "string" },
+        "seen-ids": { type: "string" },
+        "rate-mbps": { type: "string", default: "1000" },
+        warmup: { type: "string", default: "0" },
+        "warmup-dests": { type: "string", default: "1" },
+        "dedup-window": { type: "string" },
+        reliable: { type: "boolean", default: false },
+        layout: { type: "string", default: "blocks" },
+        "no-subnet": { type: "boolean", default: false },
+        "settle-ms": { type: "string" },
+        sealed: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    usageError((e as Error).message);
+  }
+  const v = parsed.values;
   if (v.help) {
     console.log(
       "deno task sim [--nodes N] [--domains K] [--broadcasts B] [--seed S] [--loss P] [--kill F]\n" +
@@ -371,6 +378,15 @@ if (import.meta.main) {
         "  [--sealed] [--json] [--quiet]",
     );
     Deno.exit(0);
+  }
+  // Every string option but --layout is a number: a bad one is named, not simulated as NaN.
+  for (const [name, value] of Object.entries(v)) {
+    if (typeof value !== "string" || name === "layout") continue;
+    const fraction = name === "loss" || name === "kill";
+    numberArg(name, value, 0, { max: fraction ? 1 : undefined, integer: false });
+  }
+  if (v.layout !== "blocks" && v.layout !== "stripes") {
+    usageError(`--layout ${JSON.stringify(v.layout)}: expected blocks or stripes`);
   }
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
   const nodeOptions: Partial<NodeOptions> = {};

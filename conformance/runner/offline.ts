@@ -109,6 +109,12 @@ export async function offlineCases(vectorsDir: string | URL, specDir: string | U
 }
 
 /** Run the offline suite against `opts.testee`. */
+/** The result of a case the testee never saw (no handshake, or the overall deadline passed). */
+function notRun(c: Case, detail: string): CaseResult {
+  const { id, section, reqs, profile, title } = c;
+  return { id, section, reqs, profile, title, status: "ERROR", durationMs: 0, detail, wireLog: [] };
+}
+
 export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
   const started = new Date();
   const t0 = performance.now();
@@ -129,34 +135,14 @@ export async function runOffline(opts: OfflineOptions): Promise<RunOutput> {
       startFailure = { detail: h, stderr: "" };
       // No handshake: every case is an ERROR, said plainly.
       for (const c of selected) {
-        results.push({
-          id: c.id,
-          section: c.section,
-          reqs: c.reqs,
-          profile: c.profile,
-          title: c.title,
-          status: "ERROR",
-          durationMs: 0,
-          detail: h,
-          wireLog: [],
-        });
+        results.push(notRun(c, h));
       }
     } else {
       declared = { profiles: h.profiles, ops: [...h.ops, "hello", PROBE_OP] };
       implementation = h.impl;
       for (const c of selected) {
         if (opts.deadlineMs !== undefined && performance.now() - t0 > opts.deadlineMs) {
-          results.push({
-            id: c.id,
-            section: c.section,
-            reqs: c.reqs,
-            profile: c.profile,
-            title: c.title,
-            status: "ERROR",
-            durationMs: 0,
-            detail: `not run: the overall deadline of ${opts.deadlineMs} ms passed`,
-            wireLog: [],
-          });
+          results.push(notRun(c, `not run: the overall deadline of ${opts.deadlineMs} ms passed`));
           continue;
         }
         const r = await runCase(client, c, { ...h, ops: declared.ops });

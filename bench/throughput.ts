@@ -18,15 +18,12 @@ import process from "node:process";
 import {
   decodeLegacyFrame,
   encodeLegacyFrame,
-  type Gossip,
-  type OutgoingRecord,
-  typeTag,
   v2AeadInfo,
   V2Decoder,
-  V2Keyring,
   V2Sender,
 } from "../src/wire/mod.ts";
 import { helpOr, scriptArgs } from "./_args.ts";
+import { cpu, gossip, keyring, records, tag } from "./_v2_fixture.ts";
 
 helpOr(
   scriptArgs(),
@@ -36,11 +33,6 @@ helpOr(
 const argv: string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
   process.argv.slice(2);
 const ROUNDS = Number(argv[argv.indexOf("--rounds") + 1] || 9) || 9;
-
-function cpu(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
 
 /** Best calls per CPU second of `fn` over ROUNDS rounds of `n` calls. */
 function rate(n: number, fn: () => void): number {
@@ -53,22 +45,6 @@ function rate(n: number, fn: () => void): number {
   }
   return best;
 }
-
-const keyring = V2Keyring.single(crypto.getRandomValues(new Uint8Array(32)), 1);
-const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };
-const gossip: Gossip = {
-  current: me,
-  seen: [],
-  other: [],
-  distribution: [2, 3, 4, 5].map((i) => ({ ip: `10.0.0.${i}`, port: 29999 })),
-};
-const tag = typeTag("bench");
-const records = (n: number): OutgoingRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    typeTag: tag,
-    origin: { ip: `10.0.0.${(i % 4) + 1}`, port: 29999, seqno: 1000 + i },
-    payload: crypto.getRandomValues(new Uint8Array(100)),
-  }));
 
 function v2(n: number, frames: number): number {
   const recs = records(n);

@@ -11,49 +11,23 @@
 
 import {
   buildV2Table,
-  type Gossip,
-  type OutgoingRecord,
-  typeTag,
   v2Aead,
   v2AeadInfo,
   V2Decoder,
   v2FrameNetIds,
-  V2Keyring,
   v2Nonce,
   V2Sender,
 } from "../src/wire/mod.ts";
-import process from "node:process";
 import { ByteWriter } from "../src/wire/byte_writer.ts";
 import { readV2Body, writeV2Body } from "../src/wire/v2/body.ts";
 import { DEFAULT_V2_LIMITS } from "../src/wire/constants.ts";
 import { helpOr, scriptArgs } from "./_args.ts";
+import { cpu, gossip, keyring, records } from "./_v2_fixture.ts";
 
 helpOr(
   scriptArgs(),
   "deno run --allow-ffi bench/v2_profile.ts   (no options: per-step CPU time of a v2 frame)",
 );
-
-const keyring = V2Keyring.single(crypto.getRandomValues(new Uint8Array(32)), 1);
-const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };
-const gossip: Gossip = {
-  current: me,
-  seen: [],
-  other: [],
-  distribution: [2, 3, 4, 5].map((i) => ({ ip: `10.0.0.${i}`, port: 29999 })),
-};
-const tag = typeTag("bench");
-const records = (n: number): OutgoingRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    typeTag: tag,
-    origin: { ip: `10.0.0.${(i % 4) + 1}`, port: 29999, seqno: 1000 + i },
-    payload: crypto.getRandomValues(new Uint8Array(100)),
-  }));
-
-/** CPU µs of this process (user + system): robust to other jobs on a shared machine. */
-function cpu(): number {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-}
 
 /** Best CPU time per call, in µs, of `fn` over `rounds` rounds of `n` calls. */
 function time(n: number, fn: () => void, rounds = 15): number {

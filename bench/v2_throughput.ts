@@ -7,37 +7,14 @@
  * @module
  */
 
-import {
-  type Gossip,
-  type OutgoingRecord,
-  typeTag,
-  v2AeadInfo,
-  V2Decoder,
-  V2Keyring,
-  V2Sender,
-} from "../src/wire/mod.ts";
+import { v2AeadInfo, V2Decoder, V2Sender } from "../src/wire/mod.ts";
 import { helpOr, scriptArgs } from "./_args.ts";
+import { gossip, keyring, records } from "./_v2_fixture.ts";
 
 helpOr(
   scriptArgs(),
   "deno run --allow-ffi bench/v2_throughput.ts   (no options: v2 codec throughput, best of 5 rounds)",
 );
-
-const keyring = V2Keyring.single(crypto.getRandomValues(new Uint8Array(32)), 1);
-const me = { ip: "10.0.0.1", port: 29999, seqno: 1 };
-const gossip: Gossip = {
-  current: me,
-  seen: [],
-  other: [],
-  distribution: [2, 3, 4, 5].map((i) => ({ ip: `10.0.0.${i}`, port: 29999 })),
-};
-const tag = typeTag("bench");
-const records = (n: number): OutgoingRecord[] =>
-  Array.from({ length: n }, (_, i) => ({
-    typeTag: tag,
-    origin: { ip: `10.0.0.${(i % 4) + 1}`, port: 29999, seqno: 1000 + i },
-    payload: crypto.getRandomValues(new Uint8Array(100)),
-  }));
 
 function run(n: number, compression: "snappy" | "none", frames: number): number {
   const recs = records(n);

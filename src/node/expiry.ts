@@ -10,10 +10,18 @@
  * @module
  */
 
-/** An item of a {@linkcode TimeWheel}: the wheel keeps its registration in `due`. */
+/**
+ * An item of a {@linkcode TimeWheel}: the wheel keeps its registration in the item itself (its
+ * time and its neighbours in the bucket's list), so a bucket costs one map entry and an item
+ * two pointers and a number.
+ */
 export interface Timed {
   /** The time it is registered at; undefined when it is not registered. */
   due?: number;
+  /** The previous item of its bucket (the wheel's). */
+  wPrev?: Timed;
+  /** The next item of its bucket (the wheel's). */
+  wNext?: Timed;
 }
 
 /**
@@ -35,7 +43,8 @@ export interface Timed {
  */
 export class TimeWheel<T extends Timed> {
   readonly #width: number;
-  readonly #buckets = new Map<number, Set<T>>();
+  /** Bucket index -> the first item of its list. */
+  readonly #buckets = new Map<number, T>();
   /** No bucket below this index holds anything. */
   #low = Infinity;
   #size = 0;
@@ -63,9 +72,11 @@ export class TimeWheel<T extends Timed> {
     }
     this.remove(item);
     const b = Math.floor(at / this.#width);
-    let s = this.#buckets.get(b);
-    if (!s) this.#buckets.set(b, s = new Set());
-    s.add(item);
+    const head = this.#buckets.get(b);
+    item.wPrev = undefined;
+    item.wNext = head;
+    if (head) head.wPrev = item;
+    this.#buckets.set(b, item);
     item.due = at;
     if (b < this.#low) this.#low = b;
     this.#size++;
@@ -78,13 +89,17 @@ export class TimeWheel<T extends Timed> {
       if (i >= 0) this.#later.splice(i, 1);
     }
     if (item.due === undefined) return;
-    const b = Math.floor(item.due / this.#width);
-    const s = this.#buckets.get(b);
-    item.due = undefined;
-    if (s?.delete(item)) {
-      this.#size--;
-      if (s.size === 0) this.#buckets.delete(b);
-    }
+    this.#unlink(item, Math.floor(item.due / this.#width));
+  }
+
+  #unlink(item: T, b: number): void {
+    const prev = item.wPrev as T | undefined, next = item.wNext as T | undefined;
+    if (prev) prev.wNext = next;
+    else if (next) this.#buckets.set(b, next);
+    else this.#buckets.delete(b);
+    if (next) next.wPrev = prev;
+    item.wPrev = item.wNext = item.due = undefined;
+    this.#size--;
   }
 
   /**
@@ -98,19 +113,23 @@ export class TimeWheel<T extends Timed> {
     const last = Math.floor(bound / this.#width);
     const again: { item: T; at: number }[] = this.#later = [];
     const take = (b: number) => {
-      const s = this.#buckets.get(b);
-      if (!s) return;
-      for (const x of s) {
+      // Unlink what is due first, then visit: a visit may change other registrations.
+      const batch: T[] = [];
+      let x = this.#buckets.get(b);
+      while (x) {
+        const next = x.wNext as T | undefined;
         // In the bound's own bucket only what is due.
-        if (b === last && x.due! > bound) continue;
-        s.delete(x);
-        x.due = undefined;
-        this.#size--;
-        n++;
-        const t = visit(x);
-        if (t !== undefined) again.push({ item: x, at: t });
+        if (b !== last || x.due! <= bound) {
+          this.#unlink(x, b);
+          batch.push(x);
+        }
+        x = next;
       }
-      if (s.size === 0) this.#buckets.delete(b);
+      for (const y of batch) {
+        n++;
+        const t = visit(y);
+        if (t !== undefined) again.push({ item: y, at: t });
+      }
     };
     try {
       if (last - this.#low > this.#buckets.size) {

@@ -72,6 +72,7 @@ export type SenderStats = Omit<
   | "ackedSeqnos"
   | "acksSkipped"
   | "acksDeferred"
+  | "acksCarried"
   | "lostNotices"
   | "lostReported"
   | "controlErrors"

@@ -30,6 +30,14 @@ export function toRanges(sorted: readonly number[]): [number, number][] {
   return out;
 }
 
+/** Ascending distinct copy of `xs` (a numeric typed-array sort: no comparator calls). */
+function sortedDistinct(xs: readonly number[]): number[] {
+  const t = Float64Array.from(xs).sort();
+  const out: number[] = [];
+  for (let i = 0; i < t.length; i++) if (i === 0 || t[i] !== t[i - 1]) out.push(t[i]);
+  return out;
+}
+
 /** What the receiver needs from its node. */
 export interface ReceiverHost {
   /** The node's clock. */
@@ -281,9 +289,7 @@ export class ReliableReceiver {
       } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
     }
     let seqs = p.seqs;
-    if (!p.sorted || p.carried) {
-      seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);
-    }
+    if (!p.sorted || p.carried) seqs = sortedDistinct(p.carried ? [...p.carried, ...seqs] : seqs);
     const hi = all ? undefined : this.#hiUdp.get(k);
     if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
       const carried = new Set(p.carried);

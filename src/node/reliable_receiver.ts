@@ -369,7 +369,8 @@ export class ReliableReceiver {
   /**
    * A TCP frame is about to go to `to` anyway: take its pending acknowledgement (and
    * needless-repair report) to ride in that frame, when the batch is at least half its interval
-   * old (R-NODE-REL-014). Returns the payloads, or undefined when there is nothing ripe.
+   * old, and at least the acknowledgement delay old when it holds numbers held back by
+   * R-NODE-REL-012 (R-NODE-REL-014). Returns the payloads, or undefined when nothing is ripe.
    */
   take(to: NetId): CarriedAck[] | undefined {
     if (this.#closed || this.#sink || this.#pending.size === 0) return undefined;
@@ -378,7 +379,11 @@ export class ReliableReceiver {
     let k: string | undefined;
     if (l && l.ip === to.ip && l.port === to.port) p = l.p;
     else p = this.#pending.get(k = netIdKey(to));
-    if (!p || this.#host.clock.now() < p.due - p.interval / 2) return undefined;
+    if (!p) return undefined;
+    // Ripe at half its interval; numbers held back by R-NODE-REL-012 wait a whole `delayMs`
+    // first (under loss the interval is `delayMs`: such a batch waits for its timer).
+    const age = this.#host.clock.now() - (p.due - p.interval);
+    if (age < p.interval / 2 || (p.carried && age < this.#delayMs)) return undefined;
     const out: CarriedAck[] = [];
     this.#sink = out;
     try {

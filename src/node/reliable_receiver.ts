@@ -229,10 +229,10 @@ export class ReliableReceiver {
   }
 
   /**
-   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval, no
-   * repair from it and nothing held back for the multicast stream) doubles its acknowledgement
-   * interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it back to the
-   * delay. [R-NODE-REL-013]
+   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval and no
+   * repair from it; numbers held back for the multicast stream do not reset it) doubles its
+   * acknowledgement interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it
+   * back to the delay. [R-NODE-REL-013]
    */
   #adapt(k: string, records: number): void {
     const cur = this.#interval.get(k) ?? this.#delayMs;
@@ -282,7 +282,7 @@ export class ReliableReceiver {
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
-    if (!all) this.#adapt(k, p.repaired || p.carried ? 0 : p.seqs.length);
+    if (!all) this.#adapt(k, p.repaired ? 0 : p.seqs.length);
     if (p.hiUdp !== undefined) {
       const old = this.#hiUdp.get(k);
       if (old === undefined) {

@@ -100,3 +100,26 @@ Deno.test("[R-NODE-REL-001] [R-NODE-REL-003] sim --reliable: 128 nodes in 16 dom
   assert.ok(off.rows.some((r) => r.delivered < r.live), "5 % loss without repairs loses some");
   assert.ok(off.rows.every((r) => r.ackFrames === 0));
 });
+
+Deno.test("sim --origins: one domain of 256, reliable: each sampled origin learns from its first broadcast's acknowledgements", async () => {
+  const res = await simulate({
+    ...base,
+    nodes: 256,
+    domains: 1,
+    broadcasts: 8,
+    warmup: 0,
+    reliable: true,
+    origins: 4,
+    nodeOptions: { heartbeatMs: 0, maxPeers: 1024 },
+  });
+  assert.deepEqual(new Set(res.rows.map((r) => r.origin)).size, 4);
+  for (const r of res.rows) assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
+  for (const r of res.rows.filter((r) => r.originRound >= 1)) {
+    assert.equal(r.datagrams, 1, `broadcast ${r.i}`);
+    assert.equal(r.tcpFrames, 1, `broadcast ${r.i}: the kept copy only`);
+    assert.ok(r.ackFrames >= 255, `broadcast ${r.i}: ${r.ackFrames} acks`);
+  }
+  const s = summarize(res);
+  assert.equal(s.learningBroadcastsMax, 1);
+  assert.equal(s.origins, 4);
+});

@@ -17,16 +17,7 @@
  */
 
 import { type BroadcastId, netIdKey } from "../wire/netid.ts";
-
-function hasBit(b: Uint32Array, i: number): boolean {
-  return (b[i >>> 5] & (1 << (i & 31))) !== 0;
-}
-function setBit(b: Uint32Array, i: number): void {
-  b[i >>> 5] |= 1 << (i & 31);
-}
-function clearBit(b: Uint32Array, i: number): void {
-  b[i >>> 5] &= ~(1 << (i & 31));
-}
+import { SeqWindow } from "./dedup_runs.ts";
 
 /** Outcome of {@linkcode DedupWindow.check}. */
 export type DedupVerdict = "new" | "duplicate" | "old";
@@ -36,42 +27,19 @@ export type DedupVia = "udp" | "tcp" | "local";
 
 const VIA_BIT: Record<DedupVia, number> = { udp: 1, tcp: 2, local: 4 };
 
-/** Most numbers an origin's window holds as a list before it becomes a bitmap. */
-const SPARSE_MAX = 64;
-
-/** Index of the first element of ascending `a` not below `s`. */
-function lowerBound(a: number[], s: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] < s) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
-}
-
-interface OriginWindow {
+/** A time-bounded origin's memory (the legacy profile's). */
+interface TimedWindow {
   max: number;
-  /**
-   * Untimed mode: one bit per sequence number in (max - window, max], bit `s % window`; a
-   * window of 4,096 costs 512 bytes per origin (a ring of numbers would cost 32 KiB).
-   * [R-NODE-SCALE-005]
-   */
-  bits?: Uint32Array;
-  /**
-   * Untimed mode, while an origin has few numbers in its window: those numbers, ascending (at
-   * most {@linkcode SPARSE_MAX}; then they become `bits`). An origin heard a few times costs a
-   * few numbers, not W/8 bytes: 8 KiB × 2,048 origins was 16 MiB per node in a 2,048-node
-   * domain. [R-NODE-SCALE-005]
-   */
-  few?: number[];
-  /** Timed mode: the sequence number held by each slot. */
-  ring?: Float64Array;
-  /** When each slot was recorded (timed mode only). */
-  at?: Float64Array;
-  /** The transports each slot's identity arrived by, as bits (timed mode only). */
-  via?: Uint8Array;
+  /** The sequence number held by each slot. */
+  ring: Float64Array;
+  /** When each slot was recorded. */
+  at: Float64Array;
+  /** The transports each slot's identity arrived by, as bits. */
+  via: Uint8Array;
 }
+
+/** An origin's memory: runs and, under disorder, a bitmap [R-NODE-SCALE-005]; or timed. */
+type OriginWindow = SeqWindow | TimedWindow;
 
 /** Options of a time-bounded {@linkcode DedupWindow} (the legacy profile's). */
 export interface DedupTimeBound {
@@ -162,7 +130,7 @@ export class DedupWindow {
             at: new Float64Array(this.#window),
             via: new Uint8Array(this.#window),
           }
-          : { max: -1, few: [] };
+          : new SeqWindow(this.#window);
         this.#origins.set(k, w);
       } else if (this.#origins.size > 1) {
         this.#origins.delete(k);
@@ -170,61 +138,28 @@ export class DedupWindow {
       }
       this.#last = { ip: id.ip, port: id.port, w };
     }
+    if (w instanceof SeqWindow) return w.check(id.seqno);
     const s = id.seqno;
     const slot = s % this.#window;
-    if (w.at) {
-      const ring = w.ring!;
-      const now = this.#timed!.now();
-      const bit = VIA_BIT[via];
-      if (ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
-        // The other transport's copy of the same send: merge it.
-        if ((w.via![slot] & bit) === 0) {
-          w.via![slot] |= bit;
-          return "duplicate";
-        }
-        // A second copy by the same transport: no send gives that, the peer restarted.
-        this.#restart(w);
-      } else if (w.max >= 0 && s <= w.max - this.#window) {
-        // Far below the newest and not remembered: the peer restarted (0.0.15 starts at 1).
-        this.#restart(w);
+    const ring = w.ring;
+    const now = this.#timed!.now();
+    const bit = VIA_BIT[via];
+    if (ring[slot] === s && now - w.at[slot] < this.#timed!.ttlMs) {
+      // The other transport's copy of the same send: merge it.
+      if ((w.via[slot] & bit) === 0) {
+        w.via[slot] |= bit;
+        return "duplicate";
       }
-      ring[slot] = s;
-      w.at[slot] = now;
-      w.via![slot] = bit;
-      if (s > w.max) w.max = s;
-      return "new";
+      // A second copy by the same transport: no send gives that, the peer restarted.
+      this.#restart(w);
+    } else if (w.max >= 0 && s <= w.max - this.#window) {
+      // Far below the newest and not remembered: the peer restarted (0.0.15 starts at 1).
+      this.#restart(w);
     }
-    if (w.max >= 0 && s <= w.max - this.#window) return "old";
-    const few = w.few;
-    if (few) {
-      if (s > w.max) {
-        w.max = s;
-        // Forget the numbers that left the window, (…, s − W].
-        let cut = 0;
-        while (cut < few.length && few[cut] <= s - this.#window) cut++;
-        if (cut > 0) few.splice(0, cut);
-        few.push(s);
-      } else {
-        const at = lowerBound(few, s);
-        if (few[at] === s) return "duplicate";
-        few.splice(at, 0, s);
-      }
-      if (few.length > SPARSE_MAX) {
-        const b = new Uint32Array(Math.ceil(this.#window / 32));
-        for (const x of few) setBit(b, x % this.#window);
-        w.bits = b;
-        w.few = undefined;
-      }
-      return "new";
-    }
-    const bits = w.bits!;
-    if (s > w.max) {
-      // Slide: clear the bits of the numbers that leave the window, (max, s].
-      if (w.max < 0 || s - w.max >= this.#window) bits.fill(0);
-      else for (let x = w.max + 1; x <= s; x++) clearBit(bits, x % this.#window);
-      w.max = s;
-    } else if (hasBit(bits, slot)) return "duplicate";
-    setBit(bits, slot);
+    ring[slot] = s;
+    w.at[slot] = now;
+    w.via[slot] = bit;
+    if (s > w.max) w.max = s;
     return "new";
   }
 
@@ -236,17 +171,14 @@ export class DedupWindow {
   has(id: BroadcastId): boolean {
     const w = this.#origins.get(netIdKey(id));
     if (!w) return false;
-    const s = id.seqno;
-    const slot = s % this.#window;
-    if (w.at) return w.ring![slot] === s && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
-    if (s > w.max || s <= w.max - this.#window) return false;
-    if (w.few) return w.few[lowerBound(w.few, s)] === s;
-    return hasBit(w.bits!, slot);
+    if (w instanceof SeqWindow) return w.has(id.seqno);
+    const slot = id.seqno % this.#window;
+    return w.ring[slot] === id.seqno && this.#timed!.now() - w.at[slot] < this.#timed!.ttlMs;
   }
 
-  #restart(w: OriginWindow): void {
+  #restart(w: TimedWindow): void {
     this.#restarts++;
-    w.ring!.fill(-1);
+    w.ring.fill(-1);
     w.max = -1;
   }
 }

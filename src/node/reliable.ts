@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { DecodedRecord, Profile } from "../wire/message.ts";
+import type { DecodedRecord, OutgoingRecord, Profile } from "../wire/message.ts";
+import { varintLength } from "../wire/varint.ts";
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import { NetIdTable } from "../wire/netid_table.ts";
 import type { NodeClock as Clock } from "./clock.ts";
@@ -87,6 +88,12 @@ export interface ReliableStats {
    * of the origin's multicast stream. [R-NODE-REL-012]
    */
   acksDeferred: number;
+  /**
+   * Acknowledgement records that rode in TCP frames going to their origin anyway (data, repair
+   * and control frames) instead of a frame of their own; their bytes count in `ackBytes`, not
+   * their frames in `ackFrames`. [R-NODE-REL-014]
+   */
+  acksCarried: number;
   /** Loss notices received from origins. */
   lostNotices: number;
   /** Messages this node, as a destination, was told are lost to it. */
@@ -111,6 +118,7 @@ export function emptyReliableStats(): ReliableStats {
     ackedSeqnos: 0,
     acksSkipped: 0,
     acksDeferred: 0,
+    acksCarried: 0,
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,
@@ -181,6 +189,8 @@ export class Reliability {
   #controlErrors = 0;
   #repairsReceived = 0;
   #needlessRepairs = 0;
+  /** Bytes of acknowledgement records carried in other frames (R-NODE-REL-014). */
+  #carriedBytes = 0;
 
   /** Create it for a node. */
   constructor(h: ReliableHost, s: ReliabilitySettings) {
@@ -350,6 +360,30 @@ export class Reliability {
     return this.#sender.drained();
   }
 
+  /**
+   * A TCP frame is about to go to `to` anyway: the acknowledgement records that ride in it
+   * (R-NODE-REL-014), or undefined. Their record bytes count as acknowledgement bytes.
+   */
+  carry(to: NetId): OutgoingRecord[] | undefined {
+    const taken = this.#receiver.take(to);
+    if (!taken) return undefined;
+    const self = this.#h.self;
+    const out: OutgoingRecord[] = [];
+    const add = (typeTag: number, payload: Uint8Array) => {
+      const origin = { ip: self.ip, port: self.port, seqno: this.#h.nextSeq() };
+      out.push({ typeTag, origin, payload });
+      // The record as the frame carries it (uncompressed): tag, origin reference (the sender is
+      // in every frame's table already), sequence number, length, payload.
+      this.#carriedBytes += varintLength(typeTag) + 1 + varintLength(origin.seqno) +
+        varintLength(payload.length) + payload.length;
+    };
+    for (const t of taken) {
+      add(SYS_ACK_TAG, t.ack);
+      if (t.dup) add(SYS_DUP_TAG, t.dup);
+    }
+    return out;
+  }
+
   #countControl(r: { frames: number; bytes: number }): void {
     this.#ctl.frames += r.frames;
     this.#ctl.bytes += r.bytes;
@@ -363,7 +397,7 @@ export class Reliability {
       ...rx,
       // Every control frame: acknowledgements, acknowledgement requests, loss notices.
       ackFrames: rx.ackFrames + this.#ctl.frames,
-      ackBytes: rx.ackBytes + this.#ctl.bytes,
+      ackBytes: rx.ackBytes + this.#ctl.bytes + this.#carriedBytes,
       lostNotices: this.#lostNotices,
       lostReported: this.#lostReported,
       controlErrors: this.#controlErrors,

@@ -30,6 +30,14 @@ export function toRanges(sorted: readonly number[]): [number, number][] {
   return out;
 }
 
+/** Ascending distinct copy of `xs` (a numeric typed-array sort: no comparator calls). */
+function sortedDistinct(xs: readonly number[]): number[] {
+  const t = Float64Array.from(xs).sort();
+  const out: number[] = [];
+  for (let i = 0; i < t.length; i++) if (i === 0 || t[i] !== t[i - 1]) out.push(t[i]);
+  return out;
+}
+
 /** What the receiver needs from its node. */
 export interface ReceiverHost {
   /** The node's clock. */
@@ -65,6 +73,19 @@ export interface ReceiverStats {
    * TCP ahead of the origin's multicast stream. [R-NODE-REL-012]
    */
   acksDeferred: number;
+  /**
+   * Acknowledgement records that rode in TCP frames going to their origin anyway (data, repair
+   * and control frames) instead of a frame of their own. [R-NODE-REL-014]
+   */
+  acksCarried: number;
+}
+
+/** One acknowledgement taken to ride in a frame to its origin (R-NODE-REL-014). */
+export interface CarriedAck {
+  /** The `chatter.sys.rel.ack` payload. */
+  ack: Uint8Array;
+  /** A `chatter.sys.rel.dup` payload to follow it, if any. */
+  dup?: Uint8Array;
 }
 
 /** How long an origin whose acknowledgement failed is not acknowledged (ms). */
@@ -80,6 +101,8 @@ interface Pending {
   carried?: number[];
   /** When this batch is due. */
   due: number;
+  /** The acknowledgement interval it was opened with. */
+  interval: number;
   /** A repair from this origin arrived during the batch: loss, not steady (R-NODE-REL-013). */
   repaired?: boolean;
   /** Highest sequence number of this batch that arrived by multicast. */
@@ -116,6 +139,8 @@ export class ReliableReceiver {
   readonly #delayMs: number;
   readonly #maxBatch: number;
   readonly #pending = new Map<string, Pending>();
+  /** While acknowledgements are being taken to ride in another frame: where they go. */
+  #sink: CarriedAck[] | undefined;
   #last?: { ip: string; port: number; p: Pending };
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
@@ -129,6 +154,7 @@ export class ReliableReceiver {
     ackedSeqnos: 0,
     acksSkipped: 0,
     acksDeferred: 0,
+    acksCarried: 0,
   };
   /** Per origin: the highest sequence number received from it by multicast. */
   readonly #hiUdp = new Map<string, number>();
@@ -167,8 +193,12 @@ export class ReliableReceiver {
     const k = netIdKey(id);
     let p = this.#pending.get(k);
     if (!p) {
-      const due = this.#host.clock.now() + (this.#interval.get(k) ?? this.#delayMs);
-      this.#pending.set(k, p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true, due });
+      const interval = this.#interval.get(k) ?? this.#delayMs;
+      const due = this.#host.clock.now() + interval;
+      this.#pending.set(
+        k,
+        p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true, due, interval },
+      );
       this.#arm(due);
     }
     return p;
@@ -259,9 +289,7 @@ export class ReliableReceiver {
       } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
     }
     let seqs = p.seqs;
-    if (!p.sorted || p.carried) {
-      seqs = [...new Set(p.carried ? [...p.carried, ...seqs] : seqs)].sort((a, b) => a - b);
-    }
+    if (!p.sorted || p.carried) seqs = sortedDistinct(p.carried ? [...p.carried, ...seqs] : seqs);
     const hi = all ? undefined : this.#hiUdp.get(k);
     if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
       const carried = new Set(p.carried);
@@ -294,6 +322,17 @@ export class ReliableReceiver {
   }
 
   #send(to: NetId, seqs: number[], dups?: number[]): void {
+    const sink = this.#sink;
+    if (sink) {
+      // Carried by a frame that goes to the origin anyway (R-NODE-REL-014): no frame of its own.
+      sink.push({
+        ack: encodeSeqRanges(seqs),
+        dup: dups && dups.length > 0
+          ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
+          : undefined,
+      });
+      return;
+    }
     // An origin we could not reach (gone, or a forged identity) is not tried again for a while:
     // acknowledgements must not become a way to make this node connect anywhere. Its own
     // repairs reach us again and are acknowledged once it is reachable.
@@ -325,6 +364,35 @@ export class ReliableReceiver {
     }, dup);
     this.stats.ackFrames += r.frames;
     this.stats.ackBytes += r.bytes;
+  }
+
+  /**
+   * A TCP frame is about to go to `to` anyway: take its pending acknowledgement (and
+   * needless-repair report) to ride in that frame, when the batch is at least half its interval
+   * old, and at least the acknowledgement delay old when it holds numbers held back by
+   * R-NODE-REL-012 (R-NODE-REL-014). Returns the payloads, or undefined when nothing is ripe.
+   */
+  take(to: NetId): CarriedAck[] | undefined {
+    if (this.#closed || this.#sink || this.#pending.size === 0) return undefined;
+    let p: Pending | undefined;
+    const l = this.#last;
+    let k: string | undefined;
+    if (l && l.ip === to.ip && l.port === to.port) p = l.p;
+    else p = this.#pending.get(k = netIdKey(to));
+    if (!p) return undefined;
+    // Ripe at half its interval; numbers held back by R-NODE-REL-012 wait a whole `delayMs`
+    // first (under loss the interval is `delayMs`: such a batch waits for its timer).
+    const age = this.#host.clock.now() - (p.due - p.interval);
+    if (age < p.interval / 2 || (p.carried && age < this.#delayMs)) return undefined;
+    const out: CarriedAck[] = [];
+    this.#sink = out;
+    try {
+      this.#flushOne(k ?? netIdKey(p.id), p);
+    } finally {
+      this.#sink = undefined;
+    }
+    this.stats.acksCarried += out.length;
+    return out.length > 0 ? out : undefined;
   }
 
   /** `origin` asked for an acknowledgement now: send its batch (an empty one if none). */

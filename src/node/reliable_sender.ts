@@ -72,6 +72,7 @@ export type SenderStats = Omit<
   | "ackedSeqnos"
   | "acksSkipped"
   | "acksDeferred"
+  | "acksCarried"
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
@@ -108,6 +109,8 @@ interface DestSet {
   ids: NetId[];
   keys: string[];
   index: Map<string, number>;
+  /** Each destination's state (states are never removed, so these stay current). */
+  ds: DestState[];
 }
 
 interface Waiter {
@@ -122,7 +125,8 @@ interface Entry<R> {
   rec: R;
   set: DestSet;
   setKey: string;
-  unacked: Uint8Array;
+  /** Destinations (by index) that have not acknowledged it: bits, see {@linkcode isUnacked}. */
+  unacked: number | Uint8Array;
   left: number;
   bytes: number;
   firstAt: number;
@@ -152,6 +156,29 @@ interface DestState {
 }
 
 const RECENT = 65_536;
+
+/** Sets of up to this many destinations keep their unacknowledged flags in one number. */
+const SMALL_SET = 31;
+
+function allUnacked(n: number): number | Uint8Array {
+  if (n <= SMALL_SET) return n === 31 ? 0x7fffffff : (1 << n) - 1;
+  const u = new Uint8Array((n + 7) >>> 3);
+  for (let i = 0; i < n; i++) u[i >>> 3] |= 1 << (i & 7);
+  return u;
+}
+
+/** Whether destination `i` of the entry's set has not acknowledged it. */
+function isUnacked(e: { unacked: number | Uint8Array }, i: number): boolean {
+  const u = e.unacked;
+  return typeof u === "number" ? ((u >>> i) & 1) !== 0 : (u[i >>> 3] & (1 << (i & 7))) !== 0;
+}
+
+/** Mark destination `i` of the entry's set as having acknowledged it. */
+function clearUnacked(e: { unacked: number | Uint8Array }, i: number): void {
+  const u = e.unacked;
+  if (typeof u === "number") e.unacked = u & ~(1 << i);
+  else u[i >>> 3] &= ~(1 << (i & 7));
+}
 /** Reordering allowed between copies of messages sent close together (ms). */
 const REORDER_MS = 20;
 /** Largest reordering allowance (ms). [R-NODE-REL-011] */
@@ -214,6 +241,8 @@ export class ReliableSender<R> {
   #scheduledAt = 0;
   #probeTimer: TimerHandle | undefined;
   #dirtyRun = 0;
+  /** A round-trip sample was taken since the figures of `stats` were last updated. */
+  #sampled = false;
   #deferred = false;
   #closed = false;
   #round = 0;
@@ -244,7 +273,8 @@ export class ReliableSender<R> {
     let s = this.#sets.get(key);
     if (s && s.ids.length === dests.length) return s;
     const keys = dests.map(netIdKey);
-    s = { ids: dests, keys, index: new Map(keys.map((k, i) => [k, i])) };
+    const ds = keys.map((k, i) => this.#dest(k, dests[i]));
+    s = { ids: dests, keys, index: new Map(keys.map((k, i) => [k, i])), ds };
     if (this.#sets.size >= 1024) this.#sets.delete(this.#sets.keys().next().value!);
     this.#sets.set(key, s);
     return s;
@@ -271,10 +301,8 @@ export class ReliableSender<R> {
   }
 
   #fits(set: DestSet): boolean {
-    for (let i = 0; i < set.keys.length; i++) {
-      const d = this.#dests.get(set.keys[i]);
-      if (d && d.inflight >= this.#o.window) return false;
-    }
+    const ds = set.ds;
+    for (let i = 0; i < ds.length; i++) if (ds[i].inflight >= this.#o.window) return false;
     return true;
   }
 
@@ -282,9 +310,9 @@ export class ReliableSender<R> {
     e.held = false;
     e.firstAt = now;
     e.nextAt = now + this.#rto();
-    const { keys, ids } = e.set;
-    for (let i = 0; i < keys.length; i++) {
-      const d = this.#dest(keys[i], ids[i]);
+    const ds = e.set.ds;
+    for (let i = 0; i < ds.length; i++) {
+      const d = ds[i];
       d.inflight++;
       d.lastSendAt = now;
       d.probeAt = 0;
@@ -339,8 +367,7 @@ export class ReliableSender<R> {
     const now = this.#host.clock.now();
     const set = this.#set(dests, setKey);
     const n = set.ids.length;
-    const unacked = new Uint8Array((n + 7) >>> 3);
-    for (let i = 0; i < n; i++) unacked[i >>> 3] |= 1 << (i & 7);
+    const unacked = allUnacked(n);
     const e: Entry<R> = {
       seq: id.seqno,
       id,
@@ -360,7 +387,7 @@ export class ReliableSender<R> {
     this.stats.tracked++;
     this.#enforceBounds();
     if (!this.#entries.has(e.seq)) return false; // evicted at once (a tiny buffer)
-    const q = this.#held.get(setKey);
+    const q = this.#held.size > 0 ? this.#held.get(setKey) : undefined;
     if (q || !this.#fits(set)) {
       e.held = true;
       if (q) q.push(e);
@@ -414,21 +441,33 @@ export class ReliableSender<R> {
     if (this.#entries.size === 0) return;
     const first = this.#entries.keys().next().value!;
     let freed = false;
+    // Consecutive entries mostly share one destination set: look the index up once per set.
+    let set: DestSet | undefined;
+    let i: number | undefined;
+    const one = (e: Entry<R>) => {
+      if (e.set !== set) {
+        set = e.set;
+        i = set.index.get(k);
+      }
+      if (i !== undefined && this.#ackOne(e, i, d, now)) freed = true;
+    };
     for (const [a0, b0] of ranges) {
       const a = Math.max(a0, first);
       const b = b0;
       if (b < a) continue;
       if (b - a > this.#entries.size * 4) {
         // A wide range: walk the buffer instead of the numbers.
-        for (const e of [...this.#entries.values()]) {
-          if (e.seq >= a && e.seq <= b) freed = this.#ackOne(e, k, d, now) || freed;
-        }
+        for (const e of [...this.#entries.values()]) if (e.seq >= a && e.seq <= b) one(e);
         continue;
       }
       for (let s = a; s <= b; s++) {
         const e = this.#entries.get(s);
-        if (e) freed = this.#ackOne(e, k, d, now) || freed;
+        if (e) one(e);
       }
+    }
+    if (this.#sampled) {
+      this.#sampled = false;
+      this.#publishTimes();
     }
     if (d && (freed || probed)) this.#fastRepair(k, d, now);
     if (freed) this.#releaseHeld();
@@ -444,11 +483,16 @@ export class ReliableSender<R> {
     const before = d.ackedSentAt - this.#reorderWindow();
     const recs: R[] = [];
     const rto = this.#rto();
+    let set: DestSet | undefined;
+    let i: number | undefined;
     for (const e of this.#entries.values()) {
       if (e.firstAt >= before) break;
       if (e.held) continue;
-      const i = e.set.index.get(k);
-      if (i === undefined || (e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+      if (e.set !== set) {
+        set = e.set;
+        i = set.index.get(k);
+      }
+      if (i === undefined || !isUnacked(e, i)) continue;
       const last = e.repairedAt?.get(i);
       if (last !== undefined && now - last < rto) continue;
       (e.repairedAt ??= new Map()).set(i, now);
@@ -503,13 +547,9 @@ export class ReliableSender<R> {
     this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
-  #ackOne(e: Entry<R>, k: string, d: DestState | undefined, now: number): boolean {
-    if (e.held) return false;
-    const i = e.set.index.get(k);
-    if (i === undefined) return false;
-    const m = 1 << (i & 7);
-    if ((e.unacked[i >>> 3] & m) === 0) return false;
-    e.unacked[i >>> 3] &= ~m;
+  #ackOne(e: Entry<R>, i: number, d: DestState | undefined, now: number): boolean {
+    if (e.held || !isUnacked(e, i)) return false;
+    clearUnacked(e, i);
     e.left--;
     if (d) {
       d.inflight--;
@@ -536,6 +576,11 @@ export class ReliableSender<R> {
       this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
       this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
     }
+    this.#sampled = true;
+  }
+
+  /** The round-trip figures of `stats` (once per acknowledgement, not per sample). */
+  #publishTimes(): void {
     this.stats.srttMs = Math.round(this.#srtt * 10) / 10;
     this.stats.rtoMs = Math.round(this.#rto());
     this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
@@ -568,7 +613,7 @@ export class ReliableSender<R> {
   #missing(e: Entry<R>): NetId[] {
     const out: NetId[] = [];
     for (let i = 0; i < e.set.ids.length; i++) {
-      if ((e.unacked[i >>> 3] & (1 << (i & 7))) !== 0) out.push(e.set.ids[i]);
+      if (isUnacked(e, i)) out.push(e.set.ids[i]);
     }
     return out;
   }
@@ -689,7 +734,7 @@ export class ReliableSender<R> {
       }
       let any = false;
       for (let i = 0; i < e.set.ids.length; i++) {
-        if ((e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+        if (!isUnacked(e, i)) continue;
         const last = e.repairedAt?.get(i);
         if (last !== undefined && now - last < rto) continue; // repaired just now (fast)
         const k = e.set.keys[i];
@@ -771,13 +816,13 @@ export class ReliableSender<R> {
     for (const e of [...this.#entries.values()]) {
       if (e.held) continue;
       const i = e.set.index.get(k);
-      if (i === undefined || (e.unacked[i >>> 3] & (1 << (i & 7))) === 0) continue;
+      if (i === undefined || !isUnacked(e, i)) continue;
       if (e.left === 1) {
         this.#lose(e, "unreachable");
         continue;
       }
       // Lost for this destination only; the others are still awaited.
-      e.unacked[i >>> 3] &= ~(1 << (i & 7));
+      clearUnacked(e, i);
       e.left--;
       d.inflight--;
       this.stats.lostDestinations++;

@@ -325,9 +325,13 @@ export class SendPath {
   sendDirect(to: NetId, recs: OutRec[], onFail?: () => void): { frames: number; bytes: number } {
     const c = this.#c;
     if (c.closed) return { frames: 0, bytes: 0 };
+    const out = this.#outgoing(recs);
+    // Pending acknowledgements for `to` ride along. [R-NODE-REL-014]
+    const acks = c.rel?.carry(to);
+    if (acks) { for (const a of acks) out.push(a); }
     const frames = this.#encode(
       this.#header(to),
-      this.#outgoing(recs),
+      out,
       c.o.maxTcpFrameBytes,
       to, // bound to its one receiver [R-V2-BIND-001]
     );
@@ -398,11 +402,16 @@ export class SendPath {
       : [];
     // The relay's unit was planned as one domain: it keeps no TCP copy. [R-NODE-SCALE-007]
     if (send.unit && c.profile === "v2") groups.unshift([send.to]);
+    // Pending acknowledgements for `send.to` ride along. [R-NODE-REL-014]
+    const acks = c.rel?.carry(send.to);
+    const recs = groups.length > 0 || acks ? [...out] : out;
+    if (groups.length > 0) recs.push(domainsRecord(base.current, groups));
+    if (acks) { for (const a of acks) recs.push(a); }
     // The relay learns that we hear it (R-NODE-SCALE-009).
     const seen = c.db.seenIdsFor(send.to);
     const frames = this.#encode(
       { ...base, seen, distribution: send.distribution },
-      groups.length > 0 ? [...out, domainsRecord(base.current, groups)] : out,
+      recs,
       c.o.maxTcpFrameBytes,
       send.to,
     );

@@ -33,6 +33,7 @@ import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { TransportKind } from "./frame_codec.ts";
 import { randomInt, type RandomSource, shuffle } from "./random.ts";
+import { TimeWheel } from "./expiry.ts";
 import {
   type HeardBy,
   type PeerEntry,
@@ -158,6 +159,11 @@ export class Liveness {
   /** Probes we send for others: our nonce -> (requester, its nonce, target). */
   readonly #relays = new Map<number, { to: NetId; nonce: number; target: NetId; until: number }>();
   readonly #incarnation: number;
+  /** Each peer at the time it is next due for the detector (R-NODE-SCALE-009). */
+  readonly #wheel: TimeWheel<PeerEntry>;
+  #visited = 0;
+  /** Probe helpers of this tick, found once (R-NODE-SCALE-009). */
+  #helpers: PeerEntry[] | undefined;
   #timer: TimerHandle | undefined;
   #ticks = 0;
   #tcpRounds = 0;
@@ -200,6 +206,11 @@ export class Liveness {
     this.#port = port;
     this.#events = events;
     this.#table = new PeerTable(self, o.maxPeers, clock, port, events, this.s);
+    this.#wheel = new TimeWheel(o.heartbeatMs > 0 ? o.heartbeatMs : o.peerTtlMs / 64);
+    this.#table.watch = {
+      changed: (e) => this.#schedule(e),
+      removed: (e) => this.#wheel.remove(e),
+    };
     this.#incarnation = (Math.floor(clock.now()) ^ randomInt(random, 0x10000)) >>> 0;
   }
 
@@ -227,6 +238,38 @@ export class Liveness {
     }, ms);
   }
 
+  /** Peers the last detector tick (or `maintain` without heartbeats) looked at. [R-NODE-SCALE-009] */
+  get lastTickVisited(): number {
+    return this.#visited;
+  }
+
+  /**
+   * The earliest time the detector may have something to do for `e` (R-NODE-SCALE-009): the
+   * rules of {@linkcode Liveness.#detect} solved for the time, from the entry as it is now.
+   */
+  #dueAt(e: PeerEntry): number {
+    if (!this.#on) return e.lastHeard + this.#o.peerTtlMs;
+    if (e.state === "alive") {
+      if (e.probeDeadline !== undefined) return e.probeDeadline;
+      // Silent when now − lastHeard exceeds the window: w while in our domain (now −
+      // lastMulticast <= TTL), w × tcpHeartbeatEvery after.
+      const w = (this.#o.suspectIntervals + 0.5) * this.#o.heartbeatMs;
+      const inDomainUntil = e.lastMulticast + this.#o.peerTtlMs;
+      const near = e.lastHeard + w;
+      return near < inDomainUntil
+        ? near
+        : Math.max(inDomainUntil, e.lastHeard + w * this.#o.tcpHeartbeatEvery);
+    }
+    if (e.state === "suspect") return e.since + this.#o.deadIntervals * this.#o.heartbeatMs;
+    return e.lastHeard + 2 * this.#o.peerTtlMs;
+  }
+
+  /** Register `e` at its due time when that is earlier than its registration. */
+  #schedule(e: PeerEntry): void {
+    const t = this.#dueAt(e);
+    if (e.due === undefined || t < e.due) this.#wheel.add(e, t);
+  }
+
   /** Counters. */
   stats(): LivenessStats {
     return { ...this.s, tracked: this.#table.size };
@@ -243,7 +286,11 @@ export class Liveness {
     const e = this.#table.evidence(g.current, now, kind === "udp" ? "multicast" : "tcp", false);
     if (e) {
       e.profile = profile;
-      if (kind === "udp") e.lastMulticast = now;
+      if (kind === "udp") {
+        // In our domain (again): its silence window may end earlier now. [R-NODE-SCALE-009]
+        e.lastMulticast = now;
+        this.#schedule(e);
+      }
     }
     // Seen IDs may name nodes long gone (they age out after the TTL): with heartbeats on,
     // live peers are learned from heartbeats instead.
@@ -445,35 +492,49 @@ export class Liveness {
     this.#arm();
   }
 
-  /** Probe silent peers, suspect unanswered ones, declare long-suspected ones dead. */
+  /**
+   * Probe silent peers, suspect unanswered ones, declare long-suspected ones dead. Only the
+   * peers due now are looked at, in the table's order (R-NODE-SCALE-009).
+   */
   #detect(now: number): void {
-    const hb = this.#o.heartbeatMs;
     for (const [n, r] of this.#relays) if (r.until < now) this.#relays.delete(n);
-    for (const e of [...this.#table.values()]) {
-      if (e.state === "alive") {
-        if (now - e.lastHeard <= this.#silenceLimit(e, now)) {
-          // Heard again (directly, through a probe, or second-hand): no probe pending.
-          e.probeDeadline = e.probeNonce = e.probeStarted = undefined;
-          continue;
-        }
-        if (e.probeDeadline === undefined) this.#probe(e, now);
-        else if (now >= e.probeDeadline) {
-          e.probeDeadline = undefined;
-          e.probeNonce = undefined;
-          e.probeStarted = undefined;
-          this.s.suspected++;
-          this.#table.setState(e, "suspect", now);
-          this.#table.emit("peerSuspect", e);
-        }
-      } else if (e.state === "suspect") {
-        if (now - e.since >= this.#o.deadIntervals * hb) {
-          this.s.died++;
-          this.#table.setState(e, "dead", now);
-          this.#table.emit("peerDead", e);
-        }
-      } else if (now - e.lastHeard > 2 * this.#o.peerTtlMs) {
-        this.#table.delete(e.key);
+    const due: PeerEntry[] = [];
+    this.#visited = this.#wheel.due(now, (e) => void due.push(e));
+    due.sort((a, b) => a.seq - b.seq);
+    this.#helpers = undefined;
+    for (const e of due) {
+      this.#check(e, now);
+      if (this.#table.get(e.key) === e) this.#schedule(e);
+    }
+    this.#helpers = undefined;
+  }
+
+  /** The detector's rule for one peer at `now`. */
+  #check(e: PeerEntry, now: number): void {
+    const hb = this.#o.heartbeatMs;
+    if (e.state === "alive") {
+      if (now - e.lastHeard <= this.#silenceLimit(e, now)) {
+        // Heard again (directly, through a probe, or second-hand): no probe pending.
+        e.probeDeadline = e.probeNonce = e.probeStarted = undefined;
+        return;
       }
+      if (e.probeDeadline === undefined) this.#probe(e, now);
+      else if (now >= e.probeDeadline) {
+        e.probeDeadline = undefined;
+        e.probeNonce = undefined;
+        e.probeStarted = undefined;
+        this.s.suspected++;
+        this.#table.setState(e, "suspect", now);
+        this.#table.emit("peerSuspect", e);
+      }
+    } else if (e.state === "suspect") {
+      if (now - e.since >= this.#o.deadIntervals * hb) {
+        this.s.died++;
+        this.#table.setState(e, "dead", now);
+        this.#table.emit("peerDead", e);
+      }
+    } else if (now - e.lastHeard > 2 * this.#o.peerTtlMs) {
+      this.#table.delete(e.key);
     }
   }
 
@@ -486,12 +547,16 @@ export class Liveness {
     const rec = { tag: SYS_TAGS.ping, payload: encodeProbe({ nonce, target: e.id }) };
     this.s.probes++;
     this.#port.tcp(e.id, [rec]);
-    const helpers: PeerEntry[] = [];
-    for (const h of this.#table.values()) {
-      if (h !== e && h.state === "alive" && now - h.lastHeard <= this.#silenceLimit(h, now)) {
-        helpers.push(h);
+    // The peers that may help are the same for every probe of a tick: found once per tick.
+    if (!this.#helpers) {
+      this.#helpers = [];
+      for (const h of this.#table.values()) {
+        if (h.state === "alive" && now - h.lastHeard <= this.#silenceLimit(h, now)) {
+          this.#helpers.push(h);
+        }
       }
     }
+    const helpers = this.#helpers.filter((h) => h !== e);
     for (const h of shuffle(this.#random, helpers).slice(0, this.#o.indirectProbes)) {
       this.s.indirectProbes++;
       this.#port.tcp(h.id, [rec]);
@@ -502,7 +567,11 @@ export class Liveness {
   maintain(): void {
     if (this.#on) return;
     const fresh = this.#clock.now() - this.#o.peerTtlMs;
-    for (const e of this.#table.values()) if (e.lastHeard < fresh) this.#table.delete(e.key);
+    // Only the peers due to be forgotten are looked at. [R-NODE-SCALE-009]
+    this.#visited = this.#wheel.due(this.#clock.now(), (e) => {
+      if (e.lastHeard >= fresh) return e.lastHeard + this.#o.peerTtlMs;
+      this.#table.delete(e.key);
+    });
   }
 
   /** Announce that we leave (a clean close) and stop. [R-NODE-LIVE-005] */

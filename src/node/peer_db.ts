@@ -13,6 +13,7 @@ import type { PlanView } from "./plan.ts";
 import { randomInt, type RandomSource } from "./random.ts";
 import { DomainMap } from "./domains.ts";
 import { subnetKey } from "./subnet.ts";
+import { TimeWheel } from "./expiry.ts";
 
 /** Limits of a {@linkcode PeerDb}. */
 export interface PeerDbOptions {
@@ -32,10 +33,37 @@ export interface PeerDbOptions {
 }
 
 interface PeerEntry {
+  key: string;
   id: NetId;
   at: number;
   /** When it was last moved to the end of the least-recently-heard order. */
   moved: number;
+  /** Its registration in the expiry wheel (R-NODE-SCALE-009). */
+  due?: number;
+}
+
+/** We hear `key` on multicast: its latest BroadcastID and when. */
+interface HeardEntry {
+  key: string;
+  id: BroadcastId;
+  at: number;
+  due?: number;
+}
+
+/** A "hears" fact: `src` hears `dst` on multicast, learned last at `at`. */
+interface EdgeEntry {
+  src: string;
+  dst: string;
+  at: number;
+  due?: number;
+}
+
+/** A domain group fact: `key` shares a domain with `with`, learned last at `at`. */
+interface GroupEntry {
+  key: string;
+  with: string;
+  at: number;
+  due?: number;
 }
 
 /**
@@ -60,9 +88,9 @@ export class PeerDb implements PlanView {
   readonly #random: RandomSource;
   readonly #peers = new Map<string, PeerEntry>();
   /** Whom we hear on multicast: key -> latest BroadcastID and when. */
-  readonly #heard = new Map<string, { id: BroadcastId; at: number }>();
-  /** src key -> (dst key -> when): src hears dst on multicast. */
-  readonly #hears = new Map<string, Map<string, number>>();
+  readonly #heard = new Map<string, HeardEntry>();
+  /** src key -> (dst key -> the fact): src hears dst on multicast. */
+  readonly #hears = new Map<string, Map<string, EdgeEntry>>();
   /** dst key -> src keys with an edge to it: forgetting a peer costs its edges, not the map. */
   readonly #heardBy = new Map<string, Set<string>>();
   /**
@@ -73,7 +101,16 @@ export class PeerDb implements PlanView {
   readonly #dm = new DomainMap();
   #dmDirty = false;
   /** Domain groups learned (R-NODE-SCALE-004): member key -> a member of its group, and when. */
-  readonly #groupOf = new Map<string, { with: string; at: number }>();
+  readonly #groupOf = new Map<string, GroupEntry>();
+  /**
+   * When each peer, hearing fact and group fact is next due to expire (R-NODE-SCALE-009): a
+   * sweep looks at what is due, not at everything held.
+   */
+  readonly #peersDue: TimeWheel<PeerEntry>;
+  readonly #heardDue: TimeWheel<HeardEntry>;
+  readonly #edgesDue: TimeWheel<EdgeEntry>;
+  readonly #groupsDue: TimeWheel<GroupEntry>;
+  #swept = 0;
   /** The most recently heard senders, newest last, at most `maxSeenIds`. */
   readonly #recent = new Map<string, BroadcastId>();
   /** Groups learned most recently (a ring of 32), passed on so domains spread epidemically. */
@@ -93,6 +130,16 @@ export class PeerDb implements PlanView {
     this.#random = random;
     const len = opts.subnetPrefixLength ?? 0;
     this.#ownSubnet = len > 0 ? subnetKey(self.ip, len) : undefined;
+    const width = Math.max(1, opts.peerTtlMs / 64);
+    this.#peersDue = new TimeWheel(width);
+    this.#heardDue = new TimeWheel(width);
+    this.#edgesDue = new TimeWheel(width);
+    this.#groupsDue = new TimeWheel(width);
+  }
+
+  /** Entries the last {@linkcode PeerDb.sweep} looked at (R-NODE-SCALE-009: what was due). */
+  get lastSweepVisited(): number {
+    return this.#swept;
   }
 
   /** Number of peers remembered. */
@@ -127,7 +174,9 @@ export class PeerDb implements PlanView {
       return k;
     }
     if (this.#peers.size >= this.#opts.maxPeers) this.#evictOldest();
-    this.#peers.set(k, { id: { ip: id.ip, port: id.port }, at: now, moved: now });
+    const fresh: PeerEntry = { key: k, id: { ip: id.ip, port: id.port }, at: now, moved: now };
+    this.#peers.set(k, fresh);
+    this.#peersDue.add(fresh, now + this.#opts.peerTtlMs);
     return k;
   }
 
@@ -140,24 +189,43 @@ export class PeerDb implements PlanView {
   }
 
   #forget(k: string): void {
-    this.#peers.delete(k);
-    this.#heard.delete(k);
+    const p = this.#peers.get(k);
+    if (p) {
+      this.#peers.delete(k);
+      this.#peersDue.remove(p);
+    }
+    const h = this.#heard.get(k);
+    if (h) {
+      this.#heard.delete(k);
+      this.#heardDue.remove(h);
+    }
     this.#recent.delete(k);
-    if (this.#groupOf.delete(k)) this.#dmDirty = true;
+    const g = this.#groupOf.get(k);
+    if (g) {
+      this.#groupOf.delete(k);
+      this.#groupsDue.remove(g);
+      this.#dmDirty = true;
+    }
     const out = this.#hears.get(k);
     if (out) {
       this.#hears.delete(k);
       this.#dmDirty = true;
-      for (const dst of out.keys()) this.#heardBy.get(dst)?.delete(k);
+      for (const [dst, v] of out) {
+        this.#edgesDue.remove(v);
+        this.#heardBy.get(dst)?.delete(k);
+      }
     }
     const into = this.#heardBy.get(k);
     if (into) {
       this.#heardBy.delete(k);
       for (const src of into) {
         const m = this.#hears.get(src);
-        if (m?.delete(k)) {
+        const v = m?.get(k);
+        if (v) {
+          m!.delete(k);
+          this.#edgesDue.remove(v);
           this.#dmDirty = true;
-          if (m.size === 0) this.#hears.delete(src);
+          if (m!.size === 0) this.#hears.delete(src);
         }
       }
     }
@@ -166,8 +234,12 @@ export class PeerDb implements PlanView {
   #edge(src: string, dst: string, now: number): void {
     if (src === dst) return;
     let m = this.#hears.get(src);
-    if (m?.has(dst)) {
-      m.set(dst, now);
+    const had = m?.get(dst);
+    if (had) {
+      // Refreshed in place: its expiry registration is moved when it comes due. [R-NODE-SCALE-009]
+      // (A clock that went back makes it due earlier: register it again then.)
+      if (now < had.at) this.#edgesDue.add(had, now + this.#opts.peerTtlMs);
+      had.at = now;
       return;
     }
     // A fact that joins nothing (both ends already in one domain) is not stored, except
@@ -180,9 +252,10 @@ export class PeerDb implements PlanView {
       // At most maxSeenIds facts per sender (what its frames can name), always keeping whether
       // it hears us: memory per peer stays bounded in a domain of thousands. [R-NODE-SCALE-004]
       if (m.size > this.#opts.maxSeenIds) {
-        for (const old of m.keys()) {
+        for (const [old, v] of m) {
           if (old === this.#selfKey) continue;
           m.delete(old);
+          this.#edgesDue.remove(v);
           this.#heardBy.get(old)?.delete(src);
           break;
         }
@@ -191,7 +264,9 @@ export class PeerDb implements PlanView {
       if (!by) this.#heardBy.set(dst, by = new Set());
       by.add(src);
     }
-    m.set(dst, now);
+    const v: EdgeEntry = { src, dst, at: now };
+    m.set(dst, v);
+    this.#edgesDue.add(v, now + this.#opts.peerTtlMs);
   }
 
   /**
@@ -205,7 +280,16 @@ export class PeerDb implements PlanView {
     if (sender === this.#selfKey) return;
     if (transport === "udp") {
       const id = { ip: g.current.ip, port: g.current.port, seqno: g.current.seqno };
-      this.#heard.set(sender, { id, at: now });
+      const h = this.#heard.get(sender);
+      if (h) {
+        if (now < h.at) this.#heardDue.add(h, now + this.#opts.peerTtlMs);
+        h.id = id;
+        h.at = now;
+      } else {
+        const x: HeardEntry = { key: sender, id, at: now };
+        this.#heard.set(sender, x);
+        this.#heardDue.add(x, now + this.#opts.peerTtlMs);
+      }
       this.#recent.delete(sender);
       this.#recent.set(sender, id);
       if (this.#recent.size > this.#opts.maxSeenIds) {
@@ -245,7 +329,7 @@ export class PeerDb implements PlanView {
    * the time-to-live, even if it is not among our most recent senders (the least recent one
    * then makes room). The receiver so learns Hears(self, to) directly from every such frame:
    * with reliable delivery an origin learns after one broadcast who hears it, whatever else its
-   * destinations heard since. [R-NODE-SCALE-009]
+   * destinations heard since. [R-NODE-SCALE-010]
    */
   seenIdsFor(to: NetId): BroadcastId[] {
     const out = this.seenIds();
@@ -269,7 +353,7 @@ export class PeerDb implements PlanView {
   hearsUs(id: NetId): boolean {
     const k = netIdKey(id);
     const fresh = this.#clock.now() - this.#opts.peerTtlMs;
-    const at = this.#hears.get(k)?.get(this.#selfKey);
+    const at = this.#hears.get(k)?.get(this.#selfKey)?.at;
     if (at !== undefined && at >= fresh) return true;
     // In our domain by the facts learned (R-NODE-SCALE-004), and heard of within the
     // time-to-live: it hears our multicast.
@@ -295,10 +379,17 @@ export class PeerDb implements PlanView {
         // [R-NODE-SCALE-008]
         if (this.#dm.union(first, k)) {
           taught = true;
-          this.#groupOf.set(k, { with: first, at: now });
+          const old = this.#groupOf.get(k);
+          if (old) this.#groupsDue.remove(old);
+          const x: GroupEntry = { key: k, with: first, at: now };
+          this.#groupOf.set(k, x);
+          this.#groupsDue.add(x, now + this.#opts.peerTtlMs);
         } else {
           const was = this.#groupOf.get(k);
-          if (was && was.with === first) was.at = now;
+          if (was && was.with === first) {
+            if (now < was.at) this.#groupsDue.add(was, now + this.#opts.peerTtlMs);
+            was.at = now;
+          }
         }
       }
       if (!taught) continue;
@@ -347,7 +438,7 @@ export class PeerDb implements PlanView {
 
   /** True when `a`'s seen IDs recently named `b`. */
   hears(a: NetId, b: NetId): boolean {
-    const at = this.#hears.get(netIdKey(a))?.get(netIdKey(b));
+    const at = this.#hears.get(netIdKey(a))?.get(netIdKey(b))?.at;
     return at !== undefined && at >= this.#clock.now() - this.#opts.peerTtlMs;
   }
 
@@ -405,29 +496,39 @@ export class PeerDb implements PlanView {
     return out;
   }
 
-  /** Forget peers, hearing evidence and seen IDs older than the time-to-live. */
+  /**
+   * Forget peers, hearing evidence and facts older than the time-to-live. It looks only at the
+   * entries due to expire (R-NODE-SCALE-009): each is registered at its time of last news plus
+   * the time-to-live and, found refreshed when that comes, registered again at its new time.
+   */
   sweep(): void {
-    const fresh = this.#clock.now() - this.#opts.peerTtlMs;
-    for (const [k, e] of this.#peers) if (e.at < fresh) this.#forget(k);
-    for (const [k, h] of this.#heard) if (h.at < fresh) this.#heard.delete(k);
-    for (const [src, m] of this.#hears) {
-      for (const [dst, at] of m) {
-        if (at < fresh) {
-          m.delete(dst);
-          const by = this.#heardBy.get(dst);
-          by?.delete(src);
-          if (by?.size === 0) this.#heardBy.delete(dst);
-          this.#dmDirty = true;
-        }
-      }
-      if (m.size === 0) this.#hears.delete(src);
-    }
-    for (const [k, g] of this.#groupOf) {
-      if (g.at < fresh) {
-        this.#groupOf.delete(k);
-        this.#dmDirty = true;
-      }
-    }
+    const ttl = this.#opts.peerTtlMs;
+    const now = this.#clock.now();
+    const fresh = now - ttl;
+    let n = this.#peersDue.due(now, (e) => {
+      if (e.at >= fresh) return e.at + ttl;
+      this.#forget(e.key);
+    });
+    n += this.#heardDue.due(now, (h) => {
+      if (h.at >= fresh) return h.at + ttl;
+      this.#heard.delete(h.key);
+    });
+    n += this.#edgesDue.due(now, (v) => {
+      if (v.at >= fresh) return v.at + ttl;
+      const m = this.#hears.get(v.src)!;
+      m.delete(v.dst);
+      const by = this.#heardBy.get(v.dst);
+      by?.delete(v.src);
+      if (by?.size === 0) this.#heardBy.delete(v.dst);
+      this.#dmDirty = true;
+      if (m.size === 0) this.#hears.delete(v.src);
+    });
+    n += this.#groupsDue.due(now, (g) => {
+      if (g.at >= fresh) return g.at + ttl;
+      this.#groupOf.delete(g.key);
+      this.#dmDirty = true;
+    });
+    this.#swept = n;
     if (this.#dmDirty) this.#rebuild();
     this.#reps = undefined;
   }

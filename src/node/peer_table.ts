@@ -68,6 +68,10 @@ export interface PeerEntry {
   advertised: number;
   /** The peer is a seed we asked for peers: ask again only while it is not alive. */
   asked?: number;
+  /** Creation order (the table's iteration order). */
+  seq: number;
+  /** Its registration in the liveness wheel (R-NODE-SCALE-009). */
+  due?: number;
 }
 
 /** The counters the table keeps (a part of `LivenessStats`). */
@@ -88,6 +92,14 @@ export interface PeerTablePort {
   hearsUs(id: NetId): boolean;
 }
 
+/** Who keeps the table's entries in a maintenance wheel (R-NODE-SCALE-009). */
+export interface PeerTableWatch {
+  /** `e` was created or changed state: register it at its next due time. */
+  changed(e: PeerEntry): void;
+  /** `e` left the table. */
+  removed(e: PeerEntry): void;
+}
+
 /** The peers of one node, by NetID key. */
 export class PeerTable {
   readonly #selfKey: string;
@@ -97,6 +109,9 @@ export class PeerTable {
   readonly #events: NodeEvents;
   readonly #s: PeerTableCounters;
   readonly #peers = new Map<string, PeerEntry>();
+  #seq = 0;
+  /** Set by the failure detector. */
+  watch: PeerTableWatch | undefined;
 
   /** The table of node `self`, at most `maxPeers` entries; counts into `counters`. */
   constructor(
@@ -132,7 +147,10 @@ export class PeerTable {
 
   /** Forget the peer of `key`. */
   delete(key: string): void {
+    const e = this.#peers.get(key);
+    if (!e) return;
     this.#peers.delete(key);
+    this.watch?.removed(e);
   }
 
   /** `id` was named in a frame: track it if it is new. */
@@ -162,8 +180,10 @@ export class PeerTable {
         lastMulticast: -Infinity,
         heardBy: by,
         advertised: -Infinity,
+        seq: this.#seq++,
       };
       this.#peers.set(k, e);
+      this.watch?.changed(e);
       this.emit("peerJoin", e);
       return e;
     }
@@ -205,6 +225,7 @@ export class PeerTable {
   setState(e: PeerEntry, s: PeerState, at: number): void {
     e.state = s;
     e.since = Math.max(at, e.since);
+    this.watch?.changed(e);
   }
 
   /** Make room: forget the dead or left peer heard of longest ago, else the stalest peer. */
@@ -218,7 +239,7 @@ export class PeerTable {
       }
     }
     if (!victim) return false;
-    this.#peers.delete(victim.key);
+    this.delete(victim.key);
     return true;
   }
 

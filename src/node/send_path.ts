@@ -146,7 +146,7 @@ export class SendPath {
   /**
    * A frame's gossip header from this node (a new frame sequence number), with no list; a frame
    * bound to one receiver `to` names it first among the seen IDs when we hear it.
-   * [R-NODE-SCALE-009]
+   * [R-NODE-SCALE-010]
    */
   #header(to?: NetId): Gossip {
     const c = this.#c;
@@ -176,7 +176,7 @@ export class SendPath {
     // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
     // And none longer than receivers accept (maxDistribution). [R-NODE-AMP-001]
     // Domain facts (v2): a share's record names the relay too, a multicast one 16 nodes; and
-    // the relay may be among the share frame's seen IDs (R-NODE-SCALE-009): one entry more.
+    // the relay may be among the share frame's seen IDs (R-NODE-SCALE-010): one entry more.
     const facts = c.profile === "v2";
     const maxShare = Math.min(
       maxShareFor(o.limits, base, out) - 1,
@@ -407,7 +407,7 @@ export class SendPath {
     const recs = groups.length > 0 || acks ? [...out] : out;
     if (groups.length > 0) recs.push(domainsRecord(base.current, groups));
     if (acks) { for (const a of acks) recs.push(a); }
-    // The relay learns that we hear it (R-NODE-SCALE-009).
+    // The relay learns that we hear it (R-NODE-SCALE-010).
     const seen = c.db.seenIdsFor(send.to);
     const frames = this.#encode(
       { ...base, seen, distribution: send.distribution },

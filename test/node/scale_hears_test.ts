@@ -1,5 +1,5 @@
 /**
- * R-NODE-SCALE-009: a frame bound to one receiver names that receiver first among its seen IDs
+ * R-NODE-SCALE-010: a frame bound to one receiver names that receiver first among its seen IDs
  * when the sender hears it, so an origin learns from its destinations' acknowledgements who
  * hears it, whatever else they heard since.
  */
@@ -12,7 +12,7 @@ import { seededRandom } from "../../src/node/random.ts";
 import type { TransportFactory } from "../../src/node/transport.ts";
 import { TEST_KEY } from "./_memory_cluster.ts";
 
-Deno.test("[R-NODE-SCALE-009] seenIdsFor names the receiver first when we hear it, within maxSeenIds", () => {
+Deno.test("[R-NODE-SCALE-010] seenIdsFor names the receiver first when we hear it, within maxSeenIds", () => {
   const self = { ip: "10.0.0.1", port: 1 };
   const clock = new ManualClock(1_000);
   const db = new PeerDb(
@@ -48,7 +48,7 @@ Deno.test("[R-NODE-SCALE-009] seenIdsFor names the receiver first when we hear i
   assert.deepEqual(db.seenIdsFor(n(1)), []);
 });
 
-Deno.test("[R-NODE-SCALE-009] an origin learns from the acknowledgements that its domain hears it, though 40 other senders were heard since", async () => {
+Deno.test("[R-NODE-SCALE-010] an origin learns from the acknowledgements that its domain hears it, though 40 other senders were heard since", async () => {
   // One domain: the origin O, 10 listeners, 40 other senders. O's multicast receiving is
   // switched off after its first broadcast, so it never hears the other senders (nor learns of
   // them): the listeners' most recent 32 senders are nodes O knows nothing about, and only the

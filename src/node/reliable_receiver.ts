@@ -30,12 +30,16 @@ export function toRanges(sorted: readonly number[]): [number, number][] {
   return out;
 }
 
-/** Ascending distinct copy of `xs` (a numeric typed-array sort: no comparator calls). */
-function sortedDistinct(xs: readonly number[]): number[] {
-  const t = Float64Array.from(xs).sort();
-  const out: number[] = [];
-  for (let i = 0; i < t.length; i++) if (i === 0 || t[i] !== t[i - 1]) out.push(t[i]);
-  return out;
+/**
+ * Sort `xs` ascending in place and drop repeats (arrivals are nearly sorted: multicast and TCP
+ * copies interleave, so the merge sort finds long runs); returns `xs`.
+ */
+function sortDistinct(xs: number[]): number[] {
+  xs.sort((a, b) => a - b);
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[n - 1]) xs[n++] = xs[i];
+  xs.length = n;
+  return xs;
 }
 
 /** What the receiver needs from its node. */
@@ -225,10 +229,10 @@ export class ReliableReceiver {
   }
 
   /**
-   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval, no
-   * repair from it and nothing held back for the multicast stream) doubles its acknowledgement
-   * interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it back to the
-   * delay. [R-NODE-REL-013]
+   * Steady, loss-free traffic from an origin (at least STEADY_BATCH records in an interval and no
+   * repair from it; numbers held back for the multicast stream do not reset it) doubles its
+   * acknowledgement interval, up to MAX_DELAY_FACTOR times the delay; any other interval sets it
+   * back to the delay. [R-NODE-REL-013]
    */
   #adapt(k: string, records: number): void {
     const cur = this.#interval.get(k) ?? this.#delayMs;
@@ -278,7 +282,7 @@ export class ReliableReceiver {
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
-    if (!all) this.#adapt(k, p.repaired || p.carried ? 0 : p.seqs.length);
+    if (!all) this.#adapt(k, p.repaired ? 0 : p.seqs.length);
     if (p.hiUdp !== undefined) {
       const old = this.#hiUdp.get(k);
       if (old === undefined) {
@@ -289,7 +293,7 @@ export class ReliableReceiver {
       } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
     }
     let seqs = p.seqs;
-    if (!p.sorted || p.carried) seqs = sortedDistinct(p.carried ? [...p.carried, ...seqs] : seqs);
+    if (!p.sorted || p.carried) seqs = sortDistinct(p.carried ? [...p.carried, ...seqs] : seqs);
     const hi = all ? undefined : this.#hiUdp.get(k);
     if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
       const carried = new Set(p.carried);

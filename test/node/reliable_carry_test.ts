@@ -146,3 +146,25 @@ Deno.test("[R-NODE-REL-014] [R-NODE-REL-012] numbers held back for the multicast
   clock.advance(50); // the next batch's timer sends 21, whatever comes
   assert.deepEqual(own, [[20, 20], [21, 21]]);
 });
+
+Deno.test("[R-NODE-REL-013] numbers held back for the multicast stream do not reset a steady origin's interval", () => {
+  const { clock, own, r } = receiver();
+  let s = 100;
+  // Steady batches: 40 records per interval, all by multicast, and one TCP arrival ahead.
+  const batch = () => {
+    for (let i = 0; i < 40; i++) r.received({ ...O, seqno: s++ }, "udp");
+    r.received({ ...O, seqno: s + 5 }, "tcp");
+  };
+  const gaps: number[] = [];
+  let last = clock.now();
+  for (let round = 0; round < 6; round++) {
+    batch();
+    const before = own.length;
+    for (let t = 0; t < 2_000 && own.length === before; t += 10) clock.advance(10);
+    gaps.push(clock.now() - last);
+    last = clock.now();
+  }
+  // 100, 200, 400, 800, 800, 800 ms: doubling although every batch held a number back.
+  assert.deepEqual(gaps, [100, 200, 400, 800, 800, 800]);
+  assert.ok(r.stats.acksDeferred >= 6);
+});

@@ -123,3 +123,28 @@ Deno.test("sim --origins: one domain of 256, reliable: each sampled origin learn
   assert.equal(s.learningBroadcastsMax, 1);
   assert.equal(s.origins, 4);
 });
+
+Deno.test("[R-NODE-SCALE-004] sim: domains that are not subnets (stripes), reliable: acknowledgements teach the origin every remote domain in one broadcast", async () => {
+  // The acknowledgement frames carry the destinations' seen IDs (their domain-mates): after an
+  // origin's first broadcast its shares are grouped by domain, about K − 1 TCP frames.
+  const res = await simulate({
+    ...base,
+    nodes: 192,
+    domains: 24,
+    layout: "stripes",
+    broadcasts: 6,
+    warmup: 1,
+    reliable: true,
+    origins: 2,
+    nodeOptions: { heartbeatMs: 0 },
+  });
+  for (const r of res.rows) assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
+  const first = res.rows.filter((r) => r.originRound === 0);
+  const later = res.rows.filter((r) => r.originRound >= 1);
+  for (const r of first) assert.ok(r.tcpFrames > 100, `first broadcast ${r.i}: ${r.tcpFrames}`);
+  for (const r of later) {
+    assert.ok(r.tcpFrames <= 1.25 * 23, `broadcast ${r.i}: ${r.tcpFrames} TCP frames`);
+    assert.ok(r.ackFrames >= 191, `broadcast ${r.i}: ${r.ackFrames} acknowledgements`);
+  }
+  assert.equal(summarize(res).learningBroadcastsMax, 1);
+});

@@ -16,8 +16,9 @@
  *      (`--allow-all` includes `--allow-ffi`: OpenSSL AES-GCM; `CHATTER_AEAD=portable` for
  *      node:crypto)
  *      [--messages N] [--seconds S] [--loss 0,0.05,0.2] [--mode both|on|off] [--latency no]
- *      [--repeat R] (R runs per row, on and off alternating; the row shows the run of median
- *      throughput, all runs' throughputs in brackets, and the worst "missing")
+ *      [--warmup N] (one unmeasured run per mode first) [--repeat R] (R runs per row, on and off
+ *      alternating; the row shows the run of median throughput, all runs' throughputs in
+ *      brackets, and the worst "missing")
  */
 import { parseArgs } from "node:util";
 import { helpOr, numberArg, usageError } from "./_args.ts";
@@ -38,6 +39,8 @@ const USAGE = `deno run --allow-all --unstable-net bench/cluster_bench.ts [optio
   --refill R            messages broadcast per refill (default 1)
   --send-window W       the nodes' sendWindow option (default: the node's)
   --datagram BYTES      largest multicast datagram (default 1400)
+  --warmup N            messages of one unmeasured run per mode first (default 5000, 0: none):
+                        the process's JIT warm-up is not charged to the mode that runs first
   --latency no          skip the latency part
   --seconds S           latency part length (default 3)
   --workers             one worker per node instead of one process
@@ -62,6 +65,7 @@ try {
       latency: { type: "string" },
       repeat: { type: "string" },
       "send-window": { type: "string" },
+      warmup: { type: "string" },
     },
   });
 } catch (e) {
@@ -71,6 +75,8 @@ const v = parsed.values;
 const profile = (v.profile ?? DEFAULT_PROFILE) as Profile;
 const N = numberArg("nodes", v.nodes, 8, { min: 2, max: 256 });
 const TOTAL = numberArg("messages", v.messages, 50_000, { min: 1 });
+/** Messages of the unmeasured warm-up run per mode (0: none). */
+const WARMUP = numberArg("warmup", v.warmup, 5_000, { min: 0 });
 const LAT_SECONDS = numberArg("seconds", v.seconds, 3, { min: 0.1, max: 3600, integer: false });
 const PAYLOAD = 100;
 /** Largest multicast datagram (the node's default is 1400, safe for Ethernet MTUs). */
@@ -164,7 +170,7 @@ interface Row {
 }
 
 /**
- * All nodes broadcast TOTAL messages to all nodes, paced the same way with reliability on and
+ * All nodes broadcast `total` messages to all nodes, paced the same way with reliability on and
  * off: at most WINDOW messages are unsettled, a message being settled once every node has it or
  * once a message broadcast at least SETTLE messages after it has reached every node (with
  * reliability off a message some node lost never completes: it must not stall the window, and
@@ -173,9 +179,9 @@ interface Row {
  * deliveries at all nodes / N, over the time to the last delivery); "missing" counts messages
  * some node never got.
  */
-async function throughput(loss: number, reliable: boolean): Promise<Row> {
-  const count = new Uint8Array(TOTAL);
-  const sentAt = new Float64Array(TOTAL);
+async function throughput(loss: number, reliable: boolean, total = TOTAL): Promise<Row> {
+  const count = new Uint8Array(total);
+  const sentAt = new Float64Array(total);
   let complete = 0;
   let deliveries = 0;
   let lastDelivery = 0;
@@ -204,15 +210,15 @@ async function throughput(loss: number, reliable: boolean): Promise<Row> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const deadline = t0 + 120_000;
-    while (sent < TOTAL && performance.now() < deadline) {
+    while (sent < total && performance.now() < deadline) {
       const now = performance.now();
       while (oldest < sent && settled(oldest)) oldest++;
       if (WINDOW - (sent - oldest) < REFILL) {
         await sleep(0);
         continue;
       }
-      while (sent < TOTAL && sent - oldest < WINDOW) {
-        const end = Math.min(TOTAL, sent + BATCH);
+      while (sent < total && sent - oldest < WINDOW) {
+        const end = Math.min(total, sent + BATCH);
         for (; sent < end; sent++) {
           sentAt[sent] = now;
           nodes[sent % N].broadcast(ids, "bench", payload(sent));
@@ -419,6 +425,9 @@ console.log(
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const rows: Row[] = [];
+// One unmeasured run per mode first: the first throughput run of the process compiles the codec,
+// the transport and the node (JIT); without it that cost lands on whichever mode runs first.
+if (WARMUP > 0) { for (const reliable of modes) await throughput(0, reliable, WARMUP); }
 const f = (n: number) => Math.round(n).toLocaleString("en");
 /** Runs per row (--repeat, default 1), on and off alternating: the machine's load drifts. */
 const REPEAT = numberArg("repeat", v.repeat, 1, { min: 1, max: 100 });

@@ -16,7 +16,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { ChatterNode, jsonType, type NodeOptions } from "../mod.ts";
+import { ChatterNode, jsonType, NodeOptionError, type NodeOptions } from "../mod.ts";
 import { seededRandom } from "../src/node/random.ts";
 import type { NetId } from "../src/wire/netid.ts";
 import { SimNetwork } from "./net.ts";
@@ -417,6 +417,59 @@ function fmt(n: number, d = 0): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 }
 
+/** `deno task sim --help`: every option, what it does and its default. */
+const SIM_USAGE = `deno task sim [options]   (N real nodes on a timed network twin, virtual clock)
+  --nodes N           nodes (default 128)
+  --domains K         multicast domains; node i is in domain i % K (default 16)
+  --broadcasts B      measured broadcasts, one after the other, each from a random live node
+                      to every node (default 20)
+  --seed S            seed of every random choice (default 1)
+  --loss P            multicast loss per copy, 0..1 (default 0)
+  --kill F            fraction of nodes killed before the first broadcast, 0..1, leaving at
+                      least one alive (default 0)
+  --gap-ms MS         virtual ms between broadcasts (default 1000 / nodes)
+  --payload BYTES     payload bytes per message (default 16)
+  --max-peers N       the nodes' maxPeers option (default: the node's, 1024)
+  --seen-ids N        the nodes' maxSeenIds option (default: the node's)
+  --rate-mbps R       uplink rate per node in Mbit/s, above 0 (default 1000)
+  --warmup ROUNDS     learning rounds first: every live node broadcasts once per round to
+                      --warmup-dests random nodes (default 0)
+  --warmup-dests D    destinations per warm-up broadcast (default 1)
+  --dedup-window W    the nodes' dedupWindow option (default: the node's)
+  --reliable          reliable delivery on (default off in the simulator)
+  --settle-ms MS      virtual ms given to each broadcast after its frames settle, timers
+                      running (default 0, or 3000 with --reliable)
+  --origins S         only S random nodes broadcast, in turn (default 0: any live node)
+  --heartbeat-ms MS   the nodes' heartbeatMs option (0: liveness off; default: the node's)
+  --layout L          blocks: each domain an aligned IP subnet; stripes: node i has address
+                      10.0.0.0 + i, domains are not subnets (default blocks)
+  --no-subnet         blocks layout without the nodes' subnetPrefixLength
+  --sealed            real AES-GCM sealing (slow; default off: crypto is off in the simulator only)
+  --json              one JSON object (summary, config, rows) instead of the table
+  --quiet             the summary only, no row per broadcast
+  --help              this text`;
+
+/** Bounds of the numeric options (default: a number from 0, fractions allowed). */
+const SIM_NUMBERS: Record<
+  string,
+  { min?: number; max?: number; integer?: boolean; positive?: boolean }
+> = {
+  nodes: { min: 1, integer: true },
+  domains: { min: 1, integer: true },
+  broadcasts: { integer: true },
+  seed: { integer: true },
+  loss: { max: 1 },
+  kill: { max: 1 },
+  payload: { integer: true },
+  "max-peers": { min: 1, integer: true },
+  "seen-ids": { integer: true },
+  "rate-mbps": { positive: true },
+  warmup: { integer: true },
+  "warmup-dests": { integer: true },
+  "dedup-window": { min: 1, integer: true },
+  origins: { integer: true },
+};
+
 if (import.meta.main) {
   let parsed;
   try {
@@ -454,21 +507,28 @@ if (import.meta.main) {
   }
   const v = parsed.values;
   if (v.help) {
-    console.log(
-      "deno task sim [--nodes N] [--domains K] [--broadcasts B] [--seed S] [--loss P] [--kill F]\n" +
-        "  [--gap-ms MS] [--payload BYTES] [--max-peers N] [--seen-ids N] [--rate-mbps R]\n" +
-        "  [--warmup ROUNDS] [--warmup-dests D] [--dedup-window W] [--reliable] [--settle-ms MS]\n" +
-        "  [--origins S] [--heartbeat-ms MS]\n" +
-        "  [--layout blocks|stripes] [--no-subnet]\n" +
-        "  [--sealed] [--json] [--quiet]",
-    );
+    console.log(SIM_USAGE);
     Deno.exit(0);
   }
-  // Every string option but --layout is a number: a bad one is named, not simulated as NaN.
+  // Every string option but --layout is a number: a bad one is named, not simulated as NaN
+  // (or as a fractional count, or as a run that cannot end).
   for (const [name, value] of Object.entries(v)) {
     if (typeof value !== "string" || name === "layout") continue;
-    const fraction = name === "loss" || name === "kill";
-    numberArg(name, value, 0, { max: fraction ? 1 : undefined, integer: false });
+    const spec = SIM_NUMBERS[name] ?? {};
+    numberArg(name, value, 0, {
+      min: spec.min ?? 0,
+      max: spec.max,
+      integer: spec.integer ?? false,
+    });
+    if (spec.positive && Number(value) <= 0) {
+      usageError(`--${name} ${JSON.stringify(value)}: expected a number above 0`);
+    }
+  }
+  if (Math.round(Number(v.kill) * Number(v.nodes)) > Number(v.nodes) - 1) {
+    usageError(
+      `--kill ${JSON.stringify(v.kill)}: kills every one of the ${v.nodes} nodes, ` +
+        `leaving no origin (expected a fraction that leaves at least one node alive)`,
+    );
   }
   if (v.layout !== "blocks" && v.layout !== "stripes") {
     usageError(`--layout ${JSON.stringify(v.layout)}: expected blocks or stripes`);
@@ -516,24 +576,31 @@ if (import.meta.main) {
       );
     }
   }
-  const res = await simulate(config, (r) => {
-    if (v.json || v.quiet) return;
-    console.log(
-      `${String(r.i).padStart(3)}  ${String(r.origin).padStart(6)}/${String(r.originRound)}  ${
-        fmt(r.tcpFrames).padStart(5)
-      }(${fmt(K - 1)})  ` +
-        `${fmt(r.datagrams).padStart(6)}(${fmt(K)})  ${fmt(r.bytes).padStart(9)}  ` +
-        `${String(r.tcpDepth).padStart(3)}(${Math.ceil(Math.log2(Math.max(1, K)))})  ` +
-        `${fmt(r.lastDeliveryMs, 1).padStart(8)}  ${
-          fmt((100 * r.delivered) / r.live, 1).padStart(7)
-        } %  ` +
-        `${fmt(r.duplicates / r.live, 2).padStart(8)}  ${String(r.rejected).padStart(7)}  ${
-          fmt(r.wallMs).padStart(7)
-        }  ${fmt(r.ctlTcpFrames).padStart(7)}/${fmt(r.ctlDatagrams)}  ${fmt(r.ackFrames)}  ${
-          fmt(r.repairFrames)
-        }  ${fmt(r.livenessTcp)}`,
-    );
-  });
+  let res: SimResult;
+  try {
+    res = await simulate(config, (r) => {
+      if (v.json || v.quiet) return;
+      console.log(
+        `${String(r.i).padStart(3)}  ${String(r.origin).padStart(6)}/${String(r.originRound)}  ${
+          fmt(r.tcpFrames).padStart(5)
+        }(${fmt(K - 1)})  ` +
+          `${fmt(r.datagrams).padStart(6)}(${fmt(K)})  ${fmt(r.bytes).padStart(9)}  ` +
+          `${String(r.tcpDepth).padStart(3)}(${Math.ceil(Math.log2(Math.max(1, K)))})  ` +
+          `${fmt(r.lastDeliveryMs, 1).padStart(8)}  ${
+            fmt((100 * r.delivered) / r.live, 1).padStart(7)
+          } %  ` +
+          `${fmt(r.duplicates / r.live, 2).padStart(8)}  ${String(r.rejected).padStart(7)}  ${
+            fmt(r.wallMs).padStart(7)
+          }  ${fmt(r.ctlTcpFrames).padStart(7)}/${fmt(r.ctlDatagrams)}  ${fmt(r.ackFrames)}  ${
+            fmt(r.repairFrames)
+          }  ${fmt(r.livenessTcp)}`,
+      );
+    });
+  } catch (e) {
+    // A node option out of its range (e.g. --max-peers above 2^20): named, not a stack trace.
+    if (e instanceof NodeOptionError) usageError(e.message);
+    throw e;
+  }
   const s = summarize(res);
   if (v.json) console.log(JSON.stringify({ summary: s, config, rows: res.rows }));
   else {
@@ -556,8 +623,12 @@ if (import.meta.main) {
         `setup ${fmt(res.setupMs)} ms, warm-up ${fmt(res.warmupMs)} ms, run ${
           fmt(s.runMs)
         } ms, rss ${fmt(s.rssMiB)} MiB; ${s.origins} origins, learning took ${
-          s.learningBroadcastsMax < 0 ? "more than the run" : fmt(s.learningBroadcastsMax)
-        } broadcast(s) per origin (max; mean ${fmt(s.learningBroadcastsMean, 2)})`,
+          s.learningBroadcastsMax < 0
+            ? "more than the run for some origin"
+            : `${fmt(s.learningBroadcastsMax)} broadcast(s) per origin (max; mean ${
+              fmt(s.learningBroadcastsMean, 2)
+            })`
+        }`,
     );
   }
 }

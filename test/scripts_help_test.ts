@@ -43,6 +43,15 @@ for (
     ["lab/main.ts", ["--hosts", "0"], /--hosts "0"/],
     ["sim/main.ts", ["--nodes", "x"], /--nodes "x"/],
     ["sim/main.ts", ["--layout", "q"], /--layout "q"/],
+    // Counts are whole and at least 1 where 0 cannot run (were simulated as 2 nodes, a stack
+    // trace, or a run that never ends).
+    ["sim/main.ts", ["--nodes", "0"], /--nodes "0"/],
+    ["sim/main.ts", ["--nodes", "1.5"], /--nodes "1.5"/],
+    ["sim/main.ts", ["--domains", "0"], /--domains "0"/],
+    ["sim/main.ts", ["--broadcasts", "2.5"], /--broadcasts "2.5"/],
+    ["sim/main.ts", ["--nodes", "8", "--kill", "1"], /--kill "1"/],
+    ["sim/main.ts", ["--rate-mbps", "0"], /--rate-mbps "0"/],
+    ["sim/main.ts", ["--max-peers", "99999999"], /maxPeers.*99999999/],
   ] as const
 ) {
   Deno.test(`${script} ${args.join(" ")}: one line naming it, exit 2`, async () => {
@@ -52,3 +61,18 @@ for (
     equal(r.err.trim().split("\n").length, 1, r.err);
   });
 }
+
+Deno.test("sim/main.ts --help describes every option it accepts, with its default", async () => {
+  const r = await run(["sim/main.ts", "--help"]);
+  equal(r.code, 0, r.err);
+  const src = await Deno.readTextFile(new URL("../sim/main.ts", import.meta.url));
+  const parser = src.slice(src.indexOf("parseArgs({"), src.indexOf("if (v.help)"));
+  const names = [...parser.matchAll(/^\s+"?([a-z-]+)"?: \{ type:/gm)].map((m) => m[1]);
+  ok(names.length >= 20, String(names));
+  for (const name of names) {
+    const line = r.out.split("\n").find((l) => l.trimStart().startsWith(`--${name} `));
+    ok(line, `--${name} is not described in --help:\n${r.out}`);
+    ok(line.trim().length > `--${name}`.length + 12, line);
+  }
+  match(r.out, /--kill F .*fraction/);
+});

@@ -345,9 +345,15 @@ export class ChatterNode {
    * acknowledged it, and rejects with {@linkcode DeliveryUnconfirmedError} (code
    * `DELIVERY_UNCONFIRMED`, naming the destinations that did not confirm) after `timeoutMs`
    * (default 10 s), or when the message is given up, or at once when reliable delivery is off
-   * or the message is not (or no longer) known. [R-NODE-REL-007]
+   * or the message is not (or no longer) known. `timeoutMs` is a number of milliseconds, 0 or
+   * more (`Infinity`: no timeout); anything else throws a {@linkcode NodeOptionError} at once.
+   * [R-NODE-REL-007]
    */
   confirmed(id: BroadcastId, opts: { timeoutMs?: number } = {}): Promise<void> {
+    const t = opts.timeoutMs;
+    if (t !== undefined && (typeof t !== "number" || !(t >= 0))) {
+      throw new NodeOptionError("timeoutMs", t, "a number of milliseconds, 0 or more");
+    }
     const rel = this.#c.rel;
     if (!rel) {
       return Promise.reject(new DeliveryUnconfirmedError(id, [], "unknown"));

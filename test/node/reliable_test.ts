@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DecodeError, DeliveryUnconfirmedError, type NetId } from "../../mod.ts";
+import { DecodeError, DeliveryUnconfirmedError, type NetId, NodeOptionError } from "../../mod.ts";
 import {
   decodeSeqRanges,
   encodeSeqRanges,
@@ -237,6 +237,30 @@ Deno.test("[R-NODE-REL-007] confirmed() resolves when all confirm and rejects na
         e instanceof DeliveryUnconfirmedError && e.reason === "lost" &&
         e.missing.length === 1 && netIdKey(e.missing[0]) === netIdKey(c.ids[4]),
     );
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-REL-007] confirmed() refuses a timeoutMs that is not a number of ms >= 0", async () => {
+  // Before: -1 rejected at once as "timeout", NaN and "x" set no timer (a wait with no end).
+  const c = await memCluster(["A", "A"], { profile: "v2" }, {}, 11);
+  try {
+    const m = sendTo(c, 0, [1]);
+    for (const bad of [-1, Number.NaN, "x", null]) {
+      assert.throws(
+        () => c.nodes[0].confirmed(m.origin, { timeoutMs: bad as number }),
+        (e: unknown) =>
+          e instanceof NodeOptionError && e.code === "OPTION_INVALID" &&
+          e.option === "timeoutMs" && Object.is(e.value, bad),
+        String(bad),
+      );
+    }
+    // 0 and Infinity are numbers of ms: accepted.
+    const p = c.nodes[0].confirmed(m.origin, { timeoutMs: Infinity });
+    await driveUntilQuiet(c);
+    await p;
+    await c.nodes[0].confirmed(m.origin, { timeoutMs: 0 });
   } finally {
     await c.close();
   }

@@ -277,10 +277,14 @@ export async function runLab(
         }).catch(() => {}).finally(resolve);
       });
     }
+    // The deadline's timer is cleared once the nodes are ready: left pending, it kept the
+    // process alive until the whole --timeout-ms had passed after a run of a few seconds.
+    let readyTimer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all(hosts.map((h) => h.ready)),
-      sleep(Math.max(1, deadline - Date.now())),
+      new Promise((r) => readyTimer = setTimeout(r, Math.max(1, deadline - Date.now()))),
     ]);
+    clearTimeout(readyTimer);
     await sleep(500);
     const all = hosts.map((h) => `${h.ip}:29999`);
     const out: LabBroadcast[] = [];

@@ -66,7 +66,8 @@ export interface LostEvent {
   destinations: NetId[];
   /**
    * Why: `buffer` (retransmit buffer full), `age` (unconfirmed too long), `span` (too far
-   * behind the origin's newest sequence number), `unreachable` (repairs kept failing),
+   * behind the origin's newest sequence number), `unreachable` (repairs kept failing while it
+   * was silent, liveness declared it dead, or it announced that it leaves),
    * `closed` (the origin closed); `notice` on the destination side.
    */
   reason: "buffer" | "age" | "span" | "unreachable" | "closed" | "notice";

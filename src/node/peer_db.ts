@@ -323,6 +323,32 @@ export class PeerDb implements PlanView {
     return out.reverse();
   }
 
+  /**
+   * The seen IDs of a frame bound to one receiver `to` (a TCP share, an acknowledgement, a
+   * control frame): {@linkcode seenIds}, but naming `to` first when we heard its multicast within
+   * the time-to-live, even if it is not among our most recent senders (the least recent one
+   * then makes room). The receiver so learns Hears(self, to) directly from every such frame:
+   * with reliable delivery an origin learns after one broadcast who hears it, whatever else its
+   * destinations heard since. [R-NODE-SCALE-010]
+   */
+  seenIdsFor(to: NetId): BroadcastId[] {
+    const out = this.seenIds();
+    const max = this.#opts.maxSeenIds;
+    if (max <= 0) return out;
+    const k = netIdKey(to);
+    const h = this.#heard.get(k);
+    if (!h || h.at < this.#clock.now() - this.#opts.peerTtlMs) return out;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i].port === to.port && out[i].ip === to.ip) {
+        if (i > 0) out.unshift(...out.splice(i, 1));
+        return out;
+      }
+    }
+    if (out.length >= max) out.length = max - 1;
+    out.unshift(h.id);
+    return out;
+  }
+
   /** True when `id`'s seen IDs recently named us. */
   hearsUs(id: NetId): boolean {
     const k = netIdKey(id);

@@ -143,12 +143,16 @@ export class SendPath {
     });
   }
 
-  /** A frame's gossip header from this node (a new frame sequence number), with no list. */
-  #header(): Gossip {
+  /**
+   * A frame's gossip header from this node (a new frame sequence number), with no list; a frame
+   * bound to one receiver `to` names it first among the seen IDs when we hear it.
+   * [R-NODE-SCALE-010]
+   */
+  #header(to?: NetId): Gossip {
     const c = this.#c;
     return {
       current: { ip: c.id.ip, port: c.id.port, seqno: c.nextSeq() },
-      seen: c.db.seenIds(),
+      seen: to ? c.db.seenIdsFor(to) : c.db.seenIds(),
       other: c.db.otherIds(),
       distribution: [],
     };
@@ -171,10 +175,11 @@ export class SendPath {
     const base = this.#header();
     // No list longer than the receiver's table and list limits allow. [R-NODE-SCALE-002]
     // And none longer than receivers accept (maxDistribution). [R-NODE-AMP-001]
-    // Domain facts (v2): a share's record names the relay too, a multicast one 16 nodes.
+    // Domain facts (v2): a share's record names the relay too, a multicast one 16 nodes; and
+    // the relay may be among the share frame's seen IDs (R-NODE-SCALE-010): one entry more.
     const facts = c.profile === "v2";
     const maxShare = Math.min(
-      maxShareFor(o.limits, base, out) - (facts ? 1 : 0),
+      maxShareFor(o.limits, base, out) - 1,
       o.maxDistribution,
     );
     const plan = planBroadcast(c.id, dests, c.db, o.random, {
@@ -285,7 +290,7 @@ export class SendPath {
       origin: { ip: c.id.ip, port: c.id.port, seqno: c.nextSeq() },
       payload: r.payload,
     }));
-    const g = this.#header();
+    const g = this.#header(to);
     let ok = false;
     if (to === undefined) {
       if (!c.o.multicast) return false;
@@ -325,7 +330,7 @@ export class SendPath {
     const acks = c.rel?.carry(to);
     if (acks) { for (const a of acks) out.push(a); }
     const frames = this.#encode(
-      this.#header(),
+      this.#header(to),
       out,
       c.o.maxTcpFrameBytes,
       to, // bound to its one receiver [R-V2-BIND-001]
@@ -402,8 +407,10 @@ export class SendPath {
     const recs = groups.length > 0 || acks ? [...out] : out;
     if (groups.length > 0) recs.push(domainsRecord(base.current, groups));
     if (acks) { for (const a of acks) recs.push(a); }
+    // The relay learns that we hear it (R-NODE-SCALE-010).
+    const seen = c.db.seenIdsFor(send.to);
     const frames = this.#encode(
-      { ...base, distribution: send.distribution },
+      { ...base, seen, distribution: send.distribution },
       recs,
       c.o.maxTcpFrameBytes,
       send.to,

@@ -100,3 +100,51 @@ Deno.test("[R-NODE-REL-001] [R-NODE-REL-003] sim --reliable: 128 nodes in 16 dom
   assert.ok(off.rows.some((r) => r.delivered < r.live), "5 % loss without repairs loses some");
   assert.ok(off.rows.every((r) => r.ackFrames === 0));
 });
+
+Deno.test("sim --origins: one domain of 256, reliable: each sampled origin learns from its first broadcast's acknowledgements", async () => {
+  const res = await simulate({
+    ...base,
+    nodes: 256,
+    domains: 1,
+    broadcasts: 8,
+    warmup: 0,
+    reliable: true,
+    origins: 4,
+    nodeOptions: { heartbeatMs: 0, maxPeers: 1024 },
+  });
+  assert.deepEqual(new Set(res.rows.map((r) => r.origin)).size, 4);
+  for (const r of res.rows) assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
+  for (const r of res.rows.filter((r) => r.originRound >= 1)) {
+    assert.equal(r.datagrams, 1, `broadcast ${r.i}`);
+    assert.equal(r.tcpFrames, 1, `broadcast ${r.i}: the kept copy only`);
+    assert.ok(r.ackFrames >= 255, `broadcast ${r.i}: ${r.ackFrames} acks`);
+  }
+  const s = summarize(res);
+  assert.equal(s.learningBroadcastsMax, 1);
+  assert.equal(s.origins, 4);
+});
+
+Deno.test("[R-NODE-SCALE-004] sim: domains that are not subnets (stripes), reliable: acknowledgements teach the origin every remote domain in one broadcast", async () => {
+  // The acknowledgement frames carry the destinations' seen IDs (their domain-mates): after an
+  // origin's first broadcast its shares are grouped by domain, about K − 1 TCP frames.
+  const res = await simulate({
+    ...base,
+    nodes: 192,
+    domains: 24,
+    layout: "stripes",
+    broadcasts: 6,
+    warmup: 1,
+    reliable: true,
+    origins: 2,
+    nodeOptions: { heartbeatMs: 0 },
+  });
+  for (const r of res.rows) assert.equal(r.delivered, r.live, `broadcast ${r.i}`);
+  const first = res.rows.filter((r) => r.originRound === 0);
+  const later = res.rows.filter((r) => r.originRound >= 1);
+  for (const r of first) assert.ok(r.tcpFrames > 100, `first broadcast ${r.i}: ${r.tcpFrames}`);
+  for (const r of later) {
+    assert.ok(r.tcpFrames <= 1.25 * 23, `broadcast ${r.i}: ${r.tcpFrames} TCP frames`);
+    assert.ok(r.ackFrames >= 191, `broadcast ${r.i}: ${r.ackFrames} acknowledgements`);
+  }
+  assert.equal(summarize(res).learningBroadcastsMax, 1);
+});

@@ -17,6 +17,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 const SCRIPTS = [
   "bench/cluster_bench.ts",
+  "bench/dedup_memory.ts",
   "bench/throughput.ts",
   "bench/v2_profile.ts",
   "bench/v2_throughput.ts",
@@ -38,6 +39,7 @@ for (
     ["bench/cluster_bench.ts", ["--nodes", "x"], /--nodes "x"/],
     ["bench/cluster_bench.ts", ["--bogus"], /--bogus/],
     ["bench/cluster_bench.ts", ["--loss", "2"], /--loss "2"/],
+    ["bench/dedup_memory.ts", ["--origins", "x"], /--origins "x"/],
     ["lab/main.ts", ["--hosts", "0"], /--hosts "0"/],
     ["sim/main.ts", ["--nodes", "x"], /--nodes "x"/],
     ["sim/main.ts", ["--layout", "q"], /--layout "q"/],

@@ -82,6 +82,13 @@ export interface SimConfig {
    * the nodes that never broadcast (their own first broadcasts are not measured).
    */
   origins?: number;
+  /**
+   * Fraction of the live nodes cut off in a partition of their own after the warm-up, before
+   * the first measured broadcast (default 0): no frame crosses it. A row's `live` then counts
+   * the destinations on the origin's side, `cut` those on the other side and `crossed` the
+   * deliveries there (0 unless the twin leaks).
+   */
+  partition?: number;
 }
 
 /** Figures of one broadcast. */
@@ -104,8 +111,12 @@ export interface BroadcastRow {
   lastDeliveryMs: number;
   /** Live destinations that got it. */
   delivered: number;
-  /** Live destinations. */
+  /** Live destinations (on the origin's side of a partition). */
   live: number;
+  /** Live destinations on the other side of the partition (0 without `partition`). */
+  cut: number;
+  /** Deliveries on the other side of the partition (0 unless frames cross it). */
+  crossed: number;
   /** Copies received again (dedup hits) over all nodes. */
   duplicates: number;
   /** Frames receivers rejected (e.g. over the table limit). */
@@ -193,7 +204,10 @@ export async function simulate(
   const t0 = performance.now();
   const nodes: ChatterNode[] = [];
   const got = new Uint8Array(c.nodes);
-  let cur = { delivered: 0, last: 0, depth: 0, start: 0, id: "" };
+  let cur = { delivered: 0, last: 0, depth: 0, start: 0, id: "", crossed: 0 };
+  // The side of the partition each node is on (all 0 without `partition`).
+  const side = new Uint8Array(c.nodes);
+  let originSide = 0;
   // A fixed, non-weak key (the node refuses repeated bytes). [R-NODE-KEY-003]
   const key = "d2903f64e9befad5e42b0d2ae524864752d878b415c16b1568ca451e4cc1957b";
   const layout = c.layout ?? "blocks";
@@ -212,6 +226,10 @@ export async function simulate(
     node.register(jsonType<{ id: string; pad: string }>("sim.msg", (v) => {
       if (v.id !== cur.id || got[i]) return;
       got[i] = 1;
+      if (side[i] !== originSide) {
+        cur.crossed++;
+        return;
+      }
       cur.delivered++;
       cur.last = Math.max(cur.last, net.now - cur.start);
       cur.depth = Math.max(cur.depth, net.current.tcp);
@@ -242,6 +260,15 @@ export async function simulate(
     net.run();
   }
   const warmupMs = performance.now() - tw;
+  const livePool = [...Array(c.nodes).keys()].filter((i) => !dead.has(i));
+  const nCut = Math.round((c.partition ?? 0) * livePool.length);
+  for (let k = 0; k < nCut; k++) {
+    const j = k + Math.floor(r.next() * (livePool.length - k));
+    [livePool[k], livePool[j]] = [livePool[j], livePool[k]];
+    side[livePool[k]] = 1;
+    net.partition(nodes[livePool[k]].id, 1);
+  }
+  const liveOn = [livePool.length - nCut, nCut];
   const totals = () => {
     const t = { dups: 0, acks: 0, repairs: 0, live: 0 };
     for (const n of nodes) {
@@ -274,7 +301,8 @@ export async function simulate(
     got.fill(0);
     const k0 = { ...net.counters };
     const w0 = performance.now();
-    cur = { delivered: 0, last: 0, depth: 0, start: net.now, id: `b${b}` };
+    cur = { delivered: 0, last: 0, depth: 0, start: net.now, id: `b${b}`, crossed: 0 };
+    originSide = side[o];
     got[o] = 1; // the origin is not counted as a destination
     nodes[o].broadcast(ids, "sim.msg", { id: cur.id, pad });
     await Promise.resolve();
@@ -298,7 +326,9 @@ export async function simulate(
       tcpDepth: cur.depth,
       lastDeliveryMs: cur.last,
       delivered: cur.delivered,
-      live: live - 1,
+      live: liveOn[originSide] - 1,
+      cut: liveOn[1 - originSide],
+      crossed: cur.crossed,
       duplicates: d.dups - tot.dups,
       rejected: k.rejected - k0.rejected,
       lost: k.lost - k0.lost,
@@ -393,6 +423,7 @@ export function summarize(res: SimResult): Record<string, number> {
     delivered: mean(rows, (r) => r.delivered / Math.max(1, r.live)),
     minDelivered: Math.min(...rows.map((r) => r.delivered / Math.max(1, r.live))),
     duplicatesPerNode: mean(rows, (r) => r.duplicates / Math.max(1, r.live)),
+    crossedPartition: rows.reduce((a, r) => a + r.crossed, 0),
     rejected: mean(rows, (r) => r.rejected),
     heapPerNodeBytes: Math.round(res.heapPerNode),
     cpuUsPerHandledFrame: handled === 0 ? 0 : (wall * 1000) / handled,
@@ -440,6 +471,9 @@ const SIM_USAGE = `deno task sim [options]   (N real nodes on a timed network tw
   --settle-ms MS      virtual ms given to each broadcast after its frames settle, timers
                       running (default 0, or 3000 with --reliable)
   --origins S         only S random nodes broadcast, in turn (default 0: any live node)
+  --partition F       fraction of the live nodes cut off in a partition of their own after the
+                      warm-up (no frame crosses it); delivered then counts the origin's side,
+                      and each row adds the nodes cut off and deliveries across (default 0)
   --heartbeat-ms MS   the nodes' heartbeatMs option (0: liveness off; default: the node's)
   --layout L          blocks: each domain an aligned IP subnet; stripes: node i has address
                       10.0.0.0 + i, domains are not subnets (default blocks)
@@ -460,6 +494,7 @@ const SIM_NUMBERS: Record<
   seed: { integer: true },
   loss: { max: 1 },
   kill: { max: 1 },
+  partition: { max: 1 },
   payload: { integer: true },
   "max-peers": { min: 1, integer: true },
   "seen-ids": { integer: true },
@@ -482,6 +517,7 @@ if (import.meta.main) {
         seed: { type: "string", default: "1" },
         loss: { type: "string", default: "0" },
         kill: { type: "string", default: "0" },
+        partition: { type: "string", default: "0" },
         "gap-ms": { type: "string" },
         payload: { type: "string", default: "16" },
         "max-peers": { type: "string" },
@@ -546,6 +582,7 @@ if (import.meta.main) {
     seed: num(v.seed)!,
     loss: num(v.loss)!,
     kill: num(v.kill)!,
+    partition: num(v.partition)!,
     gapMs: num(v["gap-ms"]),
     payloadBytes: num(v.payload)!,
     nodeOptions,
@@ -564,7 +601,9 @@ if (import.meta.main) {
     console.log(
       `sim: ${fmt(config.nodes)} nodes, ${
         fmt(K)
-      } domains, loss ${config.loss}, kill ${config.kill}, ` +
+      } domains, loss ${config.loss}, kill ${config.kill}${
+        config.partition ? `, partition ${config.partition}` : ""
+      }, ` +
         `seed ${config.seed}, crypto ${config.sealed ? "on" : "off (simulator only)"}, ` +
         `reliable ${config.reliable ? "on" : "off"}, layout ${config.layout}${
           config.layout === "blocks" && !config.subnet ? " (no subnet prefix)" : ""
@@ -593,7 +632,9 @@ if (import.meta.main) {
             fmt(r.wallMs).padStart(7)
           }  ${fmt(r.ctlTcpFrames).padStart(7)}/${fmt(r.ctlDatagrams)}  ${fmt(r.ackFrames)}  ${
             fmt(r.repairFrames)
-          }  ${fmt(r.livenessTcp)}`,
+          }  ${fmt(r.livenessTcp)}${
+            config.partition ? `  cut off ${fmt(r.cut)}, delivered across ${fmt(r.crossed)}` : ""
+          }`,
       );
     });
   } catch (e) {
@@ -612,7 +653,9 @@ if (import.meta.main) {
           fmt(100 * s.delivered, 2)
         } % (min ${fmt(100 * s.minDelivered, 2)} %), duplicates/node ${
           fmt(s.duplicatesPerNode, 2)
-        }, ` +
+        }, ${
+          config.partition ? `delivered across the partition ${fmt(s.crossedPartition)}, ` : ""
+        }` +
         `heap/node ${fmt(s.heapPerNodeBytes / 1024, 1)} KiB, cpu ${
           fmt(s.cpuUsPerHandledFrame, 1)
         } µs/frame, ${fmt(s.cpuUsPerDelivery, 1)} µs/delivery, control tcp ${

@@ -148,3 +148,25 @@ Deno.test("[R-NODE-SCALE-004] sim: domains that are not subnets (stripes), relia
   }
   assert.equal(summarize(res).learningBroadcastsMax, 1);
 });
+
+Deno.test("sim --partition: no frame crosses the cut; the origin's side still gets every broadcast", async () => {
+  const res = await simulate({
+    ...base,
+    partition: 0.25,
+    broadcasts: 8,
+    reliable: true,
+    settleMs: 1000,
+  });
+  const cut = Math.round(0.25 * 64);
+  let fromCutSide = 0;
+  for (const r of res.rows) {
+    assert.equal(r.crossed, 0, `broadcast ${r.i}: delivered across the partition`);
+    assert.equal(r.live + 1 + r.cut, 64, `broadcast ${r.i}: sides`);
+    if (r.cut === 64 - cut) fromCutSide++;
+    else assert.equal(r.cut, cut);
+    assert.equal(r.delivered, r.live, `broadcast ${r.i}: the origin's side`);
+  }
+  assert.equal(summarize(res).crossedPartition, 0);
+  // Some broadcast came from each side (seed 3), so both directions of the cut were tried.
+  assert.ok(fromCutSide > 0 && fromCutSide < res.rows.length, `${fromCutSide} from the cut side`);
+});

@@ -14,7 +14,7 @@ import { NetIdTable } from "../wire/netid_table.ts";
 import type { NodeClock as Clock } from "./clock.ts";
 import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
-import { ReliableReceiver } from "./reliable_receiver.ts";
+import { emptyReceiverStats, ReliableReceiver } from "./reliable_receiver.ts";
 import { emptySenderStats, ReliableSender } from "./reliable_sender.ts";
 import {
   decodeSeqRanges,
@@ -113,12 +113,7 @@ export interface ReliableStats {
 export function emptyReliableStats(): ReliableStats {
   return {
     ...emptySenderStats(),
-    ackFrames: 0,
-    ackBytes: 0,
-    ackedSeqnos: 0,
-    acksSkipped: 0,
-    acksDeferred: 0,
-    acksCarried: 0,
+    ...emptyReceiverStats(),
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,

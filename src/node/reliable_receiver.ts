@@ -84,6 +84,18 @@ export interface ReceiverStats {
   acksCarried: number;
 }
 
+/** Zeroed {@linkcode ReceiverStats}. */
+export function emptyReceiverStats(): ReceiverStats {
+  return {
+    ackFrames: 0,
+    ackBytes: 0,
+    ackedSeqnos: 0,
+    acksSkipped: 0,
+    acksDeferred: 0,
+    acksCarried: 0,
+  };
+}
+
 /** One acknowledgement taken to ride in a frame to its origin (R-NODE-REL-014). */
 export interface CarriedAck {
   /** The `chatter.sys.rel.ack` payload. */
@@ -152,14 +164,7 @@ export class ReliableReceiver {
   /** Per origin: its acknowledgement interval now (R-NODE-REL-013). */
   readonly #interval = new Map<string, number>();
   /** Counters. */
-  readonly stats: ReceiverStats = {
-    ackFrames: 0,
-    ackBytes: 0,
-    ackedSeqnos: 0,
-    acksSkipped: 0,
-    acksDeferred: 0,
-    acksCarried: 0,
-  };
+  readonly stats: ReceiverStats = emptyReceiverStats();
   /** Per origin: the highest sequence number received from it by multicast. */
   readonly #hiUdp = new Map<string, number>();
   /** Origins whose acknowledgement failed: not acknowledged again before the time given. */

@@ -76,6 +76,7 @@ export type SenderStats = Omit<
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
+  | "controlIgnored"
   | "repairsReceived"
   | "needlessRepairs"
 >;
@@ -311,6 +312,11 @@ class SeqIndex<E extends { seq: number }> {
       this.#slots = this.#slots.slice(s);
       this.#start = 0;
     }
+  }
+
+  /** No kept sequence number is above this one (when any is kept). */
+  lastSeq(): number {
+    return this.#base + this.#slots.length - 1 - this.#start;
   }
 
   /** The entry of the lowest sequence number kept. */
@@ -579,6 +585,7 @@ export class ReliableSender<R> {
     }
     if (this.#entries.size === 0) return;
     const first = this.#entries.first()!.seq;
+    const last = this.#entries.lastSeq();
     let freed = false;
     // Consecutive entries mostly share one destination set: look the index up once per set.
     let set: DestSet | undefined;
@@ -591,8 +598,9 @@ export class ReliableSender<R> {
       if (i !== undefined && this.#ackOne(e, i, d, now)) freed = true;
     };
     for (const [a0, b0] of ranges) {
+      // Only what the buffer holds: a range naming far more costs no more. [R-NODE-REL-015]
       const a = Math.max(a0, first);
-      const b = b0;
+      const b = Math.min(b0, last);
       if (b < a) continue;
       if (b - a > this.#entries.size * 4) {
         // A wide range: walk the buffer instead of the numbers.

@@ -160,6 +160,8 @@ export class ReliableReceiver {
    * of a few origins interleave, and this finds their batch without building a key.
    */
   readonly #recent: Pending[] = [];
+  /** The batch `#recentFor` found last. */
+  #lastHit: Pending | undefined;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   #closed = false;
@@ -276,6 +278,7 @@ export class ReliableReceiver {
       const r = this.#recent;
       if (r.length >= RECENT_ORIGINS) r.shift();
       r.push(p);
+      this.#lastHit = p;
     }
     p.seqs.add(id.seqno);
     // The multicast stream's position, kept per batch (no key per record) and merged at flush.
@@ -285,11 +288,14 @@ export class ReliableReceiver {
 
   /** The pending batch of `id`'s node among the recent ones (sent ones are dropped). */
   #recentFor(id: NetId): Pending | undefined {
+    const l = this.#lastHit;
+    // Records come in runs from one origin (a datagram, a frame): the last one found first.
+    if (l !== undefined && l.id.port === id.port && l.id.ip === id.ip && !l.done) return l;
     const r = this.#recent;
     for (let i = r.length - 1; i >= 0; i--) {
       const p = r[i];
       if (p.id.port === id.port && p.id.ip === id.ip) {
-        if (!p.done) return p;
+        if (!p.done) return this.#lastHit = p;
         r.splice(i, 1);
         return undefined;
       }

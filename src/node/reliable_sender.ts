@@ -215,8 +215,11 @@ class RecentSeqs<V> {
     return this.#map.has(seq);
   }
 
-  /** Remember `seq` (each number is settled once: a repeat takes a second slot of the ring). */
   set(seq: number, v: V): void {
+    if (this.#map.has(seq)) {
+      this.#map.set(seq, v);
+      return;
+    }
     if (this.#ring.length < RECENT) this.#ring.push(seq);
     else {
       this.#map.delete(this.#ring[this.#pos]);
@@ -330,18 +333,6 @@ class SeqIndex<E extends { seq: number }> {
       if (e !== undefined) out.push(e);
     }
     return out;
-  }
-
-  /**
-   * Call `fn` on the entries in sequence-number order until it returns false (no entry may be
-   * added or removed meanwhile). A plain loop: no generator object per walk.
-   */
-  forEach(fn: (e: E) => boolean | void): void {
-    const sl = this.#slots;
-    for (let i = this.#start; i < sl.length; i++) {
-      const e = sl[i];
-      if (e !== undefined && fn(e) === false) return;
-    }
   }
 
   /** The entries in sequence-number order (not to be modified meanwhile). */
@@ -641,20 +632,20 @@ export class ReliableSender<R> {
     const rto = this.#rto();
     let set: DestSet | undefined;
     let i: number | undefined;
-    this.#entries.forEach((e) => {
-      if (e.firstAt >= before) return false;
-      if (e.held) return;
+    for (const e of this.#entries.values()) {
+      if (e.firstAt >= before) break;
+      if (e.held) continue;
       if (e.set !== set) {
         set = e.set;
         i = set.index.get(k);
       }
-      if (i === undefined || !isUnacked(e, i)) return;
+      if (i === undefined || !isUnacked(e, i)) continue;
       const last = e.repairedAt?.get(i);
-      if (last !== undefined && now - last < rto) return;
+      if (last !== undefined && now - last < rto) continue;
       (e.repairedAt ??= new Map()).set(i, now);
       if (e.tries === 0) e.tries = 1; // a re-sent message: no clean round-trip sample
       recs.push(e.rec);
-    });
+    }
     if (recs.length === 0) return;
     if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
       this.#reoMult--;

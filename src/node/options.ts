@@ -406,14 +406,14 @@ export interface NodeOptions {
    * when the origin infers a loss to it, never below this, and grows back as it acknowledges;
    * 256 is above what one destination needs in flight under random loss on loopback (about
    * 100–400, measured with bench/cluster_bench.ts). Equal to `sendWindow`: a fixed window.
-   * [R-NODE-REL-015]
+   * [R-NODE-REL-016]
    */
   sendWindowMin?: number;
   /**
    * Reliable delivery, flow control: send window of a destination before any loss to it was
    * inferred (default 8192, clamped to `sendWindowMin`..`sendWindow`; below `sendWindow` it
    * grows by one per acknowledged message up to `sendWindow`, as TCP's slow start).
-   * [R-NODE-REL-015]
+   * [R-NODE-REL-016]
    */
   sendWindowInitial?: number;
   /**

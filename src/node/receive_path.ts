@@ -168,7 +168,7 @@ export class ReceivePath {
     const c = this.#c;
     if (isReliableControlTag(r.typeTag)) {
       // Reserved control records: handled here, never delivered or forwarded.
-      if (ctx.authenticated) c.rel?.control(r, ctx.sender, ctx.f.profile);
+      if (ctx.authenticated) c.rel?.control(r, ctx.sender, ctx.f.profile, ctx); // [R-NODE-REL-015]
       return true;
     }
     if (r.typeTag === DOMAINS_TAG) {

@@ -74,14 +74,14 @@ export interface ReliableStats {
   reorderWindowMs: number;
   /**
    * Smallest adaptive send window over the destinations this node has sent to (0: none yet).
-   * [R-NODE-REL-015]
+   * [R-NODE-REL-016]
    */
   windowMin: number;
-  /** Mean adaptive send window over them (rounded). [R-NODE-REL-015] */
+  /** Mean adaptive send window over them (rounded). [R-NODE-REL-016] */
   windowAvg: number;
-  /** Destinations whose send window is below `sendWindow` now. [R-NODE-REL-015] */
+  /** Destinations whose send window is below `sendWindow` now. [R-NODE-REL-016] */
   windowsReduced: number;
-  /** Send-window reductions so far, over all destinations. [R-NODE-REL-015] */
+  /** Send-window reductions so far, over all destinations. [R-NODE-REL-016] */
   windowReductions: number;
   /** Most unacknowledged messages outstanding to one destination now. [R-NODE-REL-008] */
   inflightMax: number;
@@ -113,6 +113,11 @@ export interface ReliableStats {
   lostReported: number;
   /** Control records that failed to decode. */
   controlErrors: number;
+  /**
+   * Control records ignored unread: beyond a frame's allowance of their type, in a multicast
+   * frame, or whose origin is not the frame's sender. [R-NODE-REL-015]
+   */
+  controlIgnored: number;
   /** Repaired records that reached this node (as a destination), by the origins' repair markers. */
   repairsReceived: number;
   /**
@@ -130,9 +135,33 @@ export function emptyReliableStats(): ReliableStats {
     lostNotices: 0,
     lostReported: 0,
     controlErrors: 0,
+    controlIgnored: 0,
     repairsReceived: 0,
     needlessRepairs: 0,
   };
+}
+
+/**
+ * The parts of inclusive, ascending ranges that lie within `[lo, hi]`.
+ *
+ * @example
+ * ```ts
+ * import { clipRanges } from "./reliable.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(clipRanges([[0, 5], [8, 20], [30, 40]], 3, 10), [[3, 5], [8, 10]]);
+ * ```
+ */
+export function clipRanges(
+  ranges: readonly (readonly [number, number])[],
+  lo: number,
+  hi: number,
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of ranges) {
+    const x = Math.max(a, lo), y = Math.min(b, hi);
+    if (x <= y) out.push([x, y]);
+  }
+  return out;
 }
 
 /** True for the tags of the reserved control records this layer handles. */
@@ -183,6 +212,26 @@ export interface ReliabilitySettings {
 }
 
 const EMPTY_TABLE = NetIdTable.build([]);
+/**
+ * Most control records of each type one received frame has read; a sender puts no more in one
+ * frame (acknowledgements split past 4,096 ranges; one marker, notice or request per frame).
+ * [R-NODE-REL-015]
+ */
+const FRAME_ALLOWANCE: Readonly<Record<number, number>> = {
+  [SYS_ACK_TAG]: 16,
+  [SYS_DUP_TAG]: 16,
+  [SYS_ACKREQ_TAG]: 1,
+  [SYS_LOST_TAG]: 1,
+  [SYS_REPAIR_TAG]: 1,
+};
+/** Most sequence numbers one loss notice or repair marker has looked up. [R-NODE-REL-015] */
+const MAX_NAMED = 65_536;
+/** What {@linkcode Reliability.control} needs of the frame a record came in. */
+export interface ControlFrame {
+  /** How it arrived: control records travel by TCP only. */
+  readonly kind: "udp" | "tcp";
+}
+const TCP_FRAME: ControlFrame = { kind: "tcp" };
 /** Bytes counted for a payload that refers to the frame's table (encoded per frame). */
 const TABLE_PAYLOAD_ESTIMATE = 256;
 
@@ -197,6 +246,11 @@ export class Reliability {
   #ctl = { frames: 0, bytes: 0 };
   #lostReported = 0;
   #controlErrors = 0;
+  #controlIgnored = 0;
+  /** The frame whose control records are being read, and how many of each type it had. */
+  #frame: ControlFrame | undefined;
+  readonly #frameCount = new Map<number, number>();
+  readonly #dedupWindow: number;
   #repairsReceived = 0;
   #needlessRepairs = 0;
   /** Bytes of acknowledgement records carried in other frames (R-NODE-REL-014). */
@@ -206,6 +260,7 @@ export class Reliability {
   constructor(h: ReliableHost, s: ReliabilitySettings) {
     this.#h = h;
     this.#selfKey = netIdKey(h.self);
+    this.#dedupWindow = s.dedupWindow;
     const sys = (tag: number, payload: Uint8Array): RelRecord => ({
       tag,
       origin: { ip: h.self.ip, port: h.self.port, seqno: h.nextSeq() },
@@ -304,9 +359,31 @@ export class Reliability {
     this.#receiver.received(origin, via);
   }
 
-  /** A control record from `sender`. */
-  control(r: DecodedRecord, sender: NetId, profile: Profile): void {
+  /**
+   * A control record from `sender` in `frame` (one object per received frame). Each frame has
+   * a small allowance per type, multicast frames none; what a record names is read only where
+   * its sender could have meant it, so that one frame's cost is bounded. [R-NODE-REL-015]
+   */
+  control(
+    r: DecodedRecord,
+    sender: NetId,
+    profile: Profile,
+    frame: ControlFrame = TCP_FRAME,
+  ): void {
     if (profile !== "v2") return;
+    if (frame !== this.#frame) {
+      this.#frame = frame;
+      this.#frameCount.clear();
+    }
+    const n = (this.#frameCount.get(r.typeTag) ?? 0) + 1;
+    this.#frameCount.set(r.typeTag, n);
+    if (
+      frame.kind !== "tcp" || n > (FRAME_ALLOWANCE[r.typeTag] ?? 0) ||
+      r.origin.ip !== sender.ip || r.origin.port !== sender.port
+    ) {
+      this.#controlIgnored++;
+      return;
+    }
     let ranges: [number, number][];
     try {
       ranges = decodeSeqRanges(r.payload);
@@ -323,17 +400,22 @@ export class Reliability {
       return;
     }
     if (r.typeTag === SYS_DUP_TAG) {
-      this.#sender.needless(sender, ranges);
+      // Only numbers this node could have repaired count (they only tune loss inference).
+      const cur = this.#h.currentSeq();
+      this.#sender.needless(sender, clipRanges(ranges, cur - this.#dedupWindow + 1, cur));
       return;
     }
+    // A marker and a notice are sent after the messages they name: only lower numbers count.
+    const below = clipRanges(ranges, 0, r.origin.seqno - 1);
     if (r.typeTag === SYS_REPAIR_TAG) {
       // The records after this marker are repairs of the sender's own messages: those this
       // node delivered already were needless. [R-NODE-REL-011]
       if (netIdKey(sender) === this.#selfKey) return;
       this.#receiver.repairArrived(sender);
       const dups: number[] = [];
-      for (const [a, b] of ranges) {
-        for (let s = a; s <= b && s - a < 65_536; s++) {
+      let named = 0;
+      for (const [a, b] of below) {
+        for (let s = a; s <= b && named < MAX_NAMED; s++, named++) {
           this.#repairsReceived++;
           if (this.#h.hasDelivered({ ip: sender.ip, port: sender.port, seqno: s })) dups.push(s);
         }
@@ -346,8 +428,9 @@ export class Reliability {
     if (netIdKey(sender) === this.#selfKey) return;
     this.#lostNotices++;
     const missing: number[] = [];
-    for (const [a, b] of ranges) {
-      for (let s = a; s <= b && missing.length < 65_536; s++) {
+    let named = 0;
+    for (const [a, b] of below) {
+      for (let s = a; s <= b && named < MAX_NAMED; s++, named++) {
         if (!this.#h.hasDelivered({ ip: sender.ip, port: sender.port, seqno: s })) missing.push(s);
       }
     }
@@ -413,6 +496,7 @@ export class Reliability {
       lostNotices: this.#lostNotices,
       lostReported: this.#lostReported,
       controlErrors: this.#controlErrors,
+      controlIgnored: this.#controlIgnored,
       repairsReceived: this.#repairsReceived,
       needlessRepairs: this.#needlessRepairs,
     };

@@ -37,7 +37,7 @@ export interface ReliableSenderOptions {
   /** Most unacknowledged messages per destination; more broadcasts wait (flow control). */
   window: number;
   /**
-   * Smallest adaptive window per destination (R-NODE-REL-015; default `window`: a fixed
+   * Smallest adaptive window per destination (R-NODE-REL-016; default `window`: a fixed
    * window).
    */
   windowMin?: number;
@@ -84,6 +84,7 @@ export type SenderStats = Omit<
   | "lostNotices"
   | "lostReported"
   | "controlErrors"
+  | "controlIgnored"
   | "repairsReceived"
   | "needlessRepairs"
 >;
@@ -166,7 +167,7 @@ interface DestState {
   lastSendAt: number;
   /** When an acknowledgement request was sent to it since then (0: none, -1: answered). */
   probeAt: number;
-  /** Its adaptive send window (R-NODE-REL-015). */
+  /** Its adaptive send window (R-NODE-REL-016). */
   win: SendWindow;
 }
 
@@ -326,6 +327,11 @@ class SeqIndex<E extends { seq: number }> {
       this.#slots = this.#slots.slice(s);
       this.#start = 0;
     }
+  }
+
+  /** No kept sequence number is above this one (when any is kept). */
+  lastSeq(): number {
+    return this.#base + this.#slots.length - 1 - this.#start;
   }
 
   /** The entry of the lowest sequence number kept. */
@@ -599,6 +605,7 @@ export class ReliableSender<R> {
     }
     if (this.#entries.size === 0) return;
     const first = this.#entries.first()!.seq;
+    const last = this.#entries.lastSeq();
     const inflight = d?.inflight ?? 0;
     let freed = false;
     // Consecutive entries mostly share one destination set: look the index up once per set.
@@ -612,8 +619,9 @@ export class ReliableSender<R> {
       if (i !== undefined && this.#ackOne(e, i, d, now)) freed = true;
     };
     for (const [a0, b0] of ranges) {
+      // Only what the buffer holds: a range naming far more costs no more. [R-NODE-REL-015]
       const a = Math.max(a0, first);
-      const b = b0;
+      const b = Math.min(b0, last);
       if (b < a) continue;
       if (b - a > this.#entries.size * 4) {
         // A wide range: walk the buffer instead of the numbers.
@@ -663,7 +671,7 @@ export class ReliableSender<R> {
       sentAt = e.firstAt;
     }
     if (recs.length === 0) return;
-    d.win.lost(sentAt, now, this.#srtt || rto); // [R-NODE-REL-015]
+    d.win.lost(sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
     if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
       this.#reoMult--;
       this.#reoCleanRounds = 0;
@@ -934,7 +942,7 @@ export class ReliableSender<R> {
       this.stats.repairBytes += sent.bytes;
       const d = this.#dests.get(k);
       if (d) {
-        d.win.lost(r.sentAt, now, this.#srtt || rto); // [R-NODE-REL-015]
+        d.win.lost(r.sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
         d.probeAt = now;
         this.stats.probes++;
         this.#host.requestAck(d.id);

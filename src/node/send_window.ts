@@ -1,7 +1,7 @@
 /**
  * The adaptive send window of reliable delivery: how many unacknowledged messages an origin may
  * have outstanding to one destination (spec/node.md, "Adaptive send window",
- * R-NODE-REL-015). It reacts to loss the way TCP's congestion window does (RFC 5681, with the
+ * R-NODE-REL-016). It reacts to loss the way TCP's congestion window does (RFC 5681, with the
  * recovery point of RFC 6582): the window halves when the origin infers a loss to that
  * destination, at most once per round trip and only for a message sent after the previous
  * reduction; it grows back as messages are acknowledged; it never goes below a floor (progress)
@@ -30,7 +30,7 @@ export const WINDOW_DECREASE = 0.5;
 export const WINDOW_GROWTH = 0.125;
 
 /**
- * The send window of one destination. [R-NODE-REL-015]
+ * The send window of one destination. [R-NODE-REL-016]
  *
  * @example
  * ```ts
@@ -103,7 +103,7 @@ export class SendWindow {
   }
 }
 
-/** The window figures of `stats().reliable` (R-NODE-REL-015). */
+/** The window figures of `stats().reliable` (R-NODE-REL-016). */
 export interface WindowStats {
   /** Smallest send window over the destinations this node has sent to (0: none yet). */
   windowMin: number;

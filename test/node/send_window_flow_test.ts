@@ -3,7 +3,7 @@
  * destination that reads slowly (its receive buffer overflows, MemoryNetwork.throttle) makes its
  * origin's window to it shrink and bounds what is outstanding to it, with nothing lost, while the
  * healthy destinations keep the whole window. The same run with a fixed window (what R-NODE-REL-008
- * alone gave) is the control: far more outstanding and far more repairs. [R-NODE-REL-015]
+ * alone gave) is the control: far more outstanding and far more repairs. [R-NODE-REL-016]
  */
 import assert from "node:assert/strict";
 import { learn, type MemCluster, memCluster, send } from "./_memory_cluster.ts";
@@ -91,7 +91,7 @@ async function run(opts: { sendWindowMin: number }): Promise<Outcome> {
   }
 }
 
-Deno.test("[R-NODE-REL-015] a slow destination shrinks its window and bounds what is outstanding to it; healthy ones keep the whole window; nothing lost", async () => {
+Deno.test("[R-NODE-REL-016] a slow destination shrinks its window and bounds what is outstanding to it; healthy ones keep the whole window; nothing lost", async () => {
   const adaptive = await run({ sendWindowMin: 64 });
   const fixed = await run({ sendWindowMin: 8192 }); // min = max: the fixed window of REL-008
   const msg = `adaptive ${JSON.stringify(adaptive)}\nfixed ${JSON.stringify(fixed)}`;

@@ -1,13 +1,13 @@
 /**
  * The adaptive send window (src/node/send_window.ts) on its own: its bounds, the one-reduction-
  * per-round-trip rule, growth, and (fast-check) its invariants over random sequences of
- * acknowledgements and inferred losses. [R-NODE-REL-015]
+ * acknowledgements and inferred losses. [R-NODE-REL-016]
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SendWindow, WINDOW_DECREASE, WINDOW_GROWTH } from "../../src/node/send_window.ts";
 
-Deno.test("[R-NODE-REL-015] with no loss the window is the whole bound and never shrinks", () => {
+Deno.test("[R-NODE-REL-016] with no loss the window is the whole bound and never shrinks", () => {
   const w = new SendWindow({ max: 8192, initial: 8192, min: 256 });
   for (let i = 0; i < 100; i++) {
     w.acked(1000);
@@ -16,7 +16,7 @@ Deno.test("[R-NODE-REL-015] with no loss the window is the whole bound and never
   assert.equal(w.reductions, 0);
 });
 
-Deno.test("[R-NODE-REL-015] a loss halves the window, once per loss event and round trip, not below the floor", () => {
+Deno.test("[R-NODE-REL-016] a loss halves the window, once per loss event and round trip, not below the floor", () => {
   const w = new SendWindow({ max: 1000, initial: 1000, min: 100 });
   assert.equal(w.lost(0, 10, 50), true);
   assert.equal(w.size, 500);
@@ -36,7 +36,7 @@ Deno.test("[R-NODE-REL-015] a loss halves the window, once per loss event and ro
   assert.equal(w.reductions, 5);
 });
 
-Deno.test("[R-NODE-REL-015] growth: slow start to the threshold, then an eighth per acknowledged message", () => {
+Deno.test("[R-NODE-REL-016] growth: slow start to the threshold, then an eighth per acknowledged message", () => {
   const w = new SendWindow({ max: 4096, initial: 64, min: 16 });
   assert.equal(w.size, 64);
   w.acked(64); // slow start: doubles per window acknowledged
@@ -49,7 +49,7 @@ Deno.test("[R-NODE-REL-015] growth: slow start to the threshold, then an eighth 
   assert.equal(w.size, 4096, "never above the bound");
 });
 
-Deno.test("[R-NODE-REL-015] bounds are clamped: a floor above the bound is the bound, an initial outside them is clamped", () => {
+Deno.test("[R-NODE-REL-016] bounds are clamped: a floor above the bound is the bound, an initial outside them is clamped", () => {
   assert.equal(new SendWindow({ max: 100, initial: 1000, min: 10 }).size, 100);
   assert.equal(new SendWindow({ max: 100, initial: 1, min: 10 }).size, 10);
   const fixed = new SendWindow({ max: 100, initial: 100, min: 1000 });
@@ -60,7 +60,7 @@ Deno.test("[R-NODE-REL-015] bounds are clamped: a floor above the bound is the b
 
 type Op = { ack: number } | { loss: { age: number; dt: number; rtt: number } };
 
-Deno.test("[R-NODE-REL-015] property: floor <= window <= bound, at most one reduction per round trip, only for messages sent after the last one", () => {
+Deno.test("[R-NODE-REL-016] property: floor <= window <= bound, at most one reduction per round trip, only for messages sent after the last one", () => {
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ ack: fc.integer({ min: 0, max: 5000 }) }),
     fc.record({

@@ -16,9 +16,15 @@
  *      (`--allow-all` includes `--allow-ffi`: OpenSSL AES-GCM; `CHATTER_AEAD=portable` for
  *      node:crypto)
  *      [--messages N] [--seconds S] [--loss 0,0.05,0.2] [--mode both|on|off] [--latency no]
- *      [--warmup N] (one unmeasured run per mode first) [--repeat R] (R runs per row, on and off
- *      alternating; the row shows the run of median throughput, all runs' throughputs in
- *      brackets, and the worst "missing")
+ *      [--warmup N] (one unmeasured run per mode first) [--repeat R] (R runs per row, default 3,
+ *      on and off alternating and the order swapped each repetition; the row shows the run of
+ *      median throughput, all runs' throughputs in brackets, and the worst "missing")
+ *
+ * Besides the process's CPU per message (every thread: V8's GC and compiler threads too), each
+ * row reports on Linux the main (JavaScript) thread's own CPU per message, the time it waited
+ * for a core (run queue, /proc/self/task/<pid>/schedstat) and the rest of the wall time, when it
+ * was idle (waiting for I/O or a timer); and the time from `broadcast` to the last node's
+ * delivery (p50/p99).
  */
 import { parseArgs } from "node:util";
 import { helpOr, numberArg, usageError } from "./_args.ts";
@@ -34,7 +40,8 @@ const USAGE = `deno run --allow-all --unstable-net bench/cluster_bench.ts [optio
   --messages N          messages per throughput row (default 50000)
   --loss L,L,...        multicast loss per row, 0..1 (default 0,0.05,0.2)
   --mode both|on|off    reliability on, off or both per loss (default both)
-  --repeat R            runs per row, on and off alternating; median shown (default 1)
+  --repeat R            runs per row, on and off alternating (order swapped each
+                        repetition); median shown (default 3)
   --window W            messages unsettled at once (default 1024, legacy 128)
   --refill R            messages broadcast per refill (default 1)
   --send-window W       the nodes' sendWindow option (default: the node's)
@@ -130,6 +137,33 @@ async function cluster(
   return nodes;
 }
 
+/**
+ * Nanoseconds on a core and waiting for one (run queue) of this process's main thread and of its
+ * other threads (Linux /proc/self/task/<tid>/schedstat), or undefined elsewhere.
+ */
+function threadTimes(): { main: number; mainWait: number; others: number } | undefined {
+  try {
+    const t = { main: 0, mainWait: 0, others: 0 };
+    for (const e of Deno.readDirSync("/proc/self/task")) {
+      let f: number[];
+      try {
+        f = Deno.readTextFileSync(`/proc/self/task/${e.name}/schedstat`).trim().split(" ").map(
+          Number,
+        );
+      } catch {
+        continue; // the thread ended
+      }
+      if (e.name === String(Deno.pid)) {
+        t.main = f[0];
+        t.mainWait = f[1];
+      } else t.others += f[0];
+    }
+    return t;
+  } catch {
+    return undefined;
+  }
+}
+
 function payload(id: number): Uint8Array {
   const b = new Uint8Array(PAYLOAD);
   crypto.getRandomValues(b.subarray(8));
@@ -180,6 +214,22 @@ interface Row {
   ackFrames: number;
   frames: string;
   cpuPerMsg: number;
+  /** The main thread's CPU per message (µs), or NaN where not known. */
+  mainCpuPerMsg: number;
+  /**
+   * The main thread's CPU per message up to the moment the last message completed (µs; the
+   * tail after it excluded: the span the throughput is measured over), or NaN.
+   */
+  mainCpuToLastPerMsg: number;
+  /** Other threads' CPU per message (µs; GC and compiler threads), or NaN. */
+  otherCpuPerMsg: number;
+  /** Seconds the main thread waited for a core (run queue), or NaN. */
+  waitSeconds: number;
+  /** Seconds the main thread was neither running nor waiting for a core, or NaN. */
+  idleSeconds: number;
+  /** Broadcast to the last node's delivery, ms: p50 and p99 of the completed messages. */
+  latencyP50: number;
+  latencyP99: number;
   detail: string;
 }
 
@@ -196,16 +246,21 @@ interface Row {
 async function throughput(loss: number, reliable: boolean, total = TOTAL): Promise<Row> {
   const count = new Uint8Array(total);
   const sentAt = new Float64Array(total);
+  const doneAt = new Float64Array(total);
   let complete = 0;
   let deliveries = 0;
   let lastDelivery = 0;
   let newestComplete = -1;
+  /** The threads' times when the last message completed (all `total` at all nodes). */
+  let thDone: ReturnType<typeof threadTimes>;
   const nodes = await cluster((_node, id) => {
     if (id < 0) return;
     deliveries++;
     lastDelivery = performance.now();
     if (++count[id] === N) {
       complete++;
+      doneAt[id] = lastDelivery;
+      if (complete === total) thDone = threadTimes();
       if (id > newestComplete) newestComplete = id;
     }
   }, { multicastLoss: loss, reliable });
@@ -228,6 +283,7 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
       for (const n of nodes) inflightMax = Math.max(inflightMax, n.stats().reliable.inflightMax);
     }, 250);
     const cpu0 = process.cpuUsage();
+    const th0 = threadTimes();
     const t0 = performance.now();
     const deadline = t0 + 120_000;
     while (sent < total && performance.now() < deadline) {
@@ -258,6 +314,14 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
     }
     const seconds = (lastDelivery - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const th1 = threadTimes();
+    const wall = (performance.now() - t0) / 1000;
+    const lat: number[] = [];
+    for (let i = 0; i < sent; i++) if (count[i] === N) lat.push(doneAt[i] - sentAt[i]);
+    lat.sort((a, b) => a - b);
+    const q = (p: number) =>
+      lat.length > 0 ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN;
+    const perMsg = (ns: number) => ns / 1000 / Math.max(1, deliveries / N);
     const snmp1 = udpSnmp();
     const s1 = nodes.map((n) => n.stats());
     const d = (f: (s: ReturnType<ChatterNode["stats"]>) => number) =>
@@ -290,6 +354,17 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
         Math.round(udpBytes / udpFrames)
       } bytes), ${(sent / tcpFrames).toFixed(1)} per data TCP frame`,
       cpuPerMsg: (cpu.user + cpu.system) / Math.max(1, deliveries / N),
+      // The CPU figures cover the whole run with its tail (until the last acknowledgement with
+      // reliability on), the same span as cpuPerMsg; wait and idle too.
+      mainCpuPerMsg: th0 && th1 ? perMsg(th1.main - th0.main) : NaN,
+      otherCpuPerMsg: th0 && th1 ? perMsg(th1.others - th0.others) : NaN,
+      mainCpuToLastPerMsg: th0 && thDone ? perMsg(thDone.main - th0.main) : NaN,
+      waitSeconds: th0 && th1 ? (th1.mainWait - th0.mainWait) / 1e9 : NaN,
+      idleSeconds: th0 && th1
+        ? wall - (th1.main - th0.main + th1.mainWait - th0.mainWait) / 1e9
+        : NaN,
+      latencyP50: q(0.5),
+      latencyP99: q(0.99),
       detail: `repairs by ack order ${d((s) => s.reliable.fastRepairs)}, by timeout ${
         d((s) => s.reliable.timeoutRepairs)
       }, acks deferred ${d((s) => s.reliable.acksDeferred)}, probes ${
@@ -454,12 +529,16 @@ const rows: Row[] = [];
 // the transport and the node (JIT); without it that cost lands on whichever mode runs first.
 if (WARMUP > 0) { for (const reliable of modes) await throughput(0, reliable, WARMUP); }
 const f = (n: number) => Math.round(n).toLocaleString("en");
-/** Runs per row (--repeat, default 1), on and off alternating: the machine's load drifts. */
-const REPEAT = numberArg("repeat", v.repeat, 1, { min: 1, max: 100 });
+/**
+ * Runs per row (--repeat, default 3), on and off alternating, the order swapped each repetition
+ * (on, off, off, on, on, off...): the machine's load drifts, and neither mode always runs first.
+ */
+const REPEAT = numberArg("repeat", v.repeat, 3, { min: 1, max: 100 });
 for (const loss of losses) {
   const runs = new Map<boolean, Row[]>(modes.map((m) => [m, []]));
   for (let rep = 0; rep < REPEAT; rep++) {
-    for (const reliable of modes) runs.get(reliable)!.push(await throughput(loss, reliable));
+    const order = rep % 2 === 0 ? modes : [...modes].reverse();
+    for (const reliable of order) runs.get(reliable)!.push(await throughput(loss, reliable));
   }
   for (const reliable of modes) {
     // The run of median throughput stands for the row; "missing" is the worst of the runs.
@@ -479,21 +558,37 @@ for (const loss of losses) {
     );
   }
 }
+const ms = (s: number) => Number.isNaN(s) ? "n/a" : `${Math.round(s * 1000)} ms`;
 for (const t of rows) {
   console.error(
     `${t.loss} ${t.reliable ? "on" : "off"}: ${t.frames}; ${
       t.seconds.toFixed(2)
-    } s; receive buffer ${t.receiveBuffer}; ${t.detail}`,
+    } s; broadcast to last delivery p50 ${t.latencyP50.toFixed(1)} ms, p99 ${
+      t.latencyP99.toFixed(1)
+    } ms; CPU µs/message main thread ${t.mainCpuPerMsg.toFixed(1)} (${
+      t.mainCpuToLastPerMsg.toFixed(1)
+    } up to the last delivery), other threads ${
+      t.otherCpuPerMsg.toFixed(1)
+    }; main thread waited for a core ${ms(t.waitSeconds)}, idle ${
+      ms(t.idleSeconds)
+    }; receive buffer ${t.receiveBuffer}; ${t.detail}`,
   );
 }
 for (const loss of losses) {
   const on = rows.find((r) => r.loss === loss && r.reliable);
   const off = rows.find((r) => r.loss === loss && !r.reliable);
   if (on && off) {
+    const pct = (a: number, b: number) => `${a >= b ? "+" : ""}${((a / b - 1) * 100).toFixed(1)} %`;
     console.log(
       `${loss * 100} % loss: reliability on delivers ${
-        ((on.perSec / off.perSec - 1) * 100).toFixed(1)
-      } % messages/s vs off; off misses ${f(off.missing)} of ${f(off.sent)}`,
+        pct(on.perSec, off.perSec)
+      } messages/s vs off (medians of ${REPEAT}); CPU µs/message on ${
+        on.cpuPerMsg.toFixed(1)
+      } vs off ${off.cpuPerMsg.toFixed(1)} (${pct(on.cpuPerMsg, off.cpuPerMsg)}; main thread ${
+        on.mainCpuPerMsg.toFixed(1)
+      } vs ${off.mainCpuPerMsg.toFixed(1)}, up to the last delivery ${
+        on.mainCpuToLastPerMsg.toFixed(1)
+      } vs ${off.mainCpuToLastPerMsg.toFixed(1)}); off misses ${f(off.missing)} of ${f(off.sent)}`,
     );
   }
 }

@@ -80,7 +80,20 @@ export interface ClusterResult {
   /** Records the library re-sent (repairs), summed over nodes. */
   repairs: number;
   /** Messages the library reported lost at their origin, and (message, destination) pairs. */
-  lost: { messages: number; destinations: number; reportedAtDestinations: number };
+  lost: {
+    messages: number;
+    destinations: number;
+    reportedAtDestinations: number;
+    /**
+     * Of those, what the surviving nodes gave up (their messages to the killed nodes) and how
+     * many of those pairs name a surviving destination (0 when nothing was lost silently).
+     */
+    bySurvivors: { messages: number; destinations: number; toSurvivors: number };
+    /** What the killed nodes gave up when they were closed (reason `closed`). */
+    byKilled: { messages: number; destinations: number };
+  };
+  /** Frames each node's decoder refused, by error code, summed over nodes (the `errors` column). */
+  decodeErrors: Record<string, number>;
   /** Broadcasts confirmed by every destination, and confirmation times (ms). */
   confirmations: { confirmed: number; unconfirmed: number; p50: number; p99: number; max: number };
   /**
@@ -152,6 +165,17 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       arrivals.push(new Map());
     }
     const ids = nodes.map((x) => x.id);
+    // Losses reported at surviving origins that name a surviving destination.
+    let lostToSurvivors = 0;
+    nodes.forEach((node, i) =>
+      node.on("lost", (e) => {
+        if (e.side !== "origin" || killed.has(i)) return;
+        for (const d of e.destinations) {
+          const j = ids.findIndex((x) => x.ip === d.ip && x.port === d.port);
+          if (j >= 0 && !killed.has(j)) lostToSurvivors++;
+        }
+      })
+    );
     for (let i = 0; i < n; i++) {
       const me = i;
       const node = nodes[i];
@@ -296,6 +320,14 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       }
     }
     const everyNode = (f: (s: NodeStats) => number) => results.reduce((a, r) => a + f(r.stats), 0);
+    const ofNodes = (dead: boolean, f: (s: NodeStats) => number) =>
+      results.reduce((a, r) => a + (r.killed === dead ? f(r.stats) : 0), 0);
+    const decodeErrors: Record<string, number> = {};
+    for (const r of results) {
+      for (const [code, k] of Object.entries(r.stats.decodeErrors)) {
+        if (k > 0) decodeErrors[code] = (decodeErrors[code] ?? 0) + k;
+      }
+    }
     confirmMs.sort((a, b) => a - b);
     const q = (p: number) =>
       confirmMs.length
@@ -312,7 +344,17 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
         messages: everyNode((s) => s.reliable.lost),
         destinations: everyNode((s) => s.reliable.lostDestinations),
         reportedAtDestinations: everyNode((s) => s.reliable.lostReported),
+        bySurvivors: {
+          messages: ofNodes(false, (s) => s.reliable.lost),
+          destinations: ofNodes(false, (s) => s.reliable.lostDestinations),
+          toSurvivors: lostToSurvivors,
+        },
+        byKilled: {
+          messages: ofNodes(true, (s) => s.reliable.lost),
+          destinations: ofNodes(true, (s) => s.reliable.lostDestinations),
+        },
       },
+      decodeErrors,
       confirmations: {
         confirmed: confirmMs.length,
         unconfirmed: broadcasts - confirmMs.length,
@@ -385,13 +427,33 @@ export function formatClusterResult(r: ClusterResult): string {
     }`,
   );
   const c = r.confirmations;
+  const l = r.lost;
+  const killedAny = r.nodes.some((x) => x.killed);
+  // With kills, say who gave up what: the progress line counts only the survivors.
+  const lostSplit = killedAny
+    ? `: ${l.bySurvivors.messages} by survivors (${l.bySurvivors.destinations} pairs, ${l.bySurvivors.toSurvivors} to surviving nodes), ` +
+      `${l.byKilled.messages} by killed nodes when they closed (${l.byKilled.destinations} pairs)`
+    : "";
   lines.push(
-    `reliable delivery: ${r.repairs} records repaired; lost reported: ${r.lost.messages} messages ` +
-      `(${r.lost.destinations} message-destination pairs; ${r.lost.reportedAtDestinations} at destinations); ` +
-      `confirmed ${c.confirmed} of ${r.broadcasts} broadcasts, confirmation p50 ${
-        c.p50.toFixed(1)
-      } ms, p99 ${c.p99.toFixed(1)} ms, max ${c.max.toFixed(1)} ms`,
+    `reliable delivery: ${r.repairs} records repaired; lost reported: ${l.messages} messages ` +
+      `(${l.destinations} message-destination pairs${lostSplit}; ${l.reportedAtDestinations} at destinations); ` +
+      `confirmed ${c.confirmed} of ${r.broadcasts} broadcasts${
+        killedAny ? " (each is addressed to every node: once one is killed none can confirm)" : ""
+      }, confirmation p50 ${c.p50.toFixed(1)} ms, p99 ${c.p99.toFixed(1)} ms, max ${
+        c.max.toFixed(1)
+      } ms`,
   );
+  const refused = Object.entries(r.decodeErrors ?? {});
+  if (refused.length > 0) {
+    const why = refused.every(([code]) => code === "BEFORE_START")
+      ? " (frames sealed just before the receiving node started, refused by the start rule of spec/wire.md 15.15: expected while the nodes start)"
+      : "";
+    lines.push(
+      `errors column = frames the decoder refused: ${
+        refused.map(([code, k]) => `${code} ${k}`).join(", ")
+      }${why}`,
+    );
+  }
   if (r.killedOrigins.everywhere + r.killedOrigins.partial > 0) {
     lines.push(
       `messages of killed nodes: ${r.killedOrigins.everywhere} at every survivor, ${r.killedOrigins.partial} at only some (their origin died before they were confirmed; not counted in the agreement)`,

@@ -734,7 +734,8 @@ when the surviving nodes agree, 1 when they do not.
   --seed X             seed for values, trees and kills (default: random; printed)
   --subnets K          split the nodes into K multicast groups that do not hear each other (default 1)
   --loss P             drop this fraction of received multicast datagrams (default 0)
-  --kill R             kill R nodes half way through sending (default 0)
+  --kill R             kill R nodes half way through sending (default 0): each is closed, so
+                       it announces that it leaves and gives up its unconfirmed messages
   --profile P          v2 or legacy (default ${DEFAULT_PROFILE})
   --json               print the result as JSON
   -q, --quiet          no live progress
@@ -796,6 +797,7 @@ when the surviving nodes agree, 1 when they do not.
       tcpFramesPerBroadcast: r.tcpFramesPerBroadcast,
       repairs: r.repairs,
       lost: r.lost,
+      decodeErrors: r.decodeErrors,
       confirmations: r.confirmations,
       killedOrigins: r.killedOrigins,
       seed: opts.seed,

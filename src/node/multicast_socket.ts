@@ -6,10 +6,11 @@
  * `recvBufferSize` / `setRecvBufferSize()` only record the number (`getRecvBufferSize()` reports
  * twice the value asked) while the kernel buffer stays at `net.core.rmem_default` (checked with
  * `ss -uam` on Deno 2.9.6); its receive path was also ten times slower here. So the socket is
- * opened with `Deno.listenDatagram` and, on Linux when the process may use FFI and read `/proc`,
- * its descriptor is found by the socket's inode (the one UDP socket on the port that appeared
- * while it was opened: `/proc/net/udp`, then `/proc/self/fd`) and `setsockopt(SO_RCVBUF)` is
- * called on it through libc. Linux caps the size at `net.core.rmem_max` (and reports twice the
+ * opened with `Deno.listenDatagram` and, on Linux when the process may use FFI, its descriptor is
+ * found as the one datagram socket that appeared while it was opened (`fstat` and
+ * `getsockopt(SO_TYPE)` on each open descriptor through libc: Deno 2.9 lets only `--allow-all`
+ * read `/proc/self/fd` or `/proc/net/udp`) and `setsockopt(SO_RCVBUF)` is called on it. Kernel
+ * drops are read from `/proc/net/udp` (by the socket's inode) where the process may read it. Linux caps the size at `net.core.rmem_max` (and reports twice the
  * granted size); only root can raise that cap (`sysctl net.core.rmem_max=...`). Elsewhere, or
  * without the permissions, the socket keeps the OS default and the stats say so.
  *
@@ -36,6 +37,8 @@ export interface MulticastReceiveSocket {
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+const SO_TYPE = 3;
+const SOCK_DGRAM = 2;
 
 /**
  * Open a UDP socket on `0.0.0.0:port` with address reuse, and ask for a kernel receive buffer of
@@ -55,9 +58,13 @@ export function openMulticastReceiveSocket(
   port: number,
   receiveBufferBytes: number,
 ): MulticastReceiveSocket {
-  const canInspect = Deno.build.os === "linux" && granted({ name: "read", path: "/proc" });
-  const before = canInspect ? udpSockets(port) : undefined;
-  // Synchronous: no other socket of this isolate can open between the two looks at the table.
+  const linux = Deno.build.os === "linux";
+  // Never prompted for; Deno 2.9 lets only --allow-all read /proc/net/udp (undefined otherwise).
+  const before = linux && granted({ name: "read", path: "/proc" }) ? udpSockets(port) : undefined;
+  const canInspect = before !== undefined;
+  const libc = linux && receiveBufferBytes > 0 && granted({ name: "ffi" }) ? openLibc() : null;
+  const fdsBefore = libc ? datagramFds(libc) : undefined;
+  // Synchronous: no other socket of this isolate can open between the two looks.
   const socket = Deno.listenDatagram({
     transport: "udp",
     hostname: "0.0.0.0",
@@ -66,16 +73,70 @@ export function openMulticastReceiveSocket(
   });
   const actualPort = (socket.addr as Deno.NetAddr).port;
   let inode: string | undefined;
-  if (before) {
-    const mine = [...udpSockets(actualPort).keys()].filter((i) => !before.has(i));
+  if (canInspect) {
+    const now = udpSockets(actualPort) ?? new Map();
+    const mine = [...now.keys()].filter((i) => !before!.has(i));
     if (mine.length === 1) inode = mine[0];
   }
-  const buffer = sizeBuffer(inode, receiveBufferBytes);
+  let fd: number | undefined;
+  if (libc && fdsBefore) {
+    const fresh = [...datagramFds(libc)].filter((f) => !fdsBefore.has(f));
+    if (fresh.length === 1) fd = fresh[0];
+  }
+  let buffer: ReceiveBufferInfo;
+  try {
+    buffer = sizeBuffer(libc, fd, receiveBufferBytes);
+  } finally {
+    libc?.close();
+  }
   return {
     socket,
     buffer,
-    kernelDrops: () => (inode === undefined ? 0 : udpSockets(actualPort).get(inode) ?? 0),
+    kernelDrops: () => (inode === undefined ? 0 : udpSockets(actualPort)?.get(inode) ?? 0),
   };
+}
+
+type Libc = ReturnType<typeof openLibc>;
+
+function openLibc() {
+  try {
+    return Deno.dlopen("libc.so.6", {
+      setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+      getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+      // Any cheap call that fails with EBADF on a descriptor that is not open.
+      fcntl: { parameters: ["i32", "i32"], result: "i32" },
+    });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The open descriptors that are datagram sockets. Descriptors are handed out lowest first, so
+ * the scan stops after 1,024 unused ones in a row.
+ */
+function datagramFds(libc: NonNullable<Libc>): Set<number> {
+  const out = new Set<number>();
+  const type = new Int32Array(1);
+  const len = new Uint32Array(1);
+  const F_GETFD = 1;
+  for (let fd = 0, unused = 0; fd < 1 << 20 && unused < 1024; fd++) {
+    if (libc.symbols.fcntl(fd, F_GETFD) < 0) {
+      unused++;
+      continue;
+    }
+    unused = 0;
+    len[0] = 4;
+    const ok = libc.symbols.getsockopt(
+      fd,
+      SOL_SOCKET,
+      SO_TYPE,
+      new Uint8Array(type.buffer),
+      new Uint8Array(len.buffer),
+    ) === 0;
+    if (ok && type[0] === SOCK_DGRAM) out.add(fd);
+  }
+  return out;
 }
 
 function granted(desc: Deno.PermissionDescriptor): boolean {
@@ -86,14 +147,17 @@ function granted(desc: Deno.PermissionDescriptor): boolean {
   }
 }
 
-/** UDP sockets on `port` (IPv4, any local address): inode -> kernel drops. */
-function udpSockets(port: number): Map<string, number> {
+/**
+ * UDP sockets on `port` (IPv4, any local address): inode -> kernel drops; undefined where
+ * `/proc/net/udp` cannot be read.
+ */
+function udpSockets(port: number): Map<string, number> | undefined {
   const out = new Map<string, number>();
   let text: string;
   try {
     text = Deno.readTextFileSync("/proc/net/udp");
   } catch {
-    return out;
+    return undefined;
   }
   const suffix = ":" + port.toString(16).toUpperCase().padStart(4, "0");
   const lines = text.split("\n");
@@ -106,51 +170,23 @@ function udpSockets(port: number): Map<string, number> {
   return out;
 }
 
-function sizeBuffer(inode: string | undefined, bytes: number): ReceiveBufferInfo {
+function sizeBuffer(libc: Libc, fd: number | undefined, bytes: number): ReceiveBufferInfo {
   const info: ReceiveBufferInfo = { requestedBytes: bytes, grantedBytes: 0, method: "default" };
   if (bytes === 0) return info;
   if (Deno.build.os !== "linux") return { ...info, method: "unsupported" };
-  if (!granted({ name: "ffi" }) || !granted({ name: "read", path: "/proc" })) {
-    return { ...info, method: "no-permission" };
-  }
-  const fd = inode === undefined ? undefined : fdOfInode(inode);
+  if (!granted({ name: "ffi" })) return { ...info, method: "no-permission" };
+  if (!libc) return { ...info, method: "unsupported" };
   if (fd === undefined) return { ...info, method: "failed" };
-  let lib;
-  try {
-    lib = Deno.dlopen("libc.so.6", {
-      setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-      getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
-    });
-  } catch {
-    return { ...info, method: "unsupported" };
-  }
-  try {
-    const v = new Int32Array([Math.min(bytes, 0x7fffffff)]);
-    const ok = lib.symbols.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array(v.buffer), 4) ===
-      0;
-    const got = new Int32Array(1);
-    const len = new Uint32Array([4]);
-    const read = lib.symbols.getsockopt(
-      fd,
-      SOL_SOCKET,
-      SO_RCVBUF,
-      new Uint8Array(got.buffer),
-      new Uint8Array(len.buffer),
-    ) === 0;
-    return { ...info, grantedBytes: read ? got[0] : 0, method: ok ? "setsockopt" : "failed" };
-  } finally {
-    lib.close();
-  }
-}
-
-function fdOfInode(inode: string): number | undefined {
-  const want = `socket:[${inode}]`;
-  try {
-    for (const e of Deno.readDirSync("/proc/self/fd")) {
-      try {
-        if (Deno.readLinkSync(`/proc/self/fd/${e.name}`) === want) return Number(e.name);
-      } catch { /* closed meanwhile */ }
-    }
-  } catch { /* no /proc */ }
-  return undefined;
+  const v = new Int32Array([Math.min(bytes, 0x7fffffff)]);
+  const ok = libc.symbols.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array(v.buffer), 4) === 0;
+  const got = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  const read = libc.symbols.getsockopt(
+    fd,
+    SOL_SOCKET,
+    SO_RCVBUF,
+    new Uint8Array(got.buffer),
+    new Uint8Array(len.buffer),
+  ) === 0;
+  return { ...info, grantedBytes: read ? got[0] : 0, method: ok ? "setsockopt" : "failed" };
 }

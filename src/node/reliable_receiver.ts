@@ -8,7 +8,8 @@
 
 import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
-import { encodeRangeList, encodeSeqRanges, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+import { encodeRangeList, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+import { SeqRangeSet } from "./seq_ranges.ts";
 
 /**
  * Ascending distinct numbers as inclusive ranges.
@@ -28,18 +29,6 @@ export function toRanges(sorted: readonly number[]): [number, number][] {
     else if (!last || s > last[1]) out.push([s, s]);
   }
   return out;
-}
-
-/**
- * Sort `xs` ascending in place and drop repeats (arrivals are nearly sorted: multicast and TCP
- * copies interleave, so the merge sort finds long runs); returns `xs`.
- */
-function sortDistinct(xs: number[]): number[] {
-  xs.sort((a, b) => a - b);
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) if (i === 0 || xs[i] !== xs[n - 1]) xs[n++] = xs[i];
-  xs.length = n;
-  return xs;
 }
 
 /** What the receiver needs from its node. */
@@ -109,12 +98,14 @@ const ACK_BACKOFF_MS = 5_000;
 
 interface Pending {
   id: NetId;
-  seqs: number[];
-  sorted: boolean;
+  /** The numbers that arrived, as ranges (recorded as they arrive: no list, no sort). */
+  seqs: SeqRangeSet;
+  /** Arrivals recorded (repeats included). */
+  arrivals: number;
   /** Repairs that arrived for messages delivered already: reported with the next ack. */
   dups?: number[];
   /** Deferred once already (R-NODE-REL-012): acknowledged at the next flush, whatever comes. */
-  carried?: number[];
+  carried?: SeqRangeSet;
   /** When this batch is due. */
   due: number;
   /** The acknowledgement interval it was opened with. */
@@ -206,7 +197,13 @@ export class ReliableReceiver {
       const due = this.#host.clock.now() + interval;
       this.#pending.set(
         k,
-        p = { id: { ip: id.ip, port: id.port }, seqs: [], sorted: true, due, interval },
+        p = {
+          id: { ip: id.ip, port: id.port },
+          seqs: new SeqRangeSet(),
+          arrivals: 0,
+          due,
+          interval,
+        },
       );
       this.#arm(due);
     }
@@ -269,12 +266,10 @@ export class ReliableReceiver {
       p = this.#pendingFor(id);
       this.#last = { ip: id.ip, port: id.port, p };
     }
-    const n = p.seqs.length;
-    if (n > 0 && id.seqno <= p.seqs[n - 1]) p.sorted = false;
-    p.seqs.push(id.seqno);
+    p.seqs.add(id.seqno);
     // The multicast stream's position, kept per batch (no key per record) and merged at flush.
     if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
-    if (p.seqs.length >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
+    if (++p.arrivals >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
   }
 
   /**
@@ -287,7 +282,7 @@ export class ReliableReceiver {
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
     if (this.#last?.p === p) this.#last = undefined;
-    if (!all) this.#adapt(k, p.repaired ? 0 : p.seqs.length);
+    if (!all) this.#adapt(k, p.repaired ? 0 : p.arrivals);
     if (p.hiUdp !== undefined) {
       const old = this.#hiUdp.get(k);
       if (old === undefined) {
@@ -297,45 +292,36 @@ export class ReliableReceiver {
         this.#hiUdp.set(k, p.hiUdp);
       } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
     }
-    let seqs = p.seqs;
-    if (!p.sorted || p.carried) seqs = sortDistinct(p.carried ? [...p.carried, ...seqs] : seqs);
+    const seqs = p.seqs;
     const hi = all ? undefined : this.#hiUdp.get(k);
-    if (hi !== undefined && seqs.length > 0 && seqs[seqs.length - 1] > hi) {
-      const carried = new Set(p.carried);
-      const now: number[] = [], later: number[] = [];
-      for (const s of seqs) (s <= hi || carried.has(s) ? now : later).push(s);
-      if (later.length > 0) {
-        this.stats.acksDeferred += later.length;
-        const next = this.#pendingFor(p.id);
-        next.carried = later;
-      }
-      seqs = now;
-      if (seqs.length === 0 && !p.dups) return;
+    // Numbers above the multicast stream wait one flush, except those that waited already.
+    const later = hi === undefined ? undefined : seqs.splitAbove(hi);
+    if (p.carried) {
+      if (later) later.remove(p.carried);
+      seqs.addAll(p.carried);
     }
-    this.stats.ackedSeqnos += seqs.length;
+    if (later && !later.empty) {
+      this.stats.acksDeferred += later.count;
+      this.#pendingFor(p.id).carried = later;
+    }
+    this.stats.ackedSeqnos += seqs.count;
     let dups = p.dups ? [...new Set(p.dups)].sort((a, b) => a - b) : undefined;
-    // Split into records of at most MAX_SEQ_RANGES ranges.
-    let start = 0;
-    let ranges = 0;
-    for (let i = 0; i < seqs.length; i++) {
-      if (i > start && seqs[i] > seqs[i - 1] + 1 && ++ranges >= MAX_SEQ_RANGES) {
-        this.#send(p.id, seqs.slice(start, i), dups);
-        dups = undefined;
-        start = i;
-        ranges = 0;
-      }
+    // Records of at most MAX_SEQ_RANGES ranges each.
+    const ranges = seqs.ranges();
+    for (let i = 0; i < ranges.length; i += MAX_SEQ_RANGES) {
+      const part = ranges.length <= MAX_SEQ_RANGES ? ranges : ranges.slice(i, i + MAX_SEQ_RANGES);
+      this.#send(p.id, part, dups);
+      dups = undefined;
     }
-    if (start < seqs.length || dups) {
-      this.#send(p.id, start === 0 ? seqs : seqs.slice(start), dups);
-    }
+    if (ranges.length === 0 && dups) this.#send(p.id, ranges, dups);
   }
 
-  #send(to: NetId, seqs: number[], dups?: number[]): void {
+  #send(to: NetId, ranges: [number, number][], dups?: number[]): void {
     const sink = this.#sink;
     if (sink) {
       // Carried by a frame that goes to the origin anyway (R-NODE-REL-014): no frame of its own.
       sink.push({
-        ack: encodeSeqRanges(seqs),
+        ack: encodeRangeList(ranges),
         dup: dups && dups.length > 0
           ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
           : undefined,
@@ -358,7 +344,7 @@ export class ReliableReceiver {
     const dup = dups && dups.length > 0
       ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
       : undefined;
-    const r = this.#host.sendAck(to, encodeSeqRanges(seqs), () => {
+    const r = this.#host.sendAck(to, encodeRangeList(ranges), () => {
       // Three failures within 10 s: back off (one failed connection is not a dead origin).
       const now = this.#host.clock.now();
       let f = this.#failures.get(k);

@@ -1065,6 +1065,10 @@ export class ReliableSender<R> {
     if (this.#probeTimer !== undefined) this.#host.clock.clearTimeout(this.#probeTimer);
     this.#closed = true;
     for (const e of this.#entries.list()) this.#lose(e, "closed");
+    // The node can still send: tell each destination what it will not get. [R-NODE-REL-006]
+    const notices = [...this.#notices.values()];
+    this.#notices.clear();
+    for (const n of notices) this.#host.notifyLost(n.id, n.seqs.sort((a, b) => a - b));
     for (const w of this.#drainWaiters.splice(0)) w();
   }
 }

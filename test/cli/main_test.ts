@@ -120,4 +120,39 @@ Deno.test("[R-CLI-006] cluster --loss 0.05 --kill 1: the survivors agree", async
       n.count === live[0].count && n.checksum === live[0].checksum
     ),
   );
+  // Who gave up what: survivors only their messages to the killed node, the killed node its
+  // own at close, and it told the survivors, which report the ones they never got.
+  const l = j.lost;
+  assert.equal(l.bySurvivors.toSurvivors, 0, JSON.stringify(l));
+  assert.equal(l.messages, l.bySurvivors.messages + l.byKilled.messages);
+  assert.equal(l.destinations, l.bySurvivors.destinations + l.byKilled.destinations);
+  assert.ok(
+    l.reportedAtDestinations >= j.killedOrigins.partial,
+    `reported at destinations ${l.reportedAtDestinations}, partial ${j.killedOrigins.partial}`,
+  );
+});
+
+Deno.test("[R-CLI-006] cluster --kill: the summary says who gave up what and what the errors column counts", async () => {
+  const r = await chatter(
+    "cluster",
+    "--nodes",
+    "4",
+    "--send-for",
+    "0.6",
+    "--wait-for",
+    "2",
+    "--kill",
+    "1",
+    "--quiet",
+  );
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(
+    r.out,
+    /lost reported: \d+ messages \(\d+ message-destination pairs: \d+ by survivors \(\d+ pairs, 0 to surviving nodes\), \d+ by killed nodes when they closed/,
+  );
+  assert.match(r.out, /each is addressed to every node: once one is killed none can confirm/);
+  const errors = r.out.split("\n").filter((x) => /\s(alive|killed)$/.test(x))
+    .reduce((a, x) => a + Number(x.trim().split(/\s+/).at(-2)), 0);
+  if (errors > 0) assert.match(r.out, /errors column = frames the decoder refused: /);
+  else assert.doesNotMatch(r.out, /errors column/);
 });

@@ -5,7 +5,7 @@
  * (`method: "no-permission"`) in `cluster` and `node`.
  */
 
-import { equal, notEqual, ok } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 
 const linux = Deno.build.os === "linux";
 
@@ -45,6 +45,9 @@ Deno.test({
     const err = new TextDecoder().decode(o.stderr);
     equal(o.code, 0, err);
     const info = JSON.parse(new TextDecoder().decode(o.stdout).trim());
-    notEqual(info.method, "no-permission", JSON.stringify(info));
+    // Not only permitted: done. Deno 2.9 lets only --allow-all list /proc/self/fd, so finding
+    // the socket's descriptor there left "failed" (granted 0) under the task's flags.
+    equal(info.method, "setsockopt", JSON.stringify(info));
+    ok(info.grantedBytes > 0, JSON.stringify(info));
   },
 });

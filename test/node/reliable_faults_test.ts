@@ -126,3 +126,37 @@ for (const nodes of [8, 64]) {
     });
   }
 }
+
+Deno.test("[R-NODE-REL-004] [R-NODE-REL-006] an origin that closes tells the destinations of its unconfirmed messages: they report what they never got", async () => {
+  const c = await memCluster(["A", "A", "A"], { profile: "v2" }, {}, 31);
+  try {
+    const lost = collectLost(c.nodes);
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    // Every copy of m is lost: its multicast datagram and its TCP frames.
+    c.net.setMulticastLoss(1);
+    c.net.setTcpFaults(1, 0);
+    const m = sendTo(c, 0, [1, 2]);
+    await c.net.settle();
+    c.net.setMulticastLoss(0);
+    c.net.setTcpFaults(0, 0);
+    // The origin closes before any repair: it gives m up ("closed") and says so.
+    await c.nodes[0].close();
+    await c.net.settle();
+    const atOrigin = lost.filter((e) => e.side === "origin");
+    assert.equal(atOrigin.length, 1);
+    assert.equal(atOrigin[0].reason, "closed");
+    for (const d of [1, 2]) {
+      assert.equal(c.got[d].get(m.id), undefined);
+      const told = lost.filter((e) =>
+        e.side === "destination" && netIdKey(e.destinations[0]) === netIdKey(c.ids[d])
+      );
+      assert.equal(told.length, 1, `destination ${d} was told`);
+      assert.deepEqual(told[0].seqnos, [m.origin.seqno]);
+      assert.equal(told[0].reason, "notice");
+      assert.equal(c.nodes[d].stats().reliable.lostReported, 1);
+    }
+  } finally {
+    await c.close();
+  }
+});

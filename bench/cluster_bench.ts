@@ -45,6 +45,8 @@ const USAGE = `deno run --allow-all --unstable-net bench/cluster_bench.ts [optio
   --window W            messages unsettled at once (default 1024, legacy 128)
   --refill R            messages broadcast per refill (default 1)
   --send-window W       the nodes' sendWindow option (default: the node's)
+  --send-window-min W   the nodes' sendWindowMin option (default: the node's)
+  --send-window-initial W  the nodes' sendWindowInitial option (default: the node's)
   --datagram BYTES      largest multicast datagram (default 1400)
   --warmup N            messages of one unmeasured run per mode first (default 5000, 0: none):
                         the process's JIT warm-up is not charged to the mode that runs first
@@ -72,6 +74,8 @@ try {
       latency: { type: "string" },
       repeat: { type: "string" },
       "send-window": { type: "string" },
+      "send-window-min": { type: "string" },
+      "send-window-initial": { type: "string" },
       warmup: { type: "string" },
     },
   });
@@ -111,6 +115,16 @@ async function cluster(
       maxDatagramBytes: DATAGRAM,
       ...(v["send-window"]
         ? { sendWindow: numberArg("send-window", v["send-window"], 0, { min: 1 }) }
+        : {}),
+      ...(v["send-window-min"]
+        ? { sendWindowMin: numberArg("send-window-min", v["send-window-min"], 0, { min: 1 }) }
+        : {}),
+      ...(v["send-window-initial"]
+        ? {
+          sendWindowInitial: numberArg("send-window-initial", v["send-window-initial"], 0, {
+            min: 1,
+          }),
+        }
         : {}),
       ...extra,
     });
@@ -251,6 +265,7 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
     }
   }, { multicastLoss: loss, reliable });
   const ids = nodes.map((n) => n.id);
+  let sampler: ReturnType<typeof setInterval> | undefined;
   try {
     await warm(nodes, ids);
     await sleep(300);
@@ -262,6 +277,11 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
     const SETTLE = 256;
     const settled = (m: number) => count[m] === N || newestComplete >= m + SETTLE;
     let sent = 0, oldest = 0;
+    // Most unacknowledged messages to one destination, sampled every 250 ms (8 stats() calls).
+    let inflightMax = 0;
+    sampler = setInterval(() => {
+      for (const n of nodes) inflightMax = Math.max(inflightMax, n.stats().reliable.inflightMax);
+    }, 250);
     const cpu0 = process.cpuUsage();
     const th0 = threadTimes();
     const t0 = performance.now();
@@ -351,9 +371,14 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
         d((s) => s.reliable.probes)
       }, srtt ${s1[0].reliable.srttMs} ms, rto ${s1[0].reliable.rtoMs} ms, reorder window ${
         s1[0].reliable.reorderWindowMs
-      } ms`,
+      } ms, send-window reductions ${
+        d((s) => s.reliable.windowReductions)
+      }, windows at the end min ${Math.min(...s1.map((s) => s.reliable.windowMin))} avg ${
+        Math.round(s1.reduce((a, s) => a + s.reliable.windowAvg, 0) / s1.length)
+      }, held ${d((s) => s.reliable.heldTotal)}, most in flight to one destination ${inflightMax}`,
     };
   } finally {
+    clearInterval(sampler);
     for (const n of nodes) await n.close();
   }
 }

@@ -63,6 +63,8 @@ interface Endpoint {
   inflight: number;
   /** In a burst of multicast loss (Gilbert model). */
   bursting: boolean;
+  /** Set by {@linkcode MemoryNetwork.throttle}: a receiver that reads slowly. */
+  slow?: { perSettle: number; buffer: number; queue: Delivery[]; udp: number };
 }
 
 interface Delivery {
@@ -71,6 +73,8 @@ interface Delivery {
   to: Endpoint;
   frame: Uint8Array;
   onFail?: SendFailure;
+  /** Released from a slow endpoint's queue (delivered now). */
+  released?: boolean;
 }
 
 type Event = { deliver: Delivery } | { fail: SendFailure; err: Error };
@@ -176,11 +180,48 @@ export class MemoryNetwork {
     }
   }
 
+  /**
+   * Slow an endpoint down (a receiver whose process reads slowly): it takes at most
+   * `framesPerSettle` frames per {@linkcode MemoryNetwork.settle} call, in arrival order; the
+   * others wait. A multicast datagram that arrives while `bufferFrames` datagrams wait is
+   * dropped, as a full kernel receive buffer drops it (counted in the endpoint's
+   * `multicastKernelDrops`); TCP frames always wait (TCP does not drop). Without `t`, the
+   * endpoint is fast again (what waits is delivered at the next settle).
+   */
+  throttle(id: NetId, t?: { framesPerSettle: number; bufferFrames: number }): void {
+    const e = this.#endpoints.get(netIdKey(id));
+    if (!e) return;
+    const queue = e.slow?.queue ?? [];
+    if (t) {
+      e.slow = {
+        perSettle: Math.max(1, t.framesPerSettle),
+        buffer: Math.max(0, t.bufferFrames),
+        queue,
+        udp: e.slow?.udp ?? 0,
+      };
+      return;
+    }
+    e.slow = undefined;
+    for (const d of queue) this.#events.push({ deliver: { ...d, released: true } });
+  }
+
   /** Frames queued or held, not yet delivered. */
   get pending(): number {
     let held = 0;
-    for (const e of this.#endpoints.values()) held += e.held.length;
+    for (const e of this.#endpoints.values()) held += e.held.length + (e.slow?.queue.length ?? 0);
     return this.#events.length + held;
+  }
+
+  /** Each slow endpoint takes its share of waiting frames (once per settle). */
+  #releaseSlow(): void {
+    for (const e of this.#endpoints.values()) {
+      const s = e.slow;
+      if (!s || s.queue.length === 0) continue;
+      for (const d of s.queue.splice(0, s.perSettle)) {
+        if (d.kind === "udp") s.udp--;
+        this.#events.push({ deliver: { ...d, released: true } });
+      }
+    }
   }
 
   /**
@@ -189,6 +230,7 @@ export class MemoryNetwork {
    */
   async settle(maxEvents = 1_000_000): Promise<number> {
     let n = 0;
+    this.#releaseSlow();
     for (;;) {
       await new Promise<void>((r) => setTimeout(r, 0));
       if (this.#events.length === 0) return n;
@@ -207,6 +249,19 @@ export class MemoryNetwork {
 
   #deliver(d: Delivery): void {
     const to = d.to;
+    const slow = to.slow;
+    if (slow && !d.released && to.alive) {
+      // A slow reader: it waits its turn (a multicast datagram is dropped when the buffer is full).
+      if (d.kind === "udp") {
+        if (slow.udp >= slow.buffer) {
+          to.stats.multicastKernelDrops++;
+          return;
+        }
+        slow.udp++;
+      }
+      slow.queue.push(d);
+      return;
+    }
     if (d.kind === "tcp") to.inflight--;
     if (!to.alive || this.#cut(d.from, to)) {
       if (d.kind === "tcp") {

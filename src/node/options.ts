@@ -75,6 +75,8 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     retransmitMaxBytes: 33_554_432,
     retransmitMaxAgeMs: 30_000,
     sendWindow: 8192,
+    sendWindowMin: 256,
+    sendWindowInitial: 8192,
     maxRepairFailures: 5,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
@@ -137,6 +139,8 @@ export type NodeDefaults = Readonly<
       | "retransmitMaxBytes"
       | "retransmitMaxAgeMs"
       | "sendWindow"
+      | "sendWindowMin"
+      | "sendWindowInitial"
       | "maxRepairFailures"
       | "replayWindow"
       | "maxClockSkewMs"
@@ -397,6 +401,22 @@ export interface NodeOptions {
    */
   sendWindow?: number;
   /**
+   * Reliable delivery, flow control: smallest adaptive send window per destination (default
+   * 256; at most `sendWindow`). The window of a destination halves, at most once per round trip,
+   * when the origin infers a loss to it, never below this, and grows back as it acknowledges;
+   * 256 is above what one destination needs in flight under random loss on loopback (about
+   * 100–400, measured with bench/cluster_bench.ts). Equal to `sendWindow`: a fixed window.
+   * [R-NODE-REL-016]
+   */
+  sendWindowMin?: number;
+  /**
+   * Reliable delivery, flow control: send window of a destination before any loss to it was
+   * inferred (default 8192, clamped to `sendWindowMin`..`sendWindow`; below `sendWindow` it
+   * grows by one per acknowledged message up to `sendWindow`, as TCP's slow start).
+   * [R-NODE-REL-016]
+   */
+  sendWindowInitial?: number;
+  /**
    * Reliable delivery: consecutive failed repair rounds to a destination after which its
    * pending messages are given up as unreachable (it must also have sent no acknowledgement
    * for 5 s). [R-NODE-REL-004]
@@ -531,6 +551,8 @@ const INT_RANGES: Record<
   retransmitMaxBytes: [1, 2 ** 40],
   retransmitMaxAgeMs: [1, 24 * HOUR],
   sendWindow: [1, 1 << 24],
+  sendWindowMin: [1, 1 << 24],
+  sendWindowInitial: [1, 1 << 24],
   maxRepairFailures: [1, 1000],
   replayWindow: [32, 1 << 20],
   maxClockSkewMs: [0, 24 * HOUR],

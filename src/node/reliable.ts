@@ -73,6 +73,19 @@ export interface ReliableStats {
   /** Current reordering allowance of loss inference by acknowledgement order (ms). */
   reorderWindowMs: number;
   /**
+   * Smallest adaptive send window over the destinations this node has sent to (0: none yet).
+   * [R-NODE-REL-016]
+   */
+  windowMin: number;
+  /** Mean adaptive send window over them (rounded). [R-NODE-REL-016] */
+  windowAvg: number;
+  /** Destinations whose send window is below `sendWindow` now. [R-NODE-REL-016] */
+  windowsReduced: number;
+  /** Send-window reductions so far, over all destinations. [R-NODE-REL-016] */
+  windowReductions: number;
+  /** Most unacknowledged messages outstanding to one destination now. [R-NODE-REL-008] */
+  inflightMax: number;
+  /**
    * Control frames sent: acknowledgements (on a node's `stats()` also its acknowledgement
    * requests and loss notices).
    */
@@ -192,6 +205,8 @@ export interface ReliabilitySettings {
   retransmitMaxBytes: number;
   retransmitMaxAgeMs: number;
   sendWindow: number;
+  sendWindowMin: number;
+  sendWindowInitial: number;
   maxRepairFailures: number;
   dedupWindow: number;
 }
@@ -287,6 +302,8 @@ export class Reliability {
       // A margin for the sequence numbers frames and control records take meanwhile.
       maxSpan: Math.max(1, s.dedupWindow - 1024),
       window: s.sendWindow,
+      windowMin: s.sendWindowMin,
+      windowInitial: s.sendWindowInitial,
       minRtoMs: s.retransmitMs,
       ackDelayMs: s.ackDelayMs,
       maxRepairFailures: s.maxRepairFailures,

@@ -16,6 +16,7 @@ import { type BroadcastId, type NetId, netIdKey } from "../wire/netid.ts";
 import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { ReliableStats } from "./reliable.ts";
 import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
+import { SendWindow, windowStats } from "./send_window.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -35,6 +36,13 @@ export interface ReliableSenderOptions {
   maxSpan: number;
   /** Most unacknowledged messages per destination; more broadcasts wait (flow control). */
   window: number;
+  /**
+   * Smallest adaptive window per destination (R-NODE-REL-016; default `window`: a fixed
+   * window).
+   */
+  windowMin?: number;
+  /** Adaptive window of a new destination (default `window`). */
+  windowInitial?: number;
   /** Smallest retransmission timeout (before the acknowledgement delay is added). */
   minRtoMs: number;
   /** The destinations' acknowledgement delay (added to the first timeout). */
@@ -103,6 +111,11 @@ export function emptySenderStats(): SenderStats {
     rtoMs: 0,
     needlessReported: 0,
     reorderWindowMs: REORDER_MS,
+    windowMin: 0,
+    windowAvg: 0,
+    windowsReduced: 0,
+    windowReductions: 0,
+    inflightMax: 0,
   };
 }
 
@@ -154,6 +167,8 @@ interface DestState {
   lastSendAt: number;
   /** When an acknowledgement request was sent to it since then (0: none, -1: answered). */
   probeAt: number;
+  /** Its adaptive send window (R-NODE-REL-016). */
+  win: SendWindow;
 }
 
 const RECENT = 65_536;
@@ -444,6 +459,11 @@ export class ReliableSender<R> {
           lastAckAt: this.#host.clock.now(),
           lastSendAt: 0,
           probeAt: 0,
+          win: new SendWindow({
+            max: this.#o.window,
+            min: this.#o.windowMin ?? this.#o.window,
+            initial: this.#o.windowInitial ?? this.#o.window,
+          }),
         },
       );
     }
@@ -452,7 +472,7 @@ export class ReliableSender<R> {
 
   #fits(set: DestSet): boolean {
     const ds = set.ds;
-    for (let i = 0; i < ds.length; i++) if (ds[i].inflight >= this.#o.window) return false;
+    for (let i = 0; i < ds.length; i++) if (ds[i].inflight >= ds[i].win.size) return false;
     return true;
   }
 
@@ -586,6 +606,7 @@ export class ReliableSender<R> {
     if (this.#entries.size === 0) return;
     const first = this.#entries.first()!.seq;
     const last = this.#entries.lastSeq();
+    const inflight = d?.inflight ?? 0;
     let freed = false;
     // Consecutive entries mostly share one destination set: look the index up once per set.
     let set: DestSet | undefined;
@@ -616,6 +637,7 @@ export class ReliableSender<R> {
       this.#sampled = false;
       this.#publishTimes();
     }
+    if (d && inflight > d.inflight) d.win.acked(inflight - d.inflight);
     if (d && (freed || probed)) this.#fastRepair(k, d, now);
     if (freed) this.#releaseHeld();
   }
@@ -630,6 +652,7 @@ export class ReliableSender<R> {
     const before = d.ackedSentAt - this.#reorderWindow();
     const recs: R[] = [];
     const rto = this.#rto();
+    let sentAt = 0;
     let set: DestSet | undefined;
     let i: number | undefined;
     for (const e of this.#entries.values()) {
@@ -645,8 +668,10 @@ export class ReliableSender<R> {
       (e.repairedAt ??= new Map()).set(i, now);
       if (e.tries === 0) e.tries = 1; // a re-sent message: no clean round-trip sample
       recs.push(e.rec);
+      sentAt = e.firstAt;
     }
     if (recs.length === 0) return;
+    d.win.lost(sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
     if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
       this.#reoMult--;
       this.#reoCleanRounds = 0;
@@ -857,7 +882,7 @@ export class ReliableSender<R> {
     this.#deferred = false;
     const newest = this.#host.currentSeq();
     const rto = this.#rto();
-    const repairs = new Map<string, { id: NetId; recs: R[] }>();
+    const repairs = new Map<string, { id: NetId; recs: R[]; sentAt: number }>();
     const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
     for (const e of this.#entries.list()) {
@@ -897,8 +922,10 @@ export class ReliableSender<R> {
         (e.repairedAt ??= new Map()).set(i, now);
         any = true;
         const id = e.set.ids[i];
-        if (r) r.recs.push(e.rec);
-        else repairs.set(k, { id, recs: [e.rec] });
+        if (r) {
+          r.recs.push(e.rec);
+          r.sentAt = e.firstAt;
+        } else repairs.set(k, { id, recs: [e.rec], sentAt: e.firstAt });
       }
       if (any) {
         e.tries++;
@@ -915,6 +942,7 @@ export class ReliableSender<R> {
       this.stats.repairBytes += sent.bytes;
       const d = this.#dests.get(k);
       if (d) {
+        d.win.lost(r.sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
         d.probeAt = now;
         this.stats.probes++;
         this.#host.requestAck(d.id);
@@ -1026,6 +1054,7 @@ export class ReliableSender<R> {
   snapshot(): SenderStats {
     this.stats.buffered = this.#entries.size;
     this.stats.bufferedBytes = this.#bytes;
+    windowStats(this.stats, this.#dests.values(), this.#o.window);
     return { ...this.stats };
   }
 

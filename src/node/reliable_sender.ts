@@ -85,6 +85,7 @@ export type SenderStats = Omit<
   | "lostReported"
   | "controlErrors"
   | "controlIgnored"
+  | "acksLimited"
   | "repairsReceived"
   | "needlessRepairs"
 >;

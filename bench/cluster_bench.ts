@@ -559,16 +559,18 @@ for (const loss of losses) {
   }
 }
 const ms = (s: number) => Number.isNaN(s) ? "n/a" : `${Math.round(s * 1000)} ms`;
+/** One decimal, or "n/a" for a figure not known (NaN: not Linux, or no last delivery). */
+const n1 = (x: number) => Number.isNaN(x) ? "n/a" : x.toFixed(1);
 for (const t of rows) {
   console.error(
     `${t.loss} ${t.reliable ? "on" : "off"}: ${t.frames}; ${
       t.seconds.toFixed(2)
-    } s; broadcast to last delivery p50 ${t.latencyP50.toFixed(1)} ms, p99 ${
-      t.latencyP99.toFixed(1)
-    } ms; CPU µs/message main thread ${t.mainCpuPerMsg.toFixed(1)} (${
-      t.mainCpuToLastPerMsg.toFixed(1)
+    } s; broadcast to last delivery p50 ${n1(t.latencyP50)} ms, p99 ${
+      n1(t.latencyP99)
+    } ms; CPU µs/message main thread ${n1(t.mainCpuPerMsg)} (${
+      n1(t.mainCpuToLastPerMsg)
     } up to the last delivery), other threads ${
-      t.otherCpuPerMsg.toFixed(1)
+      n1(t.otherCpuPerMsg)
     }; main thread waited for a core ${ms(t.waitSeconds)}, idle ${
       ms(t.idleSeconds)
     }; receive buffer ${t.receiveBuffer}; ${t.detail}`,
@@ -585,10 +587,10 @@ for (const loss of losses) {
       } messages/s vs off (medians of ${REPEAT}); CPU µs/message on ${
         on.cpuPerMsg.toFixed(1)
       } vs off ${off.cpuPerMsg.toFixed(1)} (${pct(on.cpuPerMsg, off.cpuPerMsg)}; main thread ${
-        on.mainCpuPerMsg.toFixed(1)
-      } vs ${off.mainCpuPerMsg.toFixed(1)}, up to the last delivery ${
-        on.mainCpuToLastPerMsg.toFixed(1)
-      } vs ${off.mainCpuToLastPerMsg.toFixed(1)}); off misses ${f(off.missing)} of ${f(off.sent)}`,
+        n1(on.mainCpuPerMsg)
+      } vs ${n1(off.mainCpuPerMsg)}, up to the last delivery ${n1(on.mainCpuToLastPerMsg)} vs ${
+        n1(off.mainCpuToLastPerMsg)
+      }); off misses ${f(off.missing)} of ${f(off.sent)}`,
     );
   }
 }

@@ -98,6 +98,10 @@ const ACK_BACKOFF_MS = 5_000;
 
 interface Pending {
   id: NetId;
+  /** `netIdKey(id)`. */
+  key: string;
+  /** Sent (no longer in `#pending`). */
+  done?: boolean;
   /** The numbers that arrived, as ranges (recorded as they arrive: no list, no sort). */
   seqs: SeqRangeSet;
   /** Arrivals recorded (repeats included). */
@@ -120,6 +124,9 @@ interface Pending {
 const STEADY_BATCH = 32;
 /** Most the acknowledgement interval of a steady origin grows to, in multiples of the delay. */
 export const MAX_DELAY_FACTOR = 8;
+
+/** Origins whose batches {@linkcode ReliableReceiver} finds without a key lookup. */
+const RECENT_ORIGINS = 8;
 
 /** Most origins whose multicast stream position is remembered. */
 const MAX_ORIGINS = 4096;
@@ -148,7 +155,13 @@ export class ReliableReceiver {
   readonly #pending = new Map<string, Pending>();
   /** While acknowledgements are being taken to ride in another frame: where they go. */
   #sink: CarriedAck[] | undefined;
-  #last?: { ip: string; port: number; p: Pending };
+  /**
+   * The batches of the origins heard last (most recent last, at most RECENT_ORIGINS): records
+   * of a few origins interleave, and this finds their batch without building a key.
+   */
+  readonly #recent: Pending[] = [];
+  /** The batch `#recentFor` found last. */
+  #lastHit: Pending | undefined;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   #closed = false;
@@ -199,6 +212,7 @@ export class ReliableReceiver {
         k,
         p = {
           id: { ip: id.ip, port: id.port },
+          key: k,
           seqs: new SeqRangeSet(),
           arrivals: 0,
           due,
@@ -258,18 +272,35 @@ export class ReliableReceiver {
    */
   received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
-    let p: Pending | undefined;
-    const l = this.#last;
-    if (l && l.ip === id.ip && l.port === id.port) {
-      p = l.p;
-    } else {
+    let p = this.#recentFor(id);
+    if (!p) {
       p = this.#pendingFor(id);
-      this.#last = { ip: id.ip, port: id.port, p };
+      const r = this.#recent;
+      if (r.length >= RECENT_ORIGINS) r.shift();
+      r.push(p);
+      this.#lastHit = p;
     }
     p.seqs.add(id.seqno);
     // The multicast stream's position, kept per batch (no key per record) and merged at flush.
     if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
-    if (++p.arrivals >= this.#maxBatch) this.#flushOne(netIdKey(p.id), p);
+    if (++p.arrivals >= this.#maxBatch) this.#flushOne(p.key, p);
+  }
+
+  /** The pending batch of `id`'s node among the recent ones (sent ones are dropped). */
+  #recentFor(id: NetId): Pending | undefined {
+    const l = this.#lastHit;
+    // Records come in runs from one origin (a datagram, a frame): the last one found first.
+    if (l !== undefined && l.id.port === id.port && l.id.ip === id.ip && !l.done) return l;
+    const r = this.#recent;
+    for (let i = r.length - 1; i >= 0; i--) {
+      const p = r[i];
+      if (p.id.port === id.port && p.id.ip === id.ip) {
+        if (!p.done) return this.#lastHit = p;
+        r.splice(i, 1);
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -281,7 +312,7 @@ export class ReliableReceiver {
    */
   #flushOne(k: string, p: Pending, all = false): void {
     this.#pending.delete(k);
-    if (this.#last?.p === p) this.#last = undefined;
+    p.done = true;
     if (!all) this.#adapt(k, p.repaired ? 0 : p.arrivals);
     if (p.hiUdp !== undefined) {
       const old = this.#hiUdp.get(k);
@@ -369,11 +400,7 @@ export class ReliableReceiver {
    */
   take(to: NetId): CarriedAck[] | undefined {
     if (this.#closed || this.#sink || this.#pending.size === 0) return undefined;
-    let p: Pending | undefined;
-    const l = this.#last;
-    let k: string | undefined;
-    if (l && l.ip === to.ip && l.port === to.port) p = l.p;
-    else p = this.#pending.get(k = netIdKey(to));
+    const p = this.#recentFor(to) ?? this.#pending.get(netIdKey(to));
     if (!p) return undefined;
     // Ripe at half its interval; numbers held back by R-NODE-REL-012 wait a whole `delayMs`
     // first (under loss the interval is `delayMs`: such a batch waits for its timer).
@@ -382,7 +409,7 @@ export class ReliableReceiver {
     const out: CarriedAck[] = [];
     this.#sink = out;
     try {
-      this.#flushOne(k ?? netIdKey(p.id), p);
+      this.#flushOne(p.key, p);
     } finally {
       this.#sink = undefined;
     }

@@ -132,3 +132,53 @@ Deno.test("[R-NODE-REL-002] [R-NODE-REL-012] the receiver acknowledges exactly t
     { numRuns: 300 },
   );
 });
+
+Deno.test("[R-NODE-REL-002] records of many origins interleaved: each origin is acknowledged exactly its own numbers", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 300 }), fc.boolean()),
+        { maxLength: 600 },
+      ),
+      fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 600, maxLength: 600 }),
+      (recs, waits) => {
+        const clock = new ManualClock();
+        const acked = new Map<string, number[]>();
+        const r = new ReliableReceiver({
+          clock,
+          sendAck: (to, p) => {
+            const l = acked.get(`${to.ip}:${to.port}`) ?? [];
+            for (const [a, b] of decodeSeqRanges(p)) for (let s = a; s <= b; s++) l.push(s);
+            acked.set(`${to.ip}:${to.port}`, l);
+            return { frames: 1, bytes: p.length };
+          },
+        }, 100);
+        // 12 origins: two ports on each of six addresses, so that address and port both matter.
+        const origin = (o: number) => ({ ip: `10.0.0.${o >> 1}`, port: 1000 + (o & 1) });
+        const key = (o: number) => `10.0.0.${o >> 1}:${1000 + (o & 1)}`;
+        recs.forEach(([o, seqno, udp], i) => {
+          r.received({ ...origin(o), seqno }, udp ? "udp" : "tcp");
+          // Now and then a frame to an origin takes its batch (R-NODE-REL-014).
+          if (waits[i] > 70) {
+            for (const t of r.take(origin(o)) ?? []) {
+              const l = acked.get(key(o)) ?? [];
+              for (const [a, b] of decodeSeqRanges(t.ack)) for (let s = a; s <= b; s++) l.push(s);
+              acked.set(key(o), l);
+            }
+          }
+          clock.advance(waits[i] % 40);
+        });
+        r.close();
+        for (let o = 0; o < 12; o++) {
+          const mine = recs.filter(([x]) => x === o).map(([, s]) => s);
+          assert.deepEqual(
+            modelRanges(acked.get(key(o)) ?? []),
+            modelRanges(mine),
+            `origin ${o}`,
+          );
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

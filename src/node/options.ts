@@ -403,9 +403,8 @@ export interface NodeOptions {
   /**
    * Reliable delivery, flow control: smallest adaptive send window per destination (default
    * 256; at most `sendWindow`). The window of a destination halves, at most once per round trip,
-   * when the origin infers a loss to it, never below this, and grows back as it acknowledges;
-   * 256 is above what one destination needs in flight under random loss on loopback (about
-   * 100–400, measured with bench/cluster_bench.ts). Equal to `sendWindow`: a fixed window.
+   * when the origin infers heavy loss to it (at least a tenth of what it settled lately), never
+   * below this, and grows back as it acknowledges. Equal to `sendWindow`: a fixed window.
    * [R-NODE-REL-016]
    */
   sendWindowMin?: number;

@@ -638,7 +638,9 @@ export class ReliableSender<R> {
       this.#sampled = false;
       this.#publishTimes();
     }
-    if (d && inflight > d.inflight) d.win.acked(inflight - d.inflight);
+    if (d && inflight > d.inflight) {
+      d.win.acked(inflight - d.inflight, now, this.#srtt || this.#rto());
+    }
     if (d && (freed || probed)) this.#fastRepair(k, d, now);
     if (freed) this.#releaseHeld();
   }
@@ -672,7 +674,7 @@ export class ReliableSender<R> {
       sentAt = e.firstAt;
     }
     if (recs.length === 0) return;
-    d.win.lost(sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
+    d.win.lost(sentAt, now, this.#srtt || rto, recs.length); // [R-NODE-REL-016]
     if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
       this.#reoMult--;
       this.#reoCleanRounds = 0;
@@ -943,7 +945,7 @@ export class ReliableSender<R> {
       this.stats.repairBytes += sent.bytes;
       const d = this.#dests.get(k);
       if (d) {
-        d.win.lost(r.sentAt, now, this.#srtt || rto); // [R-NODE-REL-016]
+        d.win.lost(r.sentAt, now, this.#srtt || rto, r.recs.length); // [R-NODE-REL-016]
         d.probeAt = now;
         this.stats.probes++;
         this.#host.requestAck(d.id);

@@ -2,9 +2,10 @@
  * The adaptive send window of reliable delivery: how many unacknowledged messages an origin may
  * have outstanding to one destination (spec/node.md, "Adaptive send window",
  * R-NODE-REL-016). It reacts to loss the way TCP's congestion window does (RFC 5681, with the
- * recovery point of RFC 6582): the window halves when the origin infers a loss to that
- * destination, at most once per round trip and only for a message sent after the previous
- * reduction; it grows back as messages are acknowledged; it never goes below a floor (progress)
+ * recovery point of RFC 6582): the window halves when the origin infers heavy loss to that
+ * destination (at least a tenth of what it settled lately: sparse random loss does not count),
+ * at most once per round trip and only for a message sent after the previous reduction; it grows
+ * back as messages are acknowledged; it never goes below a floor (progress)
  * nor above `sendWindow` (the bound of R-NODE-REL-008). With no loss it never shrinks, so a
  * healthy destination is never limited below `sendWindow`.
  *
@@ -28,6 +29,13 @@ export const WINDOW_DECREASE = 0.5;
  * an eighth per round trip when the window is full); below it, by one per message (doubling).
  */
 export const WINDOW_GROWTH = 0.125;
+/**
+ * A loss shrinks the window only when at least this fraction of the messages this destination
+ * settled lately (acknowledged or inferred lost, counts halved per round trip) were inferred lost:
+ * sparse random loss (a few per cent of datagrams) does not pin the window to its floor, while a
+ * receiver that overflows loses far more.
+ */
+export const LOSS_FRACTION = 0.1;
 
 /**
  * The send window of one destination. [R-NODE-REL-016]
@@ -38,12 +46,14 @@ export const WINDOW_GROWTH = 0.125;
  * import assert from "node:assert/strict";
  * const w = new SendWindow({ max: 1024, initial: 1024, min: 64 });
  * assert.equal(w.size, 1024); // no loss seen: the whole bound
- * assert.equal(w.lost(10, 100, 50), true); // a message sent at 10 ms, lost: halved
+ * w.acked(95, 90, 50);
+ * assert.equal(w.lost(10, 100, 50, 5), false); // 5 of 100 lost: sparse loss, no reduction
+ * assert.equal(w.lost(12, 100, 50, 20), true); // 25 of 120: halved
  * assert.equal(w.size, 512);
- * assert.equal(w.lost(20, 120, 50), false); // sent before that reduction: same loss event
- * assert.equal(w.lost(130, 200, 50), true); // sent after it, a round trip later: halved again
+ * assert.equal(w.lost(20, 120, 50, 20), false); // sent before that reduction: same loss event
+ * assert.equal(w.lost(130, 200, 50, 20), true); // sent after it, a round trip later: halved again
  * assert.equal(w.size, 256);
- * w.acked(800); // grows by an eighth of what was acknowledged
+ * w.acked(800, 210, 50); // grows by an eighth of what was acknowledged
  * assert.equal(w.size, 356);
  * assert.equal(w.reductions, 2);
  * ```
@@ -54,6 +64,10 @@ export class SendWindow {
   #ssthresh: number;
   /** When the window was last reduced (-Infinity: never). */
   #reducedAt = -Infinity;
+  /** Messages acknowledged and inferred lost lately (halved per round trip since `#epochAt`). */
+  #acked = 0;
+  #lost = 0;
+  #epochAt = NaN;
   /** Window reductions so far. */
   reductions = 0;
   /** The window, in messages (an integer, min ≤ size ≤ max). */
@@ -68,9 +82,12 @@ export class SendWindow {
     this.size = Math.floor(this.#w);
   }
 
-  /** `n` messages to this destination were acknowledged: the window grows. */
-  acked(n: number): void {
-    if (n <= 0 || this.#w >= this.#o.max) return;
+  /** `n` messages to this destination were acknowledged at `now` (round trip `rttMs`): it grows. */
+  acked(n: number, now: number, rttMs: number): void {
+    if (n <= 0) return;
+    this.#decay(now, rttMs);
+    this.#acked += n;
+    if (this.#w >= this.#o.max) return;
     let w = this.#w;
     if (w < this.#ssthresh) {
       // Slow start: one per message, up to the threshold; the rest at the slower rate.
@@ -84,15 +101,19 @@ export class SendWindow {
   }
 
   /**
-   * The origin inferred that a message it first sent at `sentAt` is lost to this destination
-   * (it is being repaired), at `now`, with round trip `rttMs`. The window is multiplied by
-   * {@linkcode WINDOW_DECREASE} (not below the floor) when the message was sent after the
-   * previous reduction (losses of messages sent before it belong to the same event) and at least
-   * one round trip has passed since. Returns true when it shrank (or would have, at the floor; a
-   * fixed window, floor = bound, never counts a reduction).
+   * The origin inferred that `n` messages are lost to this destination (they are being
+   * repaired), the newest first sent at `sentAt`, at `now`, with round trip `rttMs`. The window
+   * is multiplied by {@linkcode WINDOW_DECREASE} (not below the floor) when at least
+   * {@linkcode LOSS_FRACTION} of what the destination settled lately was lost, the message was
+   * sent after the previous reduction (losses of messages sent before it belong to the same
+   * event) and at least one round trip has passed since. Returns true when it shrank (or would
+   * have, at the floor; a fixed window, floor = bound, never counts a reduction).
    */
-  lost(sentAt: number, now: number, rttMs: number): boolean {
+  lost(sentAt: number, now: number, rttMs: number, n = 1): boolean {
     if (this.#o.min >= this.#o.max) return false; // a fixed window
+    this.#decay(now, rttMs);
+    this.#lost += n;
+    if (this.#lost < LOSS_FRACTION * (this.#acked + this.#lost)) return false;
     if (sentAt < this.#reducedAt || now - this.#reducedAt < rttMs) return false;
     this.#reducedAt = now;
     this.reductions++;
@@ -100,6 +121,21 @@ export class SendWindow {
     this.#ssthresh = this.#w;
     this.size = Math.floor(this.#w);
     return true;
+  }
+
+  /** Halve the recent counts once per round trip passed. */
+  #decay(now: number, rttMs: number): void {
+    if (Number.isNaN(this.#epochAt)) {
+      this.#epochAt = now;
+      return;
+    }
+    const rtt = Math.max(1, rttMs);
+    const k = Math.floor((now - this.#epochAt) / rtt);
+    if (k <= 0) return;
+    const f = k >= 32 ? 0 : 0.5 ** k;
+    this.#acked *= f;
+    this.#lost *= f;
+    this.#epochAt += k * rtt;
   }
 }
 

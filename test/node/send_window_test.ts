@@ -5,12 +5,17 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SendWindow, WINDOW_DECREASE, WINDOW_GROWTH } from "../../src/node/send_window.ts";
+import {
+  LOSS_FRACTION,
+  SendWindow,
+  WINDOW_DECREASE,
+  WINDOW_GROWTH,
+} from "../../src/node/send_window.ts";
 
 Deno.test("[R-NODE-REL-016] with no loss the window is the whole bound and never shrinks", () => {
   const w = new SendWindow({ max: 8192, initial: 8192, min: 256 });
   for (let i = 0; i < 100; i++) {
-    w.acked(1000);
+    w.acked(1000, i * 10, 50);
     assert.equal(w.size, 8192);
   }
   assert.equal(w.reductions, 0);
@@ -39,14 +44,28 @@ Deno.test("[R-NODE-REL-016] a loss halves the window, once per loss event and ro
 Deno.test("[R-NODE-REL-016] growth: slow start to the threshold, then an eighth per acknowledged message", () => {
   const w = new SendWindow({ max: 4096, initial: 64, min: 16 });
   assert.equal(w.size, 64);
-  w.acked(64); // slow start: doubles per window acknowledged
+  w.acked(64, 0, 10); // slow start: doubles per window acknowledged
   assert.equal(w.size, 128);
-  w.lost(0, 1, 10);
+  w.lost(0, 1, 10, 64);
   assert.equal(w.size, 64); // the threshold is now 64
-  w.acked(64);
+  w.acked(64, 2, 10);
   assert.equal(w.size, 64 + 64 * WINDOW_GROWTH);
-  for (let i = 0; i < 1000; i++) w.acked(1000);
+  for (let i = 0; i < 1000; i++) w.acked(1000, 3 + i, 10);
   assert.equal(w.size, 4096, "never above the bound");
+});
+
+Deno.test("[R-NODE-REL-016] sparse loss does not shrink the window; a tenth lost does", () => {
+  const w = new SendWindow({ max: 8192, initial: 8192, min: 256 });
+  // 5 % of every round trip's messages lost, for 100 round trips of 50 ms: no reduction.
+  for (let rt = 0; rt < 100; rt++) {
+    w.acked(950, rt * 50, 50);
+    assert.equal(w.lost(rt * 50 - 10, rt * 50 + 10, 50, 50), false, `round trip ${rt}`);
+  }
+  assert.equal(w.size, 8192);
+  // Then a fifth: halved at once.
+  w.acked(800, 5000, 50);
+  assert.equal(w.lost(4990, 5010, 50, 200), true);
+  assert.equal(w.size, 4096);
 });
 
 Deno.test("[R-NODE-REL-016] bounds are clamped: a floor above the bound is the bound, an initial outside them is clamped", () => {
@@ -58,16 +77,19 @@ Deno.test("[R-NODE-REL-016] bounds are clamped: a floor above the bound is the b
   assert.equal(fixed.reductions, 0);
 });
 
-type Op = { ack: number } | { loss: { age: number; dt: number; rtt: number } };
+type Op = { ack: number; dt: number } | {
+  loss: { age: number; dt: number; rtt: number; n: number };
+};
 
-Deno.test("[R-NODE-REL-016] property: floor <= window <= bound, at most one reduction per round trip, only for messages sent after the last one", () => {
+Deno.test("[R-NODE-REL-016] property: floor <= window <= bound, at most one reduction per round trip, only for messages sent after the last one and heavy loss", () => {
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ ack: fc.integer({ min: 0, max: 5000 }) }),
+    fc.record({ ack: fc.integer({ min: 0, max: 5000 }), dt: fc.integer({ min: 0, max: 500 }) }),
     fc.record({
       loss: fc.record({
         age: fc.integer({ min: 0, max: 2000 }),
         dt: fc.integer({ min: 0, max: 500 }),
         rtt: fc.integer({ min: 1, max: 1000 }),
+        n: fc.integer({ min: 1, max: 500 }),
       }),
     }),
   );
@@ -83,24 +105,47 @@ Deno.test("[R-NODE-REL-016] property: floor <= window <= bound, at most one redu
         let now = 0;
         let lastAt = -Infinity;
         let reductions = 0;
+        // Reference model of the recent counts: halved once per round trip passed.
+        let acked = 0, lost = 0, epoch = NaN;
+        const decay = (rtt: number) => {
+          if (Number.isNaN(epoch)) {
+            epoch = now;
+            return;
+          }
+          const k = Math.floor((now - epoch) / rtt);
+          if (k <= 0) return;
+          const f = k >= 32 ? 0 : 0.5 ** k;
+          acked *= f;
+          lost *= f;
+          epoch += k * rtt;
+        };
+        const RTT = 100; // the round trip the acknowledgements are given
         for (const o of ops) {
           const before = w.size;
           if ("ack" in o) {
-            w.acked(o.ack);
+            now += o.dt;
+            w.acked(o.ack, now, RTT);
+            if (o.ack > 0) {
+              decay(RTT);
+              acked += o.ack;
+            }
             assert.ok(w.size >= before, "acknowledgements never shrink it");
           } else {
             now += o.loss.dt;
             const sentAt = now - o.loss.age;
-            const reduced = w.lost(sentAt, now, o.loss.rtt);
+            const reduced = w.lost(sentAt, now, o.loss.rtt, o.loss.n);
+            const heavy = floor < max &&
+              (decay(o.loss.rtt), lost += o.loss.n, lost >= LOSS_FRACTION * (acked + lost));
             if (reduced) {
               reductions++;
               assert.ok(now - lastAt >= o.loss.rtt, "at most one reduction per round trip");
               assert.ok(sentAt >= lastAt, "only for a message sent after the last reduction");
+              assert.ok(heavy, "only when a tenth of what settled lately was lost");
               assert.equal(w.size, Math.max(floor, Math.floor(before * WINDOW_DECREASE)));
               lastAt = now;
             } else assert.equal(w.size, before, "no reduction, no change");
             // A loss event that is new and a round trip after the last one is never ignored.
-            if (floor < max && sentAt >= lastAt && now - lastAt >= o.loss.rtt) {
+            if (heavy && sentAt >= lastAt && now - lastAt >= o.loss.rtt) {
               assert.fail("missed a reduction");
             }
           }

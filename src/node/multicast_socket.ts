@@ -117,8 +117,6 @@ function openLibc() {
  */
 function datagramFds(libc: NonNullable<Libc>): Set<number> {
   const out = new Set<number>();
-  const type = new Int32Array(1);
-  const len = new Uint32Array(1);
   const F_GETFD = 1;
   for (let fd = 0, unused = 0; fd < 1 << 20 && unused < 1024; fd++) {
     if (libc.symbols.fcntl(fd, F_GETFD) < 0) {
@@ -126,17 +124,23 @@ function datagramFds(libc: NonNullable<Libc>): Set<number> {
       continue;
     }
     unused = 0;
-    len[0] = 4;
-    const ok = libc.symbols.getsockopt(
-      fd,
-      SOL_SOCKET,
-      SO_TYPE,
-      new Uint8Array(type.buffer),
-      new Uint8Array(len.buffer),
-    ) === 0;
-    if (ok && type[0] === SOCK_DGRAM) out.add(fd);
+    if (socketOptionInt(libc, fd, SO_TYPE) === SOCK_DGRAM) out.add(fd);
   }
   return out;
+}
+
+/** `getsockopt(fd, SOL_SOCKET, option)` as an int, or undefined when the call fails. */
+function socketOptionInt(libc: NonNullable<Libc>, fd: number, option: number): number | undefined {
+  const value = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  const ok = libc.symbols.getsockopt(
+    fd,
+    SOL_SOCKET,
+    option,
+    new Uint8Array(value.buffer),
+    new Uint8Array(len.buffer),
+  ) === 0;
+  return ok ? value[0] : undefined;
 }
 
 function granted(desc: Deno.PermissionDescriptor): boolean {
@@ -179,14 +183,6 @@ function sizeBuffer(libc: Libc, fd: number | undefined, bytes: number): ReceiveB
   if (fd === undefined) return { ...info, method: "failed" };
   const v = new Int32Array([Math.min(bytes, 0x7fffffff)]);
   const ok = libc.symbols.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array(v.buffer), 4) === 0;
-  const got = new Int32Array(1);
-  const len = new Uint32Array([4]);
-  const read = libc.symbols.getsockopt(
-    fd,
-    SOL_SOCKET,
-    SO_RCVBUF,
-    new Uint8Array(got.buffer),
-    new Uint8Array(len.buffer),
-  ) === 0;
-  return { ...info, grantedBytes: read ? got[0] : 0, method: ok ? "setsockopt" : "failed" };
+  const got = socketOptionInt(libc, fd, SO_RCVBUF);
+  return { ...info, grantedBytes: got ?? 0, method: ok ? "setsockopt" : "failed" };
 }

@@ -18,6 +18,7 @@ import type { ReliableStats } from "./reliable.ts";
 import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
 import { SendWindow, windowStats } from "./send_window.ts";
 import { RetransmitTable } from "./retransmit_table.ts";
+import { ByteSlab } from "./byte_slab.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -68,6 +69,26 @@ export interface SenderHost<R> {
   notifyLost(to: NetId, seqnos: number[]): void;
   /** Report a lost message. */
   lost(id: BroadcastId, destinations: NetId[], reason: LostReason): void;
+  /**
+   * Optional: keep records as bytes instead (no object per kept message on the JS heap).
+   * Without it every record is kept as it is.
+   */
+  packer?: RecordPacker<R>;
+}
+
+/**
+ * How a {@linkcode ReliableSender} keeps a record as bytes (in a {@linkcode ByteSlab}) and makes
+ * it again for a repair or a release; the message id is made from the sequence number too.
+ */
+export interface RecordPacker<R> {
+  /** The bytes to keep for `rec` (undefined: keep `rec` itself). */
+  bytes(rec: R): Uint8Array | undefined;
+  /** A number to keep beside the bytes (a type tag). */
+  tag(rec: R): number;
+  /** The record again, from its sequence number, tag and (a copy of its) bytes. */
+  unpack(seq: number, tag: number, bytes: Uint8Array): R;
+  /** The id of this node's message `seq`. */
+  id(seq: number): BroadcastId;
 }
 
 /**
@@ -156,6 +177,8 @@ interface DestState {
 }
 
 const RECENT = 65_536;
+/** Bytes per chunk of the records' slab. */
+const SLAB_CHUNK = 32_768;
 /** What `#remove` returns for a message with no waiter and no destination given up. */
 const NONE: { waiters?: Waiter[]; lostDests?: NetId[] } = Object.freeze({});
 
@@ -257,6 +280,9 @@ export class ReliableSender<R> {
   readonly #waiters = new Map<number, Waiter[]>();
   /** Destinations given up already (unreachable) while others were still awaited. */
   readonly #lostDests = new Map<number, NetId[]>();
+  /** Records' bytes kept by the packer (when the host has one). */
+  readonly #slab: ByteSlab;
+  readonly #packer: RecordPacker<R> | undefined;
   readonly #dests = new Map<string, DestState>();
   readonly #sets = new Map<string, DestSet>();
   /** Held-back sequence numbers by destination set key, in order. */
@@ -290,6 +316,10 @@ export class ReliableSender<R> {
   constructor(host: SenderHost<R>, o: ReliableSenderOptions) {
     this.#host = host;
     this.#o = o;
+    this.#packer = host.packer;
+    // Chunks of 32 KiB; at most twice the buffer's byte bound (a chunk is freed only when
+    // every piece in it is), beyond which records are kept as they are.
+    this.#slab = new ByteSlab(SLAB_CHUNK, Math.max(2 * o.maxBytes, 4 * SLAB_CHUNK));
     this.stats.rtoMs = this.#rto();
   }
 
@@ -349,6 +379,19 @@ export class ReliableSender<R> {
     const ds = set.ds;
     for (let i = 0; i < ds.length; i++) if (ds[i].inflight >= ds[i].win.size) return false;
     return true;
+  }
+
+  /** The record of slot `s` (of `seq`), made again from its bytes when packed. */
+  #rec(s: number, seq: number): R {
+    const t = this.#t;
+    const c = t.pieceChunk[s];
+    if (c < 0) return t.rec[s]!;
+    return this.#packer!.unpack(seq, t.tag[s], this.#slab.get(c, t.pieceOff[s], t.pieceLen[s]));
+  }
+
+  /** The message id of slot `s` (of `seq`). */
+  #id(s: number, seq: number): BroadcastId {
+    return this.#t.id[s] ?? this.#packer!.id(seq);
   }
 
   /** Whether destination `i` of slot `s`'s set has not acknowledged it. */
@@ -444,7 +487,16 @@ export class ReliableSender<R> {
     const n = set.ids.length;
     const seq = id.seqno;
     const t = this.#t;
-    let s = t.add(seq, rec, id, set);
+    const pk = this.#packer;
+    const raw = pk?.bytes(rec);
+    const chunk = raw ? this.#slab.put(raw) : -1;
+    let s = chunk >= 0 ? t.add(seq, undefined, undefined, set) : t.add(seq, rec, id, set);
+    if (chunk >= 0) {
+      t.pieceChunk[s] = chunk;
+      t.pieceOff[s] = this.#slab.offset;
+      t.pieceLen[s] = raw!.length;
+      t.tag[s] = pk!.tag(rec);
+    }
     if (set.big) this.#bigUnacked.set(seq, allUnacked(n));
     else t.unacked[s] = n === 31 ? 0x7fffffff : (1 << n) - 1;
     t.left[s] = n;
@@ -570,7 +622,7 @@ export class ReliableSender<R> {
       if (this.#repairedRecently(seq, i, now, rto)) continue;
       this.#markRepaired(seq, i, now);
       if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
-      recs.push(t.rec[s]!);
+      recs.push(this.#rec(s, seq));
       sentAt = t.firstAt[s];
     }
     if (recs.length === 0) return;
@@ -667,6 +719,7 @@ export class ReliableSender<R> {
   #remove(s: number, seq: number): { waiters?: Waiter[]; lostDests?: NetId[] } {
     const t = this.#t;
     this.#bytes -= t.bytes[s];
+    if (t.pieceChunk[s] >= 0) this.#slab.release(t.pieceChunk[s]);
     if (t.set[s]!.big) this.#bigUnacked.delete(seq);
     if (this.#repairedAt.size > 0) this.#repairedAt.delete(seq);
     let waiters: Waiter[] | undefined;
@@ -732,7 +785,7 @@ export class ReliableSender<R> {
     const seq = t.seqOf(s);
     const missing = this.#missing(s);
     const held = t.isHeld(s);
-    const id = t.id[s]!;
+    const id = this.#id(s, seq);
     const setKey = t.set[s]!.key;
     const { waiters, lostDests } = this.#remove(s, seq);
     if (held) {
@@ -780,7 +833,7 @@ export class ReliableSender<R> {
       if (q.length === 0) this.#held.delete(k);
       this.stats.held -= n;
       const ids = t.set[t.slot(out[0])]!.ids;
-      this.#host.release(ids, k, out.map((seq) => t.rec[t.slot(seq)]!));
+      this.#host.release(ids, k, out.map((seq) => this.#rec(t.slot(seq), seq)));
     }
     this.#checkDrained();
   }
@@ -853,7 +906,7 @@ export class ReliableSender<R> {
         this.#markRepaired(seq, i, now);
         any = true;
         const id = set.ids[i];
-        const rec = t.rec[s]!;
+        const rec = this.#rec(s, seq);
         if (r) {
           r.recs.push(rec);
           r.sentAt = t.firstAt[s];
@@ -933,7 +986,7 @@ export class ReliableSender<R> {
       t.left[s]--;
       d.inflight--;
       this.stats.lostDestinations++;
-      const id = t.id[s]!;
+      const id = this.#id(s, seq);
       this.#host.lost(id, [d.id], "unreachable");
       const waiters = this.#waiters.get(seq);
       if (waiters) {
@@ -981,7 +1034,7 @@ export class ReliableSender<R> {
           // (The timer is cleared when the message settles: it is still kept here.)
           const s = this.#t.slot(seq);
           const missing = s < 0 ? [] : this.#missing(s);
-          reject(new DeliveryUnconfirmedError(s < 0 ? id : this.#t.id[s]!, missing, "timeout"));
+          reject(new DeliveryUnconfirmedError(s < 0 ? id : this.#id(s, seq), missing, "timeout"));
         }, timeoutMs);
       }
     });

@@ -55,6 +55,14 @@ export class RetransmitTable<R, S, I = unknown> {
   bytes: Int32Array = new Int32Array(0);
   /** Timeout repairs sent (0: never re-sent). */
   tries: Int32Array = new Int32Array(0);
+  /** Where the record's bytes are kept instead of the record (chunk; -1: the record is kept). */
+  pieceChunk: Int32Array = new Int32Array(0);
+  /** Offset of the record's bytes in their chunk. */
+  pieceOff: Int32Array = new Int32Array(0);
+  /** Length of the record's bytes. */
+  pieceLen: Int32Array = new Int32Array(0);
+  /** A number kept beside the record's bytes (its type tag). */
+  tag: Float64Array = new Float64Array(0);
   #flags: Uint8Array = new Uint8Array(0);
   #mask = -1;
   /** Slot of `#base`. */
@@ -117,7 +125,7 @@ export class RetransmitTable<R, S, I = unknown> {
   /**
    * Keep `seq` (not kept yet) with these references; its numbers are zero. Returns its slot.
    */
-  add(seq: number, rec: R, id: I, set: S): number {
+  add(seq: number, rec: R | undefined, id: I | undefined, set: S): number {
     if (this.#size === 0) {
       if (this.#mask < 0) this.#grow(1024);
       this.#base = seq;
@@ -149,6 +157,7 @@ export class RetransmitTable<R, S, I = unknown> {
     this.left[s] = 0;
     this.bytes[s] = 0;
     this.tries[s] = 0;
+    this.pieceChunk[s] = -1;
     this.#size++;
     return s;
   }
@@ -225,6 +234,10 @@ export class RetransmitTable<R, S, I = unknown> {
     this.left = move(this.left, new Int32Array(n));
     this.bytes = move(this.bytes, new Int32Array(n));
     this.tries = move(this.tries, new Int32Array(n));
+    this.pieceChunk = move(this.pieceChunk, new Int32Array(n));
+    this.pieceOff = move(this.pieceOff, new Int32Array(n));
+    this.pieceLen = move(this.pieceLen, new Int32Array(n));
+    this.tag = move(this.tag, new Float64Array(n));
     this.#flags = move(this.#flags, new Uint8Array(n));
     this.#head = 0;
     this.#mask = n - 1;

@@ -80,7 +80,7 @@ Deno.test("[R-NODE-REL-004] RetransmitTable keeps exactly what a Map keeps, thro
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 2 ** 52 }),
-      fc.array(op, { minLength: 1, maxLength: 3000 }),
+      fc.array(op, { minLength: 200, maxLength: 3000, size: "max" }),
       (base, ops) => {
         const t = new RetransmitTable<string, string, number>();
         const m = new Map<number, Model>();

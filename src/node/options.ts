@@ -411,7 +411,9 @@ export interface NodeOptions {
   /**
    * Reliable delivery, flow control: send window of a destination before any loss to it was
    * inferred (default 8192, clamped to `sendWindowMin`..`sendWindow`; below `sendWindow` it
-   * grows by one per acknowledged message up to `sendWindow`, as TCP's slow start).
+   * grows by one per acknowledged message up to `sendWindow`, as TCP's slow start). Smaller
+   * values limit the first burst to a destination (fewer repairs when an application broadcasts
+   * far faster than its receivers), at the cost of holding healthy destinations at the start.
    * [R-NODE-REL-016]
    */
   sendWindowInitial?: number;

@@ -202,7 +202,7 @@ export class ReceivePath {
     const reg = this.#types.byTag(r.typeTag);
     const verdict = c.o.dedup ? dedupFor(c, ctx.f.profile).check(r.origin, kind) : "new";
     // Acknowledge what arrived (not what is too old to tell). [R-NODE-REL-002]
-    if (c.rel && verdict !== "old") c.rel.received(r.origin, ctx.f.profile, ctx.kind);
+    if (c.rel && verdict !== "old") c.rel.received(r.origin, ctx.f.profile, ctx.kind, ctx);
     if (!reg) {
       s.unknownTypes++;
       if (!ctx.forward) return;

@@ -118,6 +118,11 @@ export interface ReliableStats {
    * frame, or whose origin is not the frame's sender. [R-NODE-REL-015]
    */
   controlIgnored: number;
+  /**
+   * Records not acknowledged because their frame already had records of 32 other origins
+   * acknowledged (besides its sender); their origins repair them directly. [R-NODE-REL-015]
+   */
+  acksLimited: number;
   /** Repaired records that reached this node (as a destination), by the origins' repair markers. */
   repairsReceived: number;
   /**
@@ -136,6 +141,7 @@ export function emptyReliableStats(): ReliableStats {
     lostReported: 0,
     controlErrors: 0,
     controlIgnored: 0,
+    acksLimited: 0,
     repairsReceived: 0,
     needlessRepairs: 0,
   };
@@ -232,6 +238,12 @@ export interface ControlFrame {
   readonly kind: "udp" | "tcp";
 }
 const TCP_FRAME: ControlFrame = { kind: "tcp" };
+/**
+ * Most origins besides a frame's sender whose records one frame gets acknowledged: a frame of
+ * records from thousands of forged origins must not make the node connect to thousands of
+ * addresses. Records of further origins are repaired by their origins, directly. [R-NODE-REL-015]
+ */
+const MAX_ACKED_ORIGINS = 32;
 /** Bytes counted for a payload that refers to the frame's table (encoded per frame). */
 const TABLE_PAYLOAD_ESTIMATE = 256;
 
@@ -247,6 +259,11 @@ export class Reliability {
   #lostReported = 0;
   #controlErrors = 0;
   #controlIgnored = 0;
+  #acksLimited = 0;
+  /** The frame whose records are being acknowledged, and the other origins acknowledged in it. */
+  #ackFrame: { readonly sender: NetId } | undefined;
+  readonly #ackOrigins = new Set<string>();
+  #ackLast: NetId | undefined;
   /** The frame whose control records are being read, and how many of each type it had. */
   #frame: ControlFrame | undefined;
   readonly #frameCount = new Map<number, number>();
@@ -369,9 +386,34 @@ export class Reliability {
    * A record of another origin arrived by `via` in a frame of `profile` (not too old):
    * acknowledge it.
    */
-  received(origin: BroadcastId, profile: Profile, via: "udp" | "tcp" = "tcp"): void {
+  received(
+    origin: BroadcastId,
+    profile: Profile,
+    via: "udp" | "tcp" = "tcp",
+    frame?: { readonly sender: NetId },
+  ): void {
     if (profile !== "v2") return;
     if (origin.port === this.#h.self.port && origin.ip === this.#h.self.ip) return;
+    if (frame && (origin.port !== frame.sender.port || origin.ip !== frame.sender.ip)) {
+      // At most MAX_ACKED_ORIGINS other origins per frame. [R-NODE-REL-015]
+      if (frame !== this.#ackFrame) {
+        this.#ackFrame = frame;
+        this.#ackOrigins.clear();
+        this.#ackLast = undefined;
+      }
+      const l = this.#ackLast;
+      if (!l || l.port !== origin.port || l.ip !== origin.ip) {
+        const k = netIdKey(origin);
+        if (!this.#ackOrigins.has(k)) {
+          if (this.#ackOrigins.size >= MAX_ACKED_ORIGINS) {
+            this.#acksLimited++;
+            return;
+          }
+          this.#ackOrigins.add(k);
+        }
+        this.#ackLast = origin;
+      }
+    }
     this.#receiver.received(origin, via);
   }
 
@@ -513,6 +555,7 @@ export class Reliability {
       lostReported: this.#lostReported,
       controlErrors: this.#controlErrors,
       controlIgnored: this.#controlIgnored,
+      acksLimited: this.#acksLimited,
       repairsReceived: this.#repairsReceived,
       needlessRepairs: this.#needlessRepairs,
     };

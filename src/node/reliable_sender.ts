@@ -107,6 +107,7 @@ export type SenderStats = Omit<
   | "lostReported"
   | "controlErrors"
   | "controlIgnored"
+  | "acksLimited"
   | "repairsReceived"
   | "needlessRepairs"
 >;

@@ -12,6 +12,7 @@ import { createCodec } from "../../src/node/codecs.ts";
 import { resolveNodeOptions } from "../../src/node/options.ts";
 import type { TransportKind } from "../../src/node/frame_codec.ts";
 import { MAX_SEQNO } from "../../src/wire/constants.ts";
+import { typeTag } from "../../src/wire/xxhash32.ts";
 import type { OutgoingRecord } from "../../src/wire/message.ts";
 import { netIdKey } from "../../src/wire/netid.ts";
 import {
@@ -266,6 +267,42 @@ Deno.test("[R-NODE-REL-015] loss notices and repair markers naming numbers their
     await driveUntilQuiet(c);
     await c.nodes[0].confirmed(m2, { timeoutMs: 0 });
     assert.equal(c.got[1].get("d2"), 1);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-REL-015] a frame of records from thousands of forged origins makes the node acknowledge (connect to) at most 32 of them", async () => {
+  const c = await memCluster(["A", "A"], { profile: "v2" }, {}, 25);
+  try {
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    const x = await keyHolder(c, X);
+    const before = c.nodes[1].stats();
+    // Every acknowledgement goes by TCP to its origin: before, one frame of 4,000 records of
+    // 4,000 made-up origins made the node try 4,000 connections (4,000 ack frames).
+    const recs: OutgoingRecord[] = Array.from({ length: 4_000 }, (_, i) => ({
+      typeTag: typeTag("test.msg"),
+      origin: { ip: `10.9.${i >> 8}.${i & 255}`, port: 7_000, seqno: 5 },
+      payload: new TextEncoder().encode(JSON.stringify({ n: i })),
+    }));
+    assert.equal(x.tcp(c.ids[1], recs), 1);
+    await drive(c, 300);
+    const after = c.nodes[1].stats();
+    assert.equal(after.delivered - before.delivered, 4_000, "delivered (a key holder's records)");
+    const acks = after.reliable.ackFrames - before.reliable.ackFrames;
+    assert.ok(acks <= 32, `${acks} acknowledgement frames`);
+    assert.ok(after.transport.connectFailures - before.transport.connectFailures <= 32);
+    assert.equal(after.reliable.acksLimited - before.reliable.acksLimited, 4_000 - 32);
+    // The frame's sender's own records are acknowledged whatever else the frame holds.
+    const own = x.rec(typeTag("test.msg"), new TextEncoder().encode(JSON.stringify({ n: -1 })));
+    x.tcp(c.ids[1], [
+      ...recs.slice(0, 100).map((r) => ({ ...r, origin: { ...r.origin, seqno: 6 } })),
+      own,
+    ]);
+    await drive(c, 300);
+    assert.equal(c.nodes[1].stats().reliable.acksLimited - after.reliable.acksLimited, 100 - 32);
+    assert.ok(x.got.length >= 1, "the sender was acknowledged");
   } finally {
     await c.close();
   }

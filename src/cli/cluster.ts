@@ -97,8 +97,9 @@ export interface ClusterResult {
   /** Broadcasts confirmed by every destination, and confirmation times (ms). */
   confirmations: { confirmed: number; unconfirmed: number; p50: number; p99: number; max: number };
   /**
-   * Messages of killed nodes: at every survivor, or at only some (their origin died before they
-   * were confirmed: nobody can repair or report them).
+   * Messages of killed nodes: at every survivor, or at only some (their origin was closed before
+   * they were confirmed: nobody repairs them; the closing origin's loss notices make the survivors
+   * that miss them report them, in `lost.reportedAtDestinations`).
    */
   killedOrigins: { everywhere: number; partial: number };
   /**
@@ -456,7 +457,7 @@ export function formatClusterResult(r: ClusterResult): string {
   }
   if (r.killedOrigins.everywhere + r.killedOrigins.partial > 0) {
     lines.push(
-      `messages of killed nodes: ${r.killedOrigins.everywhere} at every survivor, ${r.killedOrigins.partial} at only some (their origin died before they were confirmed; not counted in the agreement)`,
+      `messages of killed nodes: ${r.killedOrigins.everywhere} at every survivor, ${r.killedOrigins.partial} at only some (their origin was closed before they were confirmed: not repaired, reported by the survivors that miss them; not counted in the agreement)`,
     );
   }
   const treeSender = Math.ceil(Math.log2(n));

@@ -303,6 +303,22 @@ export class Reliability {
       notifyLost: (to, seqnos) => {
         this.#countControl(h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]));
       },
+      // Records kept for repairs as their encoded payload bytes (no object per message on the
+      // JS heap for the acknowledgement interval); the record is made again for a repair.
+      packer: {
+        bytes: (r) =>
+          r.raw !== undefined && r.extraNetIds === undefined && r.origin.port === h.self.port &&
+            r.origin.ip === h.self.ip
+            ? r.raw
+            : undefined,
+        tag: (r) => r.tag,
+        unpack: (seqno, tag, raw) => ({
+          tag,
+          origin: { ip: h.self.ip, port: h.self.port, seqno },
+          raw,
+        }),
+        id: (seqno) => ({ ip: h.self.ip, port: h.self.port, seqno }),
+      },
       lost: (id, destinations, reason) => {
         h.events.emit("lost", {
           side: "origin",

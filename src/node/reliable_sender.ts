@@ -17,6 +17,8 @@ import type { NodeClock as Clock, TimerHandle } from "./clock.ts";
 import type { ReliableStats } from "./reliable.ts";
 import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
 import { SendWindow, windowStats } from "./send_window.ts";
+import { RetransmitTable } from "./retransmit_table.ts";
+import { ByteSlab } from "./byte_slab.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -67,6 +69,26 @@ export interface SenderHost<R> {
   notifyLost(to: NetId, seqnos: number[]): void;
   /** Report a lost message. */
   lost(id: BroadcastId, destinations: NetId[], reason: LostReason): void;
+  /**
+   * Optional: keep records as bytes instead (no object per kept message on the JS heap).
+   * Without it every record is kept as it is.
+   */
+  packer?: RecordPacker<R>;
+}
+
+/**
+ * How a {@linkcode ReliableSender} keeps a record as bytes (in a {@linkcode ByteSlab}) and makes
+ * it again for a repair or a release; the message id is made from the sequence number too.
+ */
+export interface RecordPacker<R> {
+  /** The bytes to keep for `rec` (undefined: keep `rec` itself). */
+  bytes(rec: R): Uint8Array | undefined;
+  /** A number to keep beside the bytes (a type tag). */
+  tag(rec: R): number;
+  /** The record again, from its sequence number, tag and (a copy of its) bytes. */
+  unpack(seq: number, tag: number, bytes: Uint8Array): R;
+  /** The id of this node's message `seq`. */
+  id(seq: number): BroadcastId;
 }
 
 /**
@@ -126,33 +148,16 @@ interface DestSet {
   index: Map<string, number>;
   /** Each destination's state (states are never removed, so these stay current). */
   ds: DestState[];
+  /** The set's key (as given to `admit`). */
+  key: string;
+  /** More than {@linkcode SMALL_SET} destinations: flags in `ReliableSender.#bigUnacked`. */
+  big: boolean;
 }
 
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
   timer?: TimerHandle;
-}
-
-interface Entry<R> {
-  seq: number;
-  id: BroadcastId;
-  rec: R;
-  set: DestSet;
-  setKey: string;
-  /** Destinations (by index) that have not acknowledged it: bits, see {@linkcode isUnacked}. */
-  unacked: number | Uint8Array;
-  left: number;
-  bytes: number;
-  firstAt: number;
-  nextAt: number;
-  /** When each destination (by index) was last sent a repair of it. */
-  repairedAt?: Map<number, number>;
-  tries: number;
-  held: boolean;
-  waiters?: Waiter[];
-  /** Destinations given up already (unreachable) while others were still awaited. */
-  lostDests?: NetId[];
 }
 
 interface DestState {
@@ -173,29 +178,20 @@ interface DestState {
 }
 
 const RECENT = 65_536;
+/** Bytes per chunk of the records' slab. */
+const SLAB_CHUNK = 32_768;
+/** What `#remove` returns for a message with no waiter and no destination given up. */
+const NONE: { waiters?: Waiter[]; lostDests?: NetId[] } = Object.freeze({});
 
 /** Sets of up to this many destinations keep their unacknowledged flags in one number. */
 const SMALL_SET = 31;
 
-function allUnacked(n: number): number | Uint8Array {
-  if (n <= SMALL_SET) return n === 31 ? 0x7fffffff : (1 << n) - 1;
+function allUnacked(n: number): Uint8Array {
   const u = new Uint8Array((n + 7) >>> 3);
   for (let i = 0; i < n; i++) u[i >>> 3] |= 1 << (i & 7);
   return u;
 }
 
-/** Whether destination `i` of the entry's set has not acknowledged it. */
-function isUnacked(e: { unacked: number | Uint8Array }, i: number): boolean {
-  const u = e.unacked;
-  return typeof u === "number" ? ((u >>> i) & 1) !== 0 : (u[i >>> 3] & (1 << (i & 7))) !== 0;
-}
-
-/** Mark destination `i` of the entry's set as having acknowledged it. */
-function clearUnacked(e: { unacked: number | Uint8Array }, i: number): void {
-  const u = e.unacked;
-  if (typeof u === "number") e.unacked = u & ~(1 << i);
-  else u[i >>> 3] &= ~(1 << (i & 7));
-}
 /** Reordering allowed between copies of messages sent close together (ms). */
 const REORDER_MS = 20;
 /** Largest reordering allowance (ms). [R-NODE-REL-011] */
@@ -247,121 +243,6 @@ class RecentSeqs<V> {
 }
 
 /**
- * The retransmit buffer's index: entries by sequence number in an array (slot = sequence number
- * minus the lowest one kept), in sequence-number order. Replaces a `Map<number, Entry>`: this
- * node's sequence numbers are large doubles (clock × 1024), so every `Map` lookup boxed and hashed
- * one, and a first-in-first-out `Map` of ~10^4 entries re-hashed into a new backing store every
- * few thousand insertions; an array slot costs neither. Numbers with no entry (held by no
- * destination, given up) are holes (`undefined`); the array is compacted as its front empties.
- */
-class SeqIndex<E extends { seq: number }> {
-  #slots: (E | undefined)[] = [];
-  /** Index in `#slots` of the lowest kept sequence number (`#base`). */
-  #start = 0;
-  #base = 0;
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
-
-  get(seq: number): E | undefined {
-    if (this.#size === 0) return undefined;
-    const j = seq - this.#base;
-    if (j < 0 || j >= this.#slots.length - this.#start) return undefined;
-    return this.#slots[this.#start + j];
-  }
-
-  has(seq: number): boolean {
-    return this.get(seq) !== undefined;
-  }
-
-  set(seq: number, e: E): void {
-    if (this.#size === 0) {
-      this.#slots = [e];
-      this.#start = 0;
-      this.#base = seq;
-      this.#size = 1;
-      return;
-    }
-    const j = seq - this.#base;
-    if (j < 0) {
-      // Admitted out of order below everything kept (a broadcast from inside a delivery
-      // listener): rebuild with room in front (rare).
-      const live = this.#slots.slice(this.#start);
-      const pad: (E | undefined)[] = new Array(-j).fill(undefined);
-      pad[0] = e;
-      this.#slots = pad.concat(live);
-      this.#start = 0;
-      this.#base = seq;
-      this.#size++;
-      return;
-    }
-    const at = this.#start + j;
-    while (this.#slots.length < at) this.#slots.push(undefined);
-    if (at === this.#slots.length) this.#slots.push(e);
-    else {
-      if (this.#slots[at] === undefined) this.#size++;
-      this.#slots[at] = e;
-      return;
-    }
-    this.#size++;
-  }
-
-  delete(seq: number): void {
-    const j = seq - this.#base;
-    const at = this.#start + j;
-    if (j < 0 || at >= this.#slots.length || this.#slots[at] === undefined) return;
-    this.#slots[at] = undefined;
-    if (--this.#size === 0) {
-      this.#slots = [];
-      this.#start = 0;
-      return;
-    }
-    if (j !== 0) return;
-    // The front emptied: move to the next kept number; drop the empty front now and then.
-    let s = at + 1;
-    while (this.#slots[s] === undefined) s++;
-    this.#base += s - this.#start;
-    this.#start = s;
-    if (s >= 1024 && s * 2 >= this.#slots.length) {
-      this.#slots = this.#slots.slice(s);
-      this.#start = 0;
-    }
-  }
-
-  /** No kept sequence number is above this one (when any is kept). */
-  lastSeq(): number {
-    return this.#base + this.#slots.length - 1 - this.#start;
-  }
-
-  /** The entry of the lowest sequence number kept. */
-  first(): E | undefined {
-    return this.#size === 0 ? undefined : this.#slots[this.#start];
-  }
-
-  /** The entries in sequence-number order (a copy: safe while entries are removed). */
-  list(): E[] {
-    const out: E[] = [];
-    const sl = this.#slots;
-    for (let i = this.#start; i < sl.length; i++) {
-      const e = sl[i];
-      if (e !== undefined) out.push(e);
-    }
-    return out;
-  }
-
-  /** The entries in sequence-number order (not to be modified meanwhile). */
-  *values(): IterableIterator<E> {
-    const sl = this.#slots;
-    for (let i = this.#start; i < sl.length; i++) {
-      const e = sl[i];
-      if (e !== undefined) yield e;
-    }
-  }
-}
-
-/**
  * The retransmit buffer and flow-control window of one origin.
  *
  * @example
@@ -390,10 +271,23 @@ class SeqIndex<E extends { seq: number }> {
 export class ReliableSender<R> {
   readonly #host: SenderHost<R>;
   readonly #o: ReliableSenderOptions;
-  readonly #entries = new SeqIndex<Entry<R>>();
+  /** The kept messages' state, by sequence number (no object per message). */
+  readonly #t = new RetransmitTable<R, DestSet, BroadcastId>();
+  /** Unacknowledged flags of messages to sets of more than {@linkcode SMALL_SET}. */
+  readonly #bigUnacked = new Map<number, Uint8Array>();
+  /** When each destination (by index) was last sent a repair of a message. */
+  readonly #repairedAt = new Map<number, Map<number, number>>();
+  /** `confirmed()` promises waiting for a message. */
+  readonly #waiters = new Map<number, Waiter[]>();
+  /** Destinations given up already (unreachable) while others were still awaited. */
+  readonly #lostDests = new Map<number, NetId[]>();
+  /** Records' bytes kept by the packer (when the host has one). */
+  readonly #slab: ByteSlab;
+  readonly #packer: RecordPacker<R> | undefined;
   readonly #dests = new Map<string, DestState>();
   readonly #sets = new Map<string, DestSet>();
-  readonly #held = new Map<string, Entry<R>[]>();
+  /** Held-back sequence numbers by destination set key, in order. */
+  readonly #held = new Map<string, number[]>();
   readonly #recentOk = new RecentSeqs<true>();
   readonly #recentLost = new RecentSeqs<NetId[]>();
   readonly #drainWaiters: (() => void)[] = [];
@@ -423,6 +317,10 @@ export class ReliableSender<R> {
   constructor(host: SenderHost<R>, o: ReliableSenderOptions) {
     this.#host = host;
     this.#o = o;
+    this.#packer = host.packer;
+    // Chunks of 32 KiB; at most twice the buffer's byte bound (a chunk is freed only when
+    // every piece in it is), beyond which records are kept as they are.
+    this.#slab = new ByteSlab(SLAB_CHUNK, Math.max(2 * o.maxBytes, 4 * SLAB_CHUNK));
     this.stats.rtoMs = this.#rto();
   }
 
@@ -440,7 +338,14 @@ export class ReliableSender<R> {
     if (s && s.ids.length === dests.length) return s;
     const keys = dests.map(netIdKey);
     const ds = keys.map((k, i) => this.#dest(k, dests[i]));
-    s = { ids: dests, keys, index: new Map(keys.map((k, i) => [k, i])), ds };
+    s = {
+      ids: dests,
+      keys,
+      index: new Map(keys.map((k, i) => [k, i])),
+      ds,
+      key,
+      big: dests.length > SMALL_SET,
+    };
     if (this.#sets.size >= 1024) this.#sets.delete(this.#sets.keys().next().value!);
     this.#sets.set(key, s);
     return s;
@@ -477,18 +382,61 @@ export class ReliableSender<R> {
     return true;
   }
 
-  #markSent(e: Entry<R>, now: number): void {
-    e.held = false;
-    e.firstAt = now;
-    e.nextAt = now + this.#rto();
-    const ds = e.set.ds;
+  /** The record of slot `s` (of `seq`), made again from its bytes when packed. */
+  #rec(s: number, seq: number): R {
+    const t = this.#t;
+    const c = t.pieceChunk[s];
+    if (c < 0) return t.rec[s]!;
+    return this.#packer!.unpack(seq, t.tag[s], this.#slab.get(c, t.pieceOff[s], t.pieceLen[s]));
+  }
+
+  /** The message id of slot `s` (of `seq`). */
+  #id(s: number, seq: number): BroadcastId {
+    return this.#t.id[s] ?? this.#packer!.id(seq);
+  }
+
+  /** Whether destination `i` of slot `s`'s set has not acknowledged it. */
+  #isUnacked(s: number, i: number): boolean {
+    const t = this.#t;
+    if (!t.set[s]!.big) return ((t.unacked[s] >>> i) & 1) !== 0;
+    const u = this.#bigUnacked.get(t.seqOf(s))!;
+    return (u[i >>> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  /** Mark destination `i` of slot `s`'s set as having acknowledged it. */
+  #clearUnacked(s: number, i: number): void {
+    const t = this.#t;
+    if (!t.set[s]!.big) t.unacked[s] &= ~(1 << i);
+    else this.#bigUnacked.get(t.seqOf(s))![i >>> 3] &= ~(1 << (i & 7));
+  }
+
+  /** Whether destination `i` was sent a repair of `seq` less than `rto` ago. */
+  #repairedRecently(seq: number, i: number, now: number, rto: number): boolean {
+    if (this.#repairedAt.size === 0) return false;
+    const last = this.#repairedAt.get(seq)?.get(i);
+    return last !== undefined && now - last < rto;
+  }
+
+  #markRepaired(seq: number, i: number, now: number): void {
+    let m = this.#repairedAt.get(seq);
+    if (!m) this.#repairedAt.set(seq, m = new Map());
+    m.set(i, now);
+  }
+
+  #markSent(s: number, now: number): void {
+    const t = this.#t;
+    t.setHeld(s, false);
+    t.firstAt[s] = now;
+    const next = now + this.#rto();
+    t.nextAt[s] = next;
+    const ds = t.set[s]!.ds;
     for (let i = 0; i < ds.length; i++) {
       const d = ds[i];
       d.inflight++;
       d.lastSendAt = now;
       d.probeAt = 0;
     }
-    this.#arm(e.nextAt);
+    this.#arm(next);
     this.#armProbe(now + this.#probeIdle());
   }
 
@@ -538,36 +486,39 @@ export class ReliableSender<R> {
     const now = this.#host.clock.now();
     const set = this.#set(dests, setKey);
     const n = set.ids.length;
-    const unacked = allUnacked(n);
-    const e: Entry<R> = {
-      seq: id.seqno,
-      id,
-      rec,
-      set,
-      setKey,
-      unacked,
-      left: n,
-      bytes,
-      firstAt: now,
-      nextAt: Infinity,
-      tries: 0,
-      held: false,
-    };
-    this.#entries.set(e.seq, e);
+    const seq = id.seqno;
+    const t = this.#t;
+    const pk = this.#packer;
+    const raw = pk?.bytes(rec);
+    const chunk = raw ? this.#slab.put(raw) : -1;
+    let s = chunk >= 0 ? t.add(seq, undefined, undefined, set) : t.add(seq, rec, id, set);
+    if (chunk >= 0) {
+      t.pieceChunk[s] = chunk;
+      t.pieceOff[s] = this.#slab.offset;
+      t.pieceLen[s] = raw!.length;
+      t.tag[s] = pk!.tag(rec);
+    }
+    if (set.big) this.#bigUnacked.set(seq, allUnacked(n));
+    else t.unacked[s] = n === 31 ? 0x7fffffff : (1 << n) - 1;
+    t.left[s] = n;
+    t.bytes[s] = bytes;
+    t.firstAt[s] = now;
+    t.nextAt[s] = Infinity;
     this.#bytes += bytes;
     this.stats.tracked++;
     this.#enforceBounds();
-    if (!this.#entries.has(e.seq)) return false; // evicted at once (a tiny buffer)
+    s = t.slot(seq);
+    if (s < 0) return false; // evicted at once (a tiny buffer)
     const q = this.#held.size > 0 ? this.#held.get(setKey) : undefined;
     if (q || !this.#fits(set)) {
-      e.held = true;
-      if (q) q.push(e);
-      else this.#held.set(setKey, [e]);
+      t.setHeld(s, true);
+      if (q) q.push(seq);
+      else this.#held.set(setKey, [seq]);
       this.stats.heldTotal++;
       this.stats.held++;
       return false;
     }
-    this.#markSent(e, now);
+    this.#markSent(s, now);
     return true;
   }
 
@@ -577,12 +528,9 @@ export class ReliableSender<R> {
   }
 
   #enforceBounds(): void {
-    while (
-      this.#entries.size > this.#o.maxMessages ||
-      (this.#bytes > this.#o.maxBytes && this.#entries.size > 1)
-    ) {
-      const e = this.#entries.first()!;
-      this.#lose(e, "buffer");
+    const t = this.#t;
+    while (t.size > this.#o.maxMessages || (this.#bytes > this.#o.maxBytes && t.size > 1)) {
+      this.#lose(t.slot(t.firstSeq()), "buffer");
     }
   }
 
@@ -604,34 +552,34 @@ export class ReliableSender<R> {
         probed = true;
       }
     }
-    if (this.#entries.size === 0) return;
-    const first = this.#entries.first()!.seq;
-    const last = this.#entries.lastSeq();
+    const t = this.#t;
+    if (t.size === 0) return;
     const inflight = d?.inflight ?? 0;
     let freed = false;
     // Consecutive entries mostly share one destination set: look the index up once per set.
     let set: DestSet | undefined;
     let i: number | undefined;
-    const one = (e: Entry<R>) => {
-      if (e.set !== set) {
-        set = e.set;
-        i = set.index.get(k);
-      }
-      if (i !== undefined && this.#ackOne(e, i, d, now)) freed = true;
-    };
     for (const [a0, b0] of ranges) {
+      if (t.size === 0) break;
       // Only what the buffer holds: a range naming far more costs no more. [R-NODE-REL-015]
-      const a = Math.max(a0, first);
-      const b = Math.min(b0, last);
+      const a = Math.max(a0, t.firstSeq());
+      const b = Math.min(b0, t.lastSeq());
       if (b < a) continue;
-      if (b - a > this.#entries.size * 4) {
-        // A wide range: walk the buffer instead of the numbers.
-        for (const e of this.#entries.list()) if (e.seq >= a && e.seq <= b) one(e);
-        continue;
-      }
-      for (let s = a; s <= b; s++) {
-        const e = this.#entries.get(s);
-        if (e) one(e);
+      // A wide range: walk the buffer instead of the numbers. Completing a message may move
+      // the lowest kept number, so each is looked up afresh.
+      const wide = b - a > t.size * 4 ? t.seqs() : undefined;
+      const n = wide ? wide.length : b - a + 1;
+      for (let x = 0; x < n; x++) {
+        const q = wide ? wide[x] : a + x;
+        if (q < a || q > b) continue;
+        const s = t.slot(q);
+        if (s < 0) continue;
+        const es = t.set[s]!;
+        if (es !== set) {
+          set = es;
+          i = set.index.get(k);
+        }
+        if (i !== undefined && this.#ackOne(s, q, i, d, now)) freed = true;
       }
     }
     if (this.#sampled) {
@@ -658,20 +606,25 @@ export class ReliableSender<R> {
     let sentAt = 0;
     let set: DestSet | undefined;
     let i: number | undefined;
-    for (const e of this.#entries.values()) {
-      if (e.firstAt >= before) break;
-      if (e.held) continue;
-      if (e.set !== set) {
-        set = e.set;
+    const t = this.#t;
+    const span = t.span;
+    for (let j = 0; j < span; j++) {
+      const s = t.slotAt(j);
+      if (s < 0) continue;
+      if (t.firstAt[s] >= before) break;
+      if (t.isHeld(s)) continue;
+      const es = t.set[s]!;
+      if (es !== set) {
+        set = es;
         i = set.index.get(k);
       }
-      if (i === undefined || !isUnacked(e, i)) continue;
-      const last = e.repairedAt?.get(i);
-      if (last !== undefined && now - last < rto) continue;
-      (e.repairedAt ??= new Map()).set(i, now);
-      if (e.tries === 0) e.tries = 1; // a re-sent message: no clean round-trip sample
-      recs.push(e.rec);
-      sentAt = e.firstAt;
+      if (i === undefined || !this.#isUnacked(s, i)) continue;
+      const seq = t.seqOf(s);
+      if (this.#repairedRecently(seq, i, now, rto)) continue;
+      this.#markRepaired(seq, i, now);
+      if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
+      recs.push(this.#rec(s, seq));
+      sentAt = t.firstAt[s];
     }
     if (recs.length === 0) return;
     d.win.lost(sentAt, now, this.#srtt || rto, recs.length); // [R-NODE-REL-016]
@@ -722,24 +675,26 @@ export class ReliableSender<R> {
     this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
-  #ackOne(e: Entry<R>, i: number, d: DestState | undefined, now: number): boolean {
-    if (e.held || !isUnacked(e, i)) return false;
-    clearUnacked(e, i);
-    e.left--;
+  #ackOne(s: number, seq: number, i: number, d: DestState | undefined, now: number): boolean {
+    const t = this.#t;
+    if (t.isHeld(s) || !this.#isUnacked(s, i)) return false;
+    this.#clearUnacked(s, i);
+    const left = --t.left[s];
+    const firstAt = t.firstAt[s];
     if (d) {
       d.inflight--;
-      if (e.firstAt > d.ackedSentAt) d.ackedSentAt = e.firstAt;
+      if (firstAt > d.ackedSentAt) d.ackedSentAt = firstAt;
     }
     // Karn's rule: a re-sent message gives no sample (which copy arrived?). But when every
     // acknowledgement is late (an overloaded receiver), every message times out and is re-sent,
     // and the rule starves the estimate; so after a run of 32 such acknowledgements their
     // first-send times are sampled too (an upper bound: it errs long, which only slows timeout
     // repairs; loss inferred from acknowledgement order does not wait for the timeout).
-    if (e.tries === 0) {
+    if (t.tries[s] === 0) {
       this.#dirtyRun = 0;
-      this.#sample(now - e.firstAt);
-    } else if (++this.#dirtyRun >= 32) this.#sample(now - e.firstAt);
-    if (e.left === 0) this.#complete(e);
+      this.#sample(now - firstAt);
+    } else if (++this.#dirtyRun >= 32) this.#sample(now - firstAt);
+    if (left === 0) this.#complete(s, seq);
     return true;
   }
 
@@ -761,23 +716,39 @@ export class ReliableSender<R> {
     this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
-  #remove(e: Entry<R>): void {
-    this.#entries.delete(e.seq);
-    this.#bytes -= e.bytes;
+  /** Forget slot `s` (of `seq`) and what is kept beside it; returns its rare parts. */
+  #remove(s: number, seq: number): { waiters?: Waiter[]; lostDests?: NetId[] } {
+    const t = this.#t;
+    this.#bytes -= t.bytes[s];
+    if (t.pieceChunk[s] >= 0) this.#slab.release(t.pieceChunk[s]);
+    if (t.set[s]!.big) this.#bigUnacked.delete(seq);
+    if (this.#repairedAt.size > 0) this.#repairedAt.delete(seq);
+    let waiters: Waiter[] | undefined;
+    let lostDests: NetId[] | undefined;
+    if (this.#waiters.size > 0) {
+      waiters = this.#waiters.get(seq);
+      if (waiters) this.#waiters.delete(seq);
+    }
+    if (this.#lostDests.size > 0) {
+      lostDests = this.#lostDests.get(seq);
+      if (lostDests) this.#lostDests.delete(seq);
+    }
+    t.delete(seq);
+    return waiters || lostDests ? { waiters, lostDests } : NONE;
   }
 
-  #complete(e: Entry<R>): void {
-    this.#remove(e);
-    if (e.lostDests) {
+  #complete(s: number, seq: number): void {
+    const { waiters, lostDests } = this.#remove(s, seq);
+    if (lostDests) {
       // Some destination was given up earlier: a lost message, not a confirmed one.
       this.stats.lost++;
-      this.#recentLost.set(e.seq, e.lostDests);
+      this.#recentLost.set(seq, lostDests);
     } else {
       this.stats.confirmed++;
-      this.#recentOk.set(e.seq, true);
+      this.#recentOk.set(seq, true);
     }
-    if (e.waiters) {
-      for (const w of e.waiters) {
+    if (waiters) {
+      for (const w of waiters) {
         if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
         w.resolve();
       }
@@ -785,10 +756,12 @@ export class ReliableSender<R> {
     this.#checkDrained();
   }
 
-  #missing(e: Entry<R>): NetId[] {
+  /** The destinations of slot `s` that have not acknowledged it. */
+  #missing(s: number): NetId[] {
     const out: NetId[] = [];
-    for (let i = 0; i < e.set.ids.length; i++) {
-      if (isUnacked(e, i)) out.push(e.set.ids[i]);
+    const ids = this.#t.set[s]!.ids;
+    for (let i = 0; i < ids.length; i++) {
+      if (this.#isUnacked(s, i)) out.push(ids[i]);
     }
     return out;
   }
@@ -808,53 +781,60 @@ export class ReliableSender<R> {
     });
   }
 
-  #lose(e: Entry<R>, reason: LostReason): void {
-    this.#remove(e);
-    const missing = this.#missing(e);
-    if (e.held) {
+  #lose(s: number, reason: LostReason): void {
+    const t = this.#t;
+    const seq = t.seqOf(s);
+    const missing = this.#missing(s);
+    const held = t.isHeld(s);
+    const id = this.#id(s, seq);
+    const setKey = t.set[s]!.key;
+    const { waiters, lostDests } = this.#remove(s, seq);
+    if (held) {
       this.stats.held--;
-      const q = this.#held.get(e.setKey);
+      const q = this.#held.get(setKey);
       if (q) {
-        const at = q.indexOf(e);
+        const at = q.indexOf(seq);
         if (at >= 0) q.splice(at, 1);
-        if (q.length === 0) this.#held.delete(e.setKey);
+        if (q.length === 0) this.#held.delete(setKey);
       }
     } else {
-      for (const id of missing) {
-        const k = netIdKey(id);
+      for (const to of missing) {
+        const k = netIdKey(to);
         const d = this.#dests.get(k);
         if (d) d.inflight--;
-        this.#notice(k, id, e.seq);
+        this.#notice(k, to, seq);
       }
     }
     this.stats.lost++;
     this.stats.lostDestinations += missing.length;
-    this.#recentLost.set(e.seq, [...(e.lostDests ?? []), ...missing]);
-    this.#host.lost(e.id, missing, reason);
-    if (e.waiters) {
-      for (const w of e.waiters) {
+    this.#recentLost.set(seq, [...(lostDests ?? []), ...missing]);
+    this.#host.lost(id, missing, reason);
+    if (waiters) {
+      for (const w of waiters) {
         if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
-        w.reject(new DeliveryUnconfirmedError(e.id, missing, reason));
+        w.reject(new DeliveryUnconfirmedError(id, missing, reason));
       }
     }
-    if (!e.held) this.#releaseHeld();
+    if (!held) this.#releaseHeld();
     this.#checkDrained();
   }
 
   #releaseHeld(): void {
     if (this.#held.size === 0 || this.#closed) return;
     const now = this.#host.clock.now();
+    const t = this.#t;
     for (const [k, q] of [...this.#held]) {
       let n = 0;
-      while (n < q.length && this.#fits(q[n].set)) {
-        this.#markSent(q[n], now);
+      while (n < q.length && this.#fits(t.set[t.slot(q[n])]!)) {
+        this.#markSent(t.slot(q[n]), now);
         n++;
       }
       if (n === 0) continue;
       const out = q.splice(0, n);
       if (q.length === 0) this.#held.delete(k);
       this.stats.held -= n;
-      this.#host.release(out[0].set.ids, k, out.map((e) => e.rec));
+      const ids = t.set[t.slot(out[0])]!.ids;
+      this.#host.release(ids, k, out.map((seq) => this.#rec(t.slot(seq), seq)));
     }
     this.#checkDrained();
   }
@@ -888,28 +868,30 @@ export class ReliableSender<R> {
     const repairs = new Map<string, { id: NetId; recs: R[]; sentAt: number }>();
     const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
-    for (const e of this.#entries.list()) {
-      if (e.held) continue;
-      if (now - e.firstAt >= this.#o.maxAgeMs) {
-        this.#lose(e, "age");
+    const t = this.#t;
+    for (const seq of t.seqs()) {
+      const s = t.slot(seq);
+      if (s < 0 || t.isHeld(s)) continue;
+      if (now - t.firstAt[s] >= this.#o.maxAgeMs) {
+        this.#lose(s, "age");
         continue;
       }
-      if (newest - e.seq > this.#o.maxSpan) {
-        this.#lose(e, "span");
+      if (newest - seq > this.#o.maxSpan) {
+        this.#lose(s, "span");
         continue;
       }
-      if (e.nextAt > now) {
-        next = Math.min(next, e.nextAt);
+      if (t.nextAt[s] > now) {
+        next = Math.min(next, t.nextAt[s]);
         // Entries are in broadcast order: later ones were sent later and not retried yet.
-        if (e.tries === 0) break;
+        if (t.tries[s] === 0) break;
         continue;
       }
       let any = false;
-      for (let i = 0; i < e.set.ids.length; i++) {
-        if (!isUnacked(e, i)) continue;
-        const last = e.repairedAt?.get(i);
-        if (last !== undefined && now - last < rto) continue; // repaired just now (fast)
-        const k = e.set.keys[i];
+      const set = t.set[s]!;
+      for (let i = 0; i < set.ids.length; i++) {
+        if (!this.#isUnacked(s, i)) continue;
+        if (this.#repairedRecently(seq, i, now, rto)) continue; // repaired just now (fast)
+        const k = set.keys[i];
         // A destination that acknowledged something within the timeout is alive and only
         // behind: acknowledgement order (fast repair) tells what it misses. Only silent
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
@@ -922,19 +904,20 @@ export class ReliableSender<R> {
         // (as acknowledgement order does), instead of everything in flight being re-sent.
         const r = repairs.get(k);
         if (r && r.recs.length >= TIMEOUT_BURST) continue;
-        (e.repairedAt ??= new Map()).set(i, now);
+        this.#markRepaired(seq, i, now);
         any = true;
-        const id = e.set.ids[i];
+        const id = set.ids[i];
+        const rec = this.#rec(s, seq);
         if (r) {
-          r.recs.push(e.rec);
-          r.sentAt = e.firstAt;
-        } else repairs.set(k, { id, recs: [e.rec], sentAt: e.firstAt });
+          r.recs.push(rec);
+          r.sentAt = t.firstAt[s];
+        } else repairs.set(k, { id, recs: [rec], sentAt: t.firstAt[s] });
       }
       if (any) {
-        e.tries++;
-        e.nextAt = now + Math.min(MAX_RTO_MS, rto * 2 ** Math.min(e.tries - 1, 4));
-      } else e.nextAt = now + rto;
-      next = Math.min(next, e.nextAt);
+        const tries = ++t.tries[s];
+        t.nextAt[s] = now + Math.min(MAX_RTO_MS, rto * 2 ** Math.min(tries - 1, 4));
+      } else t.nextAt[s] = now + rto;
+      next = Math.min(next, t.nextAt[s]);
     }
     const round = ++this.#round;
     for (const [k, r] of repairs) {
@@ -954,9 +937,10 @@ export class ReliableSender<R> {
     if (next < Infinity) this.#arm(next);
     else {
       // The loop stopped early: find the first pending timeout.
-      for (const e of this.#entries.values()) {
-        if (!e.held) {
-          this.#arm(Math.min(e.nextAt, e.firstAt + this.#o.maxAgeMs));
+      for (let j = 0; j < t.span; j++) {
+        const s = t.slotAt(j);
+        if (s >= 0 && !t.isHeld(s)) {
+          this.#arm(Math.min(t.nextAt[s], t.firstAt[s] + this.#o.maxAgeMs));
           break;
         }
       }
@@ -988,29 +972,35 @@ export class ReliableSender<R> {
 
   #giveUpDest(k: string, d: DestState): void {
     // Unreachable: give up its pending messages (they are reported lost for it).
-    for (const e of this.#entries.list()) {
-      if (e.held) continue;
-      const i = e.set.index.get(k);
-      if (i === undefined || !isUnacked(e, i)) continue;
-      if (e.left === 1) {
-        this.#lose(e, "unreachable");
+    const t = this.#t;
+    for (const seq of t.seqs()) {
+      const s = t.slot(seq);
+      if (s < 0 || t.isHeld(s)) continue;
+      const i = t.set[s]!.index.get(k);
+      if (i === undefined || !this.#isUnacked(s, i)) continue;
+      if (t.left[s] === 1) {
+        this.#lose(s, "unreachable");
         continue;
       }
       // Lost for this destination only; the others are still awaited.
-      clearUnacked(e, i);
-      e.left--;
+      this.#clearUnacked(s, i);
+      t.left[s]--;
       d.inflight--;
       this.stats.lostDestinations++;
-      this.#host.lost(e.id, [d.id], "unreachable");
-      if (e.waiters) {
-        for (const w of e.waiters) {
+      const id = this.#id(s, seq);
+      this.#host.lost(id, [d.id], "unreachable");
+      const waiters = this.#waiters.get(seq);
+      if (waiters) {
+        for (const w of waiters) {
           if (w.timer !== undefined) this.#host.clock.clearTimeout(w.timer);
-          w.reject(new DeliveryUnconfirmedError(e.id, [d.id], "unreachable"));
+          w.reject(new DeliveryUnconfirmedError(id, [d.id], "unreachable"));
         }
-        e.waiters = undefined;
+        this.#waiters.delete(seq);
       }
       // Counted as a lost message once every destination is settled.
-      (e.lostDests ??= []).push(d.id);
+      const l = this.#lostDests.get(seq);
+      if (l) l.push(d.id);
+      else this.#lostDests.set(seq, [d.id]);
     }
     this.#releaseHeld();
   }
@@ -1021,8 +1011,8 @@ export class ReliableSender<R> {
    * `timeoutMs` or when the message is given up.
    */
   confirmed(id: BroadcastId, timeoutMs: number): Promise<void> {
-    const e = this.#entries.get(id.seqno);
-    if (!e) {
+    const seq = id.seqno;
+    if (this.#t.slot(seq) < 0) {
       if (this.#recentOk.has(id.seqno)) return Promise.resolve();
       const lost = this.#recentLost.get(id.seqno);
       return Promise.reject(
@@ -1031,12 +1021,21 @@ export class ReliableSender<R> {
     }
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { resolve, reject };
-      (e.waiters ??= []).push(w);
+      const l = this.#waiters.get(seq);
+      if (l) l.push(w);
+      else this.#waiters.set(seq, [w]);
       if (Number.isFinite(timeoutMs)) {
         w.timer = this.#host.clock.setTimeout(() => {
-          const at = e.waiters?.indexOf(w) ?? -1;
-          if (at >= 0) e.waiters!.splice(at, 1);
-          reject(new DeliveryUnconfirmedError(e.id, this.#missing(e), "timeout"));
+          const ws = this.#waiters.get(seq);
+          const at = ws?.indexOf(w) ?? -1;
+          if (at >= 0) {
+            ws!.splice(at, 1);
+            if (ws!.length === 0) this.#waiters.delete(seq);
+          }
+          // (The timer is cleared when the message settles: it is still kept here.)
+          const s = this.#t.slot(seq);
+          const missing = s < 0 ? [] : this.#missing(s);
+          reject(new DeliveryUnconfirmedError(s < 0 ? id : this.#id(s, seq), missing, "timeout"));
         }, timeoutMs);
       }
     });
@@ -1055,7 +1054,7 @@ export class ReliableSender<R> {
 
   /** A snapshot of the counters. */
   snapshot(): SenderStats {
-    this.stats.buffered = this.#entries.size;
+    this.stats.buffered = this.#t.size;
     this.stats.bufferedBytes = this.#bytes;
     windowStats(this.stats, this.#dests.values(), this.#o.window);
     return { ...this.stats };
@@ -1067,7 +1066,10 @@ export class ReliableSender<R> {
     if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
     if (this.#probeTimer !== undefined) this.#host.clock.clearTimeout(this.#probeTimer);
     this.#closed = true;
-    for (const e of this.#entries.list()) this.#lose(e, "closed");
+    for (const seq of this.#t.seqs()) {
+      const s = this.#t.slot(seq);
+      if (s >= 0) this.#lose(s, "closed");
+    }
     // The node can still send: tell each destination what it will not get. [R-NODE-REL-006]
     const notices = [...this.#notices.values()];
     this.#notices.clear();

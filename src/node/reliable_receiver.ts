@@ -31,6 +31,16 @@ export function toRanges(sorted: readonly number[]): [number, number][] {
   return out;
 }
 
+/**
+ * The `chatter.sys.rel.dup` payload for these needless-repair numbers (sorted, distinct), or
+ * undefined for none. Reports beyond one record's ranges are cut: they only tune the origin.
+ */
+function encodeDups(dups: number[] | undefined): Uint8Array | undefined {
+  return dups && dups.length > 0
+    ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
+    : undefined;
+}
+
 /** What the receiver needs from its node. */
 export interface ReceiverHost {
   /** The node's clock. */
@@ -353,9 +363,7 @@ export class ReliableReceiver {
       // Carried by a frame that goes to the origin anyway (R-NODE-REL-014): no frame of its own.
       sink.push({
         ack: encodeRangeList(ranges),
-        dup: dups && dups.length > 0
-          ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
-          : undefined,
+        dup: encodeDups(dups),
       });
       return;
     }
@@ -371,10 +379,7 @@ export class ReliableReceiver {
       }
       this.#backoff.delete(k);
     }
-    // Needless-repair reports beyond one record's ranges are cut (they only tune the origin).
-    const dup = dups && dups.length > 0
-      ? encodeRangeList(toRanges(dups).slice(0, MAX_SEQ_RANGES))
-      : undefined;
+    const dup = encodeDups(dups);
     const r = this.#host.sendAck(to, encodeRangeList(ranges), () => {
       // Three failures within 10 s: back off (one failed connection is not a dead origin).
       const now = this.#host.clock.now();

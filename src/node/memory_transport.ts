@@ -301,7 +301,7 @@ export class MemoryNetwork {
       id: opts.id,
       domain: opts.domain,
       handlers,
-      stats: emptyTransportStats(),
+      stats: { ...emptyTransportStats(), multicastKernelDropsSource: "simulated" },
       alive: true,
       paused: false,
       held: [],

@@ -128,6 +128,12 @@ for (const k of cases) {
       assert.equal(lost.length, 0, `reported lost: ${JSON.stringify(lost.slice(0, 2))}`);
       assert.ok(datagrams > 0, "datagrams were lost at many receivers at once");
       assert.ok(repairs > 0, "the losses were repaired");
+      // Relayed and repaired frames hold one origin's records: the origin limit never bites.
+      assert.equal(
+        d((s) => s.reliable.acksLimited),
+        0,
+        "acknowledgements limited [R-NODE-REL-015]",
+      );
       assert.equal(st.reduce((a, s) => a + s.reliable.buffered, 0), 0, "every buffer emptied");
       assert.equal(
         st.reduce((a, s) => a + s.reliable.confirmed, 0),

@@ -150,6 +150,24 @@ export class MemoryNetwork {
   /**
    * Change the shared multicast loss (e.g. mid-run): `loss` of the datagrams, in runs of
    * `burst` on average per sender, each hitting a `reach` share of the domain's receivers.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MemoryNetwork } from "./memory_transport.ts";
+   * const net = new MemoryNetwork();
+   * const got = [0, 0, 0];
+   * const h = (i: number) => ({ frame: () => (got[i]++, true), streamError: () => {} });
+   * const a = await net.transport({ id: { ip: "10.0.0.1", port: 1 }, domain: "A" })(h(2));
+   * await net.transport({ id: { ip: "10.0.0.2", port: 1 }, domain: "A" })(h(0));
+   * await net.transport({ id: { ip: "10.0.0.3", port: 1 }, domain: "A" })(h(1));
+   * net.setMulticastSharedLoss(0.5);
+   * for (let i = 0; i < 100; i++) a.sendMulticast(new Uint8Array([i]));
+   * await net.settle();
+   * // Both receivers lost the same datagrams.
+   * assert.equal(got[0], got[1]);
+   * assert.equal(got[0] + net.multicastSharedDrops, 100);
+   * ```
    */
   setMulticastSharedLoss(loss: number, burst = 1, reach = 1): void {
     this.#opts.multicastSharedLoss = loss;

@@ -569,6 +569,10 @@ export class ReliableReceiver {
   requested(origin: NetId, upTo?: number, seq?: number): void {
     if (this.#closed) return;
     const k = netIdKey(origin);
+    // It reached us and waits for us: acknowledgements to it go again (after failed sends they
+    // pause for a while). [R-NODE-REL-018]
+    this.#backoff.delete(k);
+    this.#failures.delete(k);
     const w = this.#answers.get(k);
     if (w) {
       // One answer for the requests of one wait: it names each of them.

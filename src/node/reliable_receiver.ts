@@ -227,6 +227,13 @@ export class ReliableReceiver {
           arrivals: 0,
           due,
           interval,
+          // Every field from the start: one object shape for every batch (fields added later
+          // gave batches several shapes, and the per-record lookups went megamorphic).
+          done: false,
+          dups: undefined,
+          carried: undefined,
+          repaired: false,
+          hiUdp: undefined,
         },
       );
       this.#arm(due);

@@ -272,6 +272,16 @@ export class Reliability {
   #needlessRepairs = 0;
   /** Bytes of acknowledgement records carried in other frames (R-NODE-REL-014). */
   #carriedBytes = 0;
+  /**
+   * A run of consecutive sequence numbers of one frame's sender, from that frame, not handed to
+   * the receiver yet (`#runHi < #runLo`: none): handed over in one step when the run ends, and
+   * always before anything else reaches the receiver.
+   */
+  #runFrame: { readonly sender: NetId } | undefined;
+  #runOrigin: BroadcastId = { ip: "", port: 0, seqno: 0 };
+  #runLo = 0;
+  #runHi = -1;
+  #runVia: "udp" | "tcp" = "udp";
 
   /** Create it for a node. */
   constructor(h: ReliableHost, s: ReliabilitySettings) {
@@ -393,8 +403,24 @@ export class Reliability {
     frame?: { readonly sender: NetId },
   ): void {
     if (profile !== "v2") return;
+    // The next number of the run from this frame's sender: recorded with the run.
+    if (
+      frame !== undefined && frame === this.#runFrame && origin.seqno === this.#runHi + 1 &&
+      origin.port === this.#runOrigin.port && origin.ip === this.#runOrigin.ip
+    ) {
+      this.#runHi++;
+      return;
+    }
     if (origin.port === this.#h.self.port && origin.ip === this.#h.self.ip) return;
-    if (frame && (origin.port !== frame.sender.port || origin.ip !== frame.sender.ip)) {
+    this.endFrame();
+    if (frame && origin.port === frame.sender.port && origin.ip === frame.sender.ip) {
+      this.#runFrame = frame;
+      this.#runOrigin = origin;
+      this.#runLo = this.#runHi = origin.seqno;
+      this.#runVia = via;
+      return;
+    }
+    if (frame) {
       // At most MAX_ACKED_ORIGINS other origins per frame. [R-NODE-REL-015]
       if (frame !== this.#ackFrame) {
         this.#ackFrame = frame;
@@ -418,6 +444,20 @@ export class Reliability {
   }
 
   /**
+   * The records of the frame being read are all handled (and before anything else reaches the
+   * receiver): hand the pending run of numbers to it.
+   */
+  endFrame(): void {
+    if (this.#runHi < this.#runLo) return;
+    const lo = this.#runLo, hi = this.#runHi;
+    this.#runFrame = undefined;
+    this.#runHi = this.#runLo - 1;
+    // (The run's origin is its first record's: sequence number `lo`.)
+    if (lo === hi) this.#receiver.received(this.#runOrigin, this.#runVia);
+    else this.#receiver.receivedRun(this.#runOrigin, lo, hi, this.#runVia);
+  }
+
+  /**
    * A control record from `sender` in `frame` (one object per received frame). Each frame has
    * a small allowance per type, multicast frames none; what a record names is read only where
    * its sender could have meant it, so that one frame's cost is bounded. [R-NODE-REL-015]
@@ -429,6 +469,7 @@ export class Reliability {
     frame: ControlFrame = TCP_FRAME,
   ): void {
     if (profile !== "v2") return;
+    this.endFrame();
     if (frame !== this.#frame) {
       this.#frame = frame;
       this.#frameCount.clear();
@@ -518,6 +559,7 @@ export class Reliability {
    * (R-NODE-REL-014), or undefined. Their record bytes count as acknowledgement bytes.
    */
   carry(to: NetId): OutgoingRecord[] | undefined {
+    this.endFrame();
     const taken = this.#receiver.take(to);
     if (!taken) return undefined;
     const self = this.#h.self;
@@ -563,6 +605,7 @@ export class Reliability {
 
   /** Send pending acknowledgements, give up unconfirmed messages (reason `closed`). */
   close(): void {
+    this.endFrame();
     this.#receiver.close();
     this.#sender.close();
   }

@@ -289,6 +289,33 @@ export class ReliableReceiver {
    */
   received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
+    const p = this.#batch(id);
+    p.seqs.add(id.seqno);
+    // The multicast stream's position, kept per batch (no key per record) and merged at flush.
+    if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
+    if (++p.arrivals >= this.#maxBatch) this.#flushOne(p.key, p);
+  }
+
+  /**
+   * Messages `lo..hi` (consecutive, ascending) of `id.ip:id.port` arrived by `via`, one after
+   * another: the same as {@linkcode received} for each, in one step.
+   */
+  receivedRun(id: NetId, lo: number, hi: number, via: "udp" | "tcp"): void {
+    if (this.#closed) return;
+    const p = this.#batch(id);
+    const n = hi - lo + 1;
+    if (p.arrivals + n >= this.#maxBatch) {
+      // The batch fills within the run: number by number, so that it is sent where it fills.
+      for (let x = lo; x <= hi; x++) this.received({ ip: id.ip, port: id.port, seqno: x }, via);
+      return;
+    }
+    p.seqs.addRange(lo, hi);
+    if (via === "udp" && !(hi <= p.hiUdp!)) p.hiUdp = hi;
+    p.arrivals += n;
+  }
+
+  /** The pending batch of `id`'s node (opened when there is none). */
+  #batch(id: NetId): Pending {
     let p = this.#recentFor(id);
     if (!p) {
       p = this.#pendingFor(id);
@@ -297,10 +324,7 @@ export class ReliableReceiver {
       r.push(p);
       this.#lastHit = p;
     }
-    p.seqs.add(id.seqno);
-    // The multicast stream's position, kept per batch (no key per record) and merged at flush.
-    if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
-    if (++p.arrivals >= this.#maxBatch) this.#flushOne(p.key, p);
+    return p;
   }
 
   /** The pending batch of `id`'s node among the recent ones (sent ones are dropped). */

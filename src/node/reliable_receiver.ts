@@ -170,6 +170,8 @@ export class ReliableReceiver {
    * of a few origins interleave, and this finds their batch without building a key.
    */
   readonly #recent: Pending[] = [];
+  /** The ports of `#recent`'s origins, in the same order (one cache line to scan, not eight). */
+  readonly #recentPorts: number[] = [];
   /** The batch `#recentFor` found last. */
   #lastHit: Pending | undefined;
   #timer: TimerHandle | undefined;
@@ -320,8 +322,12 @@ export class ReliableReceiver {
     if (!p) {
       p = this.#pendingFor(id);
       const r = this.#recent;
-      if (r.length >= RECENT_ORIGINS) r.shift();
+      if (r.length >= RECENT_ORIGINS) {
+        r.shift();
+        this.#recentPorts.shift();
+      }
       r.push(p);
+      this.#recentPorts.push(p.id.port);
       this.#lastHit = p;
     }
     return p;
@@ -332,12 +338,14 @@ export class ReliableReceiver {
     const l = this.#lastHit;
     // Records come in runs from one origin (a datagram, a frame): the last one found first.
     if (l !== undefined && l.id.port === id.port && l.id.ip === id.ip && !l.done) return l;
-    const r = this.#recent;
+    const r = this.#recent, ports = this.#recentPorts;
     for (let i = r.length - 1; i >= 0; i--) {
+      if (ports[i] !== id.port) continue;
       const p = r[i];
-      if (p.id.port === id.port && p.id.ip === id.ip) {
+      if (p.id.ip === id.ip) {
         if (!p.done) return this.#lastHit = p;
         r.splice(i, 1);
+        ports.splice(i, 1);
         return undefined;
       }
     }

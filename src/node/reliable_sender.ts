@@ -314,6 +314,8 @@ export class ReliableSender<R> {
   readonly #packer: RecordPacker<R> | undefined;
   readonly #dests = new Map<string, DestState>();
   readonly #sets = new Map<string, DestSet>();
+  /** The set `#set` returned last. */
+  #lastSet: DestSet | undefined;
   /** Held-back sequence numbers by destination set key, in order. */
   readonly #held = new Map<string, number[]>();
   readonly #recentOk = new RecentSeqs<true>();
@@ -362,8 +364,11 @@ export class ReliableSender<R> {
   }
 
   #set(dests: NetId[], key: string): DestSet {
+    // Broadcasts mostly go to the set of the one before (and the key is the same string).
+    const last = this.#lastSet;
+    if (last !== undefined && last.key === key && last.ids.length === dests.length) return last;
     let s = this.#sets.get(key);
-    if (s && s.ids.length === dests.length) return s;
+    if (s && s.ids.length === dests.length) return this.#lastSet = s;
     const keys = dests.map(netIdKey);
     const ds = keys.map((k, i) => this.#dest(k, dests[i]));
     s = {
@@ -376,7 +381,7 @@ export class ReliableSender<R> {
     };
     if (this.#sets.size >= 1024) this.#sets.delete(this.#sets.keys().next().value!);
     this.#sets.set(key, s);
-    return s;
+    return this.#lastSet = s;
   }
 
   #dest(k: string, id: NetId): DestState {

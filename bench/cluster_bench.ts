@@ -6,7 +6,10 @@
  *    second delivered (deliveries at all nodes / 8, same message count and pacing with
  *    reliability on and off), messages missing at some node, repairs, needless repairs (the
  *    destination had the message already), losses reported, the kernel's UDP receive-buffer
- *    drops (/proc/net/snmp RcvbufErrors before/after, and our sockets' own drop counters), the
+ *    drops (/proc/net/snmp RcvbufErrors before/after: the whole host's UDP sockets, other
+ *    processes' too, "n/a" where it cannot be read; and in brackets our sockets' own drop counters
+ *    with their source, stats().transport.multicastKernelDropsSource: "n/a" when any node's is
+ *    "unavailable", R-NODE-REL-017), the
  *    frames and bytes reliable delivery adds (acks, repairs) and its ack frames, at each
  *    multicast loss of --loss (default 0,0.05,0.2) with reliability on and off (--mode
  *    on|off|both) in one run.
@@ -208,6 +211,8 @@ interface Row {
   lostReported: number;
   rcvbufErrors: number | undefined;
   socketDrops: number;
+  /** Where the nodes' socket drop counts came from (R-NODE-REL-017), e.g. "sockopt". */
+  socketDropsSource: string;
   receiveBuffer: string;
   extraFrames: number;
   extraBytes: number;
@@ -346,6 +351,9 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
       lostReported: d((s) => s.reliable.lost),
       rcvbufErrors: snmp0 && snmp1 ? snmp1.rcvbufErrors - snmp0.rcvbufErrors : undefined,
       socketDrops: d((s) => s.transport.multicastKernelDrops),
+      socketDropsSource: [...new Set(s1.map((s) => s.transport.multicastKernelDropsSource))].join(
+        "+",
+      ),
       receiveBuffer: `${rb.method}, ${rb.grantedBytes} bytes`,
       extraFrames: relFrames / Math.max(1, allFrames - relFrames),
       extraBytes: relBytes / Math.max(1, allBytes - relBytes),
@@ -521,7 +529,7 @@ if (profile !== "v2" && profile !== "legacy") {
 }
 const modes = v.mode === "on" ? [true] : v.mode === "off" ? [false] : [true, false];
 console.log(
-  "| multicast loss | reliable | messages/s delivered | missing at some node | kernel UDP RcvbufErrors (our sockets) | repairs | needless repairs | lost reported | reliability frames / bytes (of data) | ack frames | CPU µs/message |",
+  "| multicast loss | reliable | messages/s delivered | missing at some node | kernel UDP RcvbufErrors, whole host (our sockets: source) | repairs | needless repairs | lost reported | reliability frames / bytes (of data) | ack frames | CPU µs/message |",
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const rows: Row[] = [];
@@ -550,11 +558,11 @@ for (const loss of losses) {
     console.log(
       `| ${loss * 100} % | ${reliable ? "on" : "off"} | ${f(t.perSec)}${spread} | ${
         f(t.missing)
-      } of ${f(t.sent)} | ${t.rcvbufErrors ?? "n/a"} (${f(t.socketDrops)}) | ${f(t.repairs)} | ${
-        f(t.needless)
-      } | ${t.lostReported} | ${(t.extraFrames * 100).toFixed(1)} % / ${
-        (t.extraBytes * 100).toFixed(1)
-      } % | ${f(t.ackFrames)} | ${t.cpuPerMsg.toFixed(1)} |`,
+      } of ${f(t.sent)} | ${t.rcvbufErrors ?? "n/a"} (${
+        t.socketDropsSource.includes("unavailable") ? "n/a" : f(t.socketDrops)
+      }: ${t.socketDropsSource}) | ${f(t.repairs)} | ${f(t.needless)} | ${t.lostReported} | ${
+        (t.extraFrames * 100).toFixed(1)
+      } % / ${(t.extraBytes * 100).toFixed(1)} % | ${f(t.ackFrames)} | ${t.cpuPerMsg.toFixed(1)} |`,
     );
   }
 }

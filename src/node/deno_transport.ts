@@ -15,7 +15,7 @@ import { type NodeClock, systemClock, type TimerHandle } from "./clock.ts";
 import { ConnectionPool } from "./connection_pool.ts";
 import { Intake } from "./intake.ts";
 import { NODE_DEFAULTS, type ResolvedNodeOptions } from "./options.ts";
-import { openMulticastReceiveSocket } from "./multicast_socket.ts";
+import { type MulticastReceiveSocket, openMulticastReceiveSocket } from "./multicast_socket.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
 import {
   emptyTransportStats,
@@ -120,7 +120,7 @@ class DenoTransport implements Transport {
   #listener: Deno.TcpListener;
   #udpIn?: Deno.DatagramConn;
   #udpOut?: Deno.DatagramConn;
-  #kernelDrops?: () => number;
+  #rx?: MulticastReceiveSocket;
   readonly #stats: TransportStats = emptyTransportStats();
   readonly #pool: ConnectionPool;
   readonly #tasks = new Set<Promise<unknown>>();
@@ -196,9 +196,10 @@ class DenoTransport implements Transport {
     try {
       // A large kernel receive buffer where the OS allows. [R-NODE-REL-010]
       const rx = openMulticastReceiveSocket(m.port, m.receiveBufferBytes ?? 0);
+      this.#rx = rx;
       this.#udpIn = rx.socket;
       this.#stats.multicastReceiveBuffer = rx.buffer;
-      this.#kernelDrops = rx.kernelDrops;
+      this.#stats.multicastKernelDropsSource = rx.kernelDropsSource;
       await this.#udpIn.joinMulticastV4(m.group, m.interfaceAddress);
       this.#udpOut = Deno.listenDatagram({
         transport: "udp",
@@ -384,7 +385,7 @@ class DenoTransport implements Transport {
 
   stats(): TransportStats {
     this.#stats.pendingFrames = this.#pool.pending();
-    if (this.#kernelDrops && !this.#closed) this.#stats.multicastKernelDrops = this.#kernelDrops();
+    if (this.#rx && !this.#closed) this.#stats.multicastKernelDrops = this.#rx.kernelDrops();
     return structuredClone(this.#stats);
   }
 
@@ -397,9 +398,8 @@ class DenoTransport implements Transport {
     } catch { /* closed */ }
     this.#intake.close();
     this.#pool.close();
-    try {
-      this.#udpIn?.close();
-    } catch { /* closed */ }
+    // The socket and the library its drop count is read through.
+    this.#rx?.close();
     // Let in-flight datagram sends finish before closing their socket.
     while (this.#tasks.size > 0) {
       const pending = [...this.#tasks];

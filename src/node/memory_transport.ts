@@ -31,6 +31,22 @@ export interface MemoryNetworkOptions {
    * same overall fraction `multicastLoss`.
    */
   multicastBurst?: number;
+  /**
+   * Fraction of multicast datagrams lost for many receivers at once, as a drop at the sender's
+   * socket or at a switch loses one datagram for the whole domain (default 0). Drawn once per
+   * datagram, before and independently of `multicastLoss` (which is drawn per receiver).
+   */
+  multicastSharedLoss?: number;
+  /**
+   * Mean length of a run of datagrams one sender loses that way (default 1: independent); above
+   * 1 a two-state Gilbert model per sender, with the same overall fraction `multicastSharedLoss`.
+   */
+  multicastSharedBurst?: number;
+  /**
+   * Share of the domain's receivers a shared loss hits (default 1: all of them); below 1 each
+   * receiver is hit with this probability (most receivers lose it, a few get it).
+   */
+  multicastSharedReach?: number;
   /** Fraction of TCP frames whose connection fails: not delivered, the sender is told. */
   tcpFailure?: number;
   /**
@@ -63,6 +79,8 @@ interface Endpoint {
   inflight: number;
   /** In a burst of multicast loss (Gilbert model). */
   bursting: boolean;
+  /** As a sender, in a burst of shared multicast loss (Gilbert model). */
+  sharedBursting: boolean;
   /** Set by {@linkcode MemoryNetwork.throttle}: a receiver that reads slowly. */
   slow?: { perSettle: number; buffer: number; queue: Delivery[]; udp: number };
 }
@@ -113,7 +131,60 @@ export class MemoryNetwork {
       multicastBurst: Math.max(1, opts.multicastBurst ?? 1),
       tcpFailure: opts.tcpFailure ?? 0,
       tcpSilentLoss: opts.tcpSilentLoss ?? 0,
+      multicastSharedLoss: opts.multicastSharedLoss ?? 0,
+      multicastSharedBurst: Math.max(1, opts.multicastSharedBurst ?? 1),
+      multicastSharedReach: opts.multicastSharedReach ?? 1,
     };
+  }
+
+  #sharedDrops = 0;
+
+  /**
+   * Multicast datagrams hit by a shared loss (`multicastSharedLoss`) that had at least one
+   * receiver in the sender's domain.
+   */
+  get multicastSharedDrops(): number {
+    return this.#sharedDrops;
+  }
+
+  /**
+   * Change the shared multicast loss (e.g. mid-run): `loss` of the datagrams, in runs of
+   * `burst` on average per sender, each hitting a `reach` share of the domain's receivers.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { MemoryNetwork } from "./memory_transport.ts";
+   * const net = new MemoryNetwork();
+   * const got = [0, 0, 0];
+   * const h = (i: number) => ({ frame: () => (got[i]++, true), streamError: () => {} });
+   * const a = await net.transport({ id: { ip: "10.0.0.1", port: 1 }, domain: "A" })(h(2));
+   * await net.transport({ id: { ip: "10.0.0.2", port: 1 }, domain: "A" })(h(0));
+   * await net.transport({ id: { ip: "10.0.0.3", port: 1 }, domain: "A" })(h(1));
+   * net.setMulticastSharedLoss(0.5);
+   * for (let i = 0; i < 100; i++) a.sendMulticast(new Uint8Array([i]));
+   * await net.settle();
+   * // Both receivers lost the same datagrams.
+   * assert.equal(got[0], got[1]);
+   * assert.equal(got[0] + net.multicastSharedDrops, 100);
+   * ```
+   */
+  setMulticastSharedLoss(loss: number, burst = 1, reach = 1): void {
+    this.#opts.multicastSharedLoss = loss;
+    this.#opts.multicastSharedBurst = Math.max(1, burst);
+    this.#opts.multicastSharedReach = reach;
+  }
+
+  /** True when the datagram `from` sends now is hit by a shared loss. */
+  #loseShared(from: Endpoint): boolean {
+    const p = this.#opts.multicastSharedLoss;
+    if (p <= 0) return false;
+    const b = this.#opts.multicastSharedBurst;
+    if (b <= 1) return this.#random.next() < p;
+    if (from.sharedBursting) {
+      if (this.#random.next() < 1 / b) from.sharedBursting = false;
+    } else if (this.#random.next() < p / (b * (1 - p))) from.sharedBursting = true;
+    return from.sharedBursting;
   }
 
   /** A transport factory for an endpoint at `opts.id` in `opts.domain`. */
@@ -301,12 +372,13 @@ export class MemoryNetwork {
       id: opts.id,
       domain: opts.domain,
       handlers,
-      stats: emptyTransportStats(),
+      stats: { ...emptyTransportStats(), multicastKernelDropsSource: "simulated" },
       alive: true,
       paused: false,
       held: [],
       inflight: 0,
       bursting: false,
+      sharedBursting: false,
     };
     this.#endpoints.set(key, ep);
     return {
@@ -320,14 +392,23 @@ export class MemoryNetwork {
         }
         ep.stats.udp.framesOut++;
         ep.stats.udp.bytesOut += frame.length;
+        const shared = this.#loseShared(ep);
+        const reach = this.#opts.multicastSharedReach;
+        let hit = false;
         for (const other of this.#endpoints.values()) {
           if (other === ep || other.domain !== ep.domain || this.#cut(ep, other)) continue;
+          if (shared && (reach >= 1 || this.#random.next() < reach)) {
+            hit = true;
+            other.stats.multicastDrops++;
+            continue;
+          }
           if (this.#lose(other)) {
             other.stats.multicastDrops++;
             continue;
           }
           this.#events.push({ deliver: { kind: "udp", from: ep, to: other, frame } });
         }
+        if (hit) this.#sharedDrops++;
         return true;
       },
       sendTcp: (to: NetId, frame: Uint8Array, onFail?: SendFailure): boolean => {

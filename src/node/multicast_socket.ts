@@ -10,9 +10,13 @@
  * found as the one datagram socket that appeared while it was opened (`fstat` and
  * `getsockopt(SO_TYPE)` on each open descriptor through libc: Deno 2.9 lets only `--allow-all`
  * read `/proc/self/fd` or `/proc/net/udp`) and `setsockopt(SO_RCVBUF)` is called on it. Kernel
- * drops are read from `/proc/net/udp` (by the socket's inode) where the process may read it. Linux caps the size at `net.core.rmem_max` (and reports twice the
- * granted size); only root can raise that cap (`sysctl net.core.rmem_max=...`). Elsewhere, or
- * without the permissions, the socket keeps the OS default and the stats say so.
+ * drops are read with `getsockopt(SO_MEMINFO)` on that descriptor (the `SK_MEMINFO_DROPS` entry,
+ * the same counter as the `drops` column of `/proc/net/udp`; source `sockopt`, needs only FFI),
+ * else from `/proc/net/udp` by the socket's inode where the process may read it (source `proc`;
+ * Deno 2.9: `--allow-all`), else not at all (source `unavailable`: the count stays 0 and means
+ * "cannot know"). [R-NODE-REL-017] Linux caps the size at `net.core.rmem_max` (and reports twice
+ * the granted size); only root can raise that cap (`sysctl net.core.rmem_max=...`). Elsewhere,
+ * or without the permissions, the socket keeps the OS default and the stats say so.
  *
  * @module
  */
@@ -22,6 +26,9 @@ import type { TransportStats } from "./transport.ts";
 /** The kernel receive buffer of the multicast receive socket, as the transport's stats hold it. */
 export type ReceiveBufferInfo = TransportStats["multicastReceiveBuffer"];
 
+/** Where the kernel drop count of a receive socket comes from, as the transport's stats hold it. */
+export type KernelDropsSource = TransportStats["multicastKernelDropsSource"];
+
 /** A bound multicast receive socket (not yet joined to a group). */
 export interface MulticastReceiveSocket {
   /** The socket; join the group with `joinMulticastV4` and read it with `receive`. */
@@ -30,13 +37,25 @@ export interface MulticastReceiveSocket {
   buffer: ReceiveBufferInfo;
   /**
    * Datagrams the kernel dropped at this socket since it was opened (its receive buffer was
-   * full): the `drops` column of `/proc/net/udp`; always 0 where that cannot be read.
+   * full), read from {@linkcode MulticastReceiveSocket.kernelDropsSource}; always 0 where that
+   * is `unavailable`, and after {@linkcode MulticastReceiveSocket.close}. [R-NODE-REL-017]
    */
   kernelDrops(): number;
+  /**
+   * `sockopt` (`getsockopt(SO_MEMINFO)` through FFI), `proc` (`/proc/net/udp`) or `unavailable`
+   * (neither could be used: a 0 from `kernelDrops()` then means "cannot know").
+   */
+  kernelDropsSource: KernelDropsSource;
+  /** Close the socket and release what reading its drops needed (libc). Idempotent. */
+  close(): void;
 }
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+/** Linux: an array of `SK_MEMINFO_VARS` u32 values (include/uapi/linux/sock_diag.h). */
+const SO_MEMINFO = 55;
+/** Index of `sk_drops` in the `SO_MEMINFO` array (Linux 4.7+; 9 entries since). */
+const SK_MEMINFO_DROPS = 8;
 const SO_TYPE = 3;
 const SOCK_DGRAM = 2;
 
@@ -51,7 +70,9 @@ const SOCK_DGRAM = 2;
  * const r = openMulticastReceiveSocket(0, 1 << 20);
  * assert.equal(r.buffer.requestedBytes, 1 << 20);
  * assert.equal(r.kernelDrops(), 0);
- * r.socket.close();
+ * // Under `deno test --allow-all` on Linux: "sockopt"; without FFI or /proc: "unavailable".
+ * assert.ok(["sockopt", "proc", "unavailable"].includes(r.kernelDropsSource));
+ * r.close();
  * ```
  */
 export function openMulticastReceiveSocket(
@@ -62,7 +83,8 @@ export function openMulticastReceiveSocket(
   // Never prompted for; Deno 2.9 lets only --allow-all read /proc/net/udp (undefined otherwise).
   const before = linux && granted({ name: "read", path: "/proc" }) ? udpSockets(port) : undefined;
   const canInspect = before !== undefined;
-  const libc = linux && receiveBufferBytes > 0 && granted({ name: "ffi" }) ? openLibc() : null;
+  // Opened whenever FFI is granted: the descriptor serves the buffer and the drop count.
+  const libc = linux && granted({ name: "ffi" }) ? openLibc() : null;
   const fdsBefore = libc ? datagramFds(libc) : undefined;
   // Synchronous: no other socket of this isolate can open between the two looks.
   const socket = Deno.listenDatagram({
@@ -86,14 +108,55 @@ export function openMulticastReceiveSocket(
   let buffer: ReceiveBufferInfo;
   try {
     buffer = sizeBuffer(libc, fd, receiveBufferBytes);
-  } finally {
+  } catch (e) {
     libc?.close();
+    socket.close();
+    throw e;
   }
+  // Drops: SO_MEMINFO on the descriptor (one syscall), else /proc/net/udp, else unknown.
+  let source: KernelDropsSource = "unavailable";
+  let lib = libc;
+  if (lib && fd !== undefined && socketDrops(lib, fd) !== undefined) source = "sockopt";
+  else {
+    lib?.close();
+    lib = null;
+    if (inode !== undefined) source = "proc";
+  }
+  let closed = false;
   return {
     socket,
     buffer,
-    kernelDrops: () => (inode === undefined ? 0 : udpSockets(actualPort)?.get(inode) ?? 0),
+    kernelDropsSource: source,
+    kernelDrops: () => {
+      // After close the descriptor may already belong to another socket.
+      if (closed) return 0;
+      if (source === "sockopt") return socketDrops(lib!, fd!) ?? 0;
+      if (source === "proc") return udpSockets(actualPort)?.get(inode!) ?? 0;
+      return 0;
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      try {
+        socket.close();
+      } catch { /* closed */ }
+      lib?.close();
+    },
   };
+}
+
+/** `SK_MEMINFO_DROPS` of `getsockopt(fd, SOL_SOCKET, SO_MEMINFO)`, or undefined (call failed). */
+function socketDrops(libc: NonNullable<Libc>, fd: number): number | undefined {
+  const info = new Uint32Array(SK_MEMINFO_DROPS + 1);
+  const len = new Uint32Array([info.byteLength]);
+  const ok = libc.symbols.getsockopt(
+    fd,
+    SOL_SOCKET,
+    SO_MEMINFO,
+    new Uint8Array(info.buffer),
+    new Uint8Array(len.buffer),
+  ) === 0;
+  return ok && len[0] >= info.byteLength ? info[SK_MEMINFO_DROPS] : undefined;
 }
 
 type Libc = ReturnType<typeof openLibc>;

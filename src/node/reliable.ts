@@ -232,7 +232,43 @@ const FRAME_ALLOWANCE: Readonly<Record<number, number>> = {
 };
 /** Most sequence numbers one loss notice or repair marker has looked up. [R-NODE-REL-015] */
 const MAX_NAMED = 65_536;
-/** What {@linkcode Reliability.control} needs of the frame a record came in. */
+/**
+ * What {@linkcode Reliability.control} needs of the frame a record came in. Pass the same object
+ * for every record of one frame (the receive path passes its per-frame context): the per-frame
+ * allowance of each control record type (R-NODE-REL-015) counts per object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ControlFrame, Reliability } from "./reliable.ts";
+ * import { ManualClock } from "./clock.ts";
+ * import { NodeEvents } from "./events.ts";
+ * import { encodeSeqRanges, SYS_ACKREQ_TAG } from "../wire/reliable_control.ts";
+ * let seq = 0;
+ * const answers: unknown[] = [];
+ * const rel = new Reliability({
+ *   self: { ip: "10.0.0.1", port: 1 }, clock: new ManualClock(0), events: new NodeEvents(),
+ *   nextSeq: () => ++seq, currentSeq: () => seq, enqueue: () => {},
+ *   sendDirect: (_to, recs) => (answers.push(recs), { frames: 1, bytes: 10 }),
+ *   hasDelivered: () => false, encodeFailed: () => {},
+ * }, {
+ *   ackDelayMs: 100, retransmitMs: 500, retransmitMaxMessages: 100, retransmitMaxBytes: 1 << 20,
+ *   retransmitMaxAgeMs: 30_000, sendWindow: 64, sendWindowMin: 8, sendWindowInitial: 64,
+ *   maxRepairFailures: 5, dedupWindow: 1024,
+ * });
+ * const peer = { ip: "10.0.0.2", port: 1 };
+ * const request = (seqno: number) =>
+ *   ({ typeTag: SYS_ACKREQ_TAG, origin: { ...peer, seqno }, payload: encodeSeqRanges([]) });
+ * // One TCP frame with three acknowledgement requests: one is read, two are ignored.
+ * const frame: ControlFrame = { kind: "tcp" };
+ * for (const s of [1, 2, 3]) rel.control(request(s), peer, "v2", frame);
+ * assert.equal(rel.stats().controlIgnored, 2);
+ * // A multicast frame's control records are all ignored (R-WIRE-REL-003).
+ * rel.control(request(4), peer, "v2", { kind: "udp" });
+ * assert.equal(rel.stats().controlIgnored, 3);
+ * rel.close();
+ * ```
+ */
 export interface ControlFrame {
   /** How it arrived: control records travel by TCP only. */
   readonly kind: "udp" | "tcp";

@@ -83,7 +83,18 @@ export interface ReceiverStats {
   acksCarried: number;
 }
 
-/** Zeroed {@linkcode ReceiverStats}. */
+/**
+ * Zeroed {@linkcode ReceiverStats}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { emptyReceiverStats } from "./reliable_receiver.ts";
+ * const s = emptyReceiverStats();
+ * assert.equal(s.ackFrames, 0);
+ * assert.ok(Object.values(s).every((v) => v === 0));
+ * ```
+ */
 export function emptyReceiverStats(): ReceiverStats {
   return {
     ackFrames: 0,

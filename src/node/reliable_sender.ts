@@ -79,6 +79,23 @@ export interface SenderHost<R> {
 /**
  * How a {@linkcode ReliableSender} keeps a record as bytes (in a {@linkcode ByteSlab}) and makes
  * it again for a repair or a release; the message id is made from the sequence number too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RecordPacker } from "./reliable_sender.ts";
+ * type Rec = { seq: number; tag: number; body: Uint8Array };
+ * const packer: RecordPacker<Rec> = {
+ *   bytes: (r) => r.body,
+ *   tag: (r) => r.tag,
+ *   unpack: (seq, tag, body) => ({ seq, tag, body }),
+ *   id: (seq) => ({ ip: "10.0.0.1", port: 1, seqno: seq }),
+ * };
+ * const r: Rec = { seq: 7, tag: 42, body: new Uint8Array([1, 2]) };
+ * // What the sender keeps, and the record it makes again for a repair:
+ * assert.deepEqual(packer.unpack(r.seq, packer.tag(r), packer.bytes(r)!.slice()), r);
+ * assert.equal(packer.id(7).seqno, 7);
+ * ```
  */
 export interface RecordPacker<R> {
   /** The bytes to keep for `rec` (undefined: keep `rec` itself). */

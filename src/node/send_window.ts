@@ -12,7 +12,18 @@
  * @module
  */
 
-/** Limits of a {@linkcode SendWindow}, from the node options. */
+/**
+ * Limits of a {@linkcode SendWindow}, from the node options.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SendWindow, type SendWindowOptions } from "./send_window.ts";
+ * const o: SendWindowOptions = { max: 512, initial: 4096, min: 16 };
+ * // The initial window is clamped to min..max.
+ * assert.equal(new SendWindow(o).size, 512);
+ * ```
+ */
 export interface SendWindowOptions {
   /** Largest window (`sendWindow`). */
   max: number;
@@ -22,11 +33,32 @@ export interface SendWindowOptions {
   min: number;
 }
 
-/** The window is multiplied by this when a loss is inferred. */
+/**
+ * The window is multiplied by this when a loss is inferred.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SendWindow, WINDOW_DECREASE } from "./send_window.ts";
+ * const w = new SendWindow({ max: 1000, initial: 1000, min: 10 });
+ * w.lost(0, 1, 1); // heavy loss (all of what was settled lately)
+ * assert.equal(w.size, 1000 * WINDOW_DECREASE);
+ * ```
+ */
 export const WINDOW_DECREASE = 0.5;
 /**
  * Above the slow-start threshold the window grows by this much per acknowledged message (about
  * an eighth per round trip when the window is full); below it, by one per message (doubling).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SendWindow, WINDOW_GROWTH } from "./send_window.ts";
+ * const w = new SendWindow({ max: 1000, initial: 1000, min: 10 });
+ * w.lost(0, 1, 1); // halved to 500, and the slow-start threshold with it
+ * w.acked(8, 2, 1);
+ * assert.equal(w.size, 500 + 8 * WINDOW_GROWTH);
+ * ```
  */
 export const WINDOW_GROWTH = 0.125;
 /**
@@ -34,6 +66,17 @@ export const WINDOW_GROWTH = 0.125;
  * settled lately (acknowledged or inferred lost, counts halved per round trip) were inferred lost:
  * sparse random loss (a few per cent of datagrams) does not pin the window to its floor, while a
  * receiver that overflows loses far more.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LOSS_FRACTION, SendWindow } from "./send_window.ts";
+ * const w = new SendWindow({ max: 1000, initial: 1000, min: 10 });
+ * w.acked(100, 1, 50);
+ * // Lost fewer than LOSS_FRACTION of what was settled: no reduction.
+ * assert.equal(w.lost(0, 2, 50, Math.floor(100 * LOSS_FRACTION) - 1), false);
+ * assert.equal(w.size, 1000);
+ * ```
  */
 export const LOSS_FRACTION = 0.1;
 
@@ -139,7 +182,18 @@ export class SendWindow {
   }
 }
 
-/** The window figures of `stats().reliable` (R-NODE-REL-016). */
+/**
+ * The window figures of `stats().reliable` (R-NODE-REL-016).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SendWindow, type WindowStats, windowStats } from "./send_window.ts";
+ * const out: WindowStats = { windowMin: 0, windowAvg: 0, windowsReduced: 0, windowReductions: 0, inflightMax: 0 };
+ * windowStats(out, [{ win: new SendWindow({ max: 64, initial: 64, min: 8 }), inflight: 3 }], 64);
+ * assert.deepEqual(out, { windowMin: 64, windowAvg: 64, windowsReduced: 0, windowReductions: 0, inflightMax: 3 });
+ * ```
+ */
 export interface WindowStats {
   /** Smallest send window over the destinations this node has sent to (0: none yet). */
   windowMin: number;

@@ -78,10 +78,19 @@ export interface TransportStats {
     method: "setsockopt" | "default" | "unsupported" | "no-permission" | "failed";
   };
   /**
-   * Datagrams the kernel dropped at the multicast receive socket because its buffer was full
-   * (Linux `/proc/net/udp`; 0 where unknown). Reliable delivery repairs them. [R-NODE-REL-010]
+   * Datagrams the kernel dropped at the multicast receive socket because its buffer was full,
+   * read from `multicastKernelDropsSource` (0 where that is `unavailable`). Reliable delivery
+   * repairs them. [R-NODE-REL-010]
    */
   multicastKernelDrops: number;
+  /**
+   * Where `multicastKernelDrops` comes from, so that "0 drops" can be told from "cannot know":
+   * `sockopt` (Linux `getsockopt(SO_MEMINFO)` through FFI: `--allow-ffi`, as `deno task node`
+   * grants), `proc` (Linux `/proc/net/udp`: Deno 2.9 lets only `--allow-all` read it; used when
+   * FFI is not granted), `simulated` (the in-memory network's slow readers count exactly what they
+   * drop), `unavailable` (none of these, or no multicast receive socket). [R-NODE-REL-010]
+   */
+  multicastKernelDropsSource: "sockopt" | "proc" | "simulated" | "unavailable";
 }
 
 /** A fresh zeroed {@linkcode TransportStats}. */
@@ -106,6 +115,7 @@ export function emptyTransportStats(): TransportStats {
     intake: emptyIntakeStats(),
     multicastReceiveBuffer: { requestedBytes: 0, grantedBytes: 0, method: "default" },
     multicastKernelDrops: 0,
+    multicastKernelDropsSource: "unavailable",
   };
 }
 

@@ -31,7 +31,7 @@ async function flood(bufferBytes: number) {
     return { drops, read, buffer: rx.buffer };
   } finally {
     tx.close();
-    rx.socket.close();
+    rx.close();
   }
 }
 

@@ -19,6 +19,32 @@ import { formatNetId } from "../wire/netid.ts";
 import { relayEdgesOf } from "../node/node.ts";
 import { type ClusterPicture, pickPicture } from "./cluster_picture.ts";
 
+/**
+ * `kernel drops: N (sockopt)`: what the kernel dropped at the nodes' multicast receive sockets,
+ * and where the count comes from; `kernel drops: unknown (unavailable)` when some node cannot
+ * read it (R-NODE-REL-017: 0 would then mean "cannot know").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kernelDropsLine } from "./cluster.ts";
+ * const t = (n: number, src: "sockopt" | "unavailable") =>
+ *   ({ transport: { multicastKernelDrops: n, multicastKernelDropsSource: src } });
+ * assert.equal(kernelDropsLine([t(2, "sockopt"), t(3, "sockopt")]), "kernel drops: 5 (sockopt)");
+ * assert.equal(kernelDropsLine([t(0, "unavailable")]), "kernel drops: unknown (unavailable)");
+ * ```
+ */
+export function kernelDropsLine(
+  stats: readonly {
+    transport: Pick<NodeStats["transport"], "multicastKernelDrops" | "multicastKernelDropsSource">;
+  }[],
+): string {
+  const sources = [...new Set(stats.map((s) => s.transport.multicastKernelDropsSource))];
+  const n = stats.reduce((a, s) => a + s.transport.multicastKernelDrops, 0);
+  const known = !sources.includes("unavailable");
+  return `kernel drops: ${known ? n : "unknown"} (${sources.join("+")})`;
+}
+
 /** Options of {@linkcode runCluster}. */
 export interface ClusterOptions {
   /** Number of nodes (default 8). */
@@ -425,7 +451,7 @@ export function formatClusterResult(r: ClusterResult): string {
       sum((x) => x.stats.multicastDrops)
     }; queue drops: ${sum((x) => x.stats.queueDrops)}; relay take-overs: ${
       sum((x) => x.stats.relayTakeovers)
-    }`,
+    }; ${kernelDropsLine(live.map((x) => x.stats))}`,
   );
   const c = r.confirmations;
   const l = r.lost;

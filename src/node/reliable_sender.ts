@@ -945,8 +945,8 @@ export class ReliableSender<R> {
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
         // Silent means no acknowledgement for one RTO beyond the longest interval a steady
         // destination waits between acknowledgements (R-NODE-REL-013).
-        const dst = this.#dests.get(k);
-        if (dst && now - dst.lastAckAt < rto + silentSlack) continue;
+        const dst = set.ds[i]; // (= this.#dests.get(k): states are never removed)
+        if (now - dst.lastAckAt < rto + silentSlack) continue;
         // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
         // a destination that was only slow answers, and its answer tells what else is missing
         // (as acknowledgement order does), instead of everything in flight being re-sent.

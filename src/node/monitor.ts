@@ -158,6 +158,11 @@ function snake(s: string): string {
  *   ["chatter_peers", "gauge"],
  *   ["chatter_decode_errors_total", "counter"],
  * ]);
+ * // The kernel drop count says where it comes from (R-NODE-REL-017).
+ * const k = statsMetrics({
+ *   transport: { multicastKernelDrops: 0, multicastKernelDropsSource: "unavailable" },
+ * });
+ * assert.deepEqual(k[0].samples, [{ labels: { source: "unavailable" }, value: 0 }]);
  * ```
  */
 export function statsMetrics(stats: object): Metric[] {
@@ -202,7 +207,14 @@ export function statsMetrics(stats: object): Metric[] {
         name,
         type: gauge ? "gauge" : "counter",
         help: `stats().${dotted}`,
-        samples: [{ labels: {}, value: v }],
+        // Where the kernel drop count comes from: "unavailable" means 0 is "cannot know".
+        // [R-NODE-REL-017]
+        samples: [{
+          labels: dotted === "transport.multicastKernelDrops"
+            ? { source: String(o.multicastKernelDropsSource ?? "unavailable") }
+            : {},
+          value: v,
+        }],
       });
     }
   };

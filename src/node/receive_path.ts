@@ -80,6 +80,9 @@ export class ReceivePath {
       // Never fatal: counted and reported; on TCP the connection is closed. [R-NODE-ROBUST-001]
       this.receiveError(e, kind);
       return false;
+    } finally {
+      // Numbers recorded for acknowledgement in runs reach the receiver by the frame's end.
+      this.#c.rel?.endFrame();
     }
   }
 

@@ -309,6 +309,16 @@ export class Reliability {
   #needlessRepairs = 0;
   /** Bytes of acknowledgement records carried in other frames (R-NODE-REL-014). */
   #carriedBytes = 0;
+  /**
+   * A run of consecutive sequence numbers of one frame's sender, from that frame, not handed to
+   * the receiver yet (`#runHi < #runLo`: none): handed over in one step when the run ends, and
+   * always before anything else reaches the receiver.
+   */
+  #runFrame: { readonly sender: NetId } | undefined;
+  #runOrigin: BroadcastId = { ip: "", port: 0, seqno: 0 };
+  #runLo = 0;
+  #runHi = -1;
+  #runVia: "udp" | "tcp" = "udp";
 
   /** Create it for a node. */
   constructor(h: ReliableHost, s: ReliabilitySettings) {
@@ -434,8 +444,24 @@ export class Reliability {
     frame?: { readonly sender: NetId },
   ): void {
     if (profile !== "v2") return;
+    // The next number of the run from this frame's sender: recorded with the run.
+    if (
+      frame !== undefined && frame === this.#runFrame && origin.seqno === this.#runHi + 1 &&
+      origin.port === this.#runOrigin.port && origin.ip === this.#runOrigin.ip
+    ) {
+      this.#runHi++;
+      return;
+    }
     if (origin.port === this.#h.self.port && origin.ip === this.#h.self.ip) return;
-    if (frame && (origin.port !== frame.sender.port || origin.ip !== frame.sender.ip)) {
+    this.endFrame();
+    if (frame && origin.port === frame.sender.port && origin.ip === frame.sender.ip) {
+      this.#runFrame = frame;
+      this.#runOrigin = origin;
+      this.#runLo = this.#runHi = origin.seqno;
+      this.#runVia = via;
+      return;
+    }
+    if (frame) {
       // At most MAX_ACKED_ORIGINS other origins per frame. [R-NODE-REL-015]
       if (frame !== this.#ackFrame) {
         this.#ackFrame = frame;
@@ -456,6 +482,20 @@ export class Reliability {
       }
     }
     this.#receiver.received(origin, via);
+  }
+
+  /**
+   * The records of the frame being read are all handled (and before anything else reaches the
+   * receiver): hand the pending run of numbers to it.
+   */
+  endFrame(): void {
+    if (this.#runHi < this.#runLo) return;
+    const lo = this.#runLo, hi = this.#runHi;
+    this.#runFrame = undefined;
+    this.#runHi = this.#runLo - 1;
+    // (The run's origin is its first record's: sequence number `lo`.)
+    if (lo === hi) this.#receiver.received(this.#runOrigin, this.#runVia);
+    else this.#receiver.receivedRun(this.#runOrigin, lo, hi, this.#runVia);
   }
 
   /**
@@ -481,6 +521,7 @@ export class Reliability {
     frame: ControlFrame = TCP_FRAME,
   ): void {
     if (profile !== "v2") return;
+    this.endFrame();
     if (frame !== this.#frame) {
       this.#frame = frame;
       this.#frameCount.clear();
@@ -573,6 +614,7 @@ export class Reliability {
    * (R-NODE-REL-014), or undefined. Their record bytes count as acknowledgement bytes.
    */
   carry(to: NetId): OutgoingRecord[] | undefined {
+    this.endFrame();
     const taken = this.#receiver.take(to);
     if (!taken) return undefined;
     const self = this.#h.self;
@@ -618,6 +660,7 @@ export class Reliability {
 
   /** Send pending acknowledgements, give up unconfirmed messages (reason `closed`). */
   close(): void {
+    this.endFrame();
     this.#receiver.close();
     this.#sender.close();
   }

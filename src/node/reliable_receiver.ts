@@ -220,6 +220,8 @@ export class ReliableReceiver {
    * of a few origins interleave, and this finds their batch without building a key.
    */
   readonly #recent: Pending[] = [];
+  /** The ports of `#recent`'s origins, in the same order (one cache line to scan, not eight). */
+  readonly #recentPorts: number[] = [];
   /** The batch `#recentFor` found last. */
   #lastHit: Pending | undefined;
   #timer: TimerHandle | undefined;
@@ -284,6 +286,13 @@ export class ReliableReceiver {
           arrivals: 0,
           due,
           interval,
+          // Every field from the start: one object shape for every batch (fields added later
+          // gave batches several shapes, and the per-record lookups went megamorphic).
+          done: false,
+          dups: undefined,
+          carried: undefined,
+          repaired: false,
+          hiUdp: undefined,
           marks: undefined,
           movedAt: 0,
           heldPos: -1,
@@ -345,18 +354,46 @@ export class ReliableReceiver {
    */
   received(id: BroadcastId, via: "udp" | "tcp" = "tcp"): void {
     if (this.#closed) return;
-    let p = this.#recentFor(id);
-    if (!p) {
-      p = this.#pendingFor(id);
-      const r = this.#recent;
-      if (r.length >= RECENT_ORIGINS) r.shift();
-      r.push(p);
-      this.#lastHit = p;
-    }
+    const p = this.#batch(id);
     p.seqs.add(id.seqno);
     // The multicast stream's position, kept per batch (no key per record) and merged at flush.
     if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
     if (++p.arrivals >= this.#maxBatch) this.#flushOne(p.key, p);
+  }
+
+  /**
+   * Messages `lo..hi` (consecutive, ascending) of `id.ip:id.port` arrived by `via`, one after
+   * another: the same as {@linkcode received} for each, in one step.
+   */
+  receivedRun(id: NetId, lo: number, hi: number, via: "udp" | "tcp"): void {
+    if (this.#closed) return;
+    const p = this.#batch(id);
+    const n = hi - lo + 1;
+    if (p.arrivals + n >= this.#maxBatch) {
+      // The batch fills within the run: number by number, so that it is sent where it fills.
+      for (let x = lo; x <= hi; x++) this.received({ ip: id.ip, port: id.port, seqno: x }, via);
+      return;
+    }
+    p.seqs.addRange(lo, hi);
+    if (via === "udp" && !(hi <= p.hiUdp!)) p.hiUdp = hi;
+    p.arrivals += n;
+  }
+
+  /** The pending batch of `id`'s node (opened when there is none). */
+  #batch(id: NetId): Pending {
+    let p = this.#recentFor(id);
+    if (!p) {
+      p = this.#pendingFor(id);
+      const r = this.#recent;
+      if (r.length >= RECENT_ORIGINS) {
+        r.shift();
+        this.#recentPorts.shift();
+      }
+      r.push(p);
+      this.#recentPorts.push(p.id.port);
+      this.#lastHit = p;
+    }
+    return p;
   }
 
   /** The pending batch of `id`'s node among the recent ones (sent ones are dropped). */
@@ -364,12 +401,14 @@ export class ReliableReceiver {
     const l = this.#lastHit;
     // Records come in runs from one origin (a datagram, a frame): the last one found first.
     if (l !== undefined && l.id.port === id.port && l.id.ip === id.ip && !l.done) return l;
-    const r = this.#recent;
+    const r = this.#recent, ports = this.#recentPorts;
     for (let i = r.length - 1; i >= 0; i--) {
+      if (ports[i] !== id.port) continue;
       const p = r[i];
-      if (p.id.port === id.port && p.id.ip === id.ip) {
+      if (p.id.ip === id.ip) {
         if (!p.done) return this.#lastHit = p;
         r.splice(i, 1);
+        ports.splice(i, 1);
         return undefined;
       }
     }

@@ -236,35 +236,63 @@ const LAG_MS = 50;
 
 /**
  * The outcome of the last {@linkcode RECENT} settled sequence numbers, for `confirmed()` asked
- * after the fact. The oldest is forgotten first, found in a ring of the numbers: a `Map` or `Set`
- * evicted by `keys().next()` skips every entry deleted before (until it re-hashes), which at this
- * size cost ~14 µs per settled message once full.
+ * after the fact (a number is settled once). They are kept in a ring in the order they settled
+ * (the oldest is forgotten first), with no lookup structure until one is asked for: most nodes
+ * never ask, and a `Map` of every settled number (a boxed double each) cost ~0.5 µs per message
+ * and its entries outlived the young generation. The first `get` or `has` builds the `Map`,
+ * kept up to date from then on. (A `Map` or `Set` evicted by `keys().next()` skips every entry
+ * deleted before, until it re-hashes: ~14 µs per settled message once full; hence the ring.)
  */
 class RecentSeqs<V> {
-  readonly #map = new Map<number, V>();
-  readonly #ring: number[] = [];
+  /** Grows (doubling) up to RECENT numbers; wraps only once that size. */
+  #ring = new Float64Array(1024);
+  readonly #vals: (V | undefined)[] = [];
+  /** Numbers in the ring (up to RECENT). */
+  #len = 0;
+  /** The oldest one's place once the ring is full. */
   #pos = 0;
+  #map: Map<number, V> | undefined;
+
+  #index(): Map<number, V> {
+    if (this.#map) return this.#map;
+    const m = new Map<number, V>();
+    for (let k = 0; k < this.#len; k++) {
+      const j = (this.#pos + k) % RECENT;
+      m.set(this.#ring[j], this.#vals[j]!);
+    }
+    return this.#map = m;
+  }
 
   get(seq: number): V | undefined {
-    return this.#map.get(seq);
+    return this.#index().get(seq);
   }
 
   has(seq: number): boolean {
-    return this.#map.has(seq);
+    return this.#index().has(seq);
   }
 
   set(seq: number, v: V): void {
-    if (this.#map.has(seq)) {
-      this.#map.set(seq, v);
+    const m = this.#map;
+    if (m?.has(seq)) {
+      m.set(seq, v);
       return;
     }
-    if (this.#ring.length < RECENT) this.#ring.push(seq);
-    else {
-      this.#map.delete(this.#ring[this.#pos]);
-      this.#ring[this.#pos] = seq;
+    let j: number;
+    if (this.#len < RECENT) {
+      if (this.#len === this.#ring.length) {
+        const r = new Float64Array(Math.min(RECENT, 2 * this.#len));
+        r.set(this.#ring);
+        this.#ring = r;
+      }
+      j = this.#len++;
+    } else {
+      j = this.#pos;
+      m?.delete(this.#ring[j]);
       this.#pos = (this.#pos + 1) % RECENT;
     }
-    this.#map.set(seq, v);
+    this.#ring[j] = seq;
+    this.#vals[j] = v;
+    m?.set(seq, v);
   }
 }
 
@@ -312,6 +340,8 @@ export class ReliableSender<R> {
   readonly #packer: RecordPacker<R> | undefined;
   readonly #dests = new Map<string, DestState>();
   readonly #sets = new Map<string, DestSet>();
+  /** The set `#set` returned last. */
+  #lastSet: DestSet | undefined;
   /** Held-back sequence numbers by destination set key, in order. */
   readonly #held = new Map<string, number[]>();
   readonly #recentOk = new RecentSeqs<true>();
@@ -360,8 +390,11 @@ export class ReliableSender<R> {
   }
 
   #set(dests: NetId[], key: string): DestSet {
+    // Broadcasts mostly go to the set of the one before (and the key is the same string).
+    const last = this.#lastSet;
+    if (last !== undefined && last.key === key && last.ids.length === dests.length) return last;
     let s = this.#sets.get(key);
-    if (s && s.ids.length === dests.length) return s;
+    if (s && s.ids.length === dests.length) return this.#lastSet = s;
     const keys = dests.map(netIdKey);
     const ds = keys.map((k, i) => this.#dest(k, dests[i]));
     s = {
@@ -374,7 +407,7 @@ export class ReliableSender<R> {
     };
     if (this.#sets.size >= 1024) this.#sets.delete(this.#sets.keys().next().value!);
     this.#sets.set(key, s);
-    return s;
+    return this.#lastSet = s;
   }
 
   #dest(k: string, id: NetId): DestState {
@@ -611,19 +644,14 @@ export class ReliableSender<R> {
     // Consecutive entries mostly share one destination set: look the index up once per set.
     let set: DestSet | undefined;
     let i: number | undefined;
-    for (const [a0, b0] of ranges) {
+    for (let r = 0; r < ranges.length; r++) {
       if (t.size === 0) break;
-      // Only what the buffer holds: a range naming far more costs no more. [R-NODE-REL-015]
-      const a = Math.max(a0, t.firstSeq());
-      const b = Math.min(b0, t.lastSeq());
-      if (b < a) continue;
-      // A wide range: walk the buffer instead of the numbers. Completing a message may move
-      // the lowest kept number, so each is looked up afresh.
-      const wide = b - a > t.size * 4 ? t.seqs() : undefined;
-      const n = wide ? wide.length : b - a + 1;
-      for (let x = 0; x < n; x++) {
-        const q = wide ? wide[x] : a + x;
-        if (q < a || q > b) continue;
+      // Only what the buffer holds: a range naming far more costs no more than the buffer's
+      // span (each number is looked up afresh: completing a message may move the lowest kept
+      // number). [R-NODE-REL-015]
+      const a = Math.max(ranges[r][0], t.firstSeq());
+      const b = Math.min(ranges[r][1], t.lastSeq());
+      for (let q = a; q <= b; q++) {
         const s = t.slot(q);
         if (s < 0) continue;
         const es = t.set[s]!;
@@ -921,7 +949,10 @@ export class ReliableSender<R> {
     const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
     const t = this.#t;
-    for (const seq of t.seqs()) {
+    // The numbers kept when the round began, in order, looked up afresh (a message given up
+    // meanwhile is skipped); no copy of them.
+    const last = t.lastSeq();
+    for (let seq = t.firstSeq(); seq >= 0 && seq <= last; seq++) {
       const s = t.slot(seq);
       if (s < 0 || t.isHeld(s)) continue;
       if (now - t.firstAt[s] >= this.#o.maxAgeMs) {
@@ -949,8 +980,8 @@ export class ReliableSender<R> {
         // destinations (dead, or missing the tail of a burst) are re-sent to on a timeout.
         // Silent means no acknowledgement for one RTO beyond the longest interval a steady
         // destination waits between acknowledgements (R-NODE-REL-013).
-        const dst = this.#dests.get(k);
-        if (dst && now - dst.lastAckAt < rto + silentSlack) continue;
+        const dst = set.ds[i]; // (= this.#dests.get(k): states are never removed)
+        if (now - dst.lastAckAt < rto + silentSlack) continue;
         // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
         // a destination that was only slow answers, and its answer tells what else is missing
         // (as acknowledgement order does), instead of everything in flight being re-sent.

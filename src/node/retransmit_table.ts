@@ -210,8 +210,12 @@ export class RetransmitTable<R, S, I = unknown> {
   /** New columns of `n` slots (a power of two), the live span moved to slot 0 on. */
   #grow(n: number): void {
     const old = this.#mask + 1;
+    // The live span is at most two pieces of the old ring: copied natively.
+    const head = this.#head, span = this.#span;
+    const first = Math.min(span, old - head);
     const move = <T extends Float64Array | Int32Array | Uint8Array>(a: T, b: T): T => {
-      for (let j = 0; j < this.#span; j++) b[j] = a[(this.#head + j) & this.#mask];
+      if (first > 0) b.set(a.subarray(head, head + first) as T, 0);
+      if (span > first) b.set(a.subarray(0, span - first) as T, first);
       return b;
     };
     const moveRefs = <T>(a: (T | undefined)[]): (T | undefined)[] => {

@@ -42,6 +42,16 @@ export class SeqRangeSet {
     // else: inside the last range already.
   }
 
+  /** Add `lo..hi` (inclusive, `lo <= hi`): at once when it follows or joins the last range. */
+  addRange(lo: number, hi: number): void {
+    const r = this.r;
+    const n = r.length;
+    if (n === 0 || lo > r[n - 1] + 1) r.push(lo, hi);
+    else if (lo >= r[n - 2]) {
+      if (hi > r[n - 1]) r[n - 1] = hi;
+    } else for (let x = lo; x <= hi; x++) this.add(x);
+  }
+
   /** `x` below the last range: find its place (binary search over the ranges). */
   #insert(x: number): void {
     const r = this.r;

@@ -125,7 +125,10 @@ export function readGossip(
         layer,
       );
     }
-    return n;
+    // A small integer (n fits the bytes left): `| 0` hands `new Array` a Smi; the decoded
+    // value may be a boxed double (seqnos are), which made V8 deoptimise this function again
+    // and again ("not a Smi").
+    return n | 0;
   };
   const cur = ref();
   const current: BroadcastId = { ip: cur.ip, port: cur.port, seqno: seqno() };

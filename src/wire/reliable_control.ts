@@ -85,21 +85,34 @@ export function encodeSeqRanges(sorted: readonly number[]): Uint8Array {
  * ```
  */
 export function encodeRangeList(ranges: readonly (readonly [number, number])[]): Uint8Array {
+  // Index loops and varints written in place: no iterator, tuple or view per range (an
+  // acknowledgement has tens of ranges, and this runs too rarely to be optimised well).
   let n = varintLength(ranges.length);
   let prev = -2;
-  for (const [a, b] of ranges) {
-    n += varintLength(a - prev - 2) + varintLength(b - a);
-    prev = b;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i];
+    n += varintLength(r[0] - prev - 2) + varintLength(r[1] - r[0]);
+    prev = r[1];
   }
   const out = new Uint8Array(n);
-  let at = encodeVarint(ranges.length, out, 0)[1];
+  let at = putVarint(ranges.length, out, 0);
   prev = -2;
-  for (const [a, b] of ranges) {
-    at = encodeVarint(a - prev - 2, out, at)[1];
-    at = encodeVarint(b - a, out, at)[1];
-    prev = b;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i];
+    at = putVarint(r[0] - prev - 2, out, at);
+    at = putVarint(r[1] - r[0], out, at);
+    prev = r[1];
   }
   return out;
+}
+
+/** {@linkcode encodeVarint} without its result tuple and view: returns the end offset. */
+function putVarint(value: number, out: Uint8Array, at: number): number {
+  if (value < 0x80 && value >= 0 && Number.isInteger(value)) {
+    out[at] = value;
+    return at + 1;
+  }
+  return encodeVarint(value, out, at)[1];
 }
 
 /**
@@ -115,20 +128,33 @@ export function encodeRangeList(ranges: readonly (readonly [number, number])[]):
  * ```
  */
 export function decodeSeqRanges(bytes: Uint8Array): [number, number][] {
-  let [n, at] = decodeVarint(bytes, 0, 8, MAX_SEQ_RANGES, "payload");
+  // One-byte varints (most of them: counts and gaps) are read in place; the rest, and every
+  // error, go to decodeVarint.
+  let at = 0;
+  let n: number, b: number;
+  if ((b = bytes[0]) < 0x80) {
+    n = b;
+    at = 1;
+  } else [n, at] = decodeVarint(bytes, 0, 8, MAX_SEQ_RANGES, "payload");
   const out: [number, number][] = [];
   let prev = -2;
   for (let i = 0; i < n; i++) {
-    let d, len;
-    [d, at] = decodeVarint(bytes, at, 8, MAX_SEQNO, "payload");
-    [len, at] = decodeVarint(bytes, at, 8, MAX_SEQNO, "payload");
+    let d: number, len: number;
+    if ((b = bytes[at]) < 0x80) {
+      d = b;
+      at++;
+    } else [d, at] = decodeVarint(bytes, at, 8, MAX_SEQNO, "payload");
+    if ((b = bytes[at]) < 0x80) {
+      len = b;
+      at++;
+    } else [len, at] = decodeVarint(bytes, at, 8, MAX_SEQNO, "payload");
     const a = prev + 2 + d;
-    const b = a + len;
-    if (b > MAX_SEQNO) {
-      throw new DecodeError("VARINT_OVERFLOW", at, `range end ${b} beyond 2^53 - 1`, "payload");
+    const e = a + len;
+    if (e > MAX_SEQNO) {
+      throw new DecodeError("VARINT_OVERFLOW", at, `range end ${e} beyond 2^53 - 1`, "payload");
     }
-    out.push([a, b]);
-    prev = b;
+    out.push([a, e]);
+    prev = e;
   }
   if (at !== bytes.length) {
     throw new DecodeError("TRAILING_BYTES", at, "bytes after the last range", "payload");

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { randomMulticast } from "./_net_cluster.ts";
+import { netCluster, randomMulticast, waitFor } from "./_net_cluster.ts";
 
 const linux = Deno.build.os === "linux";
 const MOD = new URL("../../mod.ts", import.meta.url).href;
@@ -157,5 +157,116 @@ Deno.test({
     assert.equal(r.socket.drops, 0);
     assert.equal(r.after.source, "unavailable");
     assert.equal(r.after.drops, 0);
+  },
+});
+
+/** A node with a 4 KiB receive buffer under the task's flags, reporting on stdin's "report". */
+const STOPPED_CHILD = `
+import { jsonType, startNode } from ${JSON.stringify(MOD)};
+const [key, group, mport, ...peers] = Deno.args;
+const say = (o) => console.log(JSON.stringify(o));
+const n = await startNode({ address: "127.0.0.1", port: 0, multicastGroup: group,
+  multicastPort: Number(mport), multicastInterface: "127.0.0.1", key, heartbeatMs: 0,
+  multicastReceiveBuffer: 4096 });
+const seen = new Map();
+n.register(jsonType("test.msg", (v) => seen.set(v.id, (seen.get(v.id) ?? 0) + 1)));
+const ids = peers.map((p) => ({ ip: "127.0.0.1", port: Number(p) }));
+// The others learn that this node hears their multicast.
+for (let i = 0; i < 5; i++) {
+  n.broadcast(ids, "test.msg", { id: "hello" + i });
+  await new Promise((r) => setTimeout(r, 50));
+}
+say({ ready: n.id });
+const dec = new TextDecoder();
+for await (const chunk of Deno.stdin.readable) {
+  if (!dec.decode(chunk).includes("report")) break;
+  const t = n.stats().transport;
+  say({ report: { seen: Object.fromEntries(seen), drops: t.multicastKernelDrops,
+    source: t.multicastKernelDropsSource, buffer: t.multicastReceiveBuffer } });
+}
+await n.close();
+`;
+
+Deno.test({
+  name:
+    "[R-NODE-REL-017] [R-NODE-REL-010] a node stopped under the task's flags: its kernel drops are counted and repaired, every message arrives once",
+  ignore: !linux,
+  async fn() {
+    const c = await netCluster(2);
+    const file = await Deno.makeTempFile({ suffix: ".ts" });
+    await Deno.writeTextFile(file, STOPPED_CHILD);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...(await taskFlags()),
+        file,
+        c.key,
+        c.group,
+        String(c.mport),
+        ...c.ids.map((i) => String(i.port)),
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    }).spawn();
+    const lines: Record<string, any>[] = [];
+    let partial = "", err = "";
+    const out = (async () => {
+      for await (const t of child.stdout.pipeThrough(new TextDecoderStream())) {
+        const parts = (partial + t).split("\n");
+        partial = parts.pop()!;
+        for (const l of parts) if (l.trim()) lines.push(JSON.parse(l));
+      }
+    })();
+    const errDone = (async () => {
+      for await (const t of child.stderr.pipeThrough(new TextDecoderStream())) err += t;
+    })();
+    const writer = child.stdin.getWriter();
+    const until = async (k: string, after = 0) => {
+      await waitFor(() => lines.slice(after).some((l) => k in l), `child: ${k} (${err})`, 20_000);
+      return lines.slice(after).find((l) => k in l)![k];
+    };
+    try {
+      const id = await until("ready");
+      const o = c.nodes[0];
+      const dests = [c.ids[1], id];
+      await o.confirmed(o.broadcast(dests, "test.msg", { id: "warm" }), { timeoutMs: 10_000 });
+      child.kill("SIGSTOP");
+      const sent: ReturnType<typeof o.broadcast>[] = [];
+      const pad = "x".repeat(80);
+      try {
+        // 300 messages in 10 batches: far more datagrams than a 4 KiB buffer holds.
+        for (let b = 0; b < 10; b++) {
+          for (let i = 0; i < 30; i++) {
+            sent.push(o.broadcast(dests, "test.msg", { id: `k${b * 30 + i}`, pad }));
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        child.kill("SIGCONT");
+      }
+      await Promise.all(sent.map((m) => o.confirmed(m, { timeoutMs: 20_000 })));
+      const n = lines.length;
+      await writer.write(new TextEncoder().encode("report\n"));
+      const r = await until("report", n);
+      assert.equal(r.source, "sockopt", JSON.stringify(r.buffer));
+      assert.ok(r.drops > 0, `the kernel dropped datagrams at the stopped node: ${r.drops}`);
+      for (let i = 0; i < 300; i++) assert.equal(r.seen[`k${i}`], 1, `k${i}`);
+      const rel = o.stats().reliable;
+      assert.ok(rel.retransmits > 0, "repaired");
+      assert.equal(rel.lost, 0);
+    } finally {
+      await writer.close().catch(() => {});
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await out;
+      await errDone;
+      await Deno.remove(file);
+      await c.close();
+    }
   },
 });

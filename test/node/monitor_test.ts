@@ -115,6 +115,12 @@ Deno.test("[R-NODE-MON-001] [R-NODE-MON-002] /metrics parses as Prometheus text 
     const states = byName.get("chatter_peer_states")!;
     assert.equal(states.metrics.find((m) => m.labels?.state === "alive")?.value, "1");
     assert.ok(!text.includes(key), "the key never appears");
+    // The kernel drop count names its source: under --allow-all on Linux, SO_MEMINFO. [R-NODE-REL-017]
+    const drops = byName.get("chatter_transport_multicast_kernel_drops_total")!;
+    assert.deepEqual(drops.metrics.map((m) => m.labels?.source), [
+      a.stats().transport.multicastKernelDropsSource,
+    ]);
+    if (Deno.build.os === "linux") assert.equal(drops.metrics[0].labels?.source, "sockopt");
 
     const peers = await (await fetch(`${base}/peers`)).json();
     assert.equal(peers.self.id, `127.0.0.1:${a.id.port}`);

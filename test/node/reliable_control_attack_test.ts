@@ -307,3 +307,40 @@ Deno.test("[R-NODE-REL-015] a frame of records from thousands of forged origins 
     await c.close();
   }
 });
+
+Deno.test("[R-NODE-REL-015] the origin limit's cost: a relay frame coalescing 40 real origins' records gets 32 acknowledged; the other 8 origins repair directly, needlessly", async () => {
+  // 40 origins in domain A; the destination alone in domain B (it hears them by TCP only).
+  const c = await memCluster([...Array(40).fill("A"), "B"], { profile: "v2" }, {}, 26);
+  try {
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    const v = 40;
+    const x = await keyHolder(c, X, "B");
+    const before = c.nodes[v].stats().reliable;
+    // Each origin's own copy cannot reach the destination; a relay (the key holder, reaching
+    // everyone) forwards all 40 records in one frame once the cut heals.
+    c.net.partition([[c.ids[v]], c.ids.slice(0, v)]);
+    const ids = Array.from({ length: v }, (_, i) => {
+      const id = c.nodes[i].broadcast([c.ids[v]], "test.msg", { n: i, id: `c${i}` });
+      return id;
+    });
+    await c.net.settle();
+    c.net.partition([]);
+    const recs: OutgoingRecord[] = ids.map((id, i) => ({
+      typeTag: typeTag("test.msg"),
+      origin: id,
+      payload: new TextEncoder().encode(JSON.stringify({ n: i, id: `c${i}` })),
+    }));
+    assert.equal(x.tcp(c.ids[v], recs), 1, "one frame");
+    await driveUntilQuiet(c);
+    for (let i = 0; i < v; i++) assert.equal(c.got[v].get(`c${i}`), 1, `c${i} once`);
+    const after = c.nodes[v].stats().reliable;
+    assert.equal(after.acksLimited - before.acksLimited, 8, "8 origins beyond the 32");
+    // Those 8 had no acknowledgement from the relayed copy: their origins repaired directly,
+    // and the destination had the message already.
+    assert.equal(after.needlessRepairs - before.needlessRepairs, 8, "8 needless repairs");
+    assert.equal(c.nodes.reduce((a, n) => a + n.stats().reliable.lost, 0), 0);
+  } finally {
+    await c.close();
+  }
+});

@@ -97,3 +97,24 @@ Deno.test("[R-NODE-REL-007] confirmed() after the fact answers for the last 65,5
   await s.confirmed(id(BASE + N), 1000);
   s.close();
 });
+
+Deno.test("[R-NODE-REL-007] confirmed() after the fact asked early keeps answering as numbers settle: the last 65,536, oldest forgotten first", async () => {
+  const { s } = sender();
+  s.admit(id(BASE + 1), "m", [A], "a", 1);
+  s.acked(A, [[BASE + 1, BASE + 1]]);
+  // Asked after the fact before the ring is full (its lookup is built now and kept up to date).
+  await s.confirmed(id(BASE + 1), 1000);
+  await assert.rejects(s.confirmed(id(BASE + 2), 1000), { reason: "unknown" });
+  const N = 65_536 + 1000;
+  for (let q = 2; q <= N; q++) {
+    s.admit(id(BASE + q), "m", [A], "a", 1);
+    if (q % 100 === 0 || q === N) s.acked(A, [[BASE + q - 99, BASE + q]]);
+    if (q === 5_000) await s.confirmed(id(BASE + 4_900), 1000);
+  }
+  assert.equal(s.stats.confirmed, N);
+  await assert.rejects(s.confirmed(id(BASE + 1), 1000), { reason: "unknown" });
+  await assert.rejects(s.confirmed(id(BASE + 1000), 1000), { reason: "unknown" });
+  await s.confirmed(id(BASE + 1001), 1000);
+  await s.confirmed(id(BASE + N), 1000);
+  s.close();
+});

@@ -235,6 +235,8 @@ export class ReliableReceiver {
   #lag = 0;
   /** How long our own last multicast frame took to come back through our socket (ms). */
   #socketLag = 0;
+  /** When it was measured. */
+  #socketLagAt = 0;
   /** Answers to acknowledgement requests that wait for the multicast stream, by origin. */
   readonly #answers = new Map<string, WaitingAnswer>();
   /** Per origin: the highest sequence number received from it by multicast. */
@@ -465,7 +467,9 @@ export class ReliableReceiver {
    * [R-NODE-REL-019]
    */
   socketLag(ms: number): void {
-    if (ms >= 0 && ms < 60_000) this.#socketLag = ms;
+    if (!(ms >= 0 && ms < 60_000)) return;
+    this.#socketLag = ms;
+    this.#socketLagAt = this.#host.clock.now();
   }
 
   /**
@@ -526,11 +530,15 @@ export class ReliableReceiver {
   /**
    * How long the multicast stream from an origin must not have moved to count as stopped: one
    * acknowledgement delay, plus four times how late this node's timers fire lately, plus twice
-   * how long its own multicast took to come back through its socket (a node that reads its
-   * socket seconds late sees pauses that are not pauses in the stream). [R-NODE-REL-019]
+   * how long its own multicast took to come back through its socket, less the time since that
+   * was measured (a node that reads its socket seconds late sees pauses that are not pauses in
+   * the stream). [R-NODE-REL-019]
    */
   #stopMs(): number {
-    return this.#delayMs + 4 * this.#lag + 2 * this.#socketLag;
+    // What was in the socket when the lag was measured has been read by the time that lag has
+    // passed again: the figure fades (a fresh one comes with our next multicast frame).
+    const socket = Math.max(0, this.#socketLag - (this.#host.clock.now() - this.#socketLagAt));
+    return this.#delayMs + 4 * this.#lag + 2 * socket;
   }
 
   #send(to: NetId, ranges: [number, number][], dups?: number[]): void {

@@ -108,7 +108,10 @@ export class ReceivePath {
     try {
       const codec = this.#decoders.get(bytes[0]);
       // Our own multicast looped back: skip it without decrypting.
-      if (kind === "udp" && codec === c.codec && codec.isOwn?.(bytes)) return true;
+      if (kind === "udp" && codec === c.codec && codec.isOwn?.(bytes)) {
+        c.rel?.ownMulticast(bytes); // how far behind our socket is read [R-NODE-REL-019]
+        return true;
+      }
       if (!codec) {
         // A profile this node does not accept (or no profile at all). [R-NODE-ACCEPT-001]
         const b = bytes.length > 0 ? `0x${bytes[0].toString(16)}` : "none (empty frame)";

@@ -27,6 +27,7 @@ import {
 } from "../wire/reliable_control.ts";
 import { toRanges } from "./reliable_receiver.ts";
 import { encodeRangeList, MAX_SEQ_RANGES } from "../wire/reliable_control.ts";
+import { V2_HEADER_OFFSETS } from "../wire/v2/header.ts";
 
 /** Counters of reliable delivery (all zero when it is off). */
 export interface ReliableStats {
@@ -343,8 +344,12 @@ export class Reliability {
         );
         return h.sendDirect(to, [marker, ...recs], onFail);
       },
-      requestAck: (to) => {
-        this.#countControl(h.sendDirect(to, [sys(SYS_ACKREQ_TAG, encodeSeqRanges([]))]));
+      requestAck: (to, upTo) => {
+        // Naming the newest number sent to it: the answer waits for it. [R-NODE-REL-018]
+        const named = upTo === undefined || upTo < 0 ? [] : [upTo];
+        const rec = sys(SYS_ACKREQ_TAG, encodeSeqRanges(named));
+        this.#countControl(h.sendDirect(to, [rec]));
+        return rec.origin.seqno;
       },
       notifyLost: (to, seqnos) => {
         this.#countControl(h.sendDirect(to, [sys(SYS_LOST_TAG, encodeSeqRanges(seqnos))]));
@@ -494,6 +499,17 @@ export class Reliability {
   }
 
   /**
+   * Our own v2 multicast frame `frame` came back through our multicast socket: the time since it
+   * was sealed is how far behind that socket is read. [R-NODE-REL-019]
+   */
+  ownMulticast(frame: Uint8Array): void {
+    const at = V2_HEADER_OFFSETS.sealedAt;
+    if (frame.length < at + 8) return;
+    const v = new DataView(frame.buffer, frame.byteOffset + at, 8);
+    this.#receiver.socketLag(this.#h.clock.now() - (v.getUint32(0) * 2 ** 32 + v.getUint32(4)));
+  }
+
+  /**
    * A control record from `sender` in `frame` (one object per received frame). Each frame has
    * a small allowance per type, multicast frames none; what a record names is read only where
    * its sender could have meant it, so that one frame's cost is bounded. [R-NODE-REL-015]
@@ -531,7 +547,10 @@ export class Reliability {
       return;
     }
     if (r.typeTag === SYS_ACKREQ_TAG) {
-      this.#receiver.requested(sender);
+      // It may name the newest number sent before it (R-NODE-REL-018): only lower ones count.
+      const named = clipRanges(ranges, 0, r.origin.seqno - 1);
+      const upTo = named.length > 0 ? named[named.length - 1][1] : undefined;
+      this.#receiver.requested(sender, upTo, r.origin.seqno);
       return;
     }
     if (r.typeTag === SYS_DUP_TAG) {

@@ -129,8 +129,20 @@ interface Pending {
   arrivals: number;
   /** Repairs that arrived for messages delivered already: reported with the next ack. */
   dups?: number[];
-  /** Deferred once already (R-NODE-REL-012): acknowledged at the next flush, whatever comes. */
+  /**
+   * Held back for the multicast stream already (R-NODE-REL-012, R-NODE-REL-019): acknowledged
+   * once the stream passes them, stops, or they were held too long.
+   */
   carried?: SeqRangeSet;
+  /**
+   * When the numbers of `carried` were first held, as pairs (time, highest number held then),
+   * oldest first (R-NODE-REL-019).
+   */
+  marks: number[] | undefined;
+  /** When the multicast stream from this origin was last seen to move (with `carried`). */
+  movedAt: number;
+  /** How far the stream had been read then (with `carried`). */
+  heldPos: number;
   /** When this batch is due. */
   due: number;
   /** The acknowledgement interval it was opened with. */
@@ -141,10 +153,35 @@ interface Pending {
   hiUdp?: number;
 }
 
+/** An answer to acknowledgement requests waiting for the multicast stream (R-NODE-REL-018). */
+interface WaitingAnswer {
+  /** The origin. */
+  id: NetId;
+  /** The requests' own numbers (the answer acknowledges them). */
+  seqs: number[];
+  /** The newest number the origin named: the answer waits for the stream to reach it. */
+  upTo: number;
+  /** The stream's position when last looked at. */
+  hi: number;
+  /** When the first request came. */
+  since: number;
+  /** When the stream was last seen to move. */
+  movedAt: number;
+  /** When to look again. */
+  due: number;
+}
+
 /** Records from one origin in one interval that make its traffic "steady" (R-NODE-REL-013). */
 const STEADY_BATCH = 32;
 /** Most the acknowledgement interval of a steady origin grows to, in multiples of the delay. */
 export const MAX_DELAY_FACTOR = 8;
+
+/**
+ * Most a number is held back for the origin's multicast stream while that stream moves, and most
+ * an answer to an acknowledgement request waits for it, in acknowledgement delays.
+ * [R-NODE-REL-018], [R-NODE-REL-019]
+ */
+export const HOLD_MAX_INTERVALS = 100;
 
 /** Origins whose batches {@linkcode ReliableReceiver} finds without a key lookup. */
 const RECENT_ORIGINS = 8;
@@ -173,6 +210,8 @@ export class ReliableReceiver {
   readonly #host: ReceiverHost;
   readonly #delayMs: number;
   readonly #maxBatch: number;
+  /** Longest a number is held back for the multicast stream (R-NODE-REL-019). */
+  readonly #holdMaxMs: number;
   readonly #pending = new Map<string, Pending>();
   /** While acknowledgements are being taken to ride in another frame: where they go. */
   #sink: CarriedAck[] | undefined;
@@ -192,6 +231,12 @@ export class ReliableReceiver {
   readonly #interval = new Map<string, number>();
   /** Counters. */
   readonly stats: ReceiverStats = emptyReceiverStats();
+  /** Mean lateness of this receiver's timers lately (ms). */
+  #lag = 0;
+  /** How long our own last multicast frame took to come back through our socket (ms). */
+  #socketLag = 0;
+  /** Answers to acknowledgement requests that wait for the multicast stream, by origin. */
+  readonly #answers = new Map<string, WaitingAnswer>();
   /** Per origin: the highest sequence number received from it by multicast. */
   readonly #hiUdp = new Map<string, number>();
   /** Origins whose acknowledgement failed: not acknowledged again before the time given. */
@@ -207,6 +252,7 @@ export class ReliableReceiver {
     this.#host = host;
     this.#delayMs = delayMs;
     this.#maxBatch = maxBatch;
+    this.#holdMaxMs = HOLD_MAX_INTERVALS * delayMs;
   }
 
   /**
@@ -247,6 +293,9 @@ export class ReliableReceiver {
           carried: undefined,
           repaired: false,
           hiUdp: undefined,
+          marks: undefined,
+          movedAt: 0,
+          heldPos: -1,
         },
       );
       this.#arm(due);
@@ -260,6 +309,9 @@ export class ReliableReceiver {
     this.#timerAt = at;
     this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
+      // How late timers fire: how far behind this process is (R-NODE-REL-019).
+      const late = Math.max(0, this.#host.clock.now() - this.#timerAt);
+      this.#lag += (late - this.#lag) / 4;
       this.#timerAt = Infinity;
       this.#flushDue();
     }, Math.max(1, at - this.#host.clock.now()));
@@ -269,7 +321,7 @@ export class ReliableReceiver {
   #flushDue(): void {
     const now = this.#host.clock.now();
     for (const [k, p] of [...this.#pending]) if (p.due <= now) this.#flushOne(k, p);
-    let next = Infinity;
+    let next = this.#answers.size > 0 ? this.#answersDue(now) : Infinity;
     for (const p of this.#pending.values()) if (p.due < next) next = p.due;
     if (next < Infinity) this.#arm(next);
   }
@@ -384,17 +436,7 @@ export class ReliableReceiver {
       } else if (p.hiUdp > old) this.#hiUdp.set(k, p.hiUdp);
     }
     const seqs = p.seqs;
-    const hi = all ? undefined : this.#hiUdp.get(k);
-    // Numbers above the multicast stream wait one flush, except those that waited already.
-    const later = hi === undefined ? undefined : seqs.splitAbove(hi);
-    if (p.carried) {
-      if (later) later.remove(p.carried);
-      seqs.addAll(p.carried);
-    }
-    if (later && !later.empty) {
-      this.stats.acksDeferred += later.count;
-      this.#pendingFor(p.id).carried = later;
-    }
+    this.#holdBack(p, all ? -1 : this.#position(k));
     this.stats.ackedSeqnos += seqs.count;
     let dups = p.dups ? [...new Set(p.dups)].sort((a, b) => a - b) : undefined;
     // Records of at most MAX_SEQ_RANGES ranges each.
@@ -405,6 +447,90 @@ export class ReliableReceiver {
       dups = undefined;
     }
     if (ranges.length === 0 && dups) this.#send(p.id, ranges, dups);
+  }
+
+  /**
+   * How far the multicast stream from origin `k` has been read: the highest number of its
+   * records heard by multicast; -1 when never heard. Everything the origin multicast before it
+   * has arrived or is lost. [R-NODE-REL-019]
+   */
+  #position(k: string): number {
+    const p = this.#pending.get(k);
+    return Math.max(this.#hiUdp.get(k) ?? -1, p?.hiUdp ?? -1);
+  }
+
+  /**
+   * Our own multicast frame came back through our multicast socket `ms` after it was sealed:
+   * how far behind this node reads that socket (what it reads now was sent that long ago).
+   * [R-NODE-REL-019]
+   */
+  socketLag(ms: number): void {
+    if (ms >= 0 && ms < 60_000) this.#socketLag = ms;
+  }
+
+  /**
+   * Take out of `p.seqs` the numbers to hold back for the multicast stream (R-NODE-REL-012,
+   * R-NODE-REL-019) and hand them to the origin's next batch: this batch's numbers above `pos`
+   * (how far the stream from the origin has been read; -1: hold nothing) and, of the numbers
+   * held before, those still above it, unless the stream stopped (did not move for
+   * `#stopMs()`) or they were held for {@linkcode HOLD_MAX_INTERVALS} delays. The rest is
+   * acknowledged now.
+   */
+  #holdBack(p: Pending, pos: number): void {
+    const seqs = p.seqs;
+    let held = p.carried;
+    let marks = p.marks;
+    if (pos < 0) {
+      if (held) seqs.addAll(held);
+      return;
+    }
+    const now = this.#host.clock.now();
+    const movedAt = held && pos <= p.heldPos ? p.movedAt : now;
+    const stopped = now - movedAt >= this.#stopMs();
+    const later = seqs.splitAbove(pos);
+    if (held) {
+      // Held numbers the stream passed, or held too long (their mark is old), go now; all of
+      // them when the stream stopped.
+      let limit = pos;
+      let m = 0;
+      if (marks) {
+        while (
+          m < marks.length &&
+          (marks[m + 1] <= pos || stopped || now - marks[m] >= this.#holdMaxMs)
+        ) {
+          if (marks[m + 1] > limit) limit = marks[m + 1];
+          m += 2;
+        }
+        marks = m >= marks.length ? undefined : marks.slice(m);
+      }
+      const still = stopped ? undefined : held.splitAbove(limit);
+      seqs.addAll(held);
+      held = still;
+      if (held && later) later.remove(held);
+    }
+    if (later && !later.empty) {
+      this.stats.acksDeferred += later.count;
+      (marks ??= []).push(now, later.max!);
+      if (held) held.addAll(later);
+      else held = later;
+    }
+    if (held && !held.empty) {
+      const next = this.#pendingFor(p.id);
+      next.carried = held;
+      next.marks = marks;
+      next.movedAt = movedAt;
+      next.heldPos = pos;
+    }
+  }
+
+  /**
+   * How long the multicast stream from an origin must not have moved to count as stopped: one
+   * acknowledgement delay, plus four times how late this node's timers fire lately, plus twice
+   * how long its own multicast took to come back through its socket (a node that reads its
+   * socket seconds late sees pauses that are not pauses in the stream). [R-NODE-REL-019]
+   */
+  #stopMs(): number {
+    return this.#delayMs + 4 * this.#lag + 2 * this.#socketLag;
   }
 
   #send(to: NetId, ranges: [number, number][], dups?: number[]): void {
@@ -472,13 +598,87 @@ export class ReliableReceiver {
     return out.length > 0 ? out : undefined;
   }
 
-  /** `origin` asked for an acknowledgement now: send its batch (an empty one if none). */
-  requested(origin: NetId): void {
+  /**
+   * `origin` asked for an acknowledgement (the request record had number `seq`): send its batch
+   * (an empty one if none) with everything held back and `seq` itself, so that the origin tells
+   * the answer from an acknowledgement sent before the request arrived. At once, unless the
+   * request names (`upTo`) a number the origin sent before asking that the multicast stream from
+   * it has not reached yet: then the answer waits for the stream. [R-NODE-REL-018]
+   */
+  requested(origin: NetId, upTo?: number, seq?: number): void {
     if (this.#closed) return;
     const k = netIdKey(origin);
-    const p = this.#pending.get(k);
+    // It reached us and waits for us: acknowledgements to it go again (after failed sends they
+    // pause for a while). [R-NODE-REL-018]
+    this.#backoff.delete(k);
+    this.#failures.delete(k);
+    const w = this.#answers.get(k);
+    if (w) {
+      // One answer for the requests of one wait: it names each of them.
+      if (seq !== undefined) w.seqs.push(seq);
+      if (upTo !== undefined && upTo > w.upTo) w.upTo = upTo;
+      return;
+    }
+    if (upTo !== undefined) {
+      const hi = this.#position(k);
+      if (hi >= 0 && hi < upTo && this.#answers.size < MAX_ORIGINS) {
+        const now = this.#host.clock.now();
+        this.#answers.set(k, {
+          id: { ip: origin.ip, port: origin.port },
+          seqs: seq === undefined ? [] : [seq],
+          upTo,
+          hi,
+          since: now,
+          movedAt: now,
+          due: now + this.#delayMs,
+        });
+        this.#arm(now + this.#delayMs);
+        return;
+      }
+    }
+    this.#answer(origin, seq === undefined ? [] : [seq]);
+  }
+
+  /** Send the answer to `origin`'s acknowledgement requests `seqs`: its batch and them. */
+  #answer(origin: NetId, seqs: number[]): void {
+    const k = netIdKey(origin);
+    let p = this.#pending.get(k);
+    if (seqs.length > 0) {
+      p ??= this.#pendingFor(origin);
+      for (const q of seqs) p.seqs.add(q);
+    }
     if (p) this.#flushOne(k, p, true);
     else this.#send({ ip: origin.ip, port: origin.port }, []);
+  }
+
+  /**
+   * Answers waiting for the multicast stream that are due: answer when the stream reached the
+   * number the request named, when it stopped (did not move for `#stopMs()`), or after
+   * {@linkcode HOLD_MAX_INTERVALS} delays; otherwise look again one delay later. Returns when
+   * the next one is due. [R-NODE-REL-018]
+   */
+  #answersDue(now: number): number {
+    let next = Infinity;
+    for (const [k, a] of [...this.#answers]) {
+      if (a.due > now) {
+        if (a.due < next) next = a.due;
+        continue;
+      }
+      const hi = this.#position(k);
+      if (hi > a.hi) {
+        a.hi = hi;
+        a.movedAt = now;
+      }
+      const stopped = now - a.movedAt >= this.#stopMs();
+      if (hi >= a.upTo || stopped || now - a.since >= this.#holdMaxMs) {
+        this.#answers.delete(k);
+        this.#answer(a.id, a.seqs);
+        continue;
+      }
+      a.due = now + this.#delayMs;
+      if (a.due < next) next = a.due;
+    }
+    return next;
   }
 
   /**
@@ -490,9 +690,16 @@ export class ReliableReceiver {
       this.#timer = undefined;
       this.#timerAt = Infinity;
     }
+    if (all) {
+      // Waiting answers too (R-NODE-REL-018).
+      const answers = [...this.#answers.values()];
+      this.#answers.clear();
+      for (const a of answers) this.#answer(a.id, a.seqs);
+    }
     for (const [k, p] of [...this.#pending]) this.#flushOne(k, p, all);
     let next = Infinity;
     for (const p of this.#pending.values()) if (p.due < next) next = p.due;
+    for (const a of this.#answers.values()) if (a.due < next) next = a.due;
     if (next < Infinity) this.#arm(next);
   }
 

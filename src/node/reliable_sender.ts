@@ -63,8 +63,13 @@ export interface SenderHost<R> {
   release(dests: NetId[], setKey: string, recs: R[]): void;
   /** Send records again to one destination by TCP; `onFail` when a frame cannot be written. */
   repair(to: NetId, recs: R[], onFail: () => void): { frames: number; bytes: number };
-  /** Ask `to` to acknowledge now (a `chatter.sys.rel.ackreq`). */
-  requestAck(to: NetId): void;
+  /**
+   * Ask `to` to acknowledge now (a `chatter.sys.rel.ackreq`), naming `upTo`, the newest number
+   * sent to it; returns the request record's own sequence number, which the answer acknowledges
+   * (R-NODE-REL-018; without it the first acknowledgement after the request counts as the
+   * answer).
+   */
+  requestAck(to: NetId, upTo?: number): number | void;
   /** Tell `to` that these sequence numbers of ours are given up (a `chatter.sys.rel.lost`). */
   notifyLost(to: NetId, seqnos: number[]): void;
   /** Report a lost message. */
@@ -190,6 +195,10 @@ interface DestState {
   lastSendAt: number;
   /** When an acknowledgement request was sent to it since then (0: none, -1: answered). */
   probeAt: number;
+  /** The newest sequence number sent to it (first transmissions). */
+  lastSeq: number;
+  /** The sequence number of the acknowledgement request sent to it last (-1: none known). */
+  probeSeq: number;
   /** Its adaptive send window (R-NODE-REL-016). */
   win: SendWindow;
 }
@@ -415,6 +424,8 @@ export class ReliableSender<R> {
           lastAckAt: this.#host.clock.now(),
           lastSendAt: 0,
           probeAt: 0,
+          lastSeq: -1,
+          probeSeq: -1,
           win: new SendWindow({
             max: this.#o.window,
             min: this.#o.windowMin ?? this.#o.window,
@@ -480,11 +491,13 @@ export class ReliableSender<R> {
     const next = now + this.#rto();
     t.nextAt[s] = next;
     const ds = t.set[s]!.ds;
+    const seq = t.seqOf(s);
     for (let i = 0; i < ds.length; i++) {
       const d = ds[i];
       d.inflight++;
       d.lastSendAt = now;
       d.probeAt = 0;
+      if (seq > d.lastSeq) d.lastSeq = seq;
     }
     this.#arm(next);
     this.#armProbe(now + this.#probeIdle());
@@ -504,6 +517,28 @@ export class ReliableSender<R> {
   }
 
   /**
+   * Send `d` an acknowledgement request naming the newest number sent to it; its answer is the
+   * acknowledgement that covers the request's own number. [R-NODE-REL-018]
+   */
+  #request(d: DestState): void {
+    const seq = this.#host.requestAck(d.id, d.lastSeq);
+    d.probeSeq = typeof seq === "number" ? seq : -1;
+  }
+
+  /**
+   * Whether `ranges` from `d` answer its pending acknowledgement request: they cover the
+   * request's number (any acknowledgement does when that number is not known). [R-NODE-REL-018]
+   */
+  #answers(d: DestState, ranges: readonly (readonly [number, number])[]): boolean {
+    const q = d.probeSeq;
+    if (q < 0) return true;
+    for (let j = ranges.length - 1; j >= 0; j--) {
+      if (ranges[j][0] <= q && q <= ranges[j][1]) return true;
+    }
+    return false;
+  }
+
+  /**
    * Tail loss: the last messages of a burst have no later message whose acknowledgement would
    * reveal their loss. A destination with unacknowledged messages that has been sent nothing
    * new for a while is sent a `chatter.sys.rel.ackreq`; it acknowledges at once, and what that
@@ -520,7 +555,7 @@ export class ReliableSender<R> {
       if (now - d.lastSendAt >= idle) {
         d.probeAt = now;
         this.stats.probes++;
-        this.#host.requestAck(d.id);
+        this.#request(d);
       } else next = Math.min(next, d.lastSendAt + idle);
     }
     if (next < Infinity) this.#armProbe(next);
@@ -594,7 +629,7 @@ export class ReliableSender<R> {
     if (d) {
       d.failures = 0;
       d.lastAckAt = now;
-      if (d.probeAt > 0) {
+      if (d.probeAt > 0 && this.#answers(d, ranges)) {
         // The answer to an acknowledgement request: everything sent before the request that
         // this acknowledgement does not cover is lost (less the reordering allowance).
         if (d.probeAt > d.ackedSentAt) d.ackedSentAt = d.probeAt;
@@ -979,7 +1014,7 @@ export class ReliableSender<R> {
         d.win.lost(r.sentAt, now, this.#srtt || rto, r.recs.length); // [R-NODE-REL-016]
         d.probeAt = now;
         this.stats.probes++;
-        this.#host.requestAck(d.id);
+        this.#request(d);
       }
     }
     if (next < Infinity) this.#arm(next);

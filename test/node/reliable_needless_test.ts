@@ -105,7 +105,7 @@ Deno.test("[R-WIRE-REL-001] [R-NODE-REL-011] repair and dup records have the tag
   assert.equal(SYS_DUP_TAG, typeTag("chatter.sys.rel.dup"));
 });
 
-Deno.test("[R-NODE-REL-012] a TCP arrival ahead of the origin's multicast stream is acknowledged one interval later; an ackreq answer and TCP-only origins are not delayed", () => {
+Deno.test("[R-NODE-REL-012] [R-NODE-REL-019] a TCP arrival ahead of the origin's multicast stream waits at least one interval, and on while the stream moves; an ackreq answer and TCP-only origins are not delayed", () => {
   const clock = new ManualClock();
   const acks: { to: number; seqs: number[] }[] = [];
   const r = new ReliableReceiver({
@@ -127,14 +127,18 @@ Deno.test("[R-NODE-REL-012] a TCP arrival ahead of the origin's multicast stream
   clock.advance(100);
   assert.deepEqual(acks, [{ to: 1, seqs: [1, 2, 3, 4, 5] }, { to: 2, seqs: [9] }]);
   assert.equal(r.stats.acksDeferred, 2);
-  // Multicast catches up with 6; 7 is still ahead but waited once: both acknowledged now.
+  // Multicast catches up with 6 (and 6 goes); 7 is still ahead of a stream that moved: it waits
+  // on (R-NODE-REL-019; before, it went after one interval whatever came).
   r.received(o(1, 6), "udp");
   clock.advance(100);
-  assert.deepEqual(acks.slice(2), [{ to: 1, seqs: [6, 7] }]);
+  assert.deepEqual(acks.slice(2), [{ to: 1, seqs: [6] }]);
+  // A quiet interval: the stream stopped, 7 goes.
+  clock.advance(100);
+  assert.deepEqual(acks.slice(3), [{ to: 1, seqs: [7] }]);
   // An acknowledgement request is answered with everything, ahead or not.
   r.received(o(1, 20), "tcp");
   r.requested({ ip: "10.0.0.1", port: 1 });
-  assert.deepEqual(acks.slice(3), [{ to: 1, seqs: [20] }]);
+  assert.deepEqual(acks.slice(4), [{ to: 1, seqs: [20] }]);
   assert.equal(r.stats.acksDeferred, 2);
   r.close();
 });

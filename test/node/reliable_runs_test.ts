@@ -192,7 +192,8 @@ Deno.test("[R-NODE-REL-002] [R-NODE-REL-014] [R-NODE-REL-015] Reliability hands 
               payload: encodeSeqRanges([]),
             };
             rel.control(ackreq, frame.sender, "v2", { kind: "tcp" });
-            model.requested(sender);
+            // The answer names the request's own number (R-NODE-REL-018).
+            model.requested(sender, undefined, BASE);
           }
           const o = r.other < 0 ? f.sender : r.other;
           const x = Math.max(BASE, next[o] + r.gap);

@@ -107,11 +107,15 @@ Deno.test("[R-NODE-REL-016] a slow destination shrinks its window and bounds wha
   assert.equal(adaptive.windowsReduced, 1, msg);
   assert.ok(adaptive.windowMin < 1024, msg);
   // Once it has adapted, what is outstanding to it stays small, and so do its buffer's drops and
-  // the repairs they cost (the fixed window keeps thousands outstanding and repairing).
-  assert.ok(adaptive.lateInflight <= 1024, msg);
+  // the repairs they cost (the fixed window keeps thousands outstanding and repairing). Since
+  // R-NODE-REL-018 the origin no longer takes an acknowledgement the slow node sent before its
+  // tail probe for the answer (that made it re-send everything outstanding at once, which halved
+  // the window early): the window reacts to the losses it infers, a little later. Figures of this
+  // seeded run: before 513 / 292 / 10, with REL-018 1238 / 848 / 51, fixed 4000 / 2119 / 108.
+  assert.ok(adaptive.lateInflight <= 1536, msg);
   assert.ok(fixed.lateInflight >= 2 * adaptive.lateInflight, msg);
-  assert.ok(adaptive.lateDrops * 4 <= fixed.lateDrops, msg);
-  assert.ok(adaptive.lateRepairs * 4 <= fixed.lateRepairs, msg);
+  assert.ok(adaptive.lateDrops * 2 <= fixed.lateDrops, msg);
+  assert.ok(adaptive.lateRepairs * 2 <= fixed.lateRepairs, msg);
   assert.equal(fixed.windowReductions, 0, msg);
   assert.equal(fixed.windowMin, 8192, msg);
 });

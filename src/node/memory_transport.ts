@@ -83,6 +83,8 @@ interface Endpoint {
   sharedBursting: boolean;
   /** Set by {@linkcode MemoryNetwork.throttle}: a receiver that reads slowly. */
   slow?: { perSettle: number; buffer: number; queue: Delivery[]; udp: number };
+  /** Set by {@linkcode MemoryNetwork.delayMulticast}: datagrams to it wait this many settles. */
+  mcDelay?: { settles: number; queue: { d: Delivery; due: number }[] };
 }
 
 interface Delivery {
@@ -276,11 +278,67 @@ export class MemoryNetwork {
     for (const d of queue) this.#events.push({ deliver: { ...d, released: true } });
   }
 
+  /**
+   * Delay the multicast datagrams to an endpoint by `settles` calls of
+   * {@linkcode MemoryNetwork.settle} (in order; TCP frames to it are not delayed): a receiver
+   * whose process reads its multicast socket seconds late while its TCP arrivals are read at once.
+   * 0 or no argument: no delay (what waits is delivered at the next settle).
+   *
+   * @example
+   * ```ts
+   * import { MemoryNetwork } from "@chatter/chatter/testing";
+   * import assert from "node:assert/strict";
+   * const net = new MemoryNetwork();
+   * const got: string[] = [];
+   * const at = (port: number) => ({ id: { ip: "10.0.0.1", port }, domain: "A" });
+   * const a = await net.transport(at(1))({ frame: () => true, streamError: () => {} });
+   * await net.transport(at(2))({
+   *   frame: (_f, kind) => (got.push(kind), true),
+   *   streamError: () => {},
+   * });
+   * net.delayMulticast({ ip: "10.0.0.1", port: 2 }, 2);
+   * a.sendMulticast(new Uint8Array([1]));
+   * a.sendTcp({ ip: "10.0.0.1", port: 2 }, new Uint8Array([2]));
+   * await net.settle();
+   * assert.deepEqual(got, ["tcp"]);
+   * await net.settle();
+   * await net.settle();
+   * assert.deepEqual(got, ["tcp", "udp"]);
+   * ```
+   */
+  delayMulticast(id: NetId, settles = 0): void {
+    const e = this.#endpoints.get(netIdKey(id));
+    if (!e) return;
+    const queue = e.mcDelay?.queue ?? [];
+    if (settles > 0) {
+      e.mcDelay = { settles, queue };
+      return;
+    }
+    e.mcDelay = undefined;
+    for (const q of queue) this.#events.push({ deliver: { ...q.d, released: true } });
+  }
+
   /** Frames queued or held, not yet delivered. */
   get pending(): number {
     let held = 0;
-    for (const e of this.#endpoints.values()) held += e.held.length + (e.slow?.queue.length ?? 0);
+    for (const e of this.#endpoints.values()) {
+      held += e.held.length + (e.slow?.queue.length ?? 0) + (e.mcDelay?.queue.length ?? 0);
+    }
     return this.#events.length + held;
+  }
+
+  #settles = 0;
+
+  /** Delayed multicast datagrams that are due go out (once per settle). */
+  #releaseDelayed(): void {
+    this.#settles++;
+    for (const e of this.#endpoints.values()) {
+      const q = e.mcDelay?.queue;
+      if (!q || q.length === 0) continue;
+      let n = 0;
+      while (n < q.length && q[n].due <= this.#settles) n++;
+      for (const x of q.splice(0, n)) this.#events.push({ deliver: { ...x.d, released: true } });
+    }
   }
 
   /** Each slow endpoint takes its share of waiting frames (once per settle). */
@@ -301,6 +359,7 @@ export class MemoryNetwork {
    */
   async settle(maxEvents = 1_000_000): Promise<number> {
     let n = 0;
+    this.#releaseDelayed();
     this.#releaseSlow();
     for (;;) {
       await new Promise<void>((r) => setTimeout(r, 0));
@@ -320,6 +379,10 @@ export class MemoryNetwork {
 
   #deliver(d: Delivery): void {
     const to = d.to;
+    if (d.kind === "udp" && to.mcDelay && !d.released) {
+      to.mcDelay.queue.push({ d, due: this.#settles + to.mcDelay.settles });
+      return;
+    }
     const slow = to.slow;
     if (slow && !d.released && to.alive) {
       // A slow reader: it waits its turn (a multicast datagram is dropped when the buffer is full).

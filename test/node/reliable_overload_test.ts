@@ -4,13 +4,16 @@
  * ahead of the stream until the stream passes it, answers an acknowledgement request only when
  * the stream has reached what the origin had sent, and names the request in its answer; the origin
  * takes only that acknowledgement for the answer. ReliableReceiver and ReliableSender on a manual
- * clock (deterministic; no durations asserted).
+ * clock, and nodes on the MemoryNetwork with one destination's multicast delayed behind its TCP
+ * (MemoryNetwork.delayMulticast); seeded, deterministic, no durations asserted.
  */
 import assert from "node:assert/strict";
 import { ManualClock } from "../../src/node/clock.ts";
 import { ReliableReceiver } from "../../src/node/reliable_receiver.ts";
 import { ReliableSender } from "../../src/node/reliable_sender.ts";
 import { decodeSeqRanges } from "../../src/wire/reliable_control.ts";
+import { learn, memCluster, send } from "./_memory_cluster.ts";
+import { collectLost, driveUntilQuiet } from "./_reliable_helpers.ts";
 
 const O = { ip: "10.0.0.1", port: 1 };
 const at = (seqno: number) => ({ ...O, seqno });
@@ -202,4 +205,36 @@ Deno.test("[R-NODE-REL-018] the origin takes as the answer only the acknowledgem
   s.acked(D, [[11, 90], [1000, 1000]]);
   assert.deepEqual(repaired, Array.from({ length: 10 }, (_, i) => 91 + i));
   s.close();
+});
+
+Deno.test("[R-NODE-REL-018] [R-NODE-REL-019] a destination whose multicast is read 400 ms late behind its TCP arrivals gets everything exactly once with few repairs", async () => {
+  const c = await memCluster(["A", "A", "A", "A"], { profile: "v2" }, {}, 41);
+  try {
+    const lost = collectLost(c.nodes);
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    // Node 1 reads its multicast 40 settles (400 ms) late; TCP (the kept copies, the requests)
+    // reaches it at once. Node 0 sends 20 messages per 10 ms step for 1 s, then stops.
+    c.net.delayMulticast(c.ids[1], 40);
+    const dests = [c.ids[1], c.ids[2], c.ids[3]];
+    const before = c.nodes[0].stats().reliable.retransmits;
+    const sent: string[] = [];
+    for (let step = 0; step < 100; step++) {
+      for (let k = 0; k < 20; k++) sent.push(send(c, 0, dests));
+      await c.net.settle();
+      c.clock.advance(10);
+    }
+    await driveUntilQuiet(c);
+    const repairs = c.nodes[0].stats().reliable.retransmits - before;
+    for (const id of sent) {
+      for (const d of [1, 2, 3]) assert.equal(c.got[d].get(id), 1, `${id}@${d}`);
+    }
+    assert.equal(lost.length, 0);
+    assert.equal(c.nodes[0].stats().reliable.buffered, 0);
+    // Nothing was lost on the network: every repair is needless. This seeded run: 80 repairs;
+    // the code before these rules: 820 (it re-sent much of what waited in the delayed stream).
+    assert.ok(repairs <= sent.length / 20, `repairs ${repairs} of ${sent.length} messages`);
+  } finally {
+    await c.close();
+  }
 });

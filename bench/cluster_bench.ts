@@ -96,6 +96,13 @@ const PAYLOAD = 100;
 /** Largest multicast datagram (the node's default is 1400, safe for Ethernet MTUs). */
 const DATAGRAM = numberArg("datagram", v.datagram, 1400, { min: 512, max: 65507 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Called around each throughput run's measured part when set (by bench/run_profile.ts, which
+ * profiles only those spans); unset, the bench does not touch it.
+ */
+const benchHook = (globalThis as {
+  chatterBenchHook?: (what: "start" | "stop", reliable: boolean, total: number) => Promise<void>;
+}).chatterBenchHook;
 
 async function cluster(
   onMsg: (node: number, id: number) => void,
@@ -287,6 +294,7 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
     sampler = setInterval(() => {
       for (const n of nodes) inflightMax = Math.max(inflightMax, n.stats().reliable.inflightMax);
     }, 250);
+    await benchHook?.("start", reliable, total); // bench/run_profile.ts: profile this run
     const cpu0 = process.cpuUsage();
     const th0 = threadTimes();
     const t0 = performance.now();
@@ -317,6 +325,7 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
       if (reliable && nodes.some((n) => n.stats().reliable.buffered > 0)) continue;
       if (deliveries === before) break;
     }
+    await benchHook?.("stop", reliable, total);
     const seconds = (lastDelivery - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const th1 = threadTimes();

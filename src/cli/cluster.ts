@@ -1,7 +1,8 @@
 /**
  * `chatter cluster`: the chatterbox-style demo. N nodes on loopback (multicast on `lo`) each
  * broadcast random values to all nodes for `sendFor` seconds at `rate` messages/s, then wait
- * up to `waitFor` seconds; each node reports how many distinct messages it received and a
+ * until everything is confirmed or given up, or until nothing moved for `waitFor` seconds (at
+ * most `waitFor` + 30 s in all); each node reports how many distinct messages it received and a
  * checksum of them, and the survivors must agree. The demo has no repair of its own: the
  * library's reliable delivery (spec/node.md, R-NODE-REL-*) repairs multicast loss (`--loss`)
  * and kernel drops, reports what it cannot repair, and confirms each broadcast; the demo
@@ -18,6 +19,9 @@ import { xxhash32 } from "../wire/xxhash32.ts";
 import { formatNetId } from "../wire/netid.ts";
 import { relayEdgesOf } from "../node/node.ts";
 import { type ClusterPicture, pickPicture } from "./cluster_picture.ts";
+
+/** Longest the wait phase runs beyond `waitFor` while messages are still moving (seconds). */
+const WAIT_CAP_S = 30;
 
 /**
  * `kernel drops: N (sockopt)`: what the kernel dropped at the nodes' multicast receive sockets,
@@ -51,7 +55,11 @@ export interface ClusterOptions {
   nodes: number;
   /** Seconds of sending (default 3). */
   sendFor: number;
-  /** Seconds of waiting after sending (default 2). */
+  /**
+   * Seconds of waiting after sending without progress (default 2): the wait ends when every
+   * broadcast is confirmed or given up, or when nothing was delivered, confirmed or reported lost
+   * for this long, and lasts at most this plus 30 s.
+   */
   waitFor: number;
   /** Messages per second per node (default 100). */
   rate: number;
@@ -257,7 +265,9 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
           broadcasts++;
           const t0 = performance.now();
           const key = `${i}/${s}`;
-          nodes[i].confirmed(id, { timeoutMs: (opts.sendFor + opts.waitFor + 5) * 1000 }).then(
+          nodes[i].confirmed(id, {
+            timeoutMs: (opts.sendFor + opts.waitFor + WAIT_CAP_S + 5) * 1000,
+          }).then(
             () => {
               confirmedAt.set(key, performance.now());
               confirmMs.push(performance.now() - t0);
@@ -296,11 +306,24 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     const udpFrames = tot((s) => s.udp.framesOut);
 
     // Wait phase: the library repairs; wait until every survivor's retransmit buffer is empty
-    // (everything confirmed or given up) or the time is up.
+    // (everything confirmed or given up), or until nothing moved for `waitFor` seconds. A process
+    // that is seconds behind (high --rate) still delivers and confirms after sending ends; ending
+    // the wait on a fixed clock then reported messages in flight as a disagreement. Movement =
+    // deliveries, confirmations or losses reported; the whole wait is bounded by WAIT_CAP_S.
     phase = "wait";
-    const waitEnd = performance.now() + opts.waitFor * 1000;
+    const waitStart = performance.now();
+    const moved = () =>
+      have.reduce((a, h) => a + h.size, 0) + confirmMs.length + tot((s) => s.reliable.lost);
+    let lastMoved = moved();
+    let waitEnd = waitStart + opts.waitFor * 1000;
+    const capEnd = waitStart + (opts.waitFor + WAIT_CAP_S) * 1000;
     while (performance.now() < waitEnd) {
       if (alive().every((x) => x.stats().reliable.buffered === 0)) break;
+      const m = moved();
+      if (m !== lastMoved) {
+        lastMoved = m;
+        waitEnd = Math.min(capEnd, performance.now() + opts.waitFor * 1000);
+      }
       progress();
       await sleep(Math.max(0, Math.min(50, waitEnd - performance.now())));
     }

@@ -722,14 +722,16 @@ async function cmdCluster(args: string[]): Promise<number> {
     console.log(`usage: chatter cluster [options]
 
 Start N nodes on loopback (multicast on lo). Each broadcasts random values to all nodes for
---send-for seconds at --rate, then they wait up to --wait-for seconds while the library's
+--send-for seconds at --rate, then they wait (see --wait-for) while the library's
 reliable delivery repairs losses; each prints the count and checksum of what it received (from
 surviving origins), and the run prints repairs, losses reported and confirmation times. Exit 0
 when the surviving nodes agree, 1 when they do not.
 
   -n, --nodes N        number of nodes (default 8)
   --send-for S         seconds of sending (default 3)
-  --wait-for S         seconds of waiting after sending (default 2)
+  --wait-for S         after sending, wait until every broadcast is confirmed or given up,
+                       or until nothing was delivered, confirmed or reported lost for S
+                       seconds (default 2; at most S + 30 s in all; 0: no wait)
   --rate R             messages per second per node (default 100)
   --seed X             seed for values, trees and kills (default: random; printed)
   --subnets K          split the nodes into K multicast groups that do not hear each other (default 1)

@@ -148,15 +148,8 @@ export function openMulticastReceiveSocket(
 /** `SK_MEMINFO_DROPS` of `getsockopt(fd, SOL_SOCKET, SO_MEMINFO)`, or undefined (call failed). */
 function socketDrops(libc: NonNullable<Libc>, fd: number): number | undefined {
   const info = new Uint32Array(SK_MEMINFO_DROPS + 1);
-  const len = new Uint32Array([info.byteLength]);
-  const ok = libc.symbols.getsockopt(
-    fd,
-    SOL_SOCKET,
-    SO_MEMINFO,
-    new Uint8Array(info.buffer),
-    new Uint8Array(len.buffer),
-  ) === 0;
-  return ok && len[0] >= info.byteLength ? info[SK_MEMINFO_DROPS] : undefined;
+  const len = socketOption(libc, fd, SO_MEMINFO, info);
+  return len !== undefined && len >= info.byteLength ? info[SK_MEMINFO_DROPS] : undefined;
 }
 
 type Libc = ReturnType<typeof openLibc>;
@@ -195,15 +188,28 @@ function datagramFds(libc: NonNullable<Libc>): Set<number> {
 /** `getsockopt(fd, SOL_SOCKET, option)` as an int, or undefined when the call fails. */
 function socketOptionInt(libc: NonNullable<Libc>, fd: number, option: number): number | undefined {
   const value = new Int32Array(1);
-  const len = new Uint32Array([4]);
+  return socketOption(libc, fd, option, value) === undefined ? undefined : value[0];
+}
+
+/**
+ * `getsockopt(fd, SOL_SOCKET, option)` into `into`: the length the kernel wrote, or undefined
+ * when the call fails.
+ */
+function socketOption(
+  libc: NonNullable<Libc>,
+  fd: number,
+  option: number,
+  into: Int32Array | Uint32Array,
+): number | undefined {
+  const len = new Uint32Array([into.byteLength]);
   const ok = libc.symbols.getsockopt(
     fd,
     SOL_SOCKET,
     option,
-    new Uint8Array(value.buffer),
+    new Uint8Array(into.buffer, into.byteOffset, into.byteLength),
     new Uint8Array(len.buffer),
   ) === 0;
-  return ok ? value[0] : undefined;
+  return ok ? len[0] : undefined;
 }
 
 function granted(desc: Deno.PermissionDescriptor): boolean {

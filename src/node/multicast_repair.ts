@@ -60,6 +60,9 @@ export interface RepairGrouping<R> {
   via(relay: NetId, rest: NetId[], recs: R[]): { frames: number; bytes: number };
 }
 
+/** While waits mostly end below the threshold, one new group in this many still waits. */
+const PROBE_EVERY = 8;
+
 /** How long a destination set's grouping is reused before it is looked up again (ms). */
 const GROUPS_TTL_MS = 1_000;
 
@@ -107,8 +110,19 @@ export class RepairGrouper {
   #ready: GroupedRepair[] = [];
   /** Numbers grouped once already (cleared by `forget`). */
   readonly #tried = new Set<number>();
+  /** When numbers were sent as one copy (cleared by `forget`). */
+  readonly #onceAt = new Map<number, number>();
   #timer: TimerHandle | undefined;
   #closed = false;
+  /**
+   * Groups that reached the threshold and groups whose wait ended below it, decayed (x 7/8 per
+   * group settled): when most waits end below it (independent loss), repairs do not wait, but
+   * one new group in {@linkcode PROBE_EVERY} still does, to notice shared loss again.
+   * [R-NODE-REL-021]
+   */
+  #hits = 0;
+  #misses = 0;
+  #newGroups = 0;
 
   /**
    * `min`: destinations of one group (at least 2) that must miss a number for it to go once;
@@ -149,7 +163,14 @@ export class RepairGrouper {
     let bySeq = this.#pending.get(seq);
     if (!bySeq) this.#pending.set(seq, bySeq = new Map());
     let r = bySeq.get(key);
-    if (!r) bySeq.set(key, r = { seq, group: key, dests: [], set });
+    if (!r) {
+      // Mostly waits in vain (independent loss): only a probe waits. [R-NODE-REL-021]
+      if (this.#misses > 2 * this.#hits + 2 && ++this.#newGroups % PROBE_EVERY !== 0) {
+        if (bySeq.size === 0) this.#pending.delete(seq);
+        return 0;
+      }
+      bySeq.set(key, r = { seq, group: key, dests: [], set });
+    }
     if (r.dests.includes(i)) return 2;
     r.dests.push(i);
     if (r.dests.length === this.#min) this.#ready.push(r);
@@ -167,9 +188,20 @@ export class RepairGrouper {
     return this.#tried.has(seq);
   }
 
+  /** `seq` was sent as one copy (multicast or through a relay) at `at`. */
+  sentOnce(seq: number, at: number): void {
+    this.#onceAt.set(seq, at);
+  }
+
+  /** When `seq` was sent as one copy (undefined: never). */
+  onceAt(seq: number): number | undefined {
+    return this.#onceAt.size > 0 ? this.#onceAt.get(seq) : undefined;
+  }
+
   /** `seq` left the retransmit buffer. */
   forget(seq: number): void {
     if (this.#tried.size > 0) this.#tried.delete(seq);
+    if (this.#onceAt.size > 0) this.#onceAt.delete(seq);
   }
 
   /** Send the groups that reached the threshold. */
@@ -177,7 +209,10 @@ export class RepairGrouper {
     if (this.#ready.length === 0) return;
     const out = this.#ready;
     this.#ready = [];
-    for (const r of out) this.#take(r);
+    for (const r of out) {
+      this.#take(r);
+      this.#settled(true);
+    }
     this.#h.flush(out);
   }
 
@@ -199,8 +234,17 @@ export class RepairGrouper {
     this.#pending.clear();
     // Only numbers sent as one copy are "tried"; those still below the threshold go by TCP
     // each, and may be grouped later (a later inference is new evidence).
-    for (const r of out) if (r.dests.length >= this.#min) this.#tried.add(r.seq);
+    for (const r of out) {
+      const hit = r.dests.length >= this.#min;
+      if (hit) this.#tried.add(r.seq);
+      this.#settled(hit);
+    }
     if (out.length > 0) this.#h.flush(out);
+  }
+
+  #settled(hit: boolean): void {
+    this.#hits = this.#hits * 7 / 8 + (hit ? 1 : 0);
+    this.#misses = this.#misses * 7 / 8 + (hit ? 0 : 1);
   }
 
   /** Whether `r` reached the threshold. */

@@ -78,7 +78,7 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     sendWindowMin: 256,
     sendWindowInitial: 8192,
     maxRepairFailures: 5,
-    multicastRepairMin: 3,
+    multicastRepairMin: 0,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
     // The wire's default clock-skew tolerance (spec/wire.md 15.15).
@@ -426,12 +426,14 @@ export interface NodeOptions {
    */
   maxRepairFailures?: number;
   /**
-   * Reliable delivery, repairs by multicast (default 3; 0 or 1: off, every repair by TCP): when
+   * Reliable delivery, repairs by multicast (default 0: off, every repair by TCP; 3 is a good
+   * value where datagrams are lost at many receivers at once, e.g. at the sender or a switch): when
    * at least this many destinations of the origin's own multicast domain are found to miss the
    * same message within half an acknowledgement interval, it is repaired once by multicast
    * instead of by one TCP frame each; as many of another domain get one TCP copy through one
    * of them, which forwards it by multicast in its domain. A message goes this way at most once:
-   * its later repairs go by TCP. [R-NODE-REL-020..024]
+   * its later repairs go by TCP. Off by default: with independent loss at each receiver (20 %,
+   * the bench) it cost throughput (the README says how much). [R-NODE-REL-020..024]
    */
   multicastRepairMin?: number;
   /**

@@ -732,7 +732,7 @@ export class ReliableSender<R> {
       }
       if (i === undefined || !this.#isUnacked(s, i)) continue;
       const seq = t.seqOf(s);
-      if (this.#repairedRecently(seq, i, now, rto)) continue;
+      if (this.#repairedRecently(seq, i, now, rto) && !this.#onceMissed(seq, i, before)) continue;
       if (this.#groups !== undefined) {
         // Waits for the other destinations of its domain that miss it. [R-NODE-REL-020]
         const w = this.#groups.offer(seq, es, i);
@@ -765,6 +765,17 @@ export class ReliableSender<R> {
   }
 
   /**
+   * Whether destination `i` missed the one copy of `seq` (multicast or relayed) that was its
+   * last repair: it acknowledged messages sent after that copy (less the reordering allowance,
+   * `before`), so it is repaired by TCP now instead of one RTO later. [R-NODE-REL-021]
+   */
+  #onceMissed(seq: number, i: number, before: number): boolean {
+    const at = this.#groups?.onceAt(seq);
+    if (at === undefined || at >= before) return false;
+    return this.#repairedAt.get(seq)?.get(i) === at;
+  }
+
+  /**
    * Send repairs that waited to be grouped: a number that `min` destinations of our own domain
    * miss goes once by multicast (and counts as repaired for every destination of the domain
    * that has not acknowledged it); one that `min` destinations of another domain miss goes by
@@ -792,6 +803,7 @@ export class ReliableSender<R> {
       if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
       const once = grouper.enough(r) && live.length >= 2 && t.pieceChunk[s] >= 0 &&
         t.bytes[s] <= g.maxBytes;
+      if (once) grouper.sentOnce(r.seq, now);
       if (once && r.group === OWN_DOMAIN) {
         mc.push(this.#rec(s, r.seq));
         // Sent to every destination of our domain that has not acknowledged it.

@@ -62,7 +62,7 @@ async function run(
 ): Promise<Outcome> {
   const c = await memCluster(
     Array.from({ length: nodes }, (_, i) => `D${i % domains}`),
-    { profile: "v2", ...opts },
+    { profile: "v2", multicastRepairMin: 3, ...opts },
     {},
     seed,
   );

@@ -344,3 +344,41 @@ Deno.test("[R-NODE-REL-015] the origin limit's cost: a relay frame coalescing 40
     await c.close();
   }
 });
+
+Deno.test("[R-NODE-REL-018] [R-NODE-REL-015] a flood of acknowledgement requests while an answer waits for the multicast stream: the answer names at most 64 of them, the rest counted", async () => {
+  const c = await memCluster(["A", "A"], { profile: "v2" }, {}, 25);
+  try {
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    const x = await keyHolder(c, X);
+    // The victim hears X by multicast (one record), so a request naming a number far above
+    // what came by multicast makes its answer wait for the stream (up to 100 intervals).
+    x.multicast([x.rec(typeTag("test.msg"), new TextEncoder().encode('{"n":1}'))]);
+    await drive(c, 50);
+    x.got.length = 0;
+    const r0 = c.nodes[1].stats().reliable;
+    const base = 1_000_000;
+    x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([[0, base - 1]]), X, base)]);
+    // Then one request per frame, numbers descending and spaced so that none merge into a
+    // range: before, the waiting answer kept every one (an array growing for up to 10 s, then
+    // inserted one by one below the last range) and named all 5,001.
+    const flood = 5_000;
+    for (let i = flood; i >= 1; i--) {
+      x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([]), X, base + 3 * i)]);
+      if (i % 500 === 0) await c.net.settle();
+    }
+    await drive(c, 12_000, 100);
+    const r1 = c.nodes[1].stats().reliable;
+    assert.ok(x.got.length >= 1, "answered");
+    const named = r1.ackedSeqnos - r0.ackedSeqnos;
+    assert.ok(named <= 64 + 2, `the answer named ${named} numbers for ${flood + 1} requests`);
+    assert.equal(r1.controlIgnored - r0.controlIgnored, flood + 1 - 64, "the rest counted");
+    // Honest traffic is served as before.
+    const m = c.nodes[0].broadcast([c.ids[1]], "test.msg", { n: 2, id: "q1" });
+    await driveUntilQuiet(c);
+    await c.nodes[0].confirmed(m, { timeoutMs: 0 });
+    assert.equal(c.got[1].get("q1"), 1);
+  } finally {
+    await c.close();
+  }
+});

@@ -47,6 +47,8 @@ export interface SweepResult {
   ok: number;
   /** Pairs to a live destination reported lost (allowed, but worth a look). */
   reportedLive: number;
+  /** Of those, the ones the destination never delivered. */
+  reportedLiveMissing: number;
   /** Messages left in some live node's retransmit buffer at the end. */
   buffered: number;
   /** Repairs sent. */
@@ -142,7 +144,7 @@ export async function runScenario(k: SweepScenario): Promise<SweepResult> {
         reported.set(key, set);
       }
     }
-    let silent = 0, dup = 0, ok = 0, reportedLive = 0;
+    let silent = 0, dup = 0, ok = 0, reportedLive = 0, reportedLiveMissing = 0;
     const examples: string[] = [];
     for (const m of sent) {
       if (m.from === victim) continue;
@@ -150,7 +152,19 @@ export async function runScenario(k: SweepScenario): Promise<SweepResult> {
         if (d === m.from) continue;
         const n = c.got[d].get(m.id) ?? 0;
         const rep = reported.get(idKey(m.origin))?.has(netIdKey(c.ids[d])) ?? false;
-        if (rep && d !== victim) reportedLive++;
+        if (rep && d !== victim) {
+          reportedLive++;
+          if (n === 0) reportedLiveMissing++;
+          if (examples.length < 6) {
+            const why = lost.find((e) =>
+              e.side === "origin" && netIdKey(e.origin) === netIdKey(m.origin) &&
+              e.seqnos.includes(m.origin.seqno)
+            )?.reason;
+            examples.push(
+              `reported ${m.id} seq ${m.origin.seqno} from ${m.from} @${d} (${why}, delivered ${n})`,
+            );
+          }
+        }
         if (n === 1) ok++;
         else if (n > 1) {
           dup++;
@@ -173,13 +187,26 @@ export async function runScenario(k: SweepScenario): Promise<SweepResult> {
       repairs += s.retransmits;
       if (c.alive[i]) buffered += s.buffered;
     });
-    return { scenario: k, silent, dup, ok, reportedLive, buffered, repairs, quietMs, examples };
+    return {
+      scenario: k,
+      silent,
+      dup,
+      ok,
+      reportedLive,
+      reportedLiveMissing,
+      buffered,
+      repairs,
+      quietMs,
+      examples,
+    };
   } finally {
     await c.close();
   }
 }
 
 if (import.meta.main) {
+  // deno-lint-ignore no-explicit-any
+  if (Deno.env.get("TRACE")) (globalThis as any).TRACE = true;
   const a = parseArgs({
     args: Deno.args,
     options: {
@@ -213,7 +240,7 @@ if (import.meta.main) {
     console.log(
       `${
         broke ? "FAIL" : "ok  "
-      } seed ${seed} n=${k.nodes} d=${k.domains} loss=${k.loss} burst=${k.burst} shared=${k.sharedLoss} tcp=${k.tcpFaults} kill=${k.kill} one=${k.oneOrigin}: ok ${res.ok} silent ${res.silent} dup ${res.dup} reportedLive ${res.reportedLive} buffered ${res.buffered} repairs ${res.repairs} quiet ${res.quietMs} ms (${ms} ms real)` +
+      } seed ${seed} n=${k.nodes} d=${k.domains} loss=${k.loss} burst=${k.burst} shared=${k.sharedLoss} tcp=${k.tcpFaults} kill=${k.kill} one=${k.oneOrigin}: ok ${res.ok} silent ${res.silent} dup ${res.dup} reportedLive ${res.reportedLive} (${res.reportedLiveMissing} undelivered) buffered ${res.buffered} repairs ${res.repairs} quiet ${res.quietMs} ms (${ms} ms real)` +
         (broke || a.values.verbose ? ` ${res.examples.join("; ")}` : ""),
     );
   }

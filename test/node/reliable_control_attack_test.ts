@@ -27,7 +27,7 @@ import { learn, type MemCluster, memCluster, TEST_KEY } from "./_memory_cluster.
 import { collectLost, drive, driveUntilQuiet } from "./_reliable_helpers.ts";
 
 /** A key holder on the memory network: its own endpoint, the cluster's key. */
-async function keyHolder(c: MemCluster, id: NetId, domain = "A") {
+async function keyHolder(c: MemCluster, id: NetId, domain = "A", key = TEST_KEY) {
   const got: TransportKind[] = [];
   const t = await c.net.transport({ id, domain })({
     frame: (_f, kind) => {
@@ -39,7 +39,7 @@ async function keyHolder(c: MemCluster, id: NetId, domain = "A") {
   const o = resolveNodeOptions({
     address: "127.0.0.1",
     port: 0,
-    key: TEST_KEY,
+    key,
     profile: "v2",
     clock: c.clock,
   });
@@ -378,6 +378,59 @@ Deno.test("[R-NODE-REL-018] [R-NODE-REL-015] a flood of acknowledgement requests
     await driveUntilQuiet(c);
     await c.nodes[0].confirmed(m, { timeoutMs: 0 });
     assert.equal(c.got[1].get("q1"), 1);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-REL-015] [R-V2-AEAD-003] control records sealed without the cluster key: refused and counted, nothing confirmed, answered or reported", async () => {
+  const c = await memCluster(["A", "A", "B"], { profile: "v2" }, {}, 26);
+  try {
+    const lost = collectLost(c.nodes);
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    // A peer with another key, posing as destination 2 and as the origin node 0.
+    const other = "5a1f0c3e9b7d2a4468e1f0b3c5d7e9a1b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0";
+    const x = await keyHolder(c, X, "A", other);
+    c.net.pause(c.ids[2], true); // destination 2 gets nothing and acknowledges nothing
+    const m = c.nodes[0].broadcast([c.ids[1], c.ids[2]], "test.msg", { n: 1, id: "k1" });
+    let err: unknown;
+    c.nodes[0].confirmed(m, { timeoutMs: 1_000 }).catch((e) => err = e);
+    await drive(c, 300); // node 1 has acknowledged it
+    x.got.length = 0;
+    const s0 = c.nodes.map((n) => n.stats());
+    const as2 = c.ids[2], as0 = c.ids[0];
+    x.tcp(as0, [x.rec(SYS_ACK_TAG, encodeRangeList([[m.seqno, m.seqno]]), as2)], as2);
+    x.tcp(as0, [x.rec(SYS_ACK_TAG, encodeRangeList([[0, MAX_SEQNO]]), as2)], as2);
+    x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([]), as0)], as0);
+    x.tcp(c.ids[1], [x.rec(SYS_LOST_TAG, encodeRangeList([[0, MAX_SEQNO]]), as0)], as0);
+    x.tcp(as0, [x.rec(SYS_DUP_TAG, encodeRangeList([[0, MAX_SEQNO]]), as2)], as2);
+    x.multicast([x.rec(SYS_ACKREQ_TAG, encodeRangeList([]))]);
+    await drive(c, 300);
+    const s1 = c.nodes.map((n) => n.stats());
+    await drive(c, 450);
+    assert.ok(err instanceof DeliveryUnconfirmedError, "not confirmed by the forged acks");
+    assert.deepEqual(err.missing.map(netIdKey), [netIdKey(c.ids[2])]);
+    assert.equal(x.got.filter((k) => k === "tcp").length, 0, "nothing sent to the forger");
+    assert.equal(lost.length, 0, "no loss reported on a forged notice");
+    const refused = (i: number) =>
+      Object.values(s1[i].decodeErrors).reduce((a, b) => a + b, 0) -
+      Object.values(s0[i].decodeErrors).reduce((a, b) => a + b, 0);
+    // Node 0: its 3 frames and the datagram (same domain); node 1: its 2 frames and the datagram.
+    assert.deepEqual(s1[0].decodeErrors, { ...s0[0].decodeErrors, AUTH_FAILED: refused(0) });
+    assert.equal(refused(0), 4);
+    assert.equal(refused(1), 3);
+    for (const i of [0, 1]) {
+      const [a, b] = [s0[i].reliable, s1[i].reliable];
+      assert.equal(b.acksReceived, a.acksReceived, `node ${i}: no acknowledgement read`);
+      assert.equal(b.lostNotices, a.lostNotices);
+      assert.equal(b.needlessReported, a.needlessReported);
+      assert.equal(b.controlIgnored, a.controlIgnored, "refused before reliability saw it");
+    }
+    c.net.pause(c.ids[2], false);
+    await driveUntilQuiet(c);
+    await c.nodes[0].confirmed(m, { timeoutMs: 0 });
+    assert.equal(c.got[2].get("k1"), 1);
   } finally {
     await c.close();
   }

@@ -499,8 +499,10 @@ export class ReliableSender<R> {
       d.probeAt = 0;
       if (seq > d.lastSeq) d.lastSeq = seq;
     }
-    this.#arm(next);
-    this.#armProbe(now + this.#probeIdle());
+    // Mostly a timer is armed already (the checks of #arm and #armProbe, made here: no call,
+    // and no boxed time, per message).
+    if (next < this.#timerAt) this.#arm(next);
+    if (this.#probeTimer === undefined) this.#armProbe(now + this.#probeIdle());
   }
 
   /** Idle time after the last send to a destination before it is asked to acknowledge now. */
@@ -659,7 +661,7 @@ export class ReliableSender<R> {
           set = es;
           i = set.index.get(k);
         }
-        if (i !== undefined && this.#ackOne(s, q, i, d, now)) freed = true;
+        if (i !== undefined && this.#ackOne(s, i, d, now)) freed = true;
       }
     }
     if (this.#sampled) {
@@ -755,7 +757,11 @@ export class ReliableSender<R> {
     this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
   }
 
-  #ackOne(s: number, seq: number, i: number, d: DestState | undefined, now: number): boolean {
+  /**
+   * Destination `i` of slot `s`'s set acknowledged it (the slot, a small integer, not its
+   * sequence number, a double above 2^31 that would be boxed per call).
+   */
+  #ackOne(s: number, i: number, d: DestState | undefined, now: number): boolean {
     const t = this.#t;
     if (t.isHeld(s) || !this.#isUnacked(s, i)) return false;
     this.#clearUnacked(s, i);
@@ -774,7 +780,7 @@ export class ReliableSender<R> {
       this.#dirtyRun = 0;
       this.#sample(now - firstAt);
     } else if (++this.#dirtyRun >= 32) this.#sample(now - firstAt);
-    if (left === 0) this.#complete(s, seq);
+    if (left === 0) this.#complete(s, t.seqOf(s));
     return true;
   }
 

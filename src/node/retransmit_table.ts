@@ -37,10 +37,17 @@ const HELD = 2;
  * ```
  */
 export class RetransmitTable<R, S, I = unknown> {
-  /** The record of each slot (for repairs). */
+  /**
+   * The record of each slot (for repairs). Empty (every slot `undefined`) until a message is
+   * added with a record or id: a buffer whose messages are kept as bytes (the common case) never
+   * allocates this column or `id`, which would otherwise be re-allocated, copied and promoted
+   * out of the young generation at every growth of the ring.
+   */
   rec: (R | undefined)[] = [];
-  /** The message id of each slot. */
+  /** The message id of each slot (empty, like `rec`, until one is added with an id). */
   id: (I | undefined)[] = [];
+  /** Whether `rec` and `id` are in use (allocated to the ring's size). */
+  #refs = false;
   /** The destination set of each slot. */
   set: (S | undefined)[] = [];
   /** First-send time. */
@@ -148,8 +155,15 @@ export class RetransmitTable<R, S, I = unknown> {
     const s = (this.#head + (seq - this.#base)) & this.#mask;
     if (this.#flags[s] & PRESENT) throw new RangeError(`sequence number ${seq} is kept already`);
     this.#flags[s] = PRESENT;
-    this.rec[s] = rec;
-    this.id[s] = id;
+    if (rec !== undefined || id !== undefined) {
+      if (!this.#refs) {
+        this.#refs = true;
+        this.rec = new Array(this.#mask + 1).fill(undefined);
+        this.id = new Array(this.#mask + 1).fill(undefined);
+      }
+      this.rec[s] = rec;
+      this.id[s] = id;
+    }
     this.set[s] = set;
     this.firstAt[s] = 0;
     this.nextAt[s] = 0;
@@ -167,8 +181,10 @@ export class RetransmitTable<R, S, I = unknown> {
     const s = this.slot(seq);
     if (s < 0) return;
     this.#flags[s] = 0;
-    this.rec[s] = undefined;
-    this.id[s] = undefined;
+    if (this.#refs) {
+      this.rec[s] = undefined;
+      this.id[s] = undefined;
+    }
     this.set[s] = undefined;
     if (--this.#size === 0) {
       this.#span = 0;
@@ -223,13 +239,12 @@ export class RetransmitTable<R, S, I = unknown> {
       for (let j = 0; j < this.#span; j++) b[j] = a[(this.#head + j) & this.#mask];
       return b;
     };
-    if (old === 0) {
-      this.rec = new Array(n).fill(undefined);
-      this.id = new Array(n).fill(undefined);
-      this.set = new Array(n).fill(undefined);
-    } else {
-      this.rec = moveRefs(this.rec);
-      this.id = moveRefs(this.id);
+    if (old === 0) this.set = new Array(n).fill(undefined);
+    else {
+      if (this.#refs) {
+        this.rec = moveRefs(this.rec);
+        this.id = moveRefs(this.id);
+      }
       this.set = moveRefs(this.set);
     }
     this.firstAt = move(this.firstAt, new Float64Array(n));

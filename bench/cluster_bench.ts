@@ -50,6 +50,7 @@ const USAGE = `deno run --allow-all --unstable-net bench/cluster_bench.ts [optio
   --send-window W       the nodes' sendWindow option (default: the node's)
   --send-window-min W   the nodes' sendWindowMin option (default: the node's)
   --send-window-initial W  the nodes' sendWindowInitial option (default: the node's)
+  --multicast-repair-min M  the nodes' multicastRepairMin option (default: the node's; 0: off)
   --datagram BYTES      largest multicast datagram (default 1400)
   --warmup N            messages of one unmeasured run per mode first (default 15000, 0: none):
                         the process's JIT warm-up is not charged to the mode that runs first
@@ -79,6 +80,7 @@ try {
       "send-window": { type: "string" },
       "send-window-min": { type: "string" },
       "send-window-initial": { type: "string" },
+      "multicast-repair-min": { type: "string" },
       warmup: { type: "string" },
     },
   });
@@ -133,6 +135,13 @@ async function cluster(
         ? {
           sendWindowInitial: numberArg("send-window-initial", v["send-window-initial"], 0, {
             min: 1,
+          }),
+        }
+        : {}),
+      ...(v["multicast-repair-min"] !== undefined
+        ? {
+          multicastRepairMin: numberArg("multicast-repair-min", v["multicast-repair-min"], 0, {
+            min: 0,
           }),
         }
         : {}),
@@ -384,7 +393,9 @@ async function throughput(loss: number, reliable: boolean, total = TOTAL): Promi
       latencyP99: q(0.99),
       detail: `repairs by ack order ${d((s) => s.reliable.fastRepairs)}, by timeout ${
         d((s) => s.reliable.timeoutRepairs)
-      }, acks deferred ${d((s) => s.reliable.acksDeferred)}, probes ${
+      }, by multicast ${d((s) => s.reliable.multicastRepairs)} in ${
+        d((s) => s.reliable.multicastRepairFrames)
+      } datagrams, acks deferred ${d((s) => s.reliable.acksDeferred)}, probes ${
         d((s) => s.reliable.probes)
       }, srtt ${s1[0].reliable.srttMs} ms, rto ${s1[0].reliable.rtoMs} ms, reorder window ${
         s1[0].reliable.reorderWindowMs

@@ -118,6 +118,12 @@ export interface ClusterResult {
   udpFramesPerBroadcast: number;
   /** Records the library re-sent (repairs), summed over nodes. */
   repairs: number;
+  /**
+   * Of the repairs, those sent once by multicast for several destinations (records and
+   * datagrams) and through one relay of another domain (records), summed over nodes; they are
+   * not in `repairs`, which counts TCP repair records. [R-NODE-REL-020..022]
+   */
+  groupedRepairs: { multicast: number; multicastFrames: number; relayed: number };
   /** Messages the library reported lost at their origin, and (message, destination) pairs. */
   lost: {
     messages: number;
@@ -408,6 +414,11 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       tcpFramesPerBroadcast: broadcasts ? tcpFrames / broadcasts : 0,
       udpFramesPerBroadcast: broadcasts ? udpFrames / broadcasts : 0,
       repairs: everyNode((s) => s.reliable.retransmits),
+      groupedRepairs: {
+        multicast: everyNode((s) => s.reliable.multicastRepairs),
+        multicastFrames: everyNode((s) => s.reliable.multicastRepairFrames),
+        relayed: everyNode((s) => s.reliable.relayRepairs),
+      },
       lost: {
         messages: everyNode((s) => s.reliable.lost),
         destinations: everyNode((s) => s.reliable.lostDestinations),
@@ -503,7 +514,7 @@ export function formatClusterResult(r: ClusterResult): string {
       `${l.byKilled.messages} by killed nodes when they closed (${l.byKilled.destinations} pairs)`
     : "";
   lines.push(
-    `reliable delivery: ${r.repairs} records repaired; lost reported: ${l.messages} messages ` +
+    `reliable delivery: ${r.repairs} records repaired by TCP, ${r.groupedRepairs.multicast} by multicast (${r.groupedRepairs.multicastFrames} datagrams), ${r.groupedRepairs.relayed} through relays; lost reported: ${l.messages} messages ` +
       `(${l.destinations} message-destination pairs${lostSplit}; ${l.reportedAtDestinations} at destinations); ` +
       `confirmed ${c.confirmed} of ${r.broadcasts} broadcasts${
         killedAny ? " (each is addressed to every node: once one is killed none can confirm)" : ""

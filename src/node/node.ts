@@ -165,6 +165,11 @@ export class ChatterNode {
         currentSeq: peekSeq,
         enqueue: (dests, key, recs) => this.#send.enqueue(dests, key, recs),
         sendDirect: (to, recs, onFail) => this.#send.sendDirect(to, recs, onFail),
+        // Repairs by multicast or through a domain's relay. [R-NODE-REL-020..022]
+        sendMulticast: (recs) => this.#send.sendMulticastRecords(recs),
+        sendVia: (to, rest, recs) => this.#send.sendVia(to, rest, recs),
+        hearsUs: (id) => db.hearsUs(id),
+        domainOf: (id) => db.domainOf(id),
         hasDelivered: (id) => dedup.has(id),
         encodeFailed: (typeName, error) => {
           s.handlerErrors++;

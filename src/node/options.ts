@@ -78,6 +78,7 @@ export const NODE_DEFAULTS: NodeDefaults = Object.freeze(
     sendWindowMin: 256,
     sendWindowInitial: 8192,
     maxRepairFailures: 5,
+    multicastRepairMin: 3,
     // The wire's replay window (spec/wire.md 15.7). [R-NODE-OPT-002]
     replayWindow: V2_REPLAY_WINDOW,
     // The wire's default clock-skew tolerance (spec/wire.md 15.15).
@@ -142,6 +143,7 @@ export type NodeDefaults = Readonly<
       | "sendWindowMin"
       | "sendWindowInitial"
       | "maxRepairFailures"
+      | "multicastRepairMin"
       | "replayWindow"
       | "maxClockSkewMs"
       | "messageBuffer"
@@ -424,6 +426,15 @@ export interface NodeOptions {
    */
   maxRepairFailures?: number;
   /**
+   * Reliable delivery, repairs by multicast (default 3; 0 or 1: off, every repair by TCP): when
+   * at least this many destinations of the origin's own multicast domain are found to miss the
+   * same message within half an acknowledgement interval, it is repaired once by multicast
+   * instead of by one TCP frame each; as many of another domain get one TCP copy through one
+   * of them, which forwards it by multicast in its domain. A message goes this way at most once:
+   * its later repairs go by TCP. [R-NODE-REL-020..024]
+   */
+  multicastRepairMin?: number;
+  /**
    * Legacy profile: how long (milliseconds) a (sender, sequence number) identity is remembered
    * for de-duplication (0.0.15 restarts its numbers at 1).
    */
@@ -555,6 +566,7 @@ const INT_RANGES: Record<
   sendWindowMin: [1, 1 << 24],
   sendWindowInitial: [1, 1 << 24],
   maxRepairFailures: [1, 1000],
+  multicastRepairMin: [0, 1 << 16],
   replayWindow: [32, 1 << 20],
   maxClockSkewMs: [0, 24 * HOUR],
   messageBuffer: [1, 1 << 24],

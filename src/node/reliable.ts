@@ -16,6 +16,7 @@ import type { NodeEvents } from "./events.ts";
 import type { MessageType } from "./message_type.ts";
 import { emptyReceiverStats, ReliableReceiver } from "./reliable_receiver.ts";
 import { emptySenderStats, ReliableSender } from "./reliable_sender.ts";
+import { OWN_DOMAIN } from "./multicast_repair.ts";
 import {
   decodeSeqRanges,
   encodeSeqRanges,
@@ -131,6 +132,32 @@ export interface ReliableStats {
    * to their origin with the next acknowledgement). [R-NODE-REL-011]
    */
   needlessRepairs: number;
+  /**
+   * Records this node (as an origin) repaired once by multicast for several destinations of its
+   * own domain, instead of one TCP copy each. [R-NODE-REL-020]
+   */
+  multicastRepairs: number;
+  /** Datagrams of those repairs. [R-NODE-REL-020] */
+  multicastRepairFrames: number;
+  /**
+   * (message, destination) pairs those multicast repairs were sent for (each would have been a
+   * TCP repair). [R-NODE-REL-020]
+   */
+  multicastRepairCovered: number;
+  /**
+   * Records repaired through one relay of another domain for several destinations there (one
+   * TCP copy; the relay multicasts it in its domain). [R-NODE-REL-022]
+   */
+  relayRepairs: number;
+  /** (message, destination) pairs those relayed repairs were sent for. [R-NODE-REL-022] */
+  relayRepairCovered: number;
+  /**
+   * Records named by multicast repair markers this node received (as any member of the
+   * origin's domain; at most 256 per marker). [R-NODE-REL-023]
+   */
+  multicastRepairsReceived: number;
+  /** Of those, the ones this node had not delivered before (the repair was of use here). */
+  multicastRepairsUseful: number;
 }
 
 /** Zeroed {@linkcode ReliableStats}. */
@@ -145,6 +172,8 @@ export function emptyReliableStats(): ReliableStats {
     acksLimited: 0,
     repairsReceived: 0,
     needlessRepairs: 0,
+    multicastRepairsReceived: 0,
+    multicastRepairsUseful: 0,
   };
 }
 
@@ -198,6 +227,19 @@ export interface ReliableHost {
   enqueue(dests: NetId[], setKey: string, recs: RelRecord[]): void;
   /** Send records directly to one node by TCP (no distribution list). */
   sendDirect(to: NetId, recs: RelRecord[], onFail?: () => void): { frames: number; bytes: number };
+  /**
+   * Optional, for repairs by multicast (R-NODE-REL-020): send records in multicast frames of
+   * their own (none when multicast is off).
+   */
+  sendMulticast?(recs: RelRecord[]): { frames: number; bytes: number };
+  /**
+   * Optional, for repairs through a relay (R-NODE-REL-022): send records by TCP to `relay` with
+   * `rest` as its distribution list.
+   */
+  sendVia?(relay: NetId, rest: NetId[], recs: RelRecord[]): { frames: number; bytes: number };
+  /** Optional: whether `id` hears this node's multicast, and its domain key. */
+  hearsUs?(id: NetId): boolean;
+  domainOf?(id: NetId): string;
   /** True when this node has delivered `id` (its de-duplication window remembers it). */
   hasDelivered(id: BroadcastId): boolean;
   /** Report an encoder failure. */
@@ -216,6 +258,13 @@ export interface ReliabilitySettings {
   sendWindowInitial: number;
   maxRepairFailures: number;
   dedupWindow: number;
+  /**
+   * Repairs by multicast: destinations of one domain that must miss a message for it to be
+   * repaired once (0 or absent: off). [R-NODE-REL-020]
+   */
+  multicastRepairMin?: number;
+  /** Largest multicast datagram (bytes), for the size of records repaired by multicast. */
+  maxDatagramBytes?: number;
 }
 
 const EMPTY_TABLE = NetIdTable.build([]);
@@ -233,6 +282,11 @@ const FRAME_ALLOWANCE: Readonly<Record<number, number>> = {
 };
 /** Most sequence numbers one loss notice or repair marker has looked up. [R-NODE-REL-015] */
 const MAX_NAMED = 65_536;
+/**
+ * Most sequence numbers a multicast repair marker has looked up: a datagram holds fewer
+ * records. [R-NODE-REL-023]
+ */
+const MAX_MULTICAST_NAMED = 256;
 /**
  * What {@linkcode Reliability.control} needs of the frame a record came in. Pass the same object
  * for every record of one frame (the receive path passes its per-frame context): the per-frame
@@ -307,6 +361,8 @@ export class Reliability {
   readonly #dedupWindow: number;
   #repairsReceived = 0;
   #needlessRepairs = 0;
+  #mcRepairsReceived = 0;
+  #mcRepairsUseful = 0;
   /** Bytes of acknowledgement records carried in other frames (R-NODE-REL-014). */
   #carriedBytes = 0;
   /**
@@ -330,20 +386,60 @@ export class Reliability {
       origin: { ip: h.self.ip, port: h.self.port, seqno: h.nextSeq() },
       raw: payload,
     });
+    const marker = (recs: RelRecord[]) =>
+      sys(
+        SYS_REPAIR_TAG,
+        encodeRangeList(
+          toRanges(recs.map((r) => r.origin.seqno).sort((a, b) => a - b)).slice(0, MAX_SEQ_RANGES),
+        ),
+      );
+    const mcMin = s.multicastRepairMin ?? 0;
+    const datagram = s.maxDatagramBytes ?? 1400;
+    // Room for the gossip header (up to 32 seen IDs) and the marker in one datagram.
+    const mcBudget = datagram - 600;
+    const grouping = mcMin >= 2 && h.sendMulticast && h.sendVia && h.hearsUs && h.domainOf &&
+        mcBudget > 0
+      ? {
+        min: mcMin,
+        // The destinations' acknowledgements of one stretch of traffic arrive within about
+        // one acknowledgement interval of each other. [R-NODE-REL-021]
+        waitMs: Math.max(1, Math.round(s.ackDelayMs / 2)),
+        maxBytes: Math.floor(mcBudget / 2),
+        groupOf: (id: NetId) => (h.hearsUs!(id) ? OWN_DOMAIN : `d:${h.domainOf!(id)}`),
+        multicast: (recs: RelRecord[]) => {
+          // One marker per datagram's worth of records: a marker names what its datagram holds.
+          let frames = 0, bytes = 0;
+          let part: RelRecord[] = [];
+          let size = 0;
+          const flush = () => {
+            if (part.length === 0) return;
+            const r = h.sendMulticast!([marker(part), ...part]);
+            frames += r.frames;
+            bytes += r.bytes;
+            part = [];
+            size = 0;
+          };
+          for (const r of recs) {
+            const n = (r.raw?.length ?? TABLE_PAYLOAD_ESTIMATE) + 16;
+            if (size + n > mcBudget) flush();
+            part.push(r);
+            size += n;
+          }
+          flush();
+          return { frames, bytes };
+        },
+        via: (relay: NetId, rest: NetId[], recs: RelRecord[]) =>
+          h.sendVia!(relay, rest, [marker(recs), ...recs]),
+      }
+      : undefined;
     this.#sender = new ReliableSender<RelRecord>({
+      grouping,
       clock: h.clock,
       currentSeq: h.currentSeq,
       release: (dests, key, recs) => h.enqueue(dests, key, recs),
       // A repair starts with a marker naming the repaired sequence numbers, so that the
       // destination can tell (and report) repairs of messages it had already. [R-NODE-REL-011]
-      repair: (to, recs, onFail) => {
-        const seqs = recs.map((r) => r.origin.seqno).sort((a, b) => a - b);
-        const marker = sys(
-          SYS_REPAIR_TAG,
-          encodeRangeList(toRanges(seqs).slice(0, MAX_SEQ_RANGES)),
-        );
-        return h.sendDirect(to, [marker, ...recs], onFail);
-      },
+      repair: (to, recs, onFail) => h.sendDirect(to, [marker(recs), ...recs], onFail),
       requestAck: (to, upTo) => {
         // Naming the newest number sent to it: the answer waits for it. [R-NODE-REL-018]
         const named = upTo === undefined || upTo < 0 ? [] : [upTo];
@@ -529,6 +625,13 @@ export class Reliability {
     const n = (this.#frameCount.get(r.typeTag) ?? 0) + 1;
     this.#frameCount.set(r.typeTag, n);
     if (
+      frame.kind === "udp" && r.typeTag === SYS_REPAIR_TAG && n === 1 &&
+      r.origin.ip === sender.ip && r.origin.port === sender.port
+    ) {
+      this.#multicastMarker(r, sender);
+      return;
+    }
+    if (
       frame.kind !== "tcp" || n > (FRAME_ALLOWANCE[r.typeTag] ?? 0) ||
       r.origin.ip !== sender.ip || r.origin.port !== sender.port
     ) {
@@ -599,6 +702,32 @@ export class Reliability {
     });
   }
 
+  /**
+   * A multicast repair's marker (the one control record read in a multicast frame): counted
+   * only, at most {@linkcode MAX_MULTICAST_NAMED} numbers; never answered and never reported
+   * as needless (every member of the domain hears a multicast repair, most of them had the
+   * message). [R-NODE-REL-023]
+   */
+  #multicastMarker(r: DecodedRecord, sender: NetId): void {
+    if (netIdKey(sender) === this.#selfKey) return;
+    let ranges: [number, number][];
+    try {
+      ranges = decodeSeqRanges(r.payload);
+    } catch {
+      this.#controlErrors++;
+      return;
+    }
+    let named = 0, useful = 0;
+    for (const [a, b] of clipRanges(ranges, 0, r.origin.seqno - 1)) {
+      for (let s = a; s <= b && named < MAX_MULTICAST_NAMED; s++, named++) {
+        if (!this.#h.hasDelivered({ ip: sender.ip, port: sender.port, seqno: s })) useful++;
+      }
+    }
+    this.#mcRepairsReceived += named;
+    this.#mcRepairsUseful += useful;
+    if (useful > 0) this.#receiver.repairArrived(sender);
+  }
+
   /** See {@linkcode ReliableSender.confirmed}. */
   confirmed(id: BroadcastId, timeoutMs: number): Promise<void> {
     return this.#sender.confirmed(id, timeoutMs);
@@ -655,6 +784,8 @@ export class Reliability {
       acksLimited: this.#acksLimited,
       repairsReceived: this.#repairsReceived,
       needlessRepairs: this.#needlessRepairs,
+      multicastRepairsReceived: this.#mcRepairsReceived,
+      multicastRepairsUseful: this.#mcRepairsUseful,
     };
   }
 

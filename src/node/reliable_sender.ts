@@ -19,6 +19,12 @@ import { MAX_DELAY_FACTOR } from "./reliable_receiver.ts";
 import { SendWindow, windowStats } from "./send_window.ts";
 import { RetransmitTable } from "./retransmit_table.ts";
 import { ByteSlab } from "./byte_slab.ts";
+import {
+  type GroupedRepair,
+  OWN_DOMAIN,
+  RepairGrouper,
+  type RepairGrouping,
+} from "./multicast_repair.ts";
 
 /** Why a message was given up. */
 export type LostReason = "buffer" | "age" | "span" | "unreachable" | "closed";
@@ -79,6 +85,8 @@ export interface SenderHost<R> {
    * Without it every record is kept as it is.
    */
   packer?: RecordPacker<R>;
+  /** Optional: repairs by multicast or through a domain's relay. [R-NODE-REL-020] */
+  grouping?: RepairGrouping<R>;
 }
 
 /**
@@ -132,6 +140,8 @@ export type SenderStats = Omit<
   | "acksLimited"
   | "repairsReceived"
   | "needlessRepairs"
+  | "multicastRepairsReceived"
+  | "multicastRepairsUseful"
 >;
 
 /** Zeroed {@linkcode SenderStats}. */
@@ -161,6 +171,11 @@ export function emptySenderStats(): SenderStats {
     windowsReduced: 0,
     windowReductions: 0,
     inflightMax: 0,
+    multicastRepairs: 0,
+    multicastRepairFrames: 0,
+    multicastRepairCovered: 0,
+    relayRepairs: 0,
+    relayRepairCovered: 0,
   };
 }
 
@@ -366,6 +381,8 @@ export class ReliableSender<R> {
   #reoMult = 1;
   #reoGrownAt = -Infinity;
   #reoCleanRounds = 0;
+  /** Repairs grouped by domain (R-NODE-REL-020; undefined: every repair by TCP). */
+  readonly #groups: RepairGrouper | undefined;
   /** Counters. */
   readonly stats: SenderStats = emptySenderStats();
 
@@ -378,6 +395,18 @@ export class ReliableSender<R> {
     // every piece in it is), beyond which records are kept as they are.
     this.#slab = new ByteSlab(SLAB_CHUNK, Math.max(2 * o.maxBytes, 4 * SLAB_CHUNK));
     this.stats.rtoMs = this.#rto();
+    const g = host.grouping;
+    if (g && g.min >= 2) {
+      this.#groups = new RepairGrouper(
+        {
+          clock: host.clock,
+          groupOf: (id) => g.groupOf(id),
+          flush: (rs) => this.#sendGrouped(g, rs),
+        },
+        g.min,
+        g.waitMs,
+      );
+    }
   }
 
   #rto(): number {
@@ -686,6 +715,7 @@ export class ReliableSender<R> {
     const recs: R[] = [];
     const rto = this.#rto();
     let sentAt = 0;
+    let grouped = 0;
     let set: DestSet | undefined;
     let i: number | undefined;
     const t = this.#t;
@@ -703,24 +733,121 @@ export class ReliableSender<R> {
       if (i === undefined || !this.#isUnacked(s, i)) continue;
       const seq = t.seqOf(s);
       if (this.#repairedRecently(seq, i, now, rto)) continue;
+      if (this.#groups !== undefined) {
+        // Waits for the other destinations of its domain that miss it. [R-NODE-REL-020]
+        const w = this.#groups.offer(seq, es, i);
+        if (w === 1) grouped++;
+        if (w !== 0) {
+          sentAt = t.firstAt[s];
+          continue;
+        }
+      }
       this.#markRepaired(seq, i, now);
       if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
       recs.push(this.#rec(s, seq));
       sentAt = t.firstAt[s];
     }
-    if (recs.length === 0) return;
-    d.win.lost(sentAt, now, this.#srtt || rto, recs.length); // [R-NODE-REL-016]
+    this.#groups?.flushReady();
+    if (recs.length + grouped === 0) return;
+    d.win.lost(sentAt, now, this.#srtt || rto, recs.length + grouped); // [R-NODE-REL-016]
     if (++this.#reoCleanRounds >= REORDER_DECAY_ROUNDS && this.#reoMult > 1) {
       this.#reoMult--;
       this.#reoCleanRounds = 0;
       this.stats.reorderWindowMs = Math.round(this.#reorderWindow());
     }
+    if (recs.length === 0) return;
     this.stats.retransmits += recs.length;
     this.stats.fastRepairs += recs.length;
     const round = ++this.#round;
     const sent = this.#host.repair(d.id, recs, () => this.#repairFailed(k, round));
     this.stats.repairFrames += sent.frames;
     this.stats.repairBytes += sent.bytes;
+  }
+
+  /**
+   * Send repairs that waited to be grouped: a number that `min` destinations of our own domain
+   * miss goes once by multicast (and counts as repaired for every destination of the domain
+   * that has not acknowledged it); one that `min` destinations of another domain miss goes by
+   * TCP to one of them with the others as its distribution list (it forwards by the plan:
+   * multicast in its domain); the rest by TCP to each, as before. [R-NODE-REL-020..022]
+   */
+  #sendGrouped(g: RepairGrouping<R>, rs: GroupedRepair[]): void {
+    if (this.#closed) return;
+    const grouper = this.#groups!;
+    const t = this.#t;
+    const now = this.#host.clock.now();
+    const rto = this.#rto();
+    const mc: R[] = [];
+    const via = new Map<string, { relay: NetId; rest: NetId[]; recs: R[] }>();
+    const tcp = new Map<string, { d: DestState; recs: R[] }>();
+    for (const r of rs) {
+      const s = t.slot(r.seq);
+      if (s < 0 || t.isHeld(s)) continue;
+      const set = t.set[s]!;
+      if (set !== r.set) continue;
+      const live = r.dests.filter((i) =>
+        this.#isUnacked(s, i) && !this.#repairedRecently(r.seq, i, now, rto)
+      );
+      if (live.length === 0) continue;
+      if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
+      const once = grouper.enough(r) && live.length >= 2 && t.pieceChunk[s] >= 0 &&
+        t.bytes[s] <= g.maxBytes;
+      if (once && r.group === OWN_DOMAIN) {
+        mc.push(this.#rec(s, r.seq));
+        // Sent to every destination of our domain that has not acknowledged it.
+        for (let i = 0; i < set.ids.length; i++) {
+          if (!this.#isUnacked(s, i) || grouper.groupOf(set, i) !== OWN_DOMAIN) continue;
+          this.#markRepaired(r.seq, i, now);
+          this.stats.multicastRepairCovered++;
+        }
+        continue;
+      }
+      if (once) {
+        // Every destination of that domain that has not acknowledged it: the relay's multicast
+        // reaches them all, and those that do not hear the relay get it from it by TCP.
+        for (let i = 0; i < set.ids.length; i++) {
+          if (
+            !live.includes(i) && this.#isUnacked(s, i) && grouper.groupOf(set, i) === r.group &&
+            !this.#repairedRecently(r.seq, i, now, rto)
+          ) live.push(i);
+        }
+        const ids = live.map((i) => set.ids[i]);
+        const key = `${r.group}\n${live.join(",")}`;
+        const v = via.get(key);
+        if (v) v.recs.push(this.#rec(s, r.seq));
+        else via.set(key, { relay: ids[0], rest: ids.slice(1), recs: [this.#rec(s, r.seq)] });
+        for (const i of live) this.#markRepaired(r.seq, i, now);
+        this.stats.relayRepairCovered += live.length;
+        continue;
+      }
+      for (const i of live) {
+        this.#markRepaired(r.seq, i, now);
+        const d = set.ds[i];
+        const k = set.keys[i];
+        const e = tcp.get(k);
+        if (e) e.recs.push(this.#rec(s, r.seq));
+        else tcp.set(k, { d, recs: [this.#rec(s, r.seq)] });
+      }
+    }
+    if (mc.length > 0) {
+      const sent = g.multicast(mc);
+      this.stats.multicastRepairs += mc.length;
+      this.stats.multicastRepairFrames += sent.frames;
+    }
+    for (const v of via.values()) {
+      const sent = g.via(v.relay, v.rest, v.recs);
+      this.stats.relayRepairs += v.recs.length;
+      this.stats.repairFrames += sent.frames;
+      this.stats.repairBytes += sent.bytes;
+    }
+    const round = ++this.#round;
+    for (const [k, e] of tcp) {
+      this.stats.retransmits += e.recs.length;
+      this.stats.fastRepairs += e.recs.length;
+      const sent = this.#host.repair(e.d.id, e.recs, () => this.#repairFailed(k, round));
+      this.stats.repairFrames += sent.frames;
+      this.stats.repairBytes += sent.bytes;
+    }
   }
 
   /**
@@ -809,6 +936,7 @@ export class ReliableSender<R> {
     if (t.pieceChunk[s] >= 0) this.#slab.release(t.pieceChunk[s]);
     if (t.set[s]!.big) this.#bigUnacked.delete(seq);
     if (this.#repairedAt.size > 0) this.#repairedAt.delete(seq);
+    if (this.#groups !== undefined) this.#groups.forget(seq);
     let waiters: Waiter[] | undefined;
     let lostDests: NetId[] | undefined;
     if (this.#waiters.size > 0) {
@@ -1154,6 +1282,7 @@ export class ReliableSender<R> {
     if (this.#closed) return;
     if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
     if (this.#probeTimer !== undefined) this.#host.clock.clearTimeout(this.#probeTimer);
+    this.#groups?.close();
     this.#closed = true;
     for (const seq of this.#t.seqs()) {
       const s = this.#t.slot(seq);

@@ -344,6 +344,44 @@ export class SendPath {
   }
 
   /**
+   * Records in multicast frames of their own, with no domain facts (repairs by multicast,
+   * R-NODE-REL-020); nothing when multicast is off. Frames over the datagram limit are not
+   * sent (counted in `multicastTooLarge`).
+   */
+  sendMulticastRecords(recs: OutRec[]): { frames: number; bytes: number } {
+    const c = this.#c;
+    if (c.closed || !c.o.multicast) return { frames: 0, bytes: 0 };
+    const max = c.transport.maxDatagramBytes;
+    let frames = 0, bytes = 0;
+    for (const f of this.#encode(this.#header(), this.#outgoing(recs), max)) {
+      if (f.length > max) {
+        c.s.multicastTooLarge++;
+        continue;
+      }
+      if (c.transport.sendMulticast(f)) {
+        frames++;
+        bytes += f.length;
+      }
+    }
+    return { frames, bytes };
+  }
+
+  /**
+   * Records by TCP to `to` with `rest` as its distribution list: it forwards them by the plan
+   * (multicast in its domain). Repairs through a relay, R-NODE-REL-022.
+   */
+  sendVia(to: NetId, rest: NetId[], recs: OutRec[]): { frames: number; bytes: number } {
+    if (this.#c.closed) return { frames: 0, bytes: 0 };
+    const takeovers = { left: this.#c.o.maxRelayTakeovers };
+    return this.#sendTcp(
+      { to, distribution: rest },
+      this.#header(),
+      this.#outgoing(recs),
+      takeovers,
+    );
+  }
+
+  /**
    * Hand one frame for `to` to the transport; a frame it drops because the peer's queue is full
    * is reported (`sendFailed`, code `QUEUE_FULL`) besides the transport's `queueDrops` count.
    * [R-NODE-SEND-004]
@@ -386,7 +424,7 @@ export class SendPath {
     base: Gossip,
     out: OutgoingRecord[],
     takeovers: { left: number },
-  ): void {
+  ): { frames: number; bytes: number } {
     const c = this.#c;
     // The share's grouping by domain rides along: the relay plans its subtree by domain
     // without having learned them itself. [R-NODE-SCALE-004]
@@ -435,6 +473,11 @@ export class SendPath {
         this.#sendTcp(next, base, out, takeovers);
       }
     };
-    for (const f of frames) this.#tcp(send.to, f, onFail);
+    let bytes = 0;
+    for (const f of frames) {
+      bytes += f.length;
+      this.#tcp(send.to, f, onFail);
+    }
+    return { frames: frames.length, bytes };
   }
 }

@@ -435,3 +435,30 @@ Deno.test("[R-NODE-REL-015] [R-V2-AEAD-003] control records sealed without the c
     await c.close();
   }
 });
+
+Deno.test("[R-NODE-REL-023] [R-WIRE-REL-003] repair markers in a multicast frame: the first is counted (at most 256 numbers), the rest ignored, nothing answered", async () => {
+  const c = await memCluster(["A", "A", "A"], { profile: "v2" }, {}, 25);
+  try {
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    const x = await keyHolder(c, X);
+    const before = c.nodes.map((n) => n.stats().reliable);
+    x.got.length = 0;
+    // 200 markers naming every number there is, in one datagram.
+    x.multicast(
+      Array.from({ length: 200 }, () => x.rec(SYS_REPAIR_TAG, encodeRangeList([[0, MAX_SEQNO]]))),
+    );
+    await drive(c, 300);
+    assert.equal(x.got.length, 0, `${x.got.length} frames sent back`);
+    for (const i of [0, 1, 2]) {
+      const s = c.nodes[i].stats().reliable, b = before[i];
+      assert.equal(s.multicastRepairsReceived - b.multicastRepairsReceived, 256, `node ${i}`);
+      assert.equal(s.multicastRepairsUseful - b.multicastRepairsUseful, 256);
+      assert.equal(s.controlIgnored - b.controlIgnored, 199);
+      assert.equal(s.repairsReceived - b.repairsReceived, 0, "not taken for a TCP repair");
+      assert.equal(s.needlessRepairs - b.needlessRepairs, 0);
+    }
+  } finally {
+    await c.close();
+  }
+});

@@ -158,7 +158,8 @@ export async function runScenario(k: SweepScenario): Promise<SweepResult> {
           if (examples.length < 6) {
             const why = lost.find((e) =>
               e.side === "origin" && netIdKey(e.origin) === netIdKey(m.origin) &&
-              e.seqnos.includes(m.origin.seqno)
+              e.seqnos.includes(m.origin.seqno) &&
+              e.destinations.some((x) => netIdKey(x) === netIdKey(c.ids[d]))
             )?.reason;
             examples.push(
               `reported ${m.id} seq ${m.origin.seqno} from ${m.from} @${d} (${why}, delivered ${n})`,

@@ -1,8 +1,9 @@
 /**
  * `chatter cluster`: the chatterbox-style demo. N nodes on loopback (multicast on `lo`) each
  * broadcast random values to all nodes for `sendFor` seconds at `rate` messages/s, then wait
- * until everything is confirmed or given up, or until nothing moved for `waitFor` seconds (at
- * most `waitFor` + 30 s in all); each node reports how many distinct messages it received and a
+ * until everything is confirmed or given up, or until nothing moved for `waitFor` seconds (or
+ * the library's longest retry interval while messages are unconfirmed, if longer; at most
+ * `waitFor` + 30 s in all); each node reports how many distinct messages it received and a
  * checksum of them, and the survivors must agree. The demo has no repair of its own: the
  * library's reliable delivery (spec/node.md, R-NODE-REL-*) repairs multicast loss (`--loss`)
  * and kernel drops, reports what it cannot repair, and confirms each broadcast; the demo
@@ -22,6 +23,10 @@ import { type ClusterPicture, pickPicture } from "./cluster_picture.ts";
 
 /** Longest the wait phase runs beyond `waitFor` while messages are still moving (seconds). */
 const WAIT_CAP_S = 30;
+/** Longest retransmission timeout of reliable delivery (R-NODE-REL-003). */
+const RETRY_CAP_MS = 5000;
+/** What a silent destination waits beyond the timeout: 7 default acknowledgement intervals. */
+const RETRY_SLACK_MS = 700;
 
 /**
  * `kernel drops: N (sockopt)`: what the kernel dropped at the nodes' multicast receive sockets,
@@ -318,17 +323,30 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     // deliveries, confirmations or losses reported; the whole wait is bounded by WAIT_CAP_S.
     phase = "wait";
     const waitStart = performance.now();
+    // Repairs sent count as movement too. While a survivor still holds messages, the quiet
+    // period is at least the library's own longest retry interval: a message is re-sent after
+    // a retransmission timeout that doubles per retry up to 5 s, to a destination silent for
+    // one RTO plus 7 acknowledgement intervals (R-NODE-REL-003). Ending the wait sooner
+    // reported messages still being repaired as a disagreement (`--loss 0.5 -n 12 --subnets 3`:
+    // seconds with nothing delivered or repaired, then the timeout repairs came).
     const moved = () =>
-      have.reduce((a, h) => a + h.size, 0) + confirmMs.length + tot((s) => s.reliable.lost);
+      have.reduce((a, h) => a + h.size, 0) + confirmMs.length +
+      tot((s) => s.reliable.lost + s.reliable.retransmits);
+    const quietMs = () =>
+      Math.max(
+        opts.waitFor * 1000,
+        RETRY_CAP_MS + RETRY_SLACK_MS +
+          Math.max(0, ...alive().map((x) => x.stats().reliable.rtoMs)),
+      );
     let lastMoved = moved();
-    let waitEnd = waitStart + opts.waitFor * 1000;
+    let waitEnd = opts.waitFor > 0 ? waitStart + quietMs() : waitStart;
     const capEnd = waitStart + (opts.waitFor + WAIT_CAP_S) * 1000;
     while (performance.now() < waitEnd) {
       if (alive().every((x) => x.stats().reliable.buffered === 0)) break;
       const m = moved();
       if (m !== lastMoved) {
         lastMoved = m;
-        waitEnd = Math.min(capEnd, performance.now() + opts.waitFor * 1000);
+        waitEnd = Math.min(capEnd, performance.now() + quietMs());
       }
       progress();
       await sleep(Math.max(0, Math.min(50, waitEnd - performance.now())));

@@ -730,8 +730,10 @@ when the surviving nodes agree, 1 when they do not.
   -n, --nodes N        number of nodes (default 8)
   --send-for S         seconds of sending (default 3)
   --wait-for S         after sending, wait until every broadcast is confirmed or given up,
-                       or until nothing was delivered, confirmed or reported lost for S
-                       seconds (default 2; at most S + 30 s in all; 0: no wait)
+                       or until nothing was delivered, repaired, confirmed or reported lost
+                       for S seconds or for the library's longest retry interval (5.7 s
+                       + RTO), whichever is longer (default 2; at most S + 30 s in all;
+                       0: no wait)
   --rate R             messages per second per node (default 100)
   --seed X             seed for values, trees and kills (default: random; printed)
   --subnets K          split the nodes into K multicast groups that do not hear each other (default 1)

@@ -353,6 +353,31 @@ export class ChatterNode {
    * or the message is not (or no longer) known. `timeoutMs` is a number of milliseconds, 0 or
    * more (`Infinity`: no timeout); anything else throws a {@linkcode NodeOptionError} at once.
    * [R-NODE-REL-007]
+   *
+   * @example
+   * ```ts
+   * import { DeliveryUnconfirmedError, startNode, textType } from "@chatter/chatter";
+   * import assert from "node:assert/strict";
+   * // Three nodes on loopback TCP (multicast off), with one shared key.
+   * const key = crypto.getRandomValues(new Uint8Array(32));
+   * const options = { address: "127.0.0.1", port: 0, multicast: false, key };
+   * const [a, b, c] = [await startNode(options), await startNode(options), await startNode(options)];
+   * for (const n of [a, b, c]) n.register(textType("chat"));
+   * // Resolves once every destination has acknowledged the message:
+   * await a.confirmed(a.broadcast([b.id, c.id], "chat", "hello"));
+   * // Rejects after the timeout naming the destinations that did not confirm (c has stopped):
+   * await c.close();
+   * const id = a.broadcast([b.id, c.id], "chat", "anyone?");
+   * await assert.rejects(a.confirmed(id, { timeoutMs: 1_000 }), (e) => {
+   *   assert.ok(e instanceof DeliveryUnconfirmedError);
+   *   assert.equal(e.code, "DELIVERY_UNCONFIRMED");
+   *   assert.deepEqual(e.missing, [c.id]);
+   *   return true;
+   * });
+   * await a.drained(); // nothing is held back by flow control
+   * await a.close();
+   * await b.close();
+   * ```
    */
   confirmed(id: BroadcastId, opts: { timeoutMs?: number } = {}): Promise<void> {
     const t = opts.timeoutMs;

@@ -653,7 +653,7 @@ export class Reliability {
       // It may name the newest number sent before it (R-NODE-REL-018): only lower ones count.
       const named = clipRanges(ranges, 0, r.origin.seqno - 1);
       const upTo = named.length > 0 ? named[named.length - 1][1] : undefined;
-      this.#receiver.requested(sender, upTo, r.origin.seqno);
+      this.#controlIgnored += this.#receiver.requested(sender, upTo, r.origin.seqno);
       return;
     }
     if (r.typeTag === SYS_DUP_TAG) {

@@ -183,6 +183,12 @@ export const MAX_DELAY_FACTOR = 8;
  */
 export const HOLD_MAX_INTERVALS = 100;
 
+/**
+ * Most acknowledgement requests one waiting answer names (the latest; R-NODE-REL-018): an
+ * origin takes only the answer naming its latest request, and sends at most a few per wait.
+ */
+export const MAX_WAITING_REQUESTS = 64;
+
 /** Origins whose batches {@linkcode ReliableReceiver} finds without a key lookup. */
 const RECENT_ORIGINS = 8;
 
@@ -611,10 +617,12 @@ export class ReliableReceiver {
    * (an empty one if none) with everything held back and `seq` itself, so that the origin tells
    * the answer from an acknowledgement sent before the request arrived. At once, unless the
    * request names (`upTo`) a number the origin sent before asking that the multicast stream from
-   * it has not reached yet: then the answer waits for the stream. [R-NODE-REL-018]
+   * it has not reached yet: then the answer waits for the stream. Returns how many earlier
+   * requests the waiting answer no longer names ({@linkcode MAX_WAITING_REQUESTS}).
+   * [R-NODE-REL-018]
    */
-  requested(origin: NetId, upTo?: number, seq?: number): void {
-    if (this.#closed) return;
+  requested(origin: NetId, upTo?: number, seq?: number): number {
+    if (this.#closed) return 0;
     const k = netIdKey(origin);
     // It reached us and waits for us: acknowledgements to it go again (after failed sends they
     // pause for a while). [R-NODE-REL-018]
@@ -622,10 +630,19 @@ export class ReliableReceiver {
     this.#failures.delete(k);
     const w = this.#answers.get(k);
     if (w) {
-      // One answer for the requests of one wait: it names each of them.
-      if (seq !== undefined) w.seqs.push(seq);
+      // One answer for the requests of one wait: it names the latest of them (the origin takes
+      // only an answer naming its latest request): a flood of requests while the answer waits
+      // must not grow the wait without bound. Returns how many it forgot (counted as ignored).
+      let forgot = 0;
+      if (seq !== undefined) {
+        if (w.seqs.length >= MAX_WAITING_REQUESTS) {
+          w.seqs.shift();
+          forgot = 1;
+        }
+        w.seqs.push(seq);
+      }
       if (upTo !== undefined && upTo > w.upTo) w.upTo = upTo;
-      return;
+      return forgot;
     }
     if (upTo !== undefined) {
       const hi = this.#position(k);
@@ -641,10 +658,11 @@ export class ReliableReceiver {
           due: now + this.#delayMs,
         });
         this.#arm(now + this.#delayMs);
-        return;
+        return 0;
       }
     }
     this.#answer(origin, seq === undefined ? [] : [seq]);
+    return 0;
   }
 
   /** Send the answer to `origin`'s acknowledgement requests `seqs`: its batch and them. */

@@ -513,6 +513,16 @@ export class ReliableSender<R> {
     m.set(i, now);
   }
 
+  /**
+   * A repair's frame failed (`marks`: its sequence numbers and destination indexes, in
+   * pairs): it did not arrive, so it does not count as sent recently; the next evidence of loss
+   * (acknowledgement order, the answer to the round's request) re-sends it at once instead of
+   * one RTO later. [R-NODE-REL-003]
+   */
+  #unmarkRepaired(marks: number[]): void {
+    for (let j = 0; j < marks.length; j += 2) this.#repairedAt.get(marks[j])?.delete(marks[j + 1]);
+  }
+
   #markSent(s: number, now: number): void {
     const t = this.#t;
     t.setHeld(s, false);
@@ -713,6 +723,7 @@ export class ReliableSender<R> {
   #fastRepair(k: string, d: DestState, now: number): void {
     const before = d.ackedSentAt - this.#reorderWindow();
     const recs: R[] = [];
+    const marks: number[] = [];
     const rto = this.#rto();
     let sentAt = 0;
     let grouped = 0;
@@ -743,6 +754,7 @@ export class ReliableSender<R> {
         }
       }
       this.#markRepaired(seq, i, now);
+      marks.push(seq, i);
       if (t.tries[s] === 0) t.tries[s] = 1; // a re-sent message: no clean round-trip sample
       recs.push(this.#rec(s, seq));
       sentAt = t.firstAt[s];
@@ -759,7 +771,10 @@ export class ReliableSender<R> {
     this.stats.retransmits += recs.length;
     this.stats.fastRepairs += recs.length;
     const round = ++this.#round;
-    const sent = this.#host.repair(d.id, recs, () => this.#repairFailed(k, round));
+    const sent = this.#host.repair(d.id, recs, () => {
+      this.#unmarkRepaired(marks);
+      this.#repairFailed(k, round);
+    });
     this.stats.repairFrames += sent.frames;
     this.stats.repairBytes += sent.bytes;
   }
@@ -1091,7 +1106,10 @@ export class ReliableSender<R> {
     this.#deferred = false;
     const newest = this.#host.currentSeq();
     const rto = this.#rto();
-    const repairs = new Map<string, { id: NetId; recs: R[]; sentAt: number }>();
+    const repairs = new Map<
+      string,
+      { id: NetId; recs: R[]; sentAt: number; marks: number[] }
+    >();
     const silentSlack = this.#o.ackDelayMs * (MAX_DELAY_FACTOR - 1);
     let next = Infinity;
     const t = this.#t;
@@ -1116,6 +1134,7 @@ export class ReliableSender<R> {
         continue;
       }
       let any = false;
+      let wake = now + rto;
       const set = t.set[s]!;
       for (let i = 0; i < set.ids.length; i++) {
         if (!this.#isUnacked(s, i)) continue;
@@ -1127,7 +1146,13 @@ export class ReliableSender<R> {
         // Silent means no acknowledgement for one RTO beyond the longest interval a steady
         // destination waits between acknowledgements (R-NODE-REL-013).
         const dst = set.ds[i]; // (= this.#dests.get(k): states are never removed)
-        if (now - dst.lastAckAt < rto + silentSlack) continue;
+        if (now - dst.lastAckAt < rto + silentSlack) {
+          // Look again when it would count as silent, not one whole RTO later: at the 5 s cap
+          // the next try came up to 2 RTO + the slack after the last (3 tries in 30 s).
+          const at = dst.lastAckAt + rto + silentSlack;
+          if (at < wake) wake = at;
+          continue;
+        }
         // At most TIMEOUT_BURST per destination per round, with an acknowledgement request:
         // a destination that was only slow answers, and its answer tells what else is missing
         // (as acknowledgement order does), instead of everything in flight being re-sent.
@@ -1139,20 +1164,24 @@ export class ReliableSender<R> {
         const rec = this.#rec(s, seq);
         if (r) {
           r.recs.push(rec);
+          r.marks.push(seq, i);
           r.sentAt = t.firstAt[s];
-        } else repairs.set(k, { id, recs: [rec], sentAt: t.firstAt[s] });
+        } else repairs.set(k, { id, recs: [rec], sentAt: t.firstAt[s], marks: [seq, i] });
       }
       if (any) {
         const tries = ++t.tries[s];
         t.nextAt[s] = now + Math.min(MAX_RTO_MS, rto * 2 ** Math.min(tries - 1, 4));
-      } else t.nextAt[s] = now + rto;
+      } else t.nextAt[s] = wake;
       next = Math.min(next, t.nextAt[s]);
     }
     const round = ++this.#round;
     for (const [k, r] of repairs) {
       this.stats.retransmits += r.recs.length;
       this.stats.timeoutRepairs += r.recs.length;
-      const sent = this.#host.repair(r.id, r.recs, () => this.#repairFailed(k, round));
+      const sent = this.#host.repair(r.id, r.recs, () => {
+        this.#unmarkRepaired(r.marks);
+        this.#repairFailed(k, round);
+      });
       this.stats.repairFrames += sent.frames;
       this.stats.repairBytes += sent.bytes;
       const d = this.#dests.get(k);

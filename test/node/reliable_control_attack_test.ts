@@ -27,7 +27,7 @@ import { learn, type MemCluster, memCluster, TEST_KEY } from "./_memory_cluster.
 import { collectLost, drive, driveUntilQuiet } from "./_reliable_helpers.ts";
 
 /** A key holder on the memory network: its own endpoint, the cluster's key. */
-async function keyHolder(c: MemCluster, id: NetId, domain = "A") {
+async function keyHolder(c: MemCluster, id: NetId, domain = "A", key = TEST_KEY) {
   const got: TransportKind[] = [];
   const t = await c.net.transport({ id, domain })({
     frame: (_f, kind) => {
@@ -39,7 +39,7 @@ async function keyHolder(c: MemCluster, id: NetId, domain = "A") {
   const o = resolveNodeOptions({
     address: "127.0.0.1",
     port: 0,
-    key: TEST_KEY,
+    key,
     profile: "v2",
     clock: c.clock,
   });
@@ -340,6 +340,97 @@ Deno.test("[R-NODE-REL-015] the origin limit's cost: a relay frame coalescing 40
     // and the destination had the message already.
     assert.equal(after.needlessRepairs - before.needlessRepairs, 8, "8 needless repairs");
     assert.equal(c.nodes.reduce((a, n) => a + n.stats().reliable.lost, 0), 0);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-REL-018] [R-NODE-REL-015] a flood of acknowledgement requests while an answer waits for the multicast stream: the answer names at most 64 of them, the rest counted", async () => {
+  const c = await memCluster(["A", "A"], { profile: "v2" }, {}, 25);
+  try {
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    const x = await keyHolder(c, X);
+    // The victim hears X by multicast (one record), so a request naming a number far above
+    // what came by multicast makes its answer wait for the stream (up to 100 intervals).
+    x.multicast([x.rec(typeTag("test.msg"), new TextEncoder().encode('{"n":1}'))]);
+    await drive(c, 50);
+    x.got.length = 0;
+    const r0 = c.nodes[1].stats().reliable;
+    const base = 1_000_000;
+    x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([[0, base - 1]]), X, base)]);
+    // Then one request per frame, numbers descending and spaced so that none merge into a
+    // range: before, the waiting answer kept every one (an array growing for up to 10 s, then
+    // inserted one by one below the last range) and named all 5,001.
+    const flood = 5_000;
+    for (let i = flood; i >= 1; i--) {
+      x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([]), X, base + 3 * i)]);
+      if (i % 500 === 0) await c.net.settle();
+    }
+    await drive(c, 12_000, 100);
+    const r1 = c.nodes[1].stats().reliable;
+    assert.ok(x.got.length >= 1, "answered");
+    const named = r1.ackedSeqnos - r0.ackedSeqnos;
+    assert.ok(named <= 64 + 2, `the answer named ${named} numbers for ${flood + 1} requests`);
+    assert.equal(r1.controlIgnored - r0.controlIgnored, flood + 1 - 64, "the rest counted");
+    // Honest traffic is served as before.
+    const m = c.nodes[0].broadcast([c.ids[1]], "test.msg", { n: 2, id: "q1" });
+    await driveUntilQuiet(c);
+    await c.nodes[0].confirmed(m, { timeoutMs: 0 });
+    assert.equal(c.got[1].get("q1"), 1);
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("[R-NODE-REL-015] [R-V2-AEAD-003] control records sealed without the cluster key: refused and counted, nothing confirmed, answered or reported", async () => {
+  const c = await memCluster(["A", "A", "B"], { profile: "v2" }, {}, 26);
+  try {
+    const lost = collectLost(c.nodes);
+    await learn(c, 2);
+    await driveUntilQuiet(c);
+    // A peer with another key, posing as destination 2 and as the origin node 0.
+    const other = "5a1f0c3e9b7d2a4468e1f0b3c5d7e9a1b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0";
+    const x = await keyHolder(c, X, "A", other);
+    c.net.pause(c.ids[2], true); // destination 2 gets nothing and acknowledges nothing
+    const m = c.nodes[0].broadcast([c.ids[1], c.ids[2]], "test.msg", { n: 1, id: "k1" });
+    let err: unknown;
+    c.nodes[0].confirmed(m, { timeoutMs: 1_000 }).catch((e) => err = e);
+    await drive(c, 300); // node 1 has acknowledged it
+    x.got.length = 0;
+    const s0 = c.nodes.map((n) => n.stats());
+    const as2 = c.ids[2], as0 = c.ids[0];
+    x.tcp(as0, [x.rec(SYS_ACK_TAG, encodeRangeList([[m.seqno, m.seqno]]), as2)], as2);
+    x.tcp(as0, [x.rec(SYS_ACK_TAG, encodeRangeList([[0, MAX_SEQNO]]), as2)], as2);
+    x.tcp(c.ids[1], [x.rec(SYS_ACKREQ_TAG, encodeRangeList([]), as0)], as0);
+    x.tcp(c.ids[1], [x.rec(SYS_LOST_TAG, encodeRangeList([[0, MAX_SEQNO]]), as0)], as0);
+    x.tcp(as0, [x.rec(SYS_DUP_TAG, encodeRangeList([[0, MAX_SEQNO]]), as2)], as2);
+    x.multicast([x.rec(SYS_ACKREQ_TAG, encodeRangeList([]))]);
+    await drive(c, 300);
+    const s1 = c.nodes.map((n) => n.stats());
+    await drive(c, 450);
+    assert.ok(err instanceof DeliveryUnconfirmedError, "not confirmed by the forged acks");
+    assert.deepEqual(err.missing.map(netIdKey), [netIdKey(c.ids[2])]);
+    assert.equal(x.got.filter((k) => k === "tcp").length, 0, "nothing sent to the forger");
+    assert.equal(lost.length, 0, "no loss reported on a forged notice");
+    const refused = (i: number) =>
+      Object.values(s1[i].decodeErrors).reduce((a, b) => a + b, 0) -
+      Object.values(s0[i].decodeErrors).reduce((a, b) => a + b, 0);
+    // Node 0: its 3 frames and the datagram (same domain); node 1: its 2 frames and the datagram.
+    assert.deepEqual(s1[0].decodeErrors, { ...s0[0].decodeErrors, AUTH_FAILED: refused(0) });
+    assert.equal(refused(0), 4);
+    assert.equal(refused(1), 3);
+    for (const i of [0, 1]) {
+      const [a, b] = [s0[i].reliable, s1[i].reliable];
+      assert.equal(b.acksReceived, a.acksReceived, `node ${i}: no acknowledgement read`);
+      assert.equal(b.lostNotices, a.lostNotices);
+      assert.equal(b.needlessReported, a.needlessReported);
+      assert.equal(b.controlIgnored, a.controlIgnored, "refused before reliability saw it");
+    }
+    c.net.pause(c.ids[2], false);
+    await driveUntilQuiet(c);
+    await c.nodes[0].confirmed(m, { timeoutMs: 0 });
+    assert.equal(c.got[2].get("k1"), 1);
   } finally {
     await c.close();
   }

@@ -805,7 +805,7 @@ export class ReliableSender<R> {
     const rto = this.#rto();
     const mc: R[] = [];
     const via = new Map<string, { relay: NetId; rest: NetId[]; recs: R[] }>();
-    const tcp = new Map<string, { d: DestState; recs: R[] }>();
+    const tcp = new Map<string, { d: DestState; recs: R[]; marks: number[] }>();
     for (const r of rs) {
       const s = t.slot(r.seq);
       if (s < 0 || t.isHeld(s)) continue;
@@ -852,8 +852,10 @@ export class ReliableSender<R> {
         const d = set.ds[i];
         const k = set.keys[i];
         const e = tcp.get(k);
-        if (e) e.recs.push(this.#rec(s, r.seq));
-        else tcp.set(k, { d, recs: [this.#rec(s, r.seq)] });
+        if (e) {
+          e.recs.push(this.#rec(s, r.seq));
+          e.marks.push(r.seq, i);
+        } else tcp.set(k, { d, recs: [this.#rec(s, r.seq)], marks: [r.seq, i] });
       }
     }
     if (mc.length > 0) {
@@ -871,7 +873,11 @@ export class ReliableSender<R> {
     for (const [k, e] of tcp) {
       this.stats.retransmits += e.recs.length;
       this.stats.fastRepairs += e.recs.length;
-      const sent = this.#host.repair(e.d.id, e.recs, () => this.#repairFailed(k, round));
+      // A failed frame does not count as sent (as in #fastRepair). [R-NODE-REL-003]
+      const sent = this.#host.repair(e.d.id, e.recs, () => {
+        this.#unmarkRepaired(e.marks);
+        this.#repairFailed(k, round);
+      });
       this.stats.repairFrames += sent.frames;
       this.stats.repairBytes += sent.bytes;
     }

@@ -366,7 +366,12 @@ export class ReliableReceiver {
     p.seqs.add(id.seqno);
     // The multicast stream's position, kept per batch (no key per record) and merged at flush.
     if (via === "udp" && !(id.seqno <= p.hiUdp!)) p.hiUdp = id.seqno;
-    if (++p.arrivals >= this.#maxBatch) this.#flushOne(p.key, p);
+    // Also at MAX_SEQ_RANGES ranges: a number below the batch's last range is inserted into the
+    // list, so a long list of spaced, descending numbers (a key holder's) cost a quadratic
+    // number of steps per batch. [R-NODE-REL-015]
+    if (++p.arrivals >= this.#maxBatch || p.seqs.r.length >= 2 * MAX_SEQ_RANGES) {
+      this.#flushOne(p.key, p);
+    }
   }
 
   /**

@@ -206,8 +206,6 @@ export async function runScenario(k: SweepScenario): Promise<SweepResult> {
 }
 
 if (import.meta.main) {
-  // deno-lint-ignore no-explicit-any
-  if (Deno.env.get("TRACE")) (globalThis as any).TRACE = true;
   const a = parseArgs({
     args: Deno.args,
     options: {

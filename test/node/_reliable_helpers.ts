@@ -42,3 +42,22 @@ export function collectLost(nodes: ChatterNode[]): LostEvent[] {
 export function idKey(id: { ip: string; port: number; seqno: number }): string {
   return `${netIdKey(id)}/${id.seqno}`;
 }
+
+/** One broadcast of a sweep: its payload id, origin index and destination indices. */
+export interface Sent {
+  id: string;
+  from: number;
+  dests: number[];
+}
+
+let sentSeq = 0;
+
+/**
+ * Broadcast one `test.msg` from node `from` to the nodes `dests` (indices), with a payload id
+ * unique in the process (`prefix` + a counter) so deliveries can be matched to it.
+ */
+export function sendTo(c: MemCluster, from: number, dests: number[], prefix = "s"): Sent {
+  const id = `${prefix}${++sentSeq}`;
+  c.nodes[from].broadcast(dests.map((i) => c.ids[i]), "test.msg", { n: sentSeq, id });
+  return { id, from, dests };
+}

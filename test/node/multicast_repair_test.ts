@@ -9,22 +9,8 @@
 import assert from "node:assert/strict";
 import type { NodeOptions } from "../../mod.ts";
 import { seededRandom } from "../../src/node/random.ts";
-import { learn, type MemCluster, memCluster } from "./_memory_cluster.ts";
-import { collectLost, drive, driveUntilQuiet } from "./_reliable_helpers.ts";
-
-interface Sent {
-  id: string;
-  from: number;
-  dests: number[];
-}
-
-let idSeq = 0;
-
-function sendTo(c: MemCluster, from: number, dests: number[]): Sent {
-  const id = `r${++idSeq}`;
-  c.nodes[from].broadcast(dests.map((i) => c.ids[i]), "test.msg", { n: idSeq, id });
-  return { id, from, dests };
-}
+import { learn, memCluster } from "./_memory_cluster.ts";
+import { collectLost, drive, driveUntilQuiet, sendTo, type Sent } from "./_reliable_helpers.ts";
 
 interface Outcome {
   missing: number;
@@ -79,7 +65,7 @@ async function run(
     for (let i = 0; i < msgs; i++) {
       const dests: number[] = [];
       for (let j = 0; j < nodes; j++) if (allDests || r.next() < 0.8) dests.push(j);
-      sent.push(sendTo(c, i % nodes, dests));
+      sent.push(sendTo(c, i % nodes, dests, "r"));
       if (i % 8 === 7) await drive(c, 25);
     }
     await driveUntilQuiet(c);

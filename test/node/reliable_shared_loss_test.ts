@@ -11,22 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { seededRandom } from "../../src/node/random.ts";
-import { learn, type MemCluster, memCluster } from "./_memory_cluster.ts";
-import { collectLost, drive, driveUntilQuiet } from "./_reliable_helpers.ts";
-
-interface Sent {
-  id: string;
-  from: number;
-  dests: number[];
-}
-
-let idSeq = 0;
-
-function sendTo(c: MemCluster, from: number, dests: number[]): Sent {
-  const id = `s${++idSeq}`;
-  c.nodes[from].broadcast(dests.map((i) => c.ids[i]), "test.msg", { n: idSeq, id });
-  return { id, from, dests };
-}
+import { learn, memCluster } from "./_memory_cluster.ts";
+import { collectLost, drive, driveUntilQuiet, sendTo, type Sent } from "./_reliable_helpers.ts";
 
 /** Most destination sets are wide: a shared loss then hits many destinations of a message. */
 function randomDests(r: { next(): number }, n: number): number[] {
